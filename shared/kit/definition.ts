@@ -1,0 +1,200 @@
+/**
+ * The service definition: the single source of truth that both interpreters read.
+ * `infra/aws` turns it into CDK constructs; `infra/local` turns it into local wiring.
+ * It is plain data (plus zod schemas for the API document), so it can be imported by
+ * CDK code, the local runtime and tests alike. It never imports handler code: functions
+ * are named by their entry file.
+ *
+ * @example
+ * export const configuration = defineService({
+ *   name: 'configuration', fitsm: 'PR11', title: 'Configuration management',
+ *   table: { indexes: [{ name: 'gsi1' }], timeToLiveAttribute: 'expiresAt' },
+ *   functions: { api: { entry: fileURLToPath(new URL('./handlers/api.ts', import.meta.url)), access: { table: 'write', publish: true } } },
+ *   routes: [{ method: 'GET', path: '/v1/cis/{id}', function: 'api', roles: READERS, summary: 'Get a CI' }],
+ *   ...
+ * });
+ */
+import type { Role } from './roles';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Minimal structural type for the zod (or zod/mini) schemas used in routes; keeps this file free of zod. */
+export interface SchemaLike {
+  readonly _zod: unknown;
+}
+
+export interface IndexSpec {
+  /** Index name; its key attributes are `<name>pk` (string) and `<name>sk` (string). */
+  name: string;
+}
+
+export interface TableSpec {
+  /** Global secondary indexes. The base table key is always `pk` (string) + `sk` (string). */
+  indexes: IndexSpec[];
+  /** Attribute holding an epoch-seconds expiry (inbox markers, tokens). */
+  timeToLiveAttribute?: string;
+}
+
+/** What a function may do; grants (AWS) and environment (both) derive from this. */
+export interface FunctionAccess {
+  /** Access to the service's own table. */
+  table?: 'read' | 'write';
+  /** May publish to the platform bus (sets EVENT_BUS_NAME). */
+  publish?: boolean;
+  /** Flows (by id) this function may start (sets FLOW_<ID>_ARN). */
+  startFlows?: string[];
+  /** Flows (by id) whose task tokens this function may complete (SendTaskSuccess/Failure/Heartbeat). */
+  completeFlowTasks?: string[];
+}
+
+export interface FunctionSpec {
+  /** Absolute path of the entry module; it exports `handler`. */
+  entry: string;
+  description: string;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+  access: FunctionAccess;
+}
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** API Gateway route path, `{name}` for parameters. */
+  path: string;
+  /** Function id in `functions`. */
+  function: string;
+  /** Roles allowed to call this route; enforced by the handler kit, documented in OpenAPI. */
+  roles: readonly Role[];
+  summary: string;
+  /** Request body schema (for validation docs and OpenAPI). */
+  body?: SchemaLike;
+  /** Query string schema. */
+  query?: SchemaLike;
+  /** Success status and schema. */
+  response?: { status: number; schema?: SchemaLike };
+}
+
+/** An EventBridge event pattern, exactly as EventBridge takes it. */
+export type EventPattern = Record<string, unknown>;
+
+export interface SubscriptionSpec {
+  /** Stable id; becomes the rule name suffix. */
+  id: string;
+  description: string;
+  pattern: EventPattern;
+  /** Consumer function id. */
+  function: string;
+  /** Which bus: the platform bus (default) or the account's default bus (AWS service events). */
+  bus?: 'platform' | 'default';
+  /** Retry policy: attempts and maximum event age, as EventBridge targets take them. */
+  retryAttempts?: number;
+  maximumEventAgeSeconds?: number;
+}
+
+export interface FlowSpec {
+  /** Stable id; becomes part of the state machine name. */
+  id: string;
+  description: string;
+  /**
+   * Amazon States Language (JSONPath only: no JSONata, no Variables). Lambda tasks use
+   * `"Resource": "arn:aws:states:::lambda:invoke"` with `"FunctionName": "${<functionId>}"`;
+   * both interpreters substitute `${<functionId>}` with the function's ARN.
+   */
+  definition: Record<string, unknown>;
+  /** Function ids invoked by task states. */
+  taskFunctions: string[];
+}
+
+export interface ScheduleSpec {
+  id: string;
+  description: string;
+  /** `rate(N minute|minutes|hour|hours)` */
+  rate: string;
+  function: string;
+}
+
+/** A published event's contract: detail-type, major version and the schema of `data`. */
+export interface EventContractRef {
+  detailType: string;
+  version: number;
+  description: string;
+}
+
+export interface ServiceDefinition {
+  /** Folder name; event source is `itsm.<name>`. */
+  name: string;
+  title: string;
+  /** FitSM process id, e.g. `PR11`. */
+  fitsm: string;
+  table: TableSpec;
+  functions: Record<string, FunctionSpec>;
+  routes: RouteSpec[];
+  subscriptions: SubscriptionSpec[];
+  flows: FlowSpec[];
+  schedules: ScheduleSpec[];
+  publishes: EventContractRef[];
+}
+
+/** Identity helper that keeps literal types; validates cross references early with clear messages. */
+export function defineService<T extends ServiceDefinition>(def: T): T {
+  const fnIds = new Set(Object.keys(def.functions));
+  const problems: string[] = [];
+  const need = (id: string, where: string) => {
+    if (!fnIds.has(id)) problems.push(`${where} names unknown function "${id}"`);
+  };
+  for (const r of def.routes) need(r.function, `route ${r.method} ${r.path}`);
+  for (const s of def.subscriptions) need(s.function, `subscription ${s.id}`);
+  for (const s of def.schedules) need(s.function, `schedule ${s.id}`);
+  const flowIds = new Set(def.flows.map((f) => f.id));
+  for (const f of def.flows) for (const t of f.taskFunctions) need(t, `flow ${f.id}`);
+  for (const [id, fn] of Object.entries(def.functions)) {
+    for (const f of [...(fn.access.startFlows ?? []), ...(fn.access.completeFlowTasks ?? [])]) {
+      if (!flowIds.has(f)) problems.push(`function ${id} names unknown flow "${f}"`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const r of def.routes) {
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key)) problems.push(`route ${key} is declared twice`);
+    seen.add(key);
+    if (r.roles.length === 0) problems.push(`route ${key} declares no roles`);
+  }
+  if (problems.length > 0) throw new Error(`Service definition "${def.name}" is invalid:\n- ${problems.join('\n- ')}`);
+  return def;
+}
+
+/** Environment variable naming for a flow's ARN. */
+export const flowArnEnv = (flowId: string) => `FLOW_${flowId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_ARN`;
+
+/**
+ * The environment a function gets, from its definition. Both interpreters call this, with
+ * their own resolver for physical names, so the local runtime and AWS set the same variables.
+ */
+export function functionEnvironment(
+  def: ServiceDefinition,
+  fnId: string,
+  names: { tableName: string; busName: string; flowArn: (flowId: string) => string },
+): Record<string, string> {
+  const fn = def.functions[fnId];
+  if (!fn) throw new Error(`unknown function ${def.name}.${fnId}`);
+  const env: Record<string, string> = {
+    SERVICE_NAME: def.name,
+    POWERTOOLS_SERVICE_NAME: def.name,
+    LOG_LEVEL: 'INFO',
+  };
+  if (fn.access.table) env.TABLE_NAME = names.tableName;
+  if (fn.access.publish) env.EVENT_BUS_NAME = names.busName;
+  for (const f of new Set([...(fn.access.startFlows ?? []), ...(fn.access.completeFlowTasks ?? [])])) {
+    env[flowArnEnv(f)] = names.flowArn(f);
+  }
+  return env;
+}
+
+/** `${fnId}` placeholders a flow definition uses, mapped by the caller to function ARNs. */
+export function flowSubstitutions(flow: FlowSpec, functionArn: (fnId: string) => string): Record<string, string> {
+  return Object.fromEntries(flow.taskFunctions.map((id) => [id, functionArn(id)]));
+}
+
+/** Replace `${name}` placeholders in an ASL document (what Step Functions DefinitionSubstitutions does). */
+export function substituteDefinition(definition: Record<string, unknown>, subs: Record<string, string>): string {
+  return JSON.stringify(definition).replace(/\$\{([A-Za-z0-9_-]+)\}/g, (m, k: string) => subs[k] ?? m);
+}
