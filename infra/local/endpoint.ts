@@ -1,0 +1,80 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError, type AwsService } from './aws-service';
+
+/**
+ * The AWS-compatible endpoint: one loopback HTTP server that the unchanged AWS SDK v3 talks to
+ * (awsJson 1.0/1.1 protocols: `X-Amz-Target: <prefix>.<Action>`). It identifies the calling
+ * function from the SigV4 access key id and hands the call to the emulated service.
+ */
+const CREDENTIAL = /Credential=([^/,\s]+)\//;
+
+export class AwsEndpoint {
+  private server?: Server;
+  private readonly services = new Map<string, AwsService>();
+  url = '';
+
+  constructor(services: AwsService[]) {
+    for (const s of services) this.services.set(s.targetPrefix, s);
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: Error) => {
+        send(res, 500, req, { __type: 'InternalFailure', message: err.message });
+      });
+    });
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.url = `http://${host}:${addr.port}`;
+    return this.url;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const dot = target.lastIndexOf('.');
+    const service = this.services.get(target.slice(0, dot));
+    if (!service || dot < 0) {
+      send(res, 400, req, { __type: 'UnknownOperationException', message: `Unknown target ${target || '(none)'}` });
+      return;
+    }
+    let input: Record<string, unknown>;
+    try {
+      const text = Buffer.concat(chunks).toString('utf8');
+      input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      send(res, 400, req, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
+      return;
+    }
+    const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
+    try {
+      const out = await service.handle(target.slice(dot + 1), input, { caller });
+      send(res, 200, req, out ?? {});
+    } catch (err) {
+      if (err instanceof AwsError) send(res, err.statusCode, req, { __type: err.code, message: err.message });
+      else send(res, 500, req, { __type: 'InternalFailure', message: (err as Error).message });
+    }
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+    for (const s of this.services.values()) await s.close?.();
+  }
+}
+
+function send(res: ServerResponse, status: number, req: IncomingMessage, body: unknown): void {
+  const type = String(req.headers['content-type'] ?? 'application/x-amz-json-1.0');
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': crypto.randomUUID() });
+  res.end(text);
+}

@@ -1,0 +1,177 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Local Lambda: each function runs in its own worker thread with exactly the environment the
+ * deployment gives it (plus what the Lambda runtime sets), and its own access key id, so every
+ * AWS call it makes can be attributed to it. Workers start on first use, like a cold start.
+ */
+export interface LocalFunctionSpec {
+  service: string;
+  fnId: string;
+  functionName: string;
+  functionArn: string;
+  entry: string;
+  environment: Record<string, string>;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+/** An error thrown by a handler, with its class name kept (Step Functions Catch and EventBridge retries use it). */
+export class FunctionError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    readonly remoteStack: string,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const BOOTSTRAP = fileURLToPath(new URL('./worker-bootstrap.mjs', import.meta.url));
+const ENV_MODULE = fileURLToPath(new URL('../../shared/kit/env.ts', import.meta.url));
+
+class FunctionInstance {
+  private worker?: Worker;
+  private ready?: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  initMs?: number;
+  invocations = 0;
+
+  constructor(
+    readonly spec: LocalFunctionSpec,
+    private readonly awsEnv: Record<string, string>,
+  ) {}
+
+  private start(): Promise<void> {
+    this.ready ??= new Promise<void>((resolve, reject) => {
+      const env = {
+        ...this.spec.environment,
+        ...this.awsEnv,
+        AWS_ACCESS_KEY_ID: this.spec.functionName,
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_LAMBDA_FUNCTION_NAME: this.spec.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.spec.memoryMb),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_LOG_FORMAT: 'JSON',
+        TZ: 'UTC',
+        ...(process.env.ITSM_LOG_LEVEL ? { LOG_LEVEL: process.env.ITSM_LOG_LEVEL } : {}),
+      };
+      const worker = new Worker(BOOTSTRAP, {
+        env,
+        workerData: {
+          entry: this.spec.entry,
+          envModule: ENV_MODULE,
+          functionName: this.spec.functionName,
+          functionArn: this.spec.functionArn,
+          memoryMb: this.spec.memoryMb,
+          timeoutMs: this.spec.timeoutSeconds * 1000,
+        },
+        stdout: false,
+        stderr: false,
+      });
+      worker.on('message', (msg: { type?: string; initMs?: number; id?: number; result?: unknown; error?: { name: string; message: string; stack: string } }) => {
+        if (msg.type === 'ready') {
+          this.initMs = msg.initMs;
+          resolve();
+          return;
+        }
+        const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
+        if (!p) return;
+        this.pending.delete(msg.id!);
+        clearTimeout(p.timer);
+        if (msg.error) p.reject(new FunctionError(msg.error.name, msg.error.message, msg.error.stack));
+        else p.resolve(msg.result);
+      });
+      worker.on('error', (err) => {
+        reject(err);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        this.ready = undefined;
+        this.worker = undefined;
+      });
+      worker.unref();
+      this.worker = worker;
+    });
+    return this.ready;
+  }
+
+  private async call(message: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+    await this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds} seconds`, ''));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker!.postMessage({ id, ...message });
+    });
+  }
+
+  invoke(event: unknown): Promise<unknown> {
+    this.invocations++;
+    return this.call({ event }, this.spec.timeoutSeconds * 1000);
+  }
+
+  async environmentReads(): Promise<string[]> {
+    if (!this.worker) return [];
+    return (await this.call({ type: 'env-reads' }, 5000)) as string[];
+  }
+
+  async stop(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.ready = undefined;
+    if (w) await w.terminate();
+  }
+}
+
+export class LocalFunctions {
+  private readonly byName = new Map<string, FunctionInstance>();
+
+  constructor(private readonly awsEnv: Record<string, string>) {}
+
+  add(spec: LocalFunctionSpec): void {
+    this.byName.set(spec.functionName, new FunctionInstance(spec, this.awsEnv));
+  }
+
+  /** Accepts a function name or ARN (optionally qualified), as Lambda does. */
+  private get(nameOrArn: string): FunctionInstance {
+    const name = nameOrArn.startsWith('arn:') ? nameOrArn.split(':')[6]! : nameOrArn;
+    const fn = this.byName.get(name);
+    if (!fn) throw new Error(`no local function ${nameOrArn}`);
+    return fn;
+  }
+
+  invoke(nameOrArn: string, event: unknown): Promise<unknown> {
+    return this.get(nameOrArn).invoke(event);
+  }
+
+  specs(): LocalFunctionSpec[] {
+    return [...this.byName.values()].map((f) => f.spec);
+  }
+
+  stats() {
+    return [...this.byName.values()].map((f) => ({ functionName: f.spec.functionName, initMs: f.initMs, invocations: f.invocations }));
+  }
+
+  /** Environment variable names each started function has read through the kit. */
+  async environmentReads(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const f of this.byName.values()) out.set(f.spec.functionName, await f.environmentReads());
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((f) => f.stop()));
+  }
+}

@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startRuntime } from './runtime';
+import { DEMO_USERS, seedDemo } from './seed';
+
+/**
+ * `npm start`: the whole platform on this machine. Data lives in `.itsm/` (or ITSM_HOME) and
+ * survives restarts; `npm start -- --memory` runs throwaway.
+ */
+const { values } = parseArgs({
+  options: {
+    memory: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    'aws-port': { type: 'string' },
+    'no-seed': { type: 'boolean', default: false },
+  },
+});
+
+const home = resolve(process.env.ITSM_HOME ?? '.itsm');
+mkdirSync(home, { recursive: true });
+const dataDir = values.memory ? undefined : join(home, 'data');
+const seededMarker = join(home, 'seeded');
+const runtime = await startRuntime({
+  ...(dataDir ? { dataDir } : {}),
+  identityFile: join(home, 'dev-signing-key.json'),
+  apiPort: Number(values.port ?? process.env.PORT ?? 3000),
+  awsPort: Number(values['aws-port'] ?? (process.env.ITSM_AWS_ENDPOINT ? new URL(process.env.ITSM_AWS_ENDPOINT).port : 4566)),
+});
+
+const admin = DEMO_USERS[0]!;
+const adminToken = await runtime.token({ user: admin.user, roles: admin.roles });
+writeFileSync(join(home, 'users.json'), JSON.stringify(DEMO_USERS, null, 2));
+
+if (!values['no-seed'] && (values.memory || !existsSync(seededMarker))) {
+  const started = Date.now();
+  const seeded = await seedDemo(runtime.apiUrl, runtime.awsUrl, adminToken);
+  if (!values.memory) writeFileSync(seededMarker, new Date().toISOString());
+  console.log(`Seeded the demo organisation: ${seeded.cis} CIs, ${seeded.relationships} relationships, ${DEMO_USERS.length} users (${Date.now() - started} ms).`);
+}
+
+console.log(`
+ITSM platform running locally${values.memory ? ' (in memory: nothing is kept)' : ` (data in ${dataDir})`}
+
+  API              ${runtime.apiUrl}/v1          (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
+  AWS endpoint     ${runtime.awsUrl}   (DynamoDB, EventBridge, Step Functions for the AWS SDK)
+
+  Admin token (${admin.roles.join(', ')}):
+${adminToken}
+
+  Try:   curl -H "Authorization: Bearer <token>" ${runtime.apiUrl}/v1/cis
+  Other demo users: ${DEMO_USERS.slice(1).map((u) => u.user).join(', ')}  ->  npx itsm token --user alice
+  Stop with Ctrl+C.
+`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await runtime.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

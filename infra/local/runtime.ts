@@ -1,0 +1,290 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SERVICES } from '../../services/index';
+import {
+  flowSubstitutions,
+  functionEnvironment,
+  type ServiceDefinition,
+  substituteDefinition,
+} from '../../shared/kit/definition';
+import { AwsError, type AwsService, type CallContext, type RecordedCall } from './aws-service';
+import { LocalDynamoDB } from './dynamodb/local-dynamodb';
+import { AwsEndpoint } from './endpoint';
+import { LocalEventBridge } from './eventbridge/bus';
+import { LocalFunctions } from './functions';
+import { type GatewayRoute, LocalGateway } from './gateway';
+import { LocalIdentity, type TokenRequest } from './identity';
+import * as names from './names';
+import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
+
+/**
+ * The embedded local runtime: the whole platform in one Node process, no cloud, no Docker.
+ * It interprets the same service definitions the CDK stack does: tables, functions (with the
+ * same environment), routes, rules, state machines (same ASL) and schedules.
+ */
+export interface RuntimeOptions {
+  /** Folder for data (`.itsm`); undefined keeps everything in memory. */
+  dataDir?: string;
+  /** AWS-compatible endpoint port (default 4566; 0 = any free port). */
+  awsPort?: number;
+  /** HTTP API port (default 3000; 0 = any free port). */
+  apiPort?: number;
+  /** Multiplies Step Functions waits (0 = no waiting), for tests. */
+  waitScale?: number;
+  /** Run schedules on their timers (default true; tests trigger them with runSchedule). */
+  schedules?: boolean;
+  /** Base delay of EventBridge delivery retries (default 1000 ms). */
+  retryBaseDelayMs?: number;
+  /** Where the development signing key lives (default `<dataDir>/dev-signing-key.json`; in memory, a throwaway key). */
+  identityFile?: string;
+  services?: ServiceDefinition[];
+}
+
+export const PLATFORM_FUNCTION = 'itsm-platform-api';
+const PLATFORM_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.url));
+
+/** Switches for failure tests: what real AWS can do to us that we must survive. */
+export interface Faults {
+  /** PutEvents answers 500 (EventBridge unavailable). */
+  eventsUnavailable: boolean;
+}
+
+export class Runtime {
+  private readonly calls = new Map<string, RecordedCall & { count: number }>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly awsUrl: string,
+    readonly apiUrl: string,
+    readonly identity: LocalIdentity,
+    readonly dynamodb: LocalDynamoDB,
+    readonly bus: LocalEventBridge,
+    readonly stepFunctions: LocalStepFunctions,
+    readonly functions: LocalFunctions,
+    readonly services: ServiceDefinition[],
+    /** Failure switches shared with the emulators. */
+    readonly faults: Faults,
+    private readonly closers: Array<() => Promise<void>>,
+  ) {}
+
+  record(call: RecordedCall): void {
+    const key = `${call.caller}|${call.action}|${call.resource}`;
+    const known = this.calls.get(key);
+    if (known) known.count++;
+    else this.calls.set(key, { ...call, count: 1 });
+  }
+
+  /** Every distinct AWS call made so far, with counts (the fidelity proof reads this). */
+  recordedCalls(): Array<RecordedCall & { count: number }> {
+    return [...this.calls.values()];
+  }
+
+  token(req: TokenRequest): Promise<string> {
+    return this.identity.mint(req);
+  }
+
+  /** Invoke a schedule's function now, as EventBridge Scheduler would. */
+  runSchedule(service: string, scheduleId: string): Promise<unknown> {
+    const def = this.services.find((s) => s.name === service);
+    const schedule = def?.schedules.find((s) => s.id === scheduleId);
+    if (!def || !schedule) throw new Error(`no schedule ${service}/${scheduleId}`);
+    return this.functions.invoke(names.functionName(service, schedule.function), scheduledEvent(def, scheduleId));
+  }
+
+  startSchedules(): void {
+    for (const def of this.services) {
+      for (const s of def.schedules) {
+        const timer = setInterval(() => {
+          this.runSchedule(def.name, s.id).catch((err: Error) => console.error(`schedule ${def.name}/${s.id} failed: ${err.message}`));
+        }, rateMs(s.rate));
+        timer.unref();
+        this.timers.push(timer);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const close of this.closers.reverse()) await close();
+  }
+}
+
+export function rateMs(rate: string): number {
+  const m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(rate.trim());
+  if (!m) throw new Error(`unsupported schedule expression ${rate}`);
+  const unit = m[2]!.startsWith('minute') ? 60_000 : m[2]!.startsWith('hour') ? 3_600_000 : 86_400_000;
+  return Number(m[1]) * unit;
+}
+
+const scheduledEvent = (def: ServiceDefinition, id: string) => ({
+  version: '0',
+  id: crypto.randomUUID(),
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: names.LOCAL_ACCOUNT,
+  time: new Date().toISOString(),
+  region: names.LOCAL_REGION,
+  resources: [names.ruleArn('default', `${def.name}-${id}`)],
+  detail: {},
+});
+
+/** Wraps the EventBridge emulator so tests can make it fail like an outage would. */
+class FaultyService implements AwsService {
+  constructor(
+    private readonly inner: AwsService,
+    private readonly broken: () => boolean,
+  ) {}
+  get targetPrefix() {
+    return this.inner.targetPrefix;
+  }
+  handle(action: string, input: Record<string, unknown>, ctx: CallContext) {
+    if (this.broken()) return Promise.reject(new AwsError('InternalException', 'Service unavailable (injected fault)', 500));
+    return this.inner.handle(action, input, ctx);
+  }
+  close() {
+    return this.inner.close?.() ?? Promise.resolve();
+  }
+}
+
+export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
+  const services = opts.services ?? SERVICES;
+  const closers: Array<() => Promise<void>> = [];
+  let runtime: Runtime | undefined;
+  const record = (c: RecordedCall) => runtime?.record(c);
+  const faults: Faults = { eventsUnavailable: false };
+
+  const dynamodb = await LocalDynamoDB.start({ ...(opts.dataDir ? { path: join(opts.dataDir, 'dynamodb') } : {}), record });
+  const awsEnv: Record<string, string> = { AWS_REGION: names.LOCAL_REGION, AWS_DEFAULT_REGION: names.LOCAL_REGION };
+  const functions = new LocalFunctions(awsEnv);
+  const bus = new LocalEventBridge({
+    invoke: async (fn, event) => {
+      await functions.invoke(fn, event);
+    },
+    record,
+    retryBaseDelayMs: opts.retryBaseDelayMs ?? 1000,
+  });
+  const stepFunctions = new LocalStepFunctions({
+    invokeFunction: (arn, payload) => functions.invoke(arn, payload),
+    record,
+    waitScale: opts.waitScale ?? 1,
+    ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'stepfunctions') } : {}),
+  });
+  const endpoint = new AwsEndpoint([dynamodb, new FaultyService(bus, () => faults.eventsUnavailable), stepFunctions]);
+  const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
+  closers.push(() => endpoint.close());
+  closers.push(() => functions.close());
+  awsEnv.AWS_ENDPOINT_URL = awsUrl;
+
+  // Functions, with the environment the CDK stack gives them.
+  const stateMachineArn = (service: string, flowId: string) => names.stateMachineArn(names.stateMachineName(service, flowId));
+  for (const def of services) {
+    for (const [fnId, fn] of Object.entries(def.functions)) {
+      const functionName = names.functionName(def.name, fnId);
+      functions.add({
+        service: def.name,
+        fnId,
+        functionName,
+        functionArn: names.functionArn(functionName),
+        entry: fn.entry,
+        environment: functionEnvironment(def, fnId, {
+          tableName: names.tableName(def.name),
+          busName: names.PLATFORM_BUS,
+          flowArn: (flowId) => stateMachineArn(def.name, flowId),
+        }),
+        memoryMb: fn.memoryMb ?? 512,
+        timeoutSeconds: fn.timeoutSeconds ?? 10,
+      });
+    }
+  }
+  functions.add({
+    service: 'platform',
+    fnId: 'api',
+    functionName: PLATFORM_FUNCTION,
+    functionArn: names.functionArn(PLATFORM_FUNCTION),
+    entry: PLATFORM_ENTRY,
+    environment: { SERVICE_NAME: 'platform', POWERTOOLS_SERVICE_NAME: 'platform', LOG_LEVEL: 'INFO' },
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  });
+
+  // Tables, state machines and rules, through the same APIs a deployment would use.
+  const sdk = { endpoint: awsUrl, region: names.LOCAL_REGION, credentials: { accessKeyId: 'itsm-runtime', secretAccessKey: 'local' } };
+  const ddb = new DynamoDBClient(sdk);
+  const sfn = new SFNClient(sdk);
+  for (const def of services) {
+    const table = names.tableName(def.name);
+    const attrs = [{ AttributeName: 'pk', AttributeType: 'S' as const }, { AttributeName: 'sk', AttributeType: 'S' as const }];
+    for (const ix of def.table.indexes) {
+      attrs.push({ AttributeName: `${ix.name}pk`, AttributeType: 'S' }, { AttributeName: `${ix.name}sk`, AttributeType: 'S' });
+    }
+    try {
+      await ddb.send(
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: attrs,
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+          ...(def.table.indexes.length
+            ? {
+                GlobalSecondaryIndexes: def.table.indexes.map((ix) => ({
+                  IndexName: ix.name,
+                  KeySchema: [{ AttributeName: `${ix.name}pk`, KeyType: 'HASH' as const }, { AttributeName: `${ix.name}sk`, KeyType: 'RANGE' as const }],
+                  Projection: { ProjectionType: 'ALL' as const },
+                })),
+              }
+            : {}),
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+    if (def.table.timeToLiveAttribute) {
+      await ddb.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: def.table.timeToLiveAttribute } }));
+    }
+    for (const flow of def.flows) {
+      const subs = flowSubstitutions(flow, (fnId) => names.functionArn(names.functionName(def.name, fnId)));
+      await sfn.send(
+        new CreateStateMachineCommand({
+          name: names.stateMachineName(def.name, flow.id),
+          definition: substituteDefinition(flow.definition, subs),
+          roleArn: `arn:aws:iam::${names.LOCAL_ACCOUNT}:role/${names.stateMachineName(def.name, flow.id)}`,
+          type: 'STANDARD',
+        }),
+      );
+    }
+    for (const sub of def.subscriptions) {
+      bus.addRule({
+        bus: sub.bus === 'default' ? 'default' : names.PLATFORM_BUS,
+        name: `${def.name}-${sub.id}`,
+        pattern: sub.pattern,
+        targets: [
+          {
+            functionName: names.functionName(def.name, sub.function),
+            retryAttempts: sub.retryAttempts ?? 8,
+            maximumEventAgeSeconds: sub.maximumEventAgeSeconds ?? 86_400,
+          },
+        ],
+      });
+    }
+  }
+  ddb.destroy();
+  sfn.destroy();
+
+  // The HTTP API: every route of every service, plus the platform routes.
+  const identity = await LocalIdentity.open(opts.identityFile ?? (opts.dataDir ? join(opts.dataDir, 'dev-signing-key.json') : undefined));
+  const routes: GatewayRoute[] = [
+    { method: 'GET', path: '/v1/openapi.json', functionName: PLATFORM_FUNCTION, authorized: false },
+    ...services.flatMap((def) =>
+      def.routes.map((r) => ({ method: r.method, path: r.path, functionName: names.functionName(def.name, r.function), authorized: true })),
+    ),
+  ];
+  const gateway = new LocalGateway(routes, PLATFORM_FUNCTION, identity, (fn, event) => functions.invoke(fn, event));
+  const apiUrl = await gateway.listen(opts.apiPort ?? 3000);
+  closers.splice(1, 0, () => gateway.close());
+
+  runtime = new Runtime(awsUrl, apiUrl, identity, dynamodb, bus, stepFunctions, functions, services, faults, closers);
+  if (opts.schedules ?? true) runtime.startSchedules();
+  return runtime;
+}

@@ -1,0 +1,45 @@
+// Runs one Lambda function inside a worker thread, the way the Lambda runtime would: it imports
+// the handler module once (cold start), then serves invocations. TypeScript is loaded through
+// tsx so the same source files that esbuild bundles for AWS run here unchanged.
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { register } from 'tsx/esm/api';
+
+register();
+const started = performance.now();
+const mod = await import(pathToFileURL(workerData.entry).href);
+const envModule = await import(pathToFileURL(workerData.envModule).href);
+const initMs = performance.now() - started;
+
+const context = (deadline) => ({
+  functionName: workerData.functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: workerData.functionArn,
+  memoryLimitInMB: String(workerData.memoryMb),
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/${workerData.functionName}`,
+  logStreamName: 'local',
+  callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  done() {},
+  fail() {},
+  succeed() {},
+});
+
+parentPort.on('message', async (msg) => {
+  if (msg.type === 'env-reads') {
+    parentPort.postMessage({ id: msg.id, result: envModule.environmentReads() });
+    return;
+  }
+  try {
+    const result = await mod.handler(msg.event, context(Date.now() + workerData.timeoutMs));
+    parentPort.postMessage({ id: msg.id, result });
+  } catch (err) {
+    parentPort.postMessage({
+      id: msg.id,
+      error: { name: err?.name ?? 'Error', message: String(err?.message ?? err), stack: String(err?.stack ?? '') },
+    });
+  }
+});
+parentPort.postMessage({ type: 'ready', initMs });

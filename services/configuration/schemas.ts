@@ -1,0 +1,124 @@
+import * as z from 'zod/mini';
+import { ATTRIBUTE_KINDS, DEPENDENCY_DIRECTIONS } from './domain/ci-types';
+import { CI_STATUSES } from './domain/ci';
+import { VERIFICATION_RESULTS } from './domain/verification';
+
+/** API request schemas of the configuration service; validation and the OpenAPI document derive from them. */
+const Slug = z.string().check(z.regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes'));
+const Name = z.string().check(z.minLength(1), z.maxLength(200));
+const Id = z.string().check(z.minLength(1), z.maxLength(100));
+const IdList = z.array(Id).check(z.maxLength(100));
+
+export const AttributeSpecSchema = z.strictObject({
+  name: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a letter then letters, digits or _')),
+  type: z.enum(ATTRIBUTE_KINDS),
+  required: z._default(z.boolean(), false),
+  allowedValues: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(200))),
+  description: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+export const CreateCiTypeBody = z.strictObject({
+  typeId: Slug,
+  name: Name,
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  attributes: z._default(z.array(AttributeSpecSchema).check(z.maxLength(100)), []),
+});
+
+export const UpdateCiTypeBody = z.strictObject({
+  name: z.optional(Name),
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  attributes: z.optional(z.array(AttributeSpecSchema).check(z.maxLength(100))),
+});
+
+export const CreateRelationshipTypeBody = z.strictObject({
+  typeId: Slug,
+  name: Name,
+  inverseName: Name,
+  dependency: z.enum(DEPENDENCY_DIRECTIONS),
+});
+
+const Attributes = z.record(z.string(), z.unknown());
+
+export const CreateCiBody = z.strictObject({
+  typeId: Slug,
+  name: Name,
+  attributes: z._default(Attributes, {}),
+  owner: z.optional(Id),
+  status: z._default(z.enum(CI_STATUSES), 'planned'),
+  serviceIds: z._default(IdList, []),
+  customerIds: z._default(IdList, []),
+});
+
+export const UpdateCiBody = z.strictObject({
+  name: z.optional(Name),
+  attributes: z.optional(Attributes),
+  owner: z.optional(z.nullable(Id)),
+  status: z.optional(z.enum(CI_STATUSES)),
+  serviceIds: z.optional(IdList),
+  customerIds: z.optional(IdList),
+  /** Why the change was made; kept in the history (FitSM GR2.3). */
+  reason: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+export const AddRelationshipBody = z.strictObject({
+  type: Slug,
+  targetCiId: Id,
+  reason: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+export const ListQuery = z.object({
+  limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
+  cursor: z.optional(z.string()),
+});
+
+export const ListCisQuery = z.extend(ListQuery, {
+  typeId: z.optional(Slug),
+});
+
+export const ImpactQuery = z.object({
+  direction: z.optional(z.enum(['downstream', 'upstream'])),
+  depth: z.optional(z.string().check(z.regex(/^(10|[1-9])$/, 'must be a number from 1 to 10'))),
+});
+
+export const ImportRow = z.strictObject({
+  sourceId: Id,
+  typeId: Slug,
+  name: Name,
+  attributes: z._default(Attributes, {}),
+  owner: z.optional(Id),
+  status: z._default(z.enum(CI_STATUSES), 'active'),
+  serviceIds: z._default(IdList, []),
+  customerIds: z._default(IdList, []),
+});
+
+/** Rows are validated one by one (each row is accepted or rejected on its own), so `rows` is loose here. */
+export const ImportBody = z.strictObject({
+  source: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be a short lower-case source name')),
+  rows: z.array(z.unknown()).check(z.minLength(1), z.maxLength(1000)),
+});
+
+export const CaptureBaselineBody = z.strictObject({
+  name: Name,
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  /** Either explicit CIs or every CI of a type. */
+  ciIds: z.optional(z.array(Id).check(z.minLength(1), z.maxLength(1000))),
+  typeId: z.optional(Slug),
+});
+
+export const PlanCampaignBody = z.strictObject({
+  name: Name,
+  ciIds: z.optional(z.array(Id).check(z.minLength(1), z.maxLength(1000))),
+  typeId: z.optional(Slug),
+  /** When the campaign closes by itself if not every CI was verified. */
+  dueAt: z.iso.datetime(),
+});
+
+export const RecordResultBody = z.strictObject({
+  ciId: Id,
+  result: z.enum(VERIFICATION_RESULTS),
+  notes: z.optional(z.string().check(z.maxLength(4000))),
+});
+
+export const CloseCampaignBody = z.optional(
+  z.strictObject({ reason: z.optional(z.string().check(z.maxLength(1000))) }),
+);

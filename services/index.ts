@@ -1,0 +1,5 @@
+import type { ServiceDefinition } from '../shared/kit/definition';
+import { configuration } from './configuration/service';
+
+/** Every service of the platform, in deployment order. Both interpreters start from this list. */
+export const SERVICES: ServiceDefinition[] = [configuration];

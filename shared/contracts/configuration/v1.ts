@@ -1,0 +1,97 @@
+import * as z from 'zod/mini';
+import { defineEvent } from '../envelope';
+
+/** Configuration events (FitSM PR11), version 1. Published by `services/configuration`. */
+const SOURCE = 'itsm.configuration';
+
+const CiSnapshot = z.object({
+  ciId: z.string(),
+  number: z.string(),
+  typeId: z.string(),
+  name: z.string(),
+  status: z.enum(['planned', 'active', 'maintenance', 'retired']),
+  owner: z.optional(z.string()),
+  serviceIds: z.array(z.string()),
+  customerIds: z.array(z.string()),
+  version: z.number().check(z.int(), z.gte(1)),
+});
+
+export const CiRegistered = defineEvent({
+  source: SOURCE,
+  detailType: 'CiRegistered',
+  version: 1,
+  description: 'A configuration item was registered in the CMDB (by API or import).',
+  data: CiSnapshot,
+});
+
+export const CiUpdated = defineEvent({
+  source: SOURCE,
+  detailType: 'CiUpdated',
+  version: 1,
+  description: 'A configuration item changed; `changedFields` names what changed.',
+  data: z.extend(CiSnapshot, { changedFields: z.array(z.string()) }),
+});
+
+export const CiRetired = defineEvent({
+  source: SOURCE,
+  detailType: 'CiRetired',
+  version: 1,
+  description: 'A configuration item reached the retired lifecycle status.',
+  data: CiSnapshot,
+});
+
+const Relationship = z.object({
+  sourceCiId: z.string(),
+  targetCiId: z.string(),
+  type: z.string(),
+});
+
+export const RelationshipAdded = defineEvent({
+  source: SOURCE,
+  detailType: 'RelationshipAdded',
+  version: 1,
+  description: 'A typed relationship between two CIs was recorded.',
+  data: Relationship,
+});
+
+export const RelationshipRemoved = defineEvent({
+  source: SOURCE,
+  detailType: 'RelationshipRemoved',
+  version: 1,
+  description: 'A relationship between two CIs was removed.',
+  data: Relationship,
+});
+
+export const BaselineCaptured = defineEvent({
+  source: SOURCE,
+  detailType: 'BaselineCaptured',
+  version: 1,
+  description: 'A named snapshot of a set of CIs was captured.',
+  data: z.object({ baselineId: z.string(), name: z.string(), ciCount: z.number(), capturedAt: z.iso.datetime() }),
+});
+
+export const VerificationCompleted = defineEvent({
+  source: SOURCE,
+  detailType: 'VerificationCompleted',
+  version: 1,
+  description: 'A verification campaign closed; accuracy is confirmed / verified CIs (FitSM PR11.5).',
+  data: z.object({
+    campaignId: z.string(),
+    name: z.string(),
+    scopeSize: z.number(),
+    confirmed: z.number(),
+    discrepancies: z.number(),
+    unverified: z.number(),
+    accuracy: z.nullable(z.number()),
+  }),
+});
+
+export const configurationEvents = [
+  CiRegistered,
+  CiUpdated,
+  CiRetired,
+  RelationshipAdded,
+  RelationshipRemoved,
+  BaselineCaptured,
+  VerificationCompleted,
+];

@@ -1,0 +1,98 @@
+/**
+ * Domain and HTTP errors. Every error a client can cause carries a stable `code` and maps to a
+ * 4xx RFC 9457 problem document; anything else becomes a generic 500 with the correlation id.
+ */
+export interface FieldError {
+  /** Dotted path of the failing field (`attributes.cpu`), or `''` for the whole document. */
+  field: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    /** Stable, documented, kebab-case code, e.g. `ci-not-found`. */
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly fields?: FieldError[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, fields: FieldError[], code = 'validation-failed') {
+    super(code, 400, message, fields);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string, code = 'not-found') {
+    super(code, 404, message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, code = 'version-conflict') {
+    super(code, 409, message);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'A valid bearer token is required.') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'Your roles do not allow this operation.') {
+    super('forbidden', 403, message);
+  }
+}
+
+export class PreconditionError extends DomainError {
+  constructor(message: string, code = 'precondition-required') {
+    super(code, 428, message);
+  }
+}
+
+/** An RFC 9457 problem document with our extensions (`code`, `errors`, `correlationId`). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  correlationId?: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  500: 'Internal Server Error',
+};
+
+export const PROBLEM_TYPE_BASE = 'https://itsm.dev/problems/';
+
+export function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: `${PROBLEM_TYPE_BASE}${code}`, title: TITLES[status] ?? 'Error', status, detail, code, ...extra };
+}
+
+export function problemResponse(p: Problem, headers: Record<string, string> = {}) {
+  return {
+    statusCode: p.status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+    body: JSON.stringify(p),
+  };
+}

@@ -1,0 +1,182 @@
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeEvent } from 'aws-lambda';
+import * as z from 'zod/mini';
+import type { EventContract, EventDetail, EventMetadata } from '../contracts/envelope';
+import { EventMetadata as MetadataSchema } from '../contracts/envelope';
+import { newId, type OperationContext } from './context';
+import { requireEnv } from './env';
+import { logger } from './logger';
+import type { Key, Store } from './store';
+import { addEvents } from './usage';
+import { issuesToFields } from './validation';
+
+/**
+ * Events out: the envelope, the outbox and the publisher. Events are written to the outbox in
+ * the same transaction as the state change, published right after the commit, and deleted
+ * once EventBridge accepted them. If the process dies in between, the outbox relay (a
+ * scheduled function every service that publishes has) publishes what is left. Consumers are
+ * idempotent on `metadata.eventId`, so the rare double publish is harmless.
+ */
+export interface OutgoingEvent {
+  eventId: string;
+  source: string;
+  detailType: string;
+  detail: EventDetail;
+}
+
+/** Outbox partitions: spread so an event storm does not make one hot key. */
+export const OUTBOX_SHARDS = 8;
+const shardOf = (eventId: string) => eventId.charCodeAt(eventId.length - 1) % OUTBOX_SHARDS;
+
+/** Build and validate an event. An invalid event is our bug, so it throws before anything is written. */
+export function buildEvent<D extends z.core.$ZodType>(
+  contract: EventContract<D>,
+  data: z.infer<D>,
+  ctx: OperationContext,
+): OutgoingEvent {
+  const parsed = z.safeParse(contract.data, data);
+  if (!parsed.success) {
+    const fields = issuesToFields(parsed.error.issues, 'data');
+    throw new Error(`event ${contract.detailType} breaks its contract: ${JSON.stringify(fields)}`);
+  }
+  const eventId = newId();
+  const metadata: EventMetadata = {
+    eventId,
+    version: contract.version,
+    occurredAt: new Date().toISOString(),
+    correlationId: ctx.correlationId,
+    actor: ctx.actor,
+    ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
+  };
+  return { eventId, source: contract.source, detailType: contract.detailType, detail: { metadata, data: parsed.data } };
+}
+
+export function outboxItem(e: OutgoingEvent) {
+  return {
+    pk: `OUTBOX#${shardOf(e.eventId)}`,
+    sk: e.eventId,
+    type: 'outbox',
+    source: e.source,
+    detailType: e.detailType,
+    detail: JSON.stringify(e.detail),
+  };
+}
+
+let bridge: EventBridgeClient | undefined;
+const eventBridge = () => {
+  bridge ??= new EventBridgeClient({});
+  return bridge;
+};
+
+/** PutEvents in batches of 10; returns the ids EventBridge accepted. */
+export async function putEvents(events: OutgoingEvent[]): Promise<Set<string>> {
+  const busName = requireEnv('EVENT_BUS_NAME');
+  const accepted = new Set<string>();
+  for (let i = 0; i < events.length; i += 10) {
+    const batch = events.slice(i, i + 10);
+    const entries: PutEventsRequestEntry[] = batch.map((e) => ({
+      EventBusName: busName,
+      Source: e.source,
+      DetailType: e.detailType,
+      Detail: JSON.stringify(e.detail),
+    }));
+    const out = await eventBridge().send(new PutEventsCommand({ Entries: entries }));
+    out.Entries?.forEach((entry, j) => {
+      if (!entry.ErrorCode && batch[j]) accepted.add(batch[j].eventId);
+    });
+  }
+  addEvents(accepted.size);
+  return accepted;
+}
+
+/** After a commit: publish, then clear the outbox. Failures are logged; the relay finishes the job. */
+export async function publishCommitted(store: Store, events: OutgoingEvent[]): Promise<void> {
+  try {
+    const accepted = await putEvents(events);
+    const done = events.filter((e) => accepted.has(e.eventId)).map((e) => outboxItem(e) as Key);
+    if (done.length) await store.deleteKeys(done.map(({ pk, sk }) => ({ pk, sk })));
+    if (accepted.size < events.length) logger.warn('some events left in the outbox', { left: events.length - accepted.size });
+  } catch (error) {
+    logger.warn('publish failed; the outbox relay will retry', { error: error as Error });
+  }
+}
+
+/**
+ * Publish outbox items older than `minAgeMs` (younger ones are still being published by the
+ * request that wrote them). Event ids are ULIDs, so "older than" is a key range, not a scan.
+ */
+export async function relayOutbox(store: Store, minAgeMs = 30_000): Promise<number> {
+  const cutoff = encodeTimePrefix(Date.now() - minAgeMs);
+  let published = 0;
+  for (let shard = 0; shard < OUTBOX_SHARDS; shard++) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.page({
+        pk: `OUTBOX#${shard}`,
+        skBetween: ['0', cutoff],
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      const events: OutgoingEvent[] = page.items.map((i) => ({
+        eventId: String(i.sk),
+        source: String(i.source),
+        detailType: String(i.detailType),
+        detail: JSON.parse(String(i.detail)) as EventDetail,
+      }));
+      if (events.length) {
+        const accepted = await putEvents(events);
+        await store.deleteKeys(events.filter((e) => accepted.has(e.eventId)).map((e) => ({ pk: `OUTBOX#${shard}`, sk: e.eventId })));
+        published += accepted.size;
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  return published;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** The 10-character time prefix of a ULID for a moment: every ULID minted before sorts below it. */
+export function encodeTimePrefix(ms: number): string {
+  let out = '';
+  let t = Math.max(0, Math.floor(ms));
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+/** A platform event as a consumer receives it, after envelope validation. */
+export interface ReceivedEvent<D = unknown> {
+  id: string;
+  source: string;
+  detailType: string;
+  metadata: EventMetadata;
+  data: D;
+}
+
+export type EventHandler = (event: ReceivedEvent, ctx: OperationContext) => Promise<void>;
+
+/**
+ * Parse an incoming EventBridge event against the contracts this consumer knows. An event that
+ * breaks its contract is an error (it goes to the dead-letter queue), never silently dropped.
+ */
+export function receive(
+  raw: EventBridgeEvent<string, unknown>,
+  contracts: readonly EventContract[],
+): { contract: EventContract; event: ReceivedEvent } {
+  const contract = contracts.find((c) => c.source === raw.source && c.detailType === raw['detail-type']);
+  if (!contract) throw new Error(`no contract for ${raw.source} ${raw['detail-type']}`);
+  const detail = raw.detail as { metadata?: unknown; data?: unknown } | undefined;
+  const meta = z.safeParse(MetadataSchema, detail?.metadata);
+  if (!meta.success) throw new Error(`event ${raw.id} has invalid metadata: ${JSON.stringify(meta.error.issues)}`);
+  if (meta.data.version !== contract.version) {
+    throw new Error(`event ${raw['detail-type']} version ${meta.data.version} is not the supported ${contract.version}`);
+  }
+  const data = z.safeParse(contract.data, detail?.data);
+  if (!data.success) throw new Error(`event ${raw.id} breaks its contract: ${JSON.stringify(data.error.issues)}`);
+  return {
+    contract,
+    event: { id: raw.id, source: raw.source, detailType: raw['detail-type'], metadata: meta.data, data: data.data },
+  };
+}

@@ -1,0 +1,86 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { EventContract } from '../contracts/envelope';
+import { type OperationContext, systemContext } from './context';
+import { requireEnv } from './env';
+import { type EventHandler, receive, relayOutbox } from './events';
+import { logger } from './logger';
+import { DuplicateEventError, Store } from './store';
+import { resetUsage } from './usage';
+
+/**
+ * Build an event consumer. Each event runs once per event id: a fast inbox check skips known
+ * duplicates, and the unit of work the handler commits carries a conditional inbox marker, so
+ * two concurrent deliveries of one event cannot both apply. Errors are thrown, never swallowed:
+ * EventBridge retries and then dead-letters.
+ *
+ * @example
+ * export const handler = eventConsumer('configuration', [ServiceRegistered], { ServiceRegistered: applyService });
+ */
+export function eventConsumer(consumer: string, contracts: readonly EventContract[], handlers: Record<string, EventHandler>) {
+  const store = new Store(requireEnv('TABLE_NAME'));
+  const run = async (raw: EventBridgeEvent<string, unknown>) => {
+    resetUsage();
+    const { event } = receive(raw, contracts);
+    const handle = handlers[event.detailType];
+    if (!handle) throw new Error(`${consumer} has no handler for ${event.detailType}`);
+    logger.appendKeys({ correlationId: event.metadata.correlationId, eventId: event.metadata.eventId });
+    try {
+      if (await store.seen(event.metadata.eventId)) {
+        logger.info('duplicate event skipped', { detailType: event.detailType });
+        return;
+      }
+      const ctx: OperationContext = {
+        ...systemContext(consumer, event.metadata.correlationId, event.metadata.eventId),
+        inboxEventId: event.metadata.eventId,
+      };
+      await handle(event, ctx);
+    } catch (err) {
+      if (err instanceof DuplicateEventError) {
+        logger.info('duplicate event lost the race and was skipped', { detailType: event.detailType });
+        return;
+      }
+      throw err;
+    } finally {
+      logger.removeKeys(['correlationId', 'eventId']);
+    }
+  };
+  return middy<EventBridgeEvent<string, unknown>, void, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler(run);
+}
+
+/** A Step Functions task: the payload names the task; the result is the task output. */
+export interface TaskPayload {
+  task: string;
+  [key: string]: unknown;
+}
+export type TaskHandler = (payload: TaskPayload, ctx: OperationContext) => Promise<unknown>;
+
+/**
+ * Build a flow task function. Business rules stay in TypeScript; the state machine only
+ * branches on what these tasks return. Errors keep their class name so ASL `Catch` can match.
+ */
+export function taskHandler(service: string, tasks: Record<string, TaskHandler>) {
+  const run = async (payload: TaskPayload) => {
+    resetUsage();
+    const task = tasks[payload?.task];
+    if (!task) throw new Error(`${service} has no task "${String(payload?.task)}"`);
+    const correlationId = typeof payload.correlationId === 'string' ? payload.correlationId : undefined;
+    return task(payload, systemContext(`${service}-flow`, correlationId));
+  };
+  return middy<TaskPayload, unknown, Error, Context>().use(injectLambdaContext(logger)).handler(run);
+}
+
+/** The outbox relay every publishing service runs on a schedule (see events.ts). */
+export function outboxRelayHandler() {
+  const store = new Store(requireEnv('TABLE_NAME'));
+  const run = async () => {
+    resetUsage();
+    const published = await relayOutbox(store);
+    if (published > 0) logger.warn('outbox relay published events left behind', { published });
+    return { published };
+  };
+  return middy<unknown, { published: number }, Error, Context>().use(injectLambdaContext(logger)).handler(run);
+}

@@ -1,0 +1,483 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { OperationContext } from './context';
+import { newId } from './context';
+import { ConflictError, ValidationError } from './errors';
+import { type OutgoingEvent, outboxItem, publishCommitted } from './events';
+import { addCapacity, addItemsRead } from './usage';
+
+/**
+ * The DynamoDB kit: versioned conditional writes, an audit history entry and the outbox in the
+ * same transaction, cursor pagination and readable numbers. The only place runtime code
+ * touches DynamoDB. Base key is `pk` + `sk`; GSIs are `<name>pk` + `<name>sk`.
+ */
+export type Item = Record<string, NativeAttributeValue>;
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+type TxType = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** One write in a unit of work. Versioned writes bump `version` and fail with 409 when stale. */
+export type Write =
+  | { kind: 'create'; item: Item }
+  | { kind: 'replace'; item: Item; expectVersion: number }
+  | { kind: 'upsert'; item: Item }
+  | {
+      kind: 'update';
+      key: Key;
+      set?: Item;
+      remove?: string[];
+      /** Add numbers to numeric attributes (ADD). */
+      increment?: Record<string, number>;
+      /** Add strings to / delete strings from string-set attributes (commutative, so no version needed). */
+      addToSet?: Record<string, string[]>;
+      deleteFromSet?: Record<string, string[]>;
+      /** When given, the write fails (409) unless the stored version equals it; version is bumped. */
+      expectVersion?: number;
+      /** Fail unless the item exists (404-style conflict), for unversioned updates. */
+      mustExist?: boolean;
+      /** Apply only while the numeric attribute is absent or below the value (monotonic copies of others' records). */
+      ifBelow?: { attribute: string; value: number };
+    }
+  | { kind: 'delete'; key: Key; expectVersion?: number; mustExist?: boolean }
+  | { kind: 'check'; key: Key; exists: boolean };
+
+/** Audit trail entry (FitSM GR2.3): who, when, what changed, why. Stored beside the record. */
+export interface HistoryEntry {
+  /** Partition of the record the entry belongs to (e.g. `CI#01H...`). */
+  pk: string;
+  entityType: string;
+  entityId: string;
+  action: string;
+  changes?: Record<string, { from?: unknown; to?: unknown }>;
+  reason?: string;
+}
+
+export interface UnitOfWork {
+  writes: Write[];
+  history?: HistoryEntry[];
+  events?: OutgoingEvent[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** Transactions hold at most 100 items; the kit checks before sending. */
+const MAX_TX_ITEMS = 100;
+const INBOX_TTL_SECONDS = 7 * 24 * 3600;
+
+let sharedClient: DynamoDBDocumentClient | undefined;
+function client(): DynamoDBDocumentClient {
+  sharedClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return sharedClient;
+}
+
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
+}
+
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value);
+      if (entries.length > 0 && entries.every(([, v]) => typeof v === 'string')) return value as Record<string, string>;
+    }
+  } catch {
+    /* reported below */
+  }
+  throw new ValidationError('The cursor is not one this API issued.', [{ field: 'cursor', message: 'is invalid' }]);
+}
+
+export const nowIso = () => new Date().toISOString();
+
+export class Store {
+  constructor(readonly tableName: string) {}
+
+  async get<T = Item>(key: Key, consistent = false): Promise<T | undefined> {
+    const out = await client().send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    addCapacity(out.ConsumedCapacity, 'read');
+    if (out.Item) addItemsRead(1);
+    return out.Item as T | undefined;
+  }
+
+  /**
+   * One page of a key condition query. Cost never grows with the table: DynamoDB reads at most
+   * `limit` items (plus nothing filtered, since no FilterExpression is allowed here).
+   */
+  async page<T = Item>(
+    q: {
+      index?: string;
+      pk: string;
+      skBeginsWith?: string;
+      skBetween?: [string, string];
+      limit: number;
+      cursor?: string;
+      descending?: boolean;
+    },
+    map: (item: Item) => T = (i) => i as T,
+  ): Promise<Page<T>> {
+    const pkName = q.index ? `${q.index}pk` : 'pk';
+    const skName = q.index ? `${q.index}sk` : 'sk';
+    const values: Item = { ':pk': q.pk };
+    let cond = `#pk = :pk`;
+    const names: Record<string, string> = { '#pk': pkName };
+    if (q.skBeginsWith !== undefined) {
+      cond += ' AND begins_with(#sk, :sk)';
+      names['#sk'] = skName;
+      values[':sk'] = q.skBeginsWith;
+    } else if (q.skBetween) {
+      cond += ' AND #sk BETWEEN :a AND :b';
+      names['#sk'] = skName;
+      values[':a'] = q.skBetween[0];
+      values[':b'] = q.skBetween[1];
+    }
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      KeyConditionExpression: cond,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      Limit: q.limit,
+      ScanIndexForward: !q.descending,
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(q.index ? { IndexName: q.index } : {}),
+    };
+    const start = decodeCursor(q.cursor);
+    if (start) input.ExclusiveStartKey = start;
+    const out = await client().send(new QueryCommand(input));
+    addCapacity(out.ConsumedCapacity, 'read');
+    addItemsRead(out.ScannedCount ?? out.Count ?? 0);
+    const next = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map(map), ...(next ? { nextCursor: next } : {}) };
+  }
+
+  /** Every item of a partition (bounded by the caller's knowledge of its size), page by page. */
+  async all<T = Item>(q: { index?: string; pk: string; skBeginsWith?: string }, map?: (i: Item) => T): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const p = await this.page<T>({ ...q, limit: 500, ...(cursor ? { cursor } : {}) }, map);
+      items.push(...p.items);
+      cursor = p.nextCursor;
+    } while (cursor);
+    return items;
+  }
+
+  /** Read many items by key (100 per request, retrying unprocessed keys); order is not kept. */
+  async batchGet<T = Item>(keys: Key[], attributes?: string[]): Promise<T[]> {
+    const out: T[] = [];
+    const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
+    const projection = attributes
+      ? {
+          ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a])),
+        }
+      : {};
+    const chunks: Key[][] = [];
+    for (let i = 0; i < unique.length; i += 100) chunks.push(unique.slice(i, i + 100));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: Key[] = chunk;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+          const res = await client().send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: pending, ...projection } },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          );
+          addCapacity(res.ConsumedCapacity, 'read');
+          const items = (res.Responses?.[this.tableName] ?? []) as T[];
+          addItemsRead(items.length);
+          out.push(...items);
+          pending = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Write many independent items (not atomic; for bulk snapshots written before their header). */
+  async batchPut(items: Item[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        const res = await client().send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        addCapacity(res.ConsumedCapacity, 'write');
+        pending = (res.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+      }
+    }
+  }
+
+  /** Next readable number for a prefix (`CI` gives 1, 2, ...). Numbers burned by failed writes are not reused. */
+  async nextNumber(prefix: string): Promise<number> {
+    const out = await client().send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: 'COUNTER', sk: prefix },
+        UpdateExpression: 'ADD #v :one',
+        ExpressionAttributeNames: { '#v': 'value' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    addCapacity(out.ConsumedCapacity, 'write');
+    return Number(out.Attributes?.value);
+  }
+
+  /**
+   * Commit a unit of work atomically: the writes, their history entries, the outbox items of
+   * the events, and (for consumers) the inbox marker. Then publish the events; if publishing
+   * fails the outbox relay publishes them later, so no event is lost.
+   */
+  async commit(ctx: OperationContext, work: UnitOfWork): Promise<void> {
+    const at = nowIso();
+    const tx: TxType[] = work.writes.map((w) => this.toTx(w, ctx, at));
+    for (const h of work.history ?? []) {
+      tx.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: h.pk,
+            sk: `HIST#${newId()}`,
+            type: 'history',
+            entityType: h.entityType,
+            entityId: h.entityId,
+            action: h.action,
+            at,
+            actor: ctx.actor,
+            correlationId: ctx.correlationId,
+            ...(h.changes ? { changes: h.changes } : {}),
+            ...(h.reason ? { reason: h.reason } : {}),
+          },
+        },
+      });
+    }
+    const events = work.events ?? [];
+    for (const e of events) tx.push({ Put: { TableName: this.tableName, Item: outboxItem(e) } });
+    if (ctx.inboxEventId) {
+      tx.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: `INBOX#${ctx.inboxEventId}`, sk: 'INBOX', expiresAt: Math.floor(Date.now() / 1000) + INBOX_TTL_SECONDS },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    if (tx.length === 0) return;
+    if (tx.length > MAX_TX_ITEMS) throw new Error(`unit of work too large: ${tx.length} items (max ${MAX_TX_ITEMS})`);
+    try {
+      const out = await client().send(
+        new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      addCapacity(out.ConsumedCapacity, 'write');
+    } catch (err) {
+      throw this.translate(err, work.writes, Boolean(ctx.inboxEventId));
+    }
+    if (events.length > 0) await publishCommitted(this, events);
+  }
+
+  /** Delete outbox items after they were published (best effort; the relay retries). */
+  async deleteKeys(keys: Key[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 25) {
+      const out = await client().send(
+        new BatchWriteCommand({
+          RequestItems: { [this.tableName]: keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      addCapacity(out.ConsumedCapacity, 'write');
+    }
+  }
+
+  /** True when this consumer already processed the event (fast path before doing any work). */
+  async seen(eventId: string): Promise<boolean> {
+    return (await this.get({ pk: `INBOX#${eventId}`, sk: 'INBOX' })) !== undefined;
+  }
+
+  private toTx(w: Write, ctx: OperationContext, at: string): TxType {
+    const TableName = this.tableName;
+    switch (w.kind) {
+      case 'create':
+        return {
+          Put: {
+            TableName,
+            Item: { version: 1, createdAt: at, updatedAt: at, createdBy: ctx.actor.id, updatedBy: ctx.actor.id, ...w.item },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        };
+      case 'upsert':
+        return { Put: { TableName, Item: w.item } };
+      case 'replace':
+        return {
+          Put: {
+            TableName,
+            Item: { ...w.item, version: w.expectVersion + 1, updatedAt: at, updatedBy: ctx.actor.id },
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': w.expectVersion },
+          },
+        };
+      case 'update': {
+        const names: Record<string, string> = {};
+        const values: Item = {};
+        const sets: string[] = [];
+        let i = 0;
+        const set: Item = { ...w.set };
+        if (w.expectVersion !== undefined) {
+          set.updatedAt = at;
+          set.updatedBy = ctx.actor.id;
+        }
+        for (const [k, v] of Object.entries(set)) {
+          names[`#a${i}`] = k;
+          values[`:v${i}`] = v;
+          sets.push(`#a${i} = :v${i}`);
+          i++;
+        }
+        const conditions: string[] = [];
+        if (w.expectVersion !== undefined) {
+          names['#version'] = 'version';
+          values[':expected'] = w.expectVersion;
+          values[':one'] = 1;
+          sets.push('#version = #version + :one');
+          conditions.push('#version = :expected');
+        } else if (w.mustExist) {
+          conditions.push('attribute_exists(pk)');
+        }
+        if (w.ifBelow) {
+          names['#below'] = w.ifBelow.attribute;
+          values[':below'] = w.ifBelow.value;
+          conditions.push('(attribute_not_exists(#below) OR #below < :below)');
+        }
+        const removes = (w.remove ?? []).map((k, j) => {
+          names[`#r${j}`] = k;
+          return `#r${j}`;
+        });
+        const adds: string[] = [];
+        const deletes: string[] = [];
+        let j = 0;
+        for (const [k, n] of Object.entries(w.increment ?? {})) {
+          names[`#n${j}`] = k;
+          values[`:n${j}`] = n;
+          adds.push(`#n${j} :n${j}`);
+          j++;
+        }
+        for (const [k, list] of Object.entries(w.addToSet ?? {})) {
+          if (!list.length) continue;
+          names[`#n${j}`] = k;
+          values[`:n${j}`] = new Set(list);
+          adds.push(`#n${j} :n${j}`);
+          j++;
+        }
+        for (const [k, list] of Object.entries(w.deleteFromSet ?? {})) {
+          if (!list.length) continue;
+          names[`#n${j}`] = k;
+          values[`:n${j}`] = new Set(list);
+          deletes.push(`#n${j} :n${j}`);
+          j++;
+        }
+        const expr = [
+          sets.length ? `SET ${sets.join(', ')}` : '',
+          removes.length ? `REMOVE ${removes.join(', ')}` : '',
+          adds.length ? `ADD ${adds.join(', ')}` : '',
+          deletes.length ? `DELETE ${deletes.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+        return {
+          Update: {
+            TableName,
+            Key: w.key,
+            UpdateExpression: expr,
+            ExpressionAttributeNames: names,
+            ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+            ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
+          },
+        };
+      }
+      case 'delete':
+        return {
+          Delete: {
+            TableName,
+            Key: w.key,
+            ...(w.expectVersion !== undefined
+              ? {
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': w.expectVersion },
+                }
+              : w.mustExist
+                ? { ConditionExpression: 'attribute_exists(pk)' }
+                : {}),
+          },
+        };
+      case 'check':
+        return {
+          ConditionCheck: {
+            TableName,
+            Key: w.key,
+            ConditionExpression: w.exists ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)',
+          },
+        };
+    }
+  }
+
+  /** Map a cancelled transaction to the domain error the failing write means. */
+  private translate(err: unknown, writes: Write[], hasInbox: boolean): unknown {
+    if (!(err instanceof TransactionCanceledException) && (err as Error)?.name !== 'TransactionCanceledException') {
+      return err;
+    }
+    const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+    const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+    if (failed < 0) return err;
+    const w = writes[failed];
+    if (!w) {
+      // A condition past the writes can only be the inbox marker: the event was processed already.
+      if (hasInbox && failed === reasons.length - 1) return new DuplicateEventError();
+      return err;
+    }
+    if (w.kind === 'create') return new ConflictError('A record with this identity already exists.', 'already-exists');
+    if (w.kind === 'check') {
+      return new ConflictError(
+        w.exists ? 'A record this change depends on does not exist.' : 'A conflicting record exists.',
+        w.exists ? 'dependency-missing' : 'already-exists',
+      );
+    }
+    if ('expectVersion' in w && w.expectVersion !== undefined) {
+      return new ConflictError('The record was changed by someone else. Read it again and retry with its new version.');
+    }
+    return new ConflictError('The record does not exist any more.', 'record-missing');
+  }
+}
+
+/** Thrown when a consumer's inbox marker shows the event was already applied; consumers treat it as success. */
+export class DuplicateEventError extends Error {
+  constructor() {
+    super('event already processed');
+    this.name = 'DuplicateEventError';
+  }
+}

@@ -1,0 +1,71 @@
+import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { Role } from '../../shared/kit/roles';
+
+/** A throwaway local runtime for one test file: in memory, any free ports, no waiting. */
+export async function testRuntime(): Promise<Runtime> {
+  return startRuntime({ awsPort: 0, apiPort: 0, waitScale: 0, schedules: false, retryBaseDelayMs: 5 });
+}
+
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A small API client acting as one user. */
+export function client(rt: Runtime, token: string | undefined) {
+  const call = async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply<T>> => {
+    const res = await fetch(`${rt.apiUrl}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = {};
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = { raw: text };
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  };
+  return {
+    get: <T = Record<string, unknown>>(path: string, headers?: Record<string, string>) => call<T>('GET', path, undefined, headers),
+    post: <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body, headers),
+    patch: <T = Record<string, unknown>>(path: string, body: unknown, version: number | string, headers?: Record<string, string>) =>
+      call<T>('PATCH', path, body, { 'if-match': `"${version}"`, ...headers }),
+    del: <T = Record<string, unknown>>(path: string) => call<T>('DELETE', path),
+    call,
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+export async function as(rt: Runtime, user: string, roles: Role[], customer?: string): Promise<Client> {
+  return client(rt, await rt.token({ user, roles, ...(customer ? { customer } : {}) }));
+}
+
+/** Poll until `check` returns a value (not undefined), or fail after the deadline. Never a fixed sleep. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
