@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { SERVICES } from '../../services/index';
 import { problem, problemResponse } from '../../shared/kit/errors';
 import { RouteTable } from '../../shared/kit/routing';
-import { SERVICES } from '../../services/index';
 import { buildOpenApi } from './openapi';
 
 /**
@@ -15,14 +15,20 @@ let document: string | undefined;
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   if (event.routeKey === 'GET /v1/openapi.json') {
     document ??= JSON.stringify(buildOpenApi(SERVICES));
-    return { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' }, body: document };
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' },
+      body: document,
+    };
   }
   const method = event.requestContext.http.method.toUpperCase();
   const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/+$/, '') : event.rawPath;
   const match = routes.match(method, path);
   if (!match.route && match.allowed.length > 0) {
     return problemResponse(
-      problem(405, 'method-not-allowed', `${method} is not allowed on ${path}. Allowed: ${match.allowed.join(', ')}.`, { instance: path }),
+      problem(405, 'method-not-allowed', `${method} is not allowed on ${path}. Allowed: ${match.allowed.join(', ')}.`, {
+        instance: path,
+      }),
       { allow: match.allowed.join(', ') },
     );
   }

@@ -21,13 +21,20 @@ const PROBLEM: Json = {
     correlationId: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
     },
   },
 };
 
 const schemaOf = (s: unknown): Json => {
-  const { $schema: _s, ...rest } = z.toJSONSchema(s as z.core.$ZodType, { io: 'input', unrepresentable: 'any' }) as Json;
+  const { $schema: _s, ...rest } = z.toJSONSchema(s as z.core.$ZodType, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Json;
   return rest;
 };
 
@@ -50,11 +57,20 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
     }
   }
   if (r.method === 'PATCH' || r.method === 'PUT') {
-    params.push({ name: 'If-Match', in: 'header', required: true, description: 'The version (ETag) you read.', schema: { type: 'string' } });
+    params.push({
+      name: 'If-Match',
+      in: 'header',
+      required: true,
+      description: 'The version (ETag) you read.',
+      schema: { type: 'string' },
+    });
   }
   const status = String(r.response?.status ?? (r.method === 'DELETE' ? 204 : 200));
   const op: Json = {
-    operationId: `${def.name}.${r.method.toLowerCase()}${r.path.replace(/\/v1/, '').replace(/[{}]/g, '').replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+    operationId: `${def.name}.${r.method.toLowerCase()}${r.path
+      .replace(/\/v1/, '')
+      .replace(/[{}]/g, '')
+      .replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
     summary: r.summary,
     tags: [def.name],
     description: `Roles: ${r.roles.join(', ')}. FitSM ${def.fitsm}.`,
@@ -62,12 +78,23 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
     security: [{ bearer: [] }],
     parameters: params,
     responses: {
-      [status]: { description: 'Success', ...(status === '204' ? {} : { content: { 'application/json': { schema: r.response?.schema ? schemaOf(r.response.schema) : { type: 'object' } } } }) },
+      [status]: {
+        description: 'Success',
+        ...(status === '204'
+          ? {}
+          : {
+              content: {
+                'application/json': { schema: r.response?.schema ? schemaOf(r.response.schema) : { type: 'object' } },
+              },
+            }),
+      },
       '400': problemRef('The request is not valid (malformed JSON, failing fields listed in `errors`).'),
       '401': { description: 'Missing or invalid bearer token (answered by the gateway).' },
       '403': problemRef('Your roles do not allow this operation.'),
       '404': problemRef('Not found.'),
-      ...(r.method !== 'GET' ? { '409': problemRef('Version conflict or duplicate.'), '413': problemRef('Body larger than 1 MB.') } : {}),
+      ...(r.method !== 'GET'
+        ? { '409': problemRef('Version conflict or duplicate.'), '413': problemRef('Body larger than 1 MB.') }
+        : {}),
       ...(r.method === 'PATCH' ? { '428': problemRef('If-Match is required.') } : {}),
     },
   };
@@ -88,12 +115,20 @@ export function buildOpenApi(services: readonly ServiceDefinition[], version = '
     info: {
       title: 'FitSM ITSM platform API',
       version,
-      description: 'IT service management following FitSM. Lists return `{ items, nextCursor }`; pass `cursor` to page. Updates need `If-Match`.',
+      description:
+        'IT service management following FitSM. Lists return `{ items, nextCursor }`; pass `cursor` to page. Updates need `If-Match`.',
     },
     servers: [{ url: '/' }],
     tags: services.map((s) => ({ name: s.name, description: `${s.title} (FitSM ${s.fitsm})` })),
     paths: {
-      '/v1/openapi.json': { get: { operationId: 'platform.openapi', summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
+      '/v1/openapi.json': {
+        get: {
+          operationId: 'platform.openapi',
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1 document' } },
+        },
+      },
       ...paths,
     },
     components: {

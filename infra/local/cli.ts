@@ -18,7 +18,12 @@ if (command !== 'token') {
 }
 const { values } = parseArgs({
   args: rest,
-  options: { user: { type: 'string' }, roles: { type: 'string' }, customer: { type: 'string' }, ttl: { type: 'string' } },
+  options: {
+    user: { type: 'string' },
+    roles: { type: 'string' },
+    customer: { type: 'string' },
+    ttl: { type: 'string' },
+  },
 });
 if (!values.user) {
   console.error(usage);
@@ -26,8 +31,15 @@ if (!values.user) {
 }
 const home = resolve(process.env.ITSM_HOME ?? '.itsm');
 const usersFile = join(home, 'users.json');
-const demo = existsSync(usersFile) ? (JSON.parse(readFileSync(usersFile, 'utf8')) as DemoUser[]).find((u) => u.user === values.user) : undefined;
-const roles = values.roles ? values.roles.split(',').map((r) => r.trim()).filter(Boolean) : (demo?.roles ?? []);
+const demo = existsSync(usersFile)
+  ? (JSON.parse(readFileSync(usersFile, 'utf8')) as DemoUser[]).find((u) => u.user === values.user)
+  : undefined;
+const roles = values.roles
+  ? values.roles
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean)
+  : (demo?.roles ?? []);
 const unknown = roles.filter((r) => !isRole(r));
 if (unknown.length) {
   console.error(`unknown role(s): ${unknown.join(', ')}`);
@@ -40,5 +52,10 @@ if (roles.length === 0) {
 const identity = await LocalIdentity.open(join(home, 'dev-signing-key.json'));
 const customer = values.customer ?? demo?.customer;
 console.log(
-  await identity.mint({ user: values.user, roles, ...(customer ? { customer } : {}), ...(values.ttl ? { ttlSeconds: Number(values.ttl) } : {}) }),
+  await identity.mint({
+    user: values.user,
+    roles,
+    ...(customer ? { customer } : {}),
+    ...(values.ttl ? { ttlSeconds: Number(values.ttl) } : {}),
+  }),
 );

@@ -57,7 +57,11 @@ export class AwsEndpoint {
       const out = await service.handle(target.slice(dot + 1), input, { caller });
       send(res, 200, req, out ?? {});
     } catch (err) {
-      if (err instanceof AwsError) send(res, err.statusCode, req, { __type: err.code, message: err.message });
+      if (err instanceof AwsError) {
+        // Some errors carry members the SDK reads by name (DynamoDB's CancellationReasons).
+        const fields = (err as AwsError & { fields?: Record<string, unknown> }).fields ?? {};
+        send(res, err.statusCode, req, { __type: err.code, ...('Message' in fields ? {} : { message: err.message }), ...fields });
+      }
       else send(res, 500, req, { __type: 'InternalFailure', message: (err as Error).message });
     }
   }
@@ -75,6 +79,10 @@ export class AwsEndpoint {
 function send(res: ServerResponse, status: number, req: IncomingMessage, body: unknown): void {
   const type = String(req.headers['content-type'] ?? 'application/x-amz-json-1.0');
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': crypto.randomUUID() });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': crypto.randomUUID(),
+  });
   res.end(text);
 }

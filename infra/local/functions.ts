@@ -78,19 +78,28 @@ class FunctionInstance {
         stdout: false,
         stderr: false,
       });
-      worker.on('message', (msg: { type?: string; initMs?: number; id?: number; result?: unknown; error?: { name: string; message: string; stack: string } }) => {
-        if (msg.type === 'ready') {
-          this.initMs = msg.initMs;
-          resolve();
-          return;
-        }
-        const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
-        if (!p) return;
-        this.pending.delete(msg.id!);
-        clearTimeout(p.timer);
-        if (msg.error) p.reject(new FunctionError(msg.error.name, msg.error.message, msg.error.stack));
-        else p.resolve(msg.result);
-      });
+      worker.on(
+        'message',
+        (msg: {
+          type?: string;
+          initMs?: number;
+          id?: number;
+          result?: unknown;
+          error?: { name: string; message: string; stack: string };
+        }) => {
+          if (msg.type === 'ready') {
+            this.initMs = msg.initMs;
+            resolve();
+            return;
+          }
+          const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
+          if (!p) return;
+          this.pending.delete(msg.id!);
+          clearTimeout(p.timer);
+          if (msg.error) p.reject(new FunctionError(msg.error.name, msg.error.message, msg.error.stack));
+          else p.resolve(msg.result);
+        },
+      );
       worker.on('error', (err) => {
         reject(err);
         for (const p of this.pending.values()) p.reject(err);
@@ -161,7 +170,11 @@ export class LocalFunctions {
   }
 
   stats() {
-    return [...this.byName.values()].map((f) => ({ functionName: f.spec.functionName, initMs: f.initMs, invocations: f.invocations }));
+    return [...this.byName.values()].map((f) => ({
+      functionName: f.spec.functionName,
+      initMs: f.initMs,
+      invocations: f.invocations,
+    }));
   }
 
   /** Environment variable names each started function has read through the kit. */

@@ -1,6 +1,9 @@
+import type { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+
+type KeyLike = webcrypto.CryptoKey | Uint8Array;
 
 /**
  * The local identity provider: an ES256 development key that signs tokens shaped like Cognito
@@ -22,17 +25,17 @@ export interface TokenRequest {
 
 export class LocalIdentity {
   private constructor(
-    private readonly privateKey: CryptoKey,
-    private readonly publicKey: CryptoKey,
+    private readonly privateKey: KeyLike,
+    private readonly publicKey: KeyLike,
   ) {}
 
   /** Load the key from `file`, creating it on first use; without a file, a throwaway key. */
   static async open(file?: string): Promise<LocalIdentity> {
     if (file && existsSync(file)) {
       const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
-      const priv = (await importJWK(jwk, 'ES256')) as CryptoKey;
+      const priv = (await importJWK(jwk, 'ES256')) as KeyLike;
       const { d: _d, ...pub } = jwk;
-      return new LocalIdentity(priv, (await importJWK(pub, 'ES256')) as CryptoKey);
+      return new LocalIdentity(priv, (await importJWK(pub, 'ES256')) as KeyLike);
     }
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     if (file) {

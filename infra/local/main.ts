@@ -25,7 +25,9 @@ const runtime = await startRuntime({
   ...(dataDir ? { dataDir } : {}),
   identityFile: join(home, 'dev-signing-key.json'),
   apiPort: Number(values.port ?? process.env.PORT ?? 3000),
-  awsPort: Number(values['aws-port'] ?? (process.env.ITSM_AWS_ENDPOINT ? new URL(process.env.ITSM_AWS_ENDPOINT).port : 4566)),
+  awsPort: Number(
+    values['aws-port'] ?? (process.env.ITSM_AWS_ENDPOINT ? new URL(process.env.ITSM_AWS_ENDPOINT).port : 4566),
+  ),
 });
 
 const admin = DEMO_USERS[0]!;
@@ -36,7 +38,9 @@ if (!values['no-seed'] && (values.memory || !existsSync(seededMarker))) {
   const started = Date.now();
   const seeded = await seedDemo(runtime.apiUrl, runtime.awsUrl, adminToken);
   if (!values.memory) writeFileSync(seededMarker, new Date().toISOString());
-  console.log(`Seeded the demo organisation: ${seeded.cis} CIs, ${seeded.relationships} relationships, ${DEMO_USERS.length} users (${Date.now() - started} ms).`);
+  console.log(
+    `Seeded the demo organisation: ${seeded.cis} CIs, ${seeded.relationships} relationships, ${DEMO_USERS.length} users (${Date.now() - started} ms).`,
+  );
 }
 
 console.log(`
@@ -49,7 +53,9 @@ ITSM platform running locally${values.memory ? ' (in memory: nothing is kept)' :
 ${adminToken}
 
   Try:   curl -H "Authorization: Bearer <token>" ${runtime.apiUrl}/v1/cis
-  Other demo users: ${DEMO_USERS.slice(1).map((u) => u.user).join(', ')}  ->  npx itsm token --user alice
+  Other demo users: ${DEMO_USERS.slice(1)
+    .map((u) => u.user)
+    .join(', ')}  ->  npx itsm token --user alice
   Stop with Ctrl+C.
 `);
 

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SERVICES } from '../../services/index';
 import {
@@ -97,7 +102,9 @@ export class Runtime {
     for (const def of this.services) {
       for (const s of def.schedules) {
         const timer = setInterval(() => {
-          this.runSchedule(def.name, s.id).catch((err: Error) => console.error(`schedule ${def.name}/${s.id} failed: ${err.message}`));
+          this.runSchedule(def.name, s.id).catch((err: Error) =>
+            console.error(`schedule ${def.name}/${s.id} failed: ${err.message}`),
+          );
         }, rateMs(s.rate));
         timer.unref();
         this.timers.push(timer);
@@ -140,7 +147,8 @@ class FaultyService implements AwsService {
     return this.inner.targetPrefix;
   }
   handle(action: string, input: Record<string, unknown>, ctx: CallContext) {
-    if (this.broken()) return Promise.reject(new AwsError('InternalException', 'Service unavailable (injected fault)', 500));
+    if (this.broken())
+      return Promise.reject(new AwsError('InternalException', 'Service unavailable (injected fault)', 500));
     return this.inner.handle(action, input, ctx);
   }
   close() {
@@ -155,7 +163,10 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const record = (c: RecordedCall) => runtime?.record(c);
   const faults: Faults = { eventsUnavailable: false };
 
-  const dynamodb = await LocalDynamoDB.start({ ...(opts.dataDir ? { path: join(opts.dataDir, 'dynamodb') } : {}), record });
+  const dynamodb = await LocalDynamoDB.start({
+    ...(opts.dataDir ? { path: join(opts.dataDir, 'dynamodb') } : {}),
+    record,
+  });
   const awsEnv: Record<string, string> = { AWS_REGION: names.LOCAL_REGION, AWS_DEFAULT_REGION: names.LOCAL_REGION };
   const functions = new LocalFunctions(awsEnv);
   const bus = new LocalEventBridge({
@@ -178,7 +189,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   awsEnv.AWS_ENDPOINT_URL = awsUrl;
 
   // Functions, with the environment the CDK stack gives them.
-  const stateMachineArn = (service: string, flowId: string) => names.stateMachineArn(names.stateMachineName(service, flowId));
+  const stateMachineArn = (service: string, flowId: string) =>
+    names.stateMachineArn(names.stateMachineName(service, flowId));
   for (const def of services) {
     for (const [fnId, fn] of Object.entries(def.functions)) {
       const functionName = names.functionName(def.name, fnId);
@@ -210,14 +222,24 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   });
 
   // Tables, state machines and rules, through the same APIs a deployment would use.
-  const sdk = { endpoint: awsUrl, region: names.LOCAL_REGION, credentials: { accessKeyId: 'itsm-runtime', secretAccessKey: 'local' } };
+  const sdk = {
+    endpoint: awsUrl,
+    region: names.LOCAL_REGION,
+    credentials: { accessKeyId: 'itsm-runtime', secretAccessKey: 'local' },
+  };
   const ddb = new DynamoDBClient(sdk);
   const sfn = new SFNClient(sdk);
   for (const def of services) {
     const table = names.tableName(def.name);
-    const attrs = [{ AttributeName: 'pk', AttributeType: 'S' as const }, { AttributeName: 'sk', AttributeType: 'S' as const }];
+    const attrs = [
+      { AttributeName: 'pk', AttributeType: 'S' as const },
+      { AttributeName: 'sk', AttributeType: 'S' as const },
+    ];
     for (const ix of def.table.indexes) {
-      attrs.push({ AttributeName: `${ix.name}pk`, AttributeType: 'S' }, { AttributeName: `${ix.name}sk`, AttributeType: 'S' });
+      attrs.push(
+        { AttributeName: `${ix.name}pk`, AttributeType: 'S' },
+        { AttributeName: `${ix.name}sk`, AttributeType: 'S' },
+      );
     }
     try {
       await ddb.send(
@@ -225,12 +247,18 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           TableName: table,
           BillingMode: 'PAY_PER_REQUEST',
           AttributeDefinitions: attrs,
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
           ...(def.table.indexes.length
             ? {
                 GlobalSecondaryIndexes: def.table.indexes.map((ix) => ({
                   IndexName: ix.name,
-                  KeySchema: [{ AttributeName: `${ix.name}pk`, KeyType: 'HASH' as const }, { AttributeName: `${ix.name}sk`, KeyType: 'RANGE' as const }],
+                  KeySchema: [
+                    { AttributeName: `${ix.name}pk`, KeyType: 'HASH' as const },
+                    { AttributeName: `${ix.name}sk`, KeyType: 'RANGE' as const },
+                  ],
                   Projection: { ProjectionType: 'ALL' as const },
                 })),
               }
@@ -241,7 +269,12 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       if (!(err instanceof ResourceInUseException)) throw err;
     }
     if (def.table.timeToLiveAttribute) {
-      await ddb.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: def.table.timeToLiveAttribute } }));
+      await ddb.send(
+        new UpdateTimeToLiveCommand({
+          TableName: table,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: def.table.timeToLiveAttribute },
+        }),
+      );
     }
     for (const flow of def.flows) {
       const subs = flowSubstitutions(flow, (fnId) => names.functionArn(names.functionName(def.name, fnId)));
@@ -273,11 +306,18 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   sfn.destroy();
 
   // The HTTP API: every route of every service, plus the platform routes.
-  const identity = await LocalIdentity.open(opts.identityFile ?? (opts.dataDir ? join(opts.dataDir, 'dev-signing-key.json') : undefined));
+  const identity = await LocalIdentity.open(
+    opts.identityFile ?? (opts.dataDir ? join(opts.dataDir, 'dev-signing-key.json') : undefined),
+  );
   const routes: GatewayRoute[] = [
     { method: 'GET', path: '/v1/openapi.json', functionName: PLATFORM_FUNCTION, authorized: false },
     ...services.flatMap((def) =>
-      def.routes.map((r) => ({ method: r.method, path: r.path, functionName: names.functionName(def.name, r.function), authorized: true })),
+      def.routes.map((r) => ({
+        method: r.method,
+        path: r.path,
+        functionName: names.functionName(def.name, r.function),
+        authorized: true,
+      })),
     ),
   ];
   const gateway = new LocalGateway(routes, PLATFORM_FUNCTION, identity, (fn, event) => functions.invoke(fn, event));

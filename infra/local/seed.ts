@@ -14,7 +14,11 @@ export interface DemoUser {
 }
 
 export const DEMO_USERS: DemoUser[] = [
-  { user: 'admin', roles: ['sms-owner', 'configuration-manager', 'configuration-owner', 'process-staff'], description: 'SMS owner and CMDB manager (the admin token)' },
+  {
+    user: 'admin',
+    roles: ['sms-owner', 'configuration-manager', 'configuration-owner', 'process-staff'],
+    description: 'SMS owner and CMDB manager (the admin token)',
+  },
   { user: 'maria', roles: ['sms-manager'], description: 'SMS manager' },
   { user: 'conrad', roles: ['configuration-manager'], description: 'Configuration (CMDB) process manager' },
   { user: 'olivia', roles: ['configuration-owner'], description: 'Configuration process owner' },
@@ -30,7 +34,12 @@ const SERVICES = [
   { serviceId: 'svc-hr', name: 'HR portal', status: 'planned' },
 ] as const;
 
-type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: Record<string, unknown> }>;
+type Api = (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
 
 export function apiClient(apiUrl: string, token: string): Api {
   return async (method, path, body, headers = {}) => {
@@ -50,11 +59,19 @@ async function must(api: Api, method: string, path: string, body?: unknown) {
   return r.body;
 }
 
-export async function seedDemo(apiUrl: string, awsUrl: string, adminToken: string): Promise<{ cis: number; relationships: number }> {
+export async function seedDemo(
+  apiUrl: string,
+  awsUrl: string,
+  adminToken: string,
+): Promise<{ cis: number; relationships: number }> {
   const api = apiClient(apiUrl, adminToken);
   // Until the portfolio service lands, the seed announces the demo services on the bus itself,
   // as any system may; the CMDB keeps its copy from these events.
-  const bus = new EventBridgeClient({ endpoint: awsUrl, region: 'us-east-1', credentials: { accessKeyId: 'itsm-seed', secretAccessKey: 'local' } });
+  const bus = new EventBridgeClient({
+    endpoint: awsUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'itsm-seed', secretAccessKey: 'local' },
+  });
   await bus.send(
     new PutEventsCommand({
       Entries: SERVICES.map((s) => ({
@@ -62,7 +79,13 @@ export async function seedDemo(apiUrl: string, awsUrl: string, adminToken: strin
         Source: 'itsm.portfolio',
         DetailType: 'ServiceRegistered',
         Detail: JSON.stringify({
-          metadata: { eventId: `seed-${s.serviceId}`, version: 1, occurredAt: new Date().toISOString(), correlationId: 'seed', actor: { id: 'seed', name: 'seed', kind: 'system' } },
+          metadata: {
+            eventId: `seed-${s.serviceId}`,
+            version: 1,
+            occurredAt: new Date().toISOString(),
+            correlationId: 'seed',
+            actor: { id: 'seed', name: 'seed', kind: 'system' },
+          },
           data: { ...s, version: 1 },
         }),
       })),
@@ -72,19 +95,57 @@ export async function seedDemo(apiUrl: string, awsUrl: string, adminToken: strin
 
   const types = [
     { typeId: 'datacenter', name: 'Data centre', attributes: [{ name: 'city', type: 'string', required: true }] },
-    { typeId: 'network-switch', name: 'Network switch', attributes: [{ name: 'ports', type: 'number', required: true }, { name: 'vendor', type: 'enum', required: false, allowedValues: ['cisco', 'juniper', 'arista'] }] },
-    { typeId: 'server', name: 'Server', attributes: [{ name: 'cpu', type: 'number', required: true }, { name: 'memoryGb', type: 'number', required: true }, { name: 'os', type: 'enum', required: true, allowedValues: ['linux', 'windows'] }, { name: 'virtual', type: 'boolean', required: false }] },
-    { typeId: 'database', name: 'Database', attributes: [{ name: 'engine', type: 'enum', required: true, allowedValues: ['postgresql', 'mysql', 'dynamodb'] }, { name: 'backupVerifiedOn', type: 'date', required: false }] },
-    { typeId: 'application', name: 'Application', attributes: [{ name: 'version', type: 'string', required: true }, { name: 'url', type: 'string', required: false }] },
+    {
+      typeId: 'network-switch',
+      name: 'Network switch',
+      attributes: [
+        { name: 'ports', type: 'number', required: true },
+        { name: 'vendor', type: 'enum', required: false, allowedValues: ['cisco', 'juniper', 'arista'] },
+      ],
+    },
+    {
+      typeId: 'server',
+      name: 'Server',
+      attributes: [
+        { name: 'cpu', type: 'number', required: true },
+        { name: 'memoryGb', type: 'number', required: true },
+        { name: 'os', type: 'enum', required: true, allowedValues: ['linux', 'windows'] },
+        { name: 'virtual', type: 'boolean', required: false },
+      ],
+    },
+    {
+      typeId: 'database',
+      name: 'Database',
+      attributes: [
+        { name: 'engine', type: 'enum', required: true, allowedValues: ['postgresql', 'mysql', 'dynamodb'] },
+        { name: 'backupVerifiedOn', type: 'date', required: false },
+      ],
+    },
+    {
+      typeId: 'application',
+      name: 'Application',
+      attributes: [
+        { name: 'version', type: 'string', required: true },
+        { name: 'url', type: 'string', required: false },
+      ],
+    },
   ];
   for (const t of types) await must(api, 'POST', '/v1/ci-types', t);
 
-  const ci = async (typeId: string, name: string, attributes: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    String((await must(api, 'POST', '/v1/cis', { typeId, name, attributes, status: 'active', ...extra })).ciId);
-  const rel = async (source: string, type: string, target: string) => must(api, 'POST', `/v1/cis/${source}/relationships`, { type, targetCiId: target });
+  const ci = async (
+    typeId: string,
+    name: string,
+    attributes: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) => String((await must(api, 'POST', '/v1/cis', { typeId, name, attributes, status: 'active', ...extra })).ciId);
+  const rel = async (source: string, type: string, target: string) =>
+    must(api, 'POST', `/v1/cis/${source}/relationships`, { type, targetCiId: target });
 
   let relationships = 0;
-  const dcs = [await ci('datacenter', 'DC Frankfurt', { city: 'Frankfurt' }), await ci('datacenter', 'DC Dublin', { city: 'Dublin' })];
+  const dcs = [
+    await ci('datacenter', 'DC Frankfurt', { city: 'Frankfurt' }),
+    await ci('datacenter', 'DC Dublin', { city: 'Dublin' }),
+  ];
   const switches: string[] = [];
   for (let i = 0; i < 4; i++) {
     const sw = await ci('network-switch', `core-sw-${i + 1}`, { ports: 48, vendor: i % 2 ? 'arista' : 'cisco' });
@@ -95,14 +156,21 @@ export async function seedDemo(apiUrl: string, awsUrl: string, adminToken: strin
   const servers: string[] = [];
   for (let i = 0; i < 12; i++) {
     const web = i < 4;
-    const s = await ci('server', `${web ? 'web' : 'app'}-${String(i + 1).padStart(2, '0')}`, { cpu: web ? 4 : 8, memoryGb: web ? 16 : 64, os: 'linux', virtual: true }, web ? { owner: 'user-alice' } : {});
+    const s = await ci(
+      'server',
+      `${web ? 'web' : 'app'}-${String(i + 1).padStart(2, '0')}`,
+      { cpu: web ? 4 : 8, memoryGb: web ? 16 : 64, os: 'linux', virtual: true },
+      web ? { owner: 'user-alice' } : {},
+    );
     await rel(s, 'connects-to', switches[i % 4]!);
     servers.push(s);
     relationships++;
   }
   const dbs: string[] = [];
   for (let i = 0; i < 4; i++) {
-    const d = await ci('database', `db-${['orders', 'mail', 'hr', 'catalogue'][i]}`, { engine: i === 1 ? 'mysql' : 'postgresql' });
+    const d = await ci('database', `db-${['orders', 'mail', 'hr', 'catalogue'][i]}`, {
+      engine: i === 1 ? 'mysql' : 'postgresql',
+    });
     await rel(d, 'runs-on', servers[4 + i]!);
     dbs.push(d);
     relationships++;
@@ -115,7 +183,14 @@ export async function seedDemo(apiUrl: string, awsUrl: string, adminToken: strin
     ['HR portal', 'svc-hr', [servers[9]!], []],
     ['Catalogue API', 'svc-webshop', [servers[10]!], ['acme']],
   ];
-  const dbOf: Record<string, string> = { 'Web shop front end': dbs[3]!, 'Order service': dbs[0]!, 'Mail transfer agent': dbs[1]!, 'Calendar server': dbs[1]!, 'HR portal': dbs[2]!, 'Catalogue API': dbs[3]! };
+  const dbOf: Record<string, string> = {
+    'Web shop front end': dbs[3]!,
+    'Order service': dbs[0]!,
+    'Mail transfer agent': dbs[1]!,
+    'Calendar server': dbs[1]!,
+    'HR portal': dbs[2]!,
+    'Catalogue API': dbs[3]!,
+  };
   for (const [name, service, hosts, customers] of apps) {
     const a = await ci('application', name, { version: '1.0.0' }, { serviceIds: [service], customerIds: customers });
     for (const h of hosts) {

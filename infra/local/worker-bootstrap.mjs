@@ -1,9 +1,10 @@
 // Runs one Lambda function inside a worker thread, the way the Lambda runtime would: it imports
 // the handler module once (cold start), then serves invocations. TypeScript is loaded through
 // tsx so the same source files that esbuild bundles for AWS run here unchanged.
-import { parentPort, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
+
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();

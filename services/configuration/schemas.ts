@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { ATTRIBUTE_KINDS, DEPENDENCY_DIRECTIONS } from './domain/ci-types';
 import { CI_STATUSES } from './domain/ci';
+import { ATTRIBUTE_KINDS, DEPENDENCY_DIRECTIONS } from './domain/ci-types';
 import { VERIFICATION_RESULTS } from './domain/verification';
 
 /** API request schemas of the configuration service; validation and the OpenAPI document derive from them. */

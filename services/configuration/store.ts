@@ -34,8 +34,14 @@ export const keys = {
   service: (id: string): Key => ({ pk: `SVC#${id}`, sk: 'SVC' }),
   baseline: (id: string): Key => ({ pk: `BASELINE#${id}`, sk: 'BASELINE' }),
   campaign: (id: string): Key => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' }),
-  edgeOut: (source: string, type: string, target: string): Key => ({ pk: `CI#${source}`, sk: `REL#OUT#${type}#${target}` }),
-  edgeIn: (target: string, type: string, source: string): Key => ({ pk: `CI#${target}`, sk: `REL#IN#${type}#${source}` }),
+  edgeOut: (source: string, type: string, target: string): Key => ({
+    pk: `CI#${source}`,
+    sk: `REL#OUT#${type}#${target}`,
+  }),
+  edgeIn: (target: string, type: string, source: string): Key => ({
+    pk: `CI#${target}`,
+    sk: `REL#IN#${type}#${source}`,
+  }),
 };
 
 export interface Ci extends CiState {
@@ -52,7 +58,8 @@ export interface Ci extends CiState {
   dependents: string[];
 }
 
-const setToArray = (v: unknown): string[] => (v instanceof Set ? [...v].map(String).sort() : Array.isArray(v) ? v.map(String) : []);
+const setToArray = (v: unknown): string[] =>
+  v instanceof Set ? [...v].map(String).sort() : Array.isArray(v) ? v.map(String) : [];
 
 export function toCi(item: Item): Ci {
   return {

@@ -6,7 +6,6 @@ import { EventMetadata as MetadataSchema } from '../contracts/envelope';
 import { newId, type OperationContext } from './context';
 import { requireEnv } from './env';
 import { logger } from './logger';
-import type { Key, Store } from './store';
 import { addEvents } from './usage';
 import { issuesToFields } from './validation';
 
@@ -89,63 +88,6 @@ export async function putEvents(events: OutgoingEvent[]): Promise<Set<string>> {
   return accepted;
 }
 
-/** After a commit: publish, then clear the outbox. Failures are logged; the relay finishes the job. */
-export async function publishCommitted(store: Store, events: OutgoingEvent[]): Promise<void> {
-  try {
-    const accepted = await putEvents(events);
-    const done = events.filter((e) => accepted.has(e.eventId)).map((e) => outboxItem(e) as Key);
-    if (done.length) await store.deleteKeys(done.map(({ pk, sk }) => ({ pk, sk })));
-    if (accepted.size < events.length) logger.warn('some events left in the outbox', { left: events.length - accepted.size });
-  } catch (error) {
-    logger.warn('publish failed; the outbox relay will retry', { error: error as Error });
-  }
-}
-
-/**
- * Publish outbox items older than `minAgeMs` (younger ones are still being published by the
- * request that wrote them). Event ids are ULIDs, so "older than" is a key range, not a scan.
- */
-export async function relayOutbox(store: Store, minAgeMs = 30_000): Promise<number> {
-  const cutoff = encodeTimePrefix(Date.now() - minAgeMs);
-  let published = 0;
-  for (let shard = 0; shard < OUTBOX_SHARDS; shard++) {
-    let cursor: string | undefined;
-    do {
-      const page = await store.page({
-        pk: `OUTBOX#${shard}`,
-        skBetween: ['0', cutoff],
-        limit: 100,
-        ...(cursor ? { cursor } : {}),
-      });
-      const events: OutgoingEvent[] = page.items.map((i) => ({
-        eventId: String(i.sk),
-        source: String(i.source),
-        detailType: String(i.detailType),
-        detail: JSON.parse(String(i.detail)) as EventDetail,
-      }));
-      if (events.length) {
-        const accepted = await putEvents(events);
-        await store.deleteKeys(events.filter((e) => accepted.has(e.eventId)).map((e) => ({ pk: `OUTBOX#${shard}`, sk: e.eventId })));
-        published += accepted.size;
-      }
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
-  return published;
-}
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-/** The 10-character time prefix of a ULID for a moment: every ULID minted before sorts below it. */
-export function encodeTimePrefix(ms: number): string {
-  let out = '';
-  let t = Math.max(0, Math.floor(ms));
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[t % 32] + out;
-    t = Math.floor(t / 32);
-  }
-  return out;
-}
-
 /** A platform event as a consumer receives it, after envelope validation. */
 export interface ReceivedEvent<D = unknown> {
   id: string;
@@ -171,7 +113,9 @@ export function receive(
   const meta = z.safeParse(MetadataSchema, detail?.metadata);
   if (!meta.success) throw new Error(`event ${raw.id} has invalid metadata: ${JSON.stringify(meta.error.issues)}`);
   if (meta.data.version !== contract.version) {
-    throw new Error(`event ${raw['detail-type']} version ${meta.data.version} is not the supported ${contract.version}`);
+    throw new Error(
+      `event ${raw['detail-type']} version ${meta.data.version} is not the supported ${contract.version}`,
+    );
   }
   const data = z.safeParse(contract.data, detail?.data);
   if (!data.success) throw new Error(`event ${raw.id} breaks its contract: ${JSON.stringify(data.error.issues)}`);

@@ -4,8 +4,9 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { EventContract } from '../contracts/envelope';
 import { type OperationContext, systemContext } from './context';
 import { requireEnv } from './env';
-import { type EventHandler, receive, relayOutbox } from './events';
+import { type EventHandler, receive } from './events';
 import { logger } from './logger';
+import { relayOutbox } from './relay';
 import { DuplicateEventError, Store } from './store';
 import { resetUsage } from './usage';
 
@@ -18,7 +19,11 @@ import { resetUsage } from './usage';
  * @example
  * export const handler = eventConsumer('configuration', [ServiceRegistered], { ServiceRegistered: applyService });
  */
-export function eventConsumer(consumer: string, contracts: readonly EventContract[], handlers: Record<string, EventHandler>) {
+export function eventConsumer(
+  consumer: string,
+  contracts: readonly EventContract[],
+  handlers: Record<string, EventHandler>,
+) {
   const store = new Store(requireEnv('TABLE_NAME'));
   const run = async (raw: EventBridgeEvent<string, unknown>) => {
     resetUsage();
@@ -46,9 +51,7 @@ export function eventConsumer(consumer: string, contracts: readonly EventContrac
       logger.removeKeys(['correlationId', 'eventId']);
     }
   };
-  return middy<EventBridgeEvent<string, unknown>, void, Error, Context>()
-    .use(injectLambdaContext(logger))
-    .handler(run);
+  return middy<EventBridgeEvent<string, unknown>, void, Error, Context>().use(injectLambdaContext(logger)).handler(run);
 }
 
 /** A Step Functions task: the payload names the task; the result is the task output. */
@@ -73,12 +76,16 @@ export function taskHandler(service: string, tasks: Record<string, TaskHandler>)
   return middy<TaskPayload, unknown, Error, Context>().use(injectLambdaContext(logger)).handler(run);
 }
 
-/** The outbox relay every publishing service runs on a schedule (see events.ts). */
+/**
+ * The outbox relay every publishing service runs on a schedule (see events.ts). Operators can
+ * also invoke it with `{"minAgeMs": 0}` to drain the outbox at once (after an outage, in tests).
+ */
 export function outboxRelayHandler() {
   const store = new Store(requireEnv('TABLE_NAME'));
-  const run = async () => {
+  const run = async (event: unknown) => {
     resetUsage();
-    const published = await relayOutbox(store);
+    const minAge = (event as { minAgeMs?: unknown } | undefined)?.minAgeMs;
+    const published = await relayOutbox(store, typeof minAge === 'number' && minAge >= 0 ? minAge : undefined);
     if (published > 0) logger.warn('outbox relay published events left behind', { published });
     return { published };
   };

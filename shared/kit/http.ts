@@ -145,10 +145,15 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
       // Never expose internals: log with the correlation id, answer a generic 500.
       logger.error('unhandled error', { error: err as Error });
       return problemResponse(
-        problem(500, 'internal-error', 'Something went wrong on our side. Quote the correlation id when you report it.', {
-          instance,
-          correlationId,
-        }),
+        problem(
+          500,
+          'internal-error',
+          'Something went wrong on our side. Quote the correlation id when you report it.',
+          {
+            instance,
+            correlationId,
+          },
+        ),
         { 'x-correlation-id': correlationId },
       );
     } finally {

@@ -14,7 +14,8 @@ import {
 import type { OperationContext } from './context';
 import { newId } from './context';
 import { ConflictError, ValidationError } from './errors';
-import { type OutgoingEvent, outboxItem, publishCommitted } from './events';
+import { type OutgoingEvent, outboxItem, putEvents } from './events';
+import { logger } from './logger';
 import { addCapacity, addItemsRead } from './usage';
 
 /**
@@ -114,7 +115,12 @@ export class Store {
 
   async get<T = Item>(key: Key, consistent = false): Promise<T | undefined> {
     const out = await client().send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ConsistentRead: consistent,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     );
     addCapacity(out.ConsumedCapacity, 'read');
     if (out.Item) addItemsRead(1);
@@ -283,7 +289,11 @@ export class Store {
       tx.push({
         Put: {
           TableName: this.tableName,
-          Item: { pk: `INBOX#${ctx.inboxEventId}`, sk: 'INBOX', expiresAt: Math.floor(Date.now() / 1000) + INBOX_TTL_SECONDS },
+          Item: {
+            pk: `INBOX#${ctx.inboxEventId}`,
+            sk: 'INBOX',
+            expiresAt: Math.floor(Date.now() / 1000) + INBOX_TTL_SECONDS,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
@@ -291,14 +301,25 @@ export class Store {
     if (tx.length === 0) return;
     if (tx.length > MAX_TX_ITEMS) throw new Error(`unit of work too large: ${tx.length} items (max ${MAX_TX_ITEMS})`);
     try {
-      const out = await client().send(
-        new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' }),
-      );
+      const out = await client().send(new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' }));
       addCapacity(out.ConsumedCapacity, 'write');
     } catch (err) {
       throw this.translate(err, work.writes, Boolean(ctx.inboxEventId));
     }
-    if (events.length > 0) await publishCommitted(this, events);
+    if (events.length > 0) await this.publishCommitted(events);
+  }
+
+  /** After a commit: publish, then clear the outbox. Failures are logged; the relay finishes the job. */
+  private async publishCommitted(events: OutgoingEvent[]): Promise<void> {
+    try {
+      const accepted = await putEvents(events);
+      const done = events.filter((e) => accepted.has(e.eventId)).map((e) => outboxItem(e) as Key);
+      if (done.length) await this.deleteKeys(done.map(({ pk, sk }) => ({ pk, sk })));
+      if (accepted.size < events.length)
+        logger.warn('some events left in the outbox', { left: events.length - accepted.size });
+    } catch (error) {
+      logger.warn('publish failed; the outbox relay will retry', { error: error as Error });
+    }
   }
 
   /** Delete outbox items after they were published (best effort; the relay retries). */
@@ -326,7 +347,14 @@ export class Store {
         return {
           Put: {
             TableName,
-            Item: { version: 1, createdAt: at, updatedAt: at, createdBy: ctx.actor.id, updatedBy: ctx.actor.id, ...w.item },
+            Item: {
+              version: 1,
+              createdAt: at,
+              updatedAt: at,
+              createdBy: ctx.actor.id,
+              updatedBy: ctx.actor.id,
+              ...w.item,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         };

@@ -3,6 +3,8 @@ import type { Role } from '../../shared/kit/roles';
 
 /** A throwaway local runtime for one test file: in memory, any free ports, no waiting. */
 export async function testRuntime(): Promise<Runtime> {
+  // Function logs at ERROR only, so a test's output shows what went wrong and little else.
+  process.env.ITSM_LOG_LEVEL ??= 'ERROR';
   return startRuntime({ awsPort: 0, apiPort: 0, waitScale: 0, schedules: false, retryBaseDelayMs: 5 });
 }
 
@@ -39,10 +41,16 @@ export function client(rt: Runtime, token: string | undefined) {
     return { status: res.status, headers: res.headers, body: parsed as T };
   };
   return {
-    get: <T = Record<string, unknown>>(path: string, headers?: Record<string, string>) => call<T>('GET', path, undefined, headers),
-    post: <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body, headers),
-    patch: <T = Record<string, unknown>>(path: string, body: unknown, version: number | string, headers?: Record<string, string>) =>
-      call<T>('PATCH', path, body, { 'if-match': `"${version}"`, ...headers }),
+    get: <T = Record<string, unknown>>(path: string, headers?: Record<string, string>) =>
+      call<T>('GET', path, undefined, headers),
+    post: <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>('POST', path, body, headers),
+    patch: <T = Record<string, unknown>>(
+      path: string,
+      body: unknown,
+      version: number | string,
+      headers?: Record<string, string>,
+    ) => call<T>('PATCH', path, body, { 'if-match': `"${version}"`, ...headers }),
     del: <T = Record<string, unknown>>(path: string) => call<T>('DELETE', path),
     call,
   };
@@ -55,7 +63,11 @@ export async function as(rt: Runtime, user: string, roles: Role[], customer?: st
 }
 
 /** Poll until `check` returns a value (not undefined), or fail after the deadline. Never a fixed sleep. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -15,7 +15,11 @@ export interface BaselineDiff {
   unchanged: number;
 }
 
-export function diffBaseline(members: BaselineMember[], current: Map<string, BaselineMember>, inScopeNow: BaselineMember[]): BaselineDiff {
+export function diffBaseline(
+  members: BaselineMember[],
+  current: Map<string, BaselineMember>,
+  inScopeNow: BaselineMember[],
+): BaselineDiff {
   const result: BaselineDiff = { changed: [], removed: [], added: [], unchanged: 0 };
   const inBaseline = new Set(members.map((m) => m.ciId));
   for (const m of members) {

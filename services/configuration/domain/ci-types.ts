@@ -22,7 +22,12 @@ export interface CiType {
 }
 
 /** How a relationship type propagates impact: who depends on whom when an edge A -> B exists. */
-export const DEPENDENCY_DIRECTIONS = ['source-depends-on-target', 'target-depends-on-source', 'mutual', 'none'] as const;
+export const DEPENDENCY_DIRECTIONS = [
+  'source-depends-on-target',
+  'target-depends-on-source',
+  'mutual',
+  'none',
+] as const;
 export type DependencyDirection = (typeof DEPENDENCY_DIRECTIONS)[number];
 
 export interface RelationshipType {
@@ -36,11 +41,29 @@ export interface RelationshipType {
 
 /** The relationship types every CMDB has (FitSM PR11.1); user-defined ones are added by API. */
 export const BUILT_IN_RELATIONSHIP_TYPES: readonly RelationshipType[] = [
-  { typeId: 'depends-on', name: 'depends on', inverseName: 'is depended on by', dependency: 'source-depends-on-target', builtIn: true },
+  {
+    typeId: 'depends-on',
+    name: 'depends on',
+    inverseName: 'is depended on by',
+    dependency: 'source-depends-on-target',
+    builtIn: true,
+  },
   { typeId: 'runs-on', name: 'runs on', inverseName: 'runs', dependency: 'source-depends-on-target', builtIn: true },
-  { typeId: 'hosts', name: 'hosts', inverseName: 'is hosted by', dependency: 'target-depends-on-source', builtIn: true },
+  {
+    typeId: 'hosts',
+    name: 'hosts',
+    inverseName: 'is hosted by',
+    dependency: 'target-depends-on-source',
+    builtIn: true,
+  },
   { typeId: 'connects-to', name: 'connects to', inverseName: 'is connected from', dependency: 'mutual', builtIn: true },
-  { typeId: 'part-of', name: 'is part of', inverseName: 'has part', dependency: 'target-depends-on-source', builtIn: true },
+  {
+    typeId: 'part-of',
+    name: 'is part of',
+    inverseName: 'has part',
+    dependency: 'target-depends-on-source',
+    builtIn: true,
+  },
 ];
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -82,7 +105,8 @@ export function validateAttributes(type: CiType, attributes: Record<string, unkn
     }
   }
   for (const name of Object.keys(attributes)) {
-    if (!specs.has(name)) errors.push({ field: `attributes.${name}`, message: `is not an attribute of CI type ${type.typeId}` });
+    if (!specs.has(name))
+      errors.push({ field: `attributes.${name}`, message: `is not an attribute of CI type ${type.typeId}` });
   }
   return errors;
 }
@@ -116,10 +140,12 @@ export function validateTypeChange(before: CiType, after: AttributeSpec[]): Fiel
     if (a.required && (!prev || !prev.required)) {
       errors.push({
         field: `attributes.${i}.required`,
-        message: 'an attribute can only be made required when the type is created; add it as optional, fill it, then verify',
+        message:
+          'an attribute can only be made required when the type is created; add it as optional, fill it, then verify',
       });
     }
-    if (prev && prev.type !== a.type) errors.push({ field: `attributes.${i}.type`, message: 'cannot change the kind of an existing attribute' });
+    if (prev && prev.type !== a.type)
+      errors.push({ field: `attributes.${i}.type`, message: 'cannot change the kind of an existing attribute' });
   });
   return errors;
 }

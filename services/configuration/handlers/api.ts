@@ -4,11 +4,25 @@ import { ImpactQuery, ListCisQuery, ListQuery } from '../schemas';
 import { configuration } from '../service';
 import { ciView } from '../store';
 import { baselineDiff, captureBaseline, getBaseline, listBaselines } from '../use-cases/baselines';
-import { createCiType, createRelationshipType, getCiType, listCiTypes, listRelationshipTypes, updateCiType } from '../use-cases/ci-types';
+import {
+  createCiType,
+  createRelationshipType,
+  getCiType,
+  listCiTypes,
+  listRelationshipTypes,
+  updateCiType,
+} from '../use-cases/ci-types';
 import { ciHistory, getCi, listCis, registerCi, updateCi } from '../use-cases/cis';
 import { importCis } from '../use-cases/imports';
 import { addRelationship, impact, listRelationships, removeRelationship } from '../use-cases/relationships';
-import { getCampaign, listCampaigns, listResults, planCampaign, recordResult, requestClosure } from '../use-cases/verification';
+import {
+  getCampaign,
+  listCampaigns,
+  listResults,
+  planCampaign,
+  recordResult,
+  requestClosure,
+} from '../use-cases/verification';
 
 /** Thin adapter: validate the query, call one use case, map the result (STYLE: handlers are adapters). */
 const paging = (req: ApiRequest) => {
@@ -34,11 +48,17 @@ export const handler = apiHandler(configuration, 'api', {
     return { status: 200, body: t, version: t.version };
   },
   'GET /v1/relationship-types': async () => ({ status: 200, body: { items: await listRelationshipTypes() } }),
-  'POST /v1/relationship-types': async (req) => ({ status: 201, body: await createRelationshipType(req.ctx, req.body) }),
+  'POST /v1/relationship-types': async (req) => ({
+    status: 201,
+    body: await createRelationshipType(req.ctx, req.body),
+  }),
   'GET /v1/cis': async (req) => {
     const q = parse(ListCisQuery, req.query, 'query');
     const page = await listCis(req.principal, { ...paging(req), ...(q.typeId ? { typeId: q.typeId } : {}) });
-    return { status: 200, body: { items: page.items.map(ciView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+    return {
+      status: 200,
+      body: { items: page.items.map(ciView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+    };
   },
   'POST /v1/cis': async (req) => {
     const ci = await registerCi(req.ctx, req.body);

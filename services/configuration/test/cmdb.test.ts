@@ -18,7 +18,14 @@ const SERVER_TYPE = {
   ],
 };
 
-type Ci = { ciId: string; number: string; version: number; name: string; status: string; attributes: Record<string, unknown> };
+type Ci = {
+  ciId: string;
+  number: string;
+  version: number;
+  name: string;
+  status: string;
+  attributes: Record<string, unknown>;
+};
 
 const server = (name: string, extra: Record<string, unknown> = {}) => ({
   typeId: 'server',
@@ -33,7 +40,9 @@ beforeAll(async () => {
   admin = await as(rt, 'conrad', ['configuration-manager']);
   staff = await as(rt, 'alice', ['process-staff']);
   expect((await admin.post('/v1/ci-types', SERVER_TYPE)).status).toBe(201);
-  expect((await admin.post('/v1/ci-types', { typeId: 'application', name: 'Application', attributes: [] })).status).toBe(201);
+  expect(
+    (await admin.post('/v1/ci-types', { typeId: 'application', name: 'Application', attributes: [] })).status,
+  ).toBe(201);
 });
 
 afterAll(async () => {
@@ -45,38 +54,71 @@ describe('CI types', () => {
     const list = await staff.get<{ items: Array<{ typeId: string }> }>('/v1/ci-types');
     expect(list.body.items.map((t) => t.typeId)).toEqual(['application', 'server']);
 
-    const bad = await admin.post('/v1/ci-types', { typeId: 'x-bad', name: 'Bad', attributes: [{ name: 'level', type: 'enum' }] });
+    const bad = await admin.post('/v1/ci-types', {
+      typeId: 'x-bad',
+      name: 'Bad',
+      attributes: [{ name: 'level', type: 'enum' }],
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors).toContainEqual({ field: 'body.attributes.0.allowedValues', message: 'is required for enum attributes' });
+    expect(bad.body.errors).toContainEqual({
+      field: 'body.attributes.0.allowedValues',
+      message: 'is required for enum attributes',
+    });
   });
 
   it('refuses to make an attribute required after creation, and changes with If-Match', async () => {
     const t = await admin.get('/v1/ci-types/server');
-    const refused = await admin.patch('/v1/ci-types/server', { attributes: [...SERVER_TYPE.attributes, { name: 'rack', type: 'string', required: true }] }, Number(t.body.version));
+    const refused = await admin.patch(
+      '/v1/ci-types/server',
+      { attributes: [...SERVER_TYPE.attributes, { name: 'rack', type: 'string', required: true }] },
+      Number(t.body.version),
+    );
     expect(refused.status).toBe(400);
-    const ok = await admin.patch('/v1/ci-types/server', { description: 'Physical or virtual server' }, Number(t.body.version));
+    const ok = await admin.patch(
+      '/v1/ci-types/server',
+      { description: 'Physical or virtual server' },
+      Number(t.body.version),
+    );
     expect(ok.status).toBe(200);
     expect(ok.headers.get('etag')).toBe(`"${Number(t.body.version) + 1}"`);
   });
 
   it('has the built-in relationship types and takes user-defined ones', async () => {
-    const created = await admin.post('/v1/relationship-types', { typeId: 'backs-up', name: 'backs up', inverseName: 'is backed up by', dependency: 'none' });
+    const created = await admin.post('/v1/relationship-types', {
+      typeId: 'backs-up',
+      name: 'backs up',
+      inverseName: 'is backed up by',
+      dependency: 'none',
+    });
     expect(created.status).toBe(201);
     const list = await staff.get<{ items: Array<{ typeId: string }> }>('/v1/relationship-types');
-    expect(list.body.items.map((t) => t.typeId)).toEqual(['depends-on', 'runs-on', 'hosts', 'connects-to', 'part-of', 'backs-up']);
+    expect(list.body.items.map((t) => t.typeId)).toEqual([
+      'depends-on',
+      'runs-on',
+      'hosts',
+      'connects-to',
+      'part-of',
+      'backs-up',
+    ]);
   });
 });
 
 describe('CIs', () => {
   it('registers a CI with a readable number, validates attributes against its type, and finds it by number', async () => {
-    const created = await admin.post<Ci>('/v1/cis', server('db-host-1', { attributes: { cpu: 16, os: 'linux', virtual: false, commissionedOn: '2025-03-01' } }));
+    const created = await admin.post<Ci>(
+      '/v1/cis',
+      server('db-host-1', { attributes: { cpu: 16, os: 'linux', virtual: false, commissionedOn: '2025-03-01' } }),
+    );
     expect(created.status).toBe(201);
     expect(created.body.number).toMatch(/^CI-\d+$/);
     expect(created.body.version).toBe(1);
     const byNumber = await staff.get<Ci>(`/v1/cis/${created.body.number}`);
     expect(byNumber.body.ciId).toBe(created.body.ciId);
 
-    const invalid = await admin.post('/v1/cis', server('bad', { attributes: { cpu: 'four', os: 'beos', colour: 'red' } }));
+    const invalid = await admin.post(
+      '/v1/cis',
+      server('bad', { attributes: { cpu: 'four', os: 'beos', colour: 'red' } }),
+    );
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors).toEqual(
       expect.arrayContaining([
@@ -92,19 +134,28 @@ describe('CIs', () => {
 
   it('changes a CI with If-Match, refuses a stale version, and keeps who/when/what/why in the history', async () => {
     const ci = (await admin.post<Ci>('/v1/cis', server('web-1'))).body;
-    const changed = await admin.patch<Ci>(`/v1/cis/${ci.ciId}`, { attributes: { cpu: 8, os: 'linux' }, status: 'maintenance', reason: 'RAM upgrade' }, ci.version);
+    const changed = await admin.patch<Ci>(
+      `/v1/cis/${ci.ciId}`,
+      { attributes: { cpu: 8, os: 'linux' }, status: 'maintenance', reason: 'RAM upgrade' },
+      ci.version,
+    );
     expect(changed.status).toBe(200);
     expect(changed.body.version).toBe(2);
     const stale = await admin.patch(`/v1/cis/${ci.ciId}`, { name: 'web-one' }, ci.version);
     expect(stale.status).toBe(409);
     expect(stale.body.code).toBe('version-conflict');
 
-    const history = await staff.get<{ items: Array<{ action: string; actor: { id: string }; reason?: string; changes: Record<string, unknown> }> }>(`/v1/cis/${ci.ciId}/history`);
+    const history = await staff.get<{
+      items: Array<{ action: string; actor: { id: string }; reason?: string; changes: Record<string, unknown> }>;
+    }>(`/v1/cis/${ci.ciId}/history`);
     expect(history.body.items.map((h) => h.action)).toEqual(['updated', 'registered']);
     expect(history.body.items[0]).toMatchObject({
       actor: { id: 'user-conrad' },
       reason: 'RAM upgrade',
-      changes: { status: { from: 'active', to: 'maintenance' }, attributes: { from: { cpu: 4, os: 'linux' }, to: { cpu: 8, os: 'linux' } } },
+      changes: {
+        status: { from: 'active', to: 'maintenance' },
+        attributes: { from: { cpu: 4, os: 'linux' }, to: { cpu: 8, os: 'linux' } },
+      },
     });
   });
 
@@ -127,11 +178,14 @@ describe('CIs', () => {
   });
 
   it('pages through CIs by type with a cursor, reading one page at a time', async () => {
-    for (let i = 0; i < 5; i++) await admin.post('/v1/cis', { typeId: 'application', name: `app-${i}`, status: 'active' });
+    for (let i = 0; i < 5; i++)
+      await admin.post('/v1/cis', { typeId: 'application', name: `app-${i}`, status: 'active' });
     const first = await staff.get<{ items: Ci[]; nextCursor?: string }>('/v1/cis?typeId=application&limit=3');
     expect(first.body.items).toHaveLength(3);
     expect(first.headers.get('x-itsm-usage')).toMatch(/items=3;/);
-    const second = await staff.get<{ items: Ci[]; nextCursor?: string }>(`/v1/cis?typeId=application&limit=3&cursor=${first.body.nextCursor}`);
+    const second = await staff.get<{ items: Ci[]; nextCursor?: string }>(
+      `/v1/cis?typeId=application&limit=3&cursor=${first.body.nextCursor}`,
+    );
     expect(second.body.items.map((c) => c.name)).toEqual(['app-3', 'app-4']);
     const bad = await staff.get('/v1/cis?cursor=not-a-cursor');
     expect(bad.status).toBe(400);
@@ -141,8 +195,22 @@ describe('CIs', () => {
 
 describe('customer users', () => {
   it('see only CIs linked to their organisation, and nothing of the rest', async () => {
-    const linked = (await admin.post<Ci>('/v1/cis', { typeId: 'application', name: 'acme-shop', status: 'active', customerIds: ['acme'] })).body;
-    const other = (await admin.post<Ci>('/v1/cis', { typeId: 'application', name: 'globex-erp', status: 'active', customerIds: ['globex'] })).body;
+    const linked = (
+      await admin.post<Ci>('/v1/cis', {
+        typeId: 'application',
+        name: 'acme-shop',
+        status: 'active',
+        customerIds: ['acme'],
+      })
+    ).body;
+    const other = (
+      await admin.post<Ci>('/v1/cis', {
+        typeId: 'application',
+        name: 'globex-erp',
+        status: 'active',
+        customerIds: ['globex'],
+      })
+    ).body;
     const carol = await as(rt, 'carol', ['customer-user'], 'acme');
     const list = await carol.get<{ items: Ci[] }>('/v1/cis');
     expect(list.body.items.map((c) => c.name)).toEqual(['acme-shop']);
@@ -159,12 +227,20 @@ describe('relationships and impact', () => {
   it('answers what depends on a CI, transitively, with depth limits and cycle safety', async () => {
     // switch <- server (connects-to, mutual) ; app runs-on server ; portal depends-on app ; app2 depends-on portal ; portal depends-on app2 (cycle)
     const make = async (name: string, typeId = 'application') =>
-      (await admin.post<Ci>('/v1/cis', typeId === 'server' ? server(name) : { typeId, name, status: 'active', serviceIds: name === 'portal' ? ['svc-portal'] : [] })).body;
+      (
+        await admin.post<Ci>(
+          '/v1/cis',
+          typeId === 'server'
+            ? server(name)
+            : { typeId, name, status: 'active', serviceIds: name === 'portal' ? ['svc-portal'] : [] },
+        )
+      ).body;
     const host = await make('host-a', 'server');
     const app = await make('app');
     const portal = await make('portal');
     const app2 = await make('app2');
-    const rel = (s: Ci, type: string, t: Ci) => admin.post(`/v1/cis/${s.ciId}/relationships`, { type, targetCiId: t.ciId });
+    const rel = (s: Ci, type: string, t: Ci) =>
+      admin.post(`/v1/cis/${s.ciId}/relationships`, { type, targetCiId: t.ciId });
     expect((await rel(app, 'runs-on', host)).status).toBe(201);
     expect((await rel(portal, 'depends-on', app)).status).toBe(201);
     expect((await rel(app2, 'depends-on', portal)).status).toBe(201);
@@ -172,7 +248,11 @@ describe('relationships and impact', () => {
     expect((await rel(portal, 'depends-on', app)).status).toBe(409);
     expect((await rel(app, 'runs-on', app)).status).toBe(400);
 
-    type Impact = { cis: Array<{ number: string; name: string; depth: number }>; services: Array<{ serviceId: string }>; count: number };
+    type Impact = {
+      cis: Array<{ number: string; name: string; depth: number }>;
+      services: Array<{ serviceId: string }>;
+      count: number;
+    };
     const all = await staff.get<Impact>(`/v1/cis/${host.ciId}/impact?direction=downstream&depth=5`);
     expect(all.status).toBe(200);
     expect(all.body.cis.map((c) => [c.name, c.depth])).toEqual([
@@ -186,7 +266,9 @@ describe('relationships and impact', () => {
     const up = await staff.get<Impact>(`/v1/cis/${app2.ciId}/impact?direction=upstream&depth=10`);
     expect(up.body.cis.map((c) => c.name).sort()).toEqual(['app', 'host-a', 'portal']);
 
-    const relationships = await staff.get<{ items: Array<{ direction: string; type: string }> }>(`/v1/cis/${portal.ciId}/relationships`);
+    const relationships = await staff.get<{ items: Array<{ direction: string; type: string }> }>(
+      `/v1/cis/${portal.ciId}/relationships`,
+    );
     expect(relationships.body.items).toHaveLength(3);
 
     // Removing an edge removes its impact.
@@ -206,7 +288,10 @@ describe('bulk import', () => {
       { sourceId: 'i-001', typeId: 'server', name: 'dup', attributes: { cpu: 2, os: 'linux' } },
       { typeId: 'server', name: 'no-id' },
     ];
-    type Report = { summary: Record<string, number>; rows: Array<{ outcome: string; errors?: Array<{ field: string }> }> };
+    type Report = {
+      summary: Record<string, number>;
+      rows: Array<{ outcome: string; errors?: Array<{ field: string }> }>;
+    };
     const first = await admin.post<Report>('/v1/ci-imports', { source: 'aws-config', rows });
     expect(first.status).toBe(200);
     expect(first.body.summary).toEqual({ created: 2, updated: 0, unchanged: 0, rejected: 3 });
@@ -228,19 +313,38 @@ describe('bulk import', () => {
 
 describe('baselines', () => {
   it('captures a snapshot and diffs it against now', async () => {
-    await admin.post('/v1/ci-types', { typeId: 'switch', name: 'Switch', attributes: [{ name: 'ports', type: 'number', required: true }] });
-    const a = (await admin.post<Ci>('/v1/cis', { typeId: 'switch', name: 'sw-a', attributes: { ports: 24 }, status: 'active' })).body;
-    const b = (await admin.post<Ci>('/v1/cis', { typeId: 'switch', name: 'sw-b', attributes: { ports: 24 }, status: 'active' })).body;
-    const base = await admin.post<{ baselineId: string; ciCount: number }>('/v1/baselines', { name: 'switches Q3', typeId: 'switch' });
+    await admin.post('/v1/ci-types', {
+      typeId: 'switch',
+      name: 'Switch',
+      attributes: [{ name: 'ports', type: 'number', required: true }],
+    });
+    const a = (
+      await admin.post<Ci>('/v1/cis', { typeId: 'switch', name: 'sw-a', attributes: { ports: 24 }, status: 'active' })
+    ).body;
+    const b = (
+      await admin.post<Ci>('/v1/cis', { typeId: 'switch', name: 'sw-b', attributes: { ports: 24 }, status: 'active' })
+    ).body;
+    const base = await admin.post<{ baselineId: string; ciCount: number }>('/v1/baselines', {
+      name: 'switches Q3',
+      typeId: 'switch',
+    });
     expect(base.status).toBe(201);
     expect(base.body.ciCount).toBe(2);
     await admin.patch(`/v1/cis/${a.ciId}`, { attributes: { ports: 48 } }, a.version);
     await admin.patch(`/v1/cis/${b.ciId}`, { status: 'retired' }, b.version);
     await admin.post('/v1/cis', { typeId: 'switch', name: 'sw-c', attributes: { ports: 8 }, status: 'planned' });
-    type Diff = { changed: Array<{ number: string; changes: Record<string, { from: unknown; to: unknown }> }>; added: unknown[]; removed: unknown[]; unchanged: number };
+    type Diff = {
+      changed: Array<{ number: string; changes: Record<string, { from: unknown; to: unknown }> }>;
+      added: unknown[];
+      removed: unknown[];
+      unchanged: number;
+    };
     const diff = await staff.get<Diff>(`/v1/baselines/${base.body.baselineId}/diff`);
     expect(diff.body.changed).toHaveLength(2);
-    expect(diff.body.changed.find((c) => c.number === a.number)!.changes.attributes).toEqual({ from: { ports: 24 }, to: { ports: 48 } });
+    expect(diff.body.changed.find((c) => c.number === a.number)!.changes.attributes).toEqual({
+      from: { ports: 24 },
+      to: { ports: 48 },
+    });
     expect(diff.body.added).toHaveLength(1);
     expect(diff.body.unchanged).toBe(0);
     const got = await staff.get<{ members: unknown[] }>(`/v1/baselines/${base.body.baselineId}`);
@@ -253,18 +357,39 @@ describe('verification campaigns (FitSM PR11.5)', () => {
     const x = (await admin.post<Ci>('/v1/cis', server('verify-x'))).body;
     const y = (await admin.post<Ci>('/v1/cis', server('verify-y'))).body;
     const dueAt = new Date(Date.now() + 3600_000).toISOString();
-    const planned = await admin.post<{ campaignId: string; status: string; scopeSize: number }>('/v1/verification-campaigns', { name: 'Q4 servers', ciIds: [x.ciId, y.ciId], dueAt });
+    const planned = await admin.post<{ campaignId: string; status: string; scopeSize: number }>(
+      '/v1/verification-campaigns',
+      { name: 'Q4 servers', ciIds: [x.ciId, y.ciId], dueAt },
+    );
     expect(planned.status).toBe(201);
     expect(planned.body).toMatchObject({ status: 'open', scopeSize: 2 });
     const id = planned.body.campaignId;
-    expect((await admin.post(`/v1/verification-campaigns/${id}/results`, { ciId: x.ciId, result: 'confirmed' })).status).toBe(201);
-    expect((await admin.post(`/v1/verification-campaigns/${id}/results`, { ciId: 'nope', result: 'confirmed' })).status).toBe(400);
-    expect((await admin.post(`/v1/verification-campaigns/${id}/results`, { ciId: y.ciId, result: 'discrepancy', notes: 'has 8 CPUs' })).status).toBe(201);
+    expect(
+      (await admin.post(`/v1/verification-campaigns/${id}/results`, { ciId: x.ciId, result: 'confirmed' })).status,
+    ).toBe(201);
+    expect(
+      (await admin.post(`/v1/verification-campaigns/${id}/results`, { ciId: 'nope', result: 'confirmed' })).status,
+    ).toBe(400);
+    expect(
+      (
+        await admin.post(`/v1/verification-campaigns/${id}/results`, {
+          ciId: y.ciId,
+          result: 'discrepancy',
+          notes: 'has 8 CPUs',
+        })
+      ).status,
+    ).toBe(201);
 
-    const closed = await eventually(async () => {
-      const c = await staff.get<{ status: string; accuracy: number; unverified: number; closedBecause: string }>(`/v1/verification-campaigns/${id}`);
-      return c.body.status === 'closed' ? c.body : undefined;
-    }, 10_000, 'campaign closed');
+    const closed = await eventually(
+      async () => {
+        const c = await staff.get<{ status: string; accuracy: number; unverified: number; closedBecause: string }>(
+          `/v1/verification-campaigns/${id}`,
+        );
+        return c.body.status === 'closed' ? c.body : undefined;
+      },
+      10_000,
+      'campaign closed',
+    );
     expect(closed).toMatchObject({ accuracy: 0.5, unverified: 0, closedBecause: 'all CIs verified' });
     const ci = await staff.get<Ci & { lastVerifiedAt: string; lastVerificationResult: string }>(`/v1/cis/${y.ciId}`);
     expect(ci.body.lastVerificationResult).toBe('discrepancy');
@@ -273,19 +398,36 @@ describe('verification campaigns (FitSM PR11.5)', () => {
     const published = rt.bus.published().filter((e) => e['detail-type'] === 'VerificationCompleted');
     expect(published).toHaveLength(1);
     expect((published[0]!.detail as { data: { accuracy: number } }).data.accuracy).toBe(0.5);
-    expect((await admin.post(`/v1/verification-campaigns/${id}/results`, { ciId: x.ciId, result: 'confirmed' })).status).toBe(409);
+    expect(
+      (await admin.post(`/v1/verification-campaigns/${id}/results`, { ciId: x.ciId, result: 'confirmed' })).status,
+    ).toBe(409);
   });
 
   it('closes on request with CIs left unverified', async () => {
     const z = (await admin.post<Ci>('/v1/cis', server('verify-z'))).body;
     const dueAt = new Date(Date.now() + 3600_000).toISOString();
-    const planned = await admin.post<{ campaignId: string }>('/v1/verification-campaigns', { name: 'spot check', ciIds: [z.ciId], dueAt });
+    const planned = await admin.post<{ campaignId: string }>('/v1/verification-campaigns', {
+      name: 'spot check',
+      ciIds: [z.ciId],
+      dueAt,
+    });
     const id = planned.body.campaignId;
-    expect((await admin.post(`/v1/verification-campaigns/${id}/closure`, { reason: 'staff shortage' })).status).toBe(202);
-    const closed = await eventually(async () => {
-      const c = await staff.get<{ status: string; accuracy: number | null; unverified: number; closedBecause: string }>(`/v1/verification-campaigns/${id}`);
-      return c.body.status === 'closed' ? c.body : undefined;
-    }, 10_000, 'campaign closed');
+    expect((await admin.post(`/v1/verification-campaigns/${id}/closure`, { reason: 'staff shortage' })).status).toBe(
+      202,
+    );
+    const closed = await eventually(
+      async () => {
+        const c = await staff.get<{
+          status: string;
+          accuracy: number | null;
+          unverified: number;
+          closedBecause: string;
+        }>(`/v1/verification-campaigns/${id}`);
+        return c.body.status === 'closed' ? c.body : undefined;
+      },
+      10_000,
+      'campaign closed',
+    );
     expect(closed).toMatchObject({ accuracy: null, unverified: 1, closedBecause: 'staff shortage' });
   });
 });

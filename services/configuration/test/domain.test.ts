@@ -22,7 +22,9 @@ describe('attribute validation', () => {
     expect(validateAttributes(type, { cpu: 2, os: 'linux', since: '2024-02-29', tier: 'gold' })).toEqual([]);
   });
   it('names every failing attribute', () => {
-    expect(validateAttributes(type, { cpu: Number.NaN, os: 'bsd', since: '2024-02-30x', tier: 'bronze', extra: 1 })).toEqual([
+    expect(
+      validateAttributes(type, { cpu: Number.NaN, os: 'bsd', since: '2024-02-30x', tier: 'bronze', extra: 1 }),
+    ).toEqual([
       { field: 'attributes.cpu', message: 'must be a number' },
       { field: 'attributes.os', message: 'must be one of linux' },
       { field: 'attributes.since', message: 'must be an ISO 8601 date' },
@@ -32,9 +34,13 @@ describe('attribute validation', () => {
     expect(validateAttributes(type, {})).toHaveLength(2);
   });
   it('refuses type changes that would invalidate existing CIs', () => {
-    expect(validateTypeChange(type, [...type.attributes, { name: 'rack', type: 'string', required: true }])).toHaveLength(1);
+    expect(
+      validateTypeChange(type, [...type.attributes, { name: 'rack', type: 'string', required: true }]),
+    ).toHaveLength(1);
     expect(validateTypeChange(type, [{ name: 'cpu', type: 'string', required: true }])).toHaveLength(1);
-    expect(validateTypeChange(type, [...type.attributes, { name: 'rack', type: 'string', required: false }])).toEqual([]);
+    expect(validateTypeChange(type, [...type.attributes, { name: 'rack', type: 'string', required: false }])).toEqual(
+      [],
+    );
   });
 });
 
@@ -48,8 +54,18 @@ describe('lifecycle and change tracking', () => {
   });
   it('diffs field by field, ignoring key order', () => {
     expect(sameValue({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
-    const base = { typeId: 't', name: 'n', attributes: { a: 1 }, status: 'active' as const, serviceIds: [], customerIds: [] };
-    expect(diffCi(base, { ...base, name: 'm', owner: 'u' })).toEqual({ name: { from: 'n', to: 'm' }, owner: { from: undefined, to: 'u' } });
+    const base = {
+      typeId: 't',
+      name: 'n',
+      attributes: { a: 1 },
+      status: 'active' as const,
+      serviceIds: [],
+      customerIds: [],
+    };
+    expect(diffCi(base, { ...base, name: 'm', owner: 'u' })).toEqual({
+      name: { from: 'n', to: 'm' },
+      owner: { from: undefined, to: 'u' },
+    });
   });
 });
 
@@ -83,7 +99,9 @@ describe('impact walk', () => {
     expect(capped.truncated).toBe(true);
   });
   it('maps relationship semantics to dependencies', () => {
-    expect(dependencyPairs('app', 'srv', 'source-depends-on-target')).toEqual([{ dependent: 'app', dependency: 'srv' }]);
+    expect(dependencyPairs('app', 'srv', 'source-depends-on-target')).toEqual([
+      { dependent: 'app', dependency: 'srv' },
+    ]);
     expect(dependencyPairs('srv', 'vm', 'target-depends-on-source')).toEqual([{ dependent: 'vm', dependency: 'srv' }]);
     expect(dependencyPairs('x', 'y', 'mutual')).toHaveLength(2);
     expect(dependencyPairs('x', 'y', 'none')).toEqual([]);
@@ -91,16 +109,36 @@ describe('impact walk', () => {
 });
 
 describe('baselines and verification figures', () => {
-  const m = (ciId: string, name: string) => ({ ciId, number: ciId, typeId: 't', name, attributes: {}, status: 'active' as const, serviceIds: [], customerIds: [] });
+  const m = (ciId: string, name: string) => ({
+    ciId,
+    number: ciId,
+    typeId: 't',
+    name,
+    attributes: {},
+    status: 'active' as const,
+    serviceIds: [],
+    customerIds: [],
+  });
   it('diffs a baseline against now', () => {
-    const d = diffBaseline([m('1', 'a'), m('2', 'b'), m('3', 'c')], new Map([['1', m('1', 'a')], ['2', m('2', 'B')]]), [m('1', 'a'), m('2', 'B'), m('4', 'd')]);
+    const d = diffBaseline(
+      [m('1', 'a'), m('2', 'b'), m('3', 'c')],
+      new Map([
+        ['1', m('1', 'a')],
+        ['2', m('2', 'B')],
+      ]),
+      [m('1', 'a'), m('2', 'B'), m('4', 'd')],
+    );
     expect(d.unchanged).toBe(1);
     expect(d.changed.map((c) => c.ciId)).toEqual(['2']);
     expect(d.removed.map((c) => c.ciId)).toEqual(['3']);
     expect(d.added.map((c) => c.ciId)).toEqual(['4']);
   });
   it('computes accuracy over verified CIs and reports the unverified apart', () => {
-    expect(campaignFigures({ scopeSize: 10, confirmed: 6, discrepancies: 2 })).toMatchObject({ accuracy: 0.75, unverified: 2, coverage: 0.8 });
+    expect(campaignFigures({ scopeSize: 10, confirmed: 6, discrepancies: 2 })).toMatchObject({
+      accuracy: 0.75,
+      unverified: 2,
+      coverage: 0.8,
+    });
     expect(campaignFigures({ scopeSize: 3, confirmed: 0, discrepancies: 0 }).accuracy).toBeNull();
     expect(counterDelta(undefined, 'confirmed')).toEqual({ confirmed: 1, discrepancies: 0 });
     expect(counterDelta('confirmed', 'discrepancy')).toEqual({ confirmed: -1, discrepancies: 1 });

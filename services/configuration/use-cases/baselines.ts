@@ -45,7 +45,14 @@ export async function captureBaseline(ctx: OperationContext, body: unknown) {
   const cis = await resolveScope(input);
   const baselineId = newId();
   const capturedAt = new Date().toISOString();
-  await table().batchPut(cis.map((ci) => ({ pk: keys.baseline(baselineId).pk, sk: `CI#${ci.ciId}`, type: 'baseline-member', ...member(ci) })));
+  await table().batchPut(
+    cis.map((ci) => ({
+      pk: keys.baseline(baselineId).pk,
+      sk: `CI#${ci.ciId}`,
+      type: 'baseline-member',
+      ...member(ci),
+    })),
+  );
   const scope = input.typeId ? { typeId: input.typeId } : { ciIds: cis.map((c) => c.ciId) };
   const item = {
     ...keys.baseline(baselineId),
@@ -80,7 +87,10 @@ export async function getBaseline(id: string) {
 }
 
 export async function listBaselines(limit: number, cursor?: string) {
-  return table().page({ index: 'gsi1', pk: 'BASELINES', limit, descending: true, ...(cursor ? { cursor } : {}) }, header);
+  return table().page(
+    { index: 'gsi1', pk: 'BASELINES', limit, descending: true, ...(cursor ? { cursor } : {}) },
+    header,
+  );
 }
 
 export async function baselineDiff(id: string) {

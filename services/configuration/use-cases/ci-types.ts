@@ -18,7 +18,12 @@ export async function createCiType(ctx: OperationContext, body: unknown): Promis
   const problems = validateAttributeSpecs(input.attributes);
   if (problems.length) throw new ValidationError('The attribute schema is not valid.', problems.map(prefixBody));
   await table().commit(ctx, {
-    writes: [{ kind: 'create', item: { ...keys.type(input.typeId), type: 'ci-type', ...input, gsi1pk: 'TYPES', gsi1sk: input.typeId } }],
+    writes: [
+      {
+        kind: 'create',
+        item: { ...keys.type(input.typeId), type: 'ci-type', ...input, gsi1pk: 'TYPES', gsi1sk: input.typeId },
+      },
+    ],
     history: [{ pk: keys.type(input.typeId).pk, entityType: 'ci-type', entityId: input.typeId, action: 'created' }],
   });
   return { ...input, version: 1 };
@@ -36,12 +41,18 @@ export async function listCiTypes(limit: number, cursor?: string): Promise<Page<
   return table().page({ index: 'gsi1', pk: 'TYPES', limit, ...(cursor ? { cursor } : {}) }, toCiType);
 }
 
-export async function updateCiType(ctx: OperationContext, typeId: string, version: number, body: unknown): Promise<CiType> {
+export async function updateCiType(
+  ctx: OperationContext,
+  typeId: string,
+  version: number,
+  body: unknown,
+): Promise<CiType> {
   const input = parse(UpdateCiTypeBody, body, 'body');
   const before = await getCiType(typeId);
   if (input.attributes) {
     const problems = [...validateAttributeSpecs(input.attributes), ...validateTypeChange(before, input.attributes)];
-    if (problems.length) throw new ValidationError('The attribute schema change is not allowed.', problems.map(prefixBody));
+    if (problems.length)
+      throw new ValidationError('The attribute schema change is not allowed.', problems.map(prefixBody));
   }
   const set = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   await table().commit(ctx, {
@@ -75,13 +86,26 @@ export async function listRelationshipTypes(): Promise<RelationshipType[]> {
 export async function createRelationshipType(ctx: OperationContext, body: unknown): Promise<RelationshipType> {
   const input = parse(CreateRelationshipTypeBody, body, 'body');
   if (BUILT_IN_RELATIONSHIP_TYPES.some((t) => t.typeId === input.typeId)) {
-    throw new ValidationError('That relationship type is built in.', [{ field: 'body.typeId', message: 'is a built-in type' }]);
+    throw new ValidationError('That relationship type is built in.', [
+      { field: 'body.typeId', message: 'is a built-in type' },
+    ]);
   }
   await table().commit(ctx, {
     writes: [
-      { kind: 'create', item: { ...keys.relType(input.typeId), type: 'relationship-type', ...input, gsi1pk: 'RELTYPES', gsi1sk: input.typeId } },
+      {
+        kind: 'create',
+        item: {
+          ...keys.relType(input.typeId),
+          type: 'relationship-type',
+          ...input,
+          gsi1pk: 'RELTYPES',
+          gsi1sk: input.typeId,
+        },
+      },
     ],
-    history: [{ pk: keys.relType(input.typeId).pk, entityType: 'relationship-type', entityId: input.typeId, action: 'created' }],
+    history: [
+      { pk: keys.relType(input.typeId).pk, entityType: 'relationship-type', entityId: input.typeId, action: 'created' },
+    ],
   });
   return { ...input, builtIn: false };
 }

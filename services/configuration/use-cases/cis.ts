@@ -57,9 +57,15 @@ export async function registrationWork(
   const writes: Write[] = [
     { kind: 'create', item: ciItem({ ciId, number, ...state, ...(external ?? {}) }) },
     { kind: 'create', item: { ...keys.number(number), type: 'ci-number', ciId } },
-    ...state.customerIds.map((c): Write => ({ kind: 'upsert', item: { ...keys.customerLink(c, ciId), type: 'customer-link', ciId } })),
+    ...state.customerIds.map(
+      (c): Write => ({ kind: 'upsert', item: { ...keys.customerLink(c, ciId), type: 'customer-link', ciId } }),
+    ),
   ];
-  if (external) writes.push({ kind: 'create', item: { ...keys.external(external.source, external.sourceId), type: 'external-key', ciId } });
+  if (external)
+    writes.push({
+      kind: 'create',
+      item: { ...keys.external(external.source, external.sourceId), type: 'external-key', ciId },
+    });
   const history: HistoryEntry[] = [
     {
       pk: keys.ci(ciId).pk,
@@ -134,7 +140,10 @@ export function changeWork(ctx: OperationContext, before: Ci, after: CiState, re
   const writes: Write[] = [{ kind: 'update', key: keys.ci(before.ciId), set, remove, expectVersion: before.version }];
   if (changes.customerIds) {
     for (const c of after.customerIds.filter((x) => !before.customerIds.includes(x))) {
-      writes.push({ kind: 'upsert', item: { ...keys.customerLink(c, before.ciId), type: 'customer-link', ciId: before.ciId } });
+      writes.push({
+        kind: 'upsert',
+        item: { ...keys.customerLink(c, before.ciId), type: 'customer-link', ciId: before.ciId },
+      });
     }
     for (const c of before.customerIds.filter((x) => !after.customerIds.includes(x))) {
       writes.push({ kind: 'delete', key: keys.customerLink(c, before.ciId) });
@@ -165,13 +174,21 @@ export function changeWork(ctx: OperationContext, before: Ci, after: CiState, re
   };
 }
 
-export async function updateCi(ctx: OperationContext, p: Principal, idOrNumber: string, version: number, body: unknown): Promise<Ci> {
+export async function updateCi(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  version: number,
+  body: unknown,
+): Promise<Ci> {
   const input = parse(UpdateCiBody, body, 'body');
   const before = await loadCi(idOrNumber, true);
   assertCanSee(p, before);
   assertCanChange(p, before);
   if (before.version !== version) {
-    throw new ConflictError(`CI ${before.number} is at version ${before.version}, not ${version}. Read it again and retry.`);
+    throw new ConflictError(
+      `CI ${before.number} is at version ${before.version}, not ${version}. Read it again and retry.`,
+    );
   }
   const after: CiState = {
     typeId: before.typeId,
@@ -183,12 +200,16 @@ export async function updateCi(ctx: OperationContext, p: Principal, idOrNumber: 
     customerIds: input.customerIds ? [...new Set(input.customerIds)] : before.customerIds,
   };
   if (!canTransition(before.status, after.status)) {
-    throw new ValidationError(`A ${before.status} CI cannot become ${after.status}.`, [
-      {
-        field: 'body.status',
-        message: `must be one of: ${[before.status, ...allowedTransitions(before.status)].join(', ')}`,
-      },
-    ], 'invalid-transition');
+    throw new ValidationError(
+      `A ${before.status} CI cannot become ${after.status}.`,
+      [
+        {
+          field: 'body.status',
+          message: `must be one of: ${[before.status, ...allowedTransitions(before.status)].join(', ')}`,
+        },
+      ],
+      'invalid-transition',
+    );
   }
   if (input.attributes) {
     const problems = await checkAgainstType(after);
@@ -209,7 +230,10 @@ export async function listCis(p: Principal, q: { limit: number; cursor?: string;
     const cis = (await table().batchGet(links.items.map((l) => keys.ci(String(l.ciId))))).map(toCi);
     const order = new Map(links.items.map((l, i) => [String(l.ciId), i]));
     cis.sort((a, b) => (order.get(a.ciId) ?? 0) - (order.get(b.ciId) ?? 0));
-    return { items: cis.filter((c) => !q.typeId || c.typeId === q.typeId), ...(links.nextCursor ? { nextCursor: links.nextCursor } : {}) };
+    return {
+      items: cis.filter((c) => !q.typeId || c.typeId === q.typeId),
+      ...(links.nextCursor ? { nextCursor: links.nextCursor } : {}),
+    };
   }
   if (q.typeId) return table().page({ index: 'gsi2', pk: `TYPE#${q.typeId}`, ...paging }, toCi);
   return table().page({ index: 'gsi1', pk: 'CI', ...paging }, toCi);
@@ -218,7 +242,20 @@ export async function listCis(p: Principal, q: { limit: number; cursor?: string;
 export async function ciHistory(idOrNumber: string, q: { limit: number; cursor?: string }) {
   const ci = await loadCi(idOrNumber);
   return table().page(
-    { pk: keys.ci(ci.ciId).pk, skBeginsWith: 'HIST#', limit: q.limit, descending: true, ...(q.cursor ? { cursor: q.cursor } : {}) },
-    (i) => ({ at: i.at, actor: i.actor, action: i.action, changes: i.changes, reason: i.reason, correlationId: i.correlationId }),
+    {
+      pk: keys.ci(ci.ciId).pk,
+      skBeginsWith: 'HIST#',
+      limit: q.limit,
+      descending: true,
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    },
+    (i) => ({
+      at: i.at,
+      actor: i.actor,
+      action: i.action,
+      changes: i.changes,
+      reason: i.reason,
+      correlationId: i.correlationId,
+    }),
   );
 }

@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, DomainError, type FieldError } from '../../../shared/kit/errors';
-import { parse } from '../../../shared/kit/validation';
-import { issuesToFields } from '../../../shared/kit/validation';
+import { issuesToFields, parse } from '../../../shared/kit/validation';
 import type { CiState } from '../domain/ci';
 import { ImportBody, ImportRow } from '../schemas';
 import { keys, table } from '../store';
@@ -45,16 +44,35 @@ export async function importCis(ctx: OperationContext, body: unknown) {
   return { source: input.source, summary, rows: reports };
 }
 
-async function importRow(ctx: OperationContext, source: string, raw: unknown, index: number, seen: Map<string, number>): Promise<RowReport> {
+async function importRow(
+  ctx: OperationContext,
+  source: string,
+  raw: unknown,
+  index: number,
+  seen: Map<string, number>,
+): Promise<RowReport> {
   const parsed = z.safeParse(ImportRow, raw);
   if (!parsed.success) {
-    const sourceId = typeof (raw as { sourceId?: unknown })?.sourceId === 'string' ? (raw as { sourceId: string }).sourceId : undefined;
-    return { index, ...(sourceId ? { sourceId } : {}), outcome: 'rejected', errors: issuesToFields(parsed.error.issues, `rows.${index}`) };
+    const sourceId =
+      typeof (raw as { sourceId?: unknown })?.sourceId === 'string'
+        ? (raw as { sourceId: string }).sourceId
+        : undefined;
+    return {
+      index,
+      ...(sourceId ? { sourceId } : {}),
+      outcome: 'rejected',
+      errors: issuesToFields(parsed.error.issues, `rows.${index}`),
+    };
   }
   const row = parsed.data;
   const first = seen.get(row.sourceId);
   if (first !== undefined) {
-    return { index, sourceId: row.sourceId, outcome: 'rejected', errors: [{ field: `rows.${index}.sourceId`, message: `repeats row ${first}` }] };
+    return {
+      index,
+      sourceId: row.sourceId,
+      outcome: 'rejected',
+      errors: [{ field: `rows.${index}.sourceId`, message: `repeats row ${first}` }],
+    };
   }
   seen.set(row.sourceId, index);
   const state: CiState = {
@@ -77,15 +95,35 @@ async function importRow(ctx: OperationContext, source: string, raw: unknown, in
     }
     const before = await loadCi(String(ref.ciId), true);
     if (before.typeId !== state.typeId) {
-      return { index, sourceId: row.sourceId, outcome: 'rejected', ciId: before.ciId, number: before.number, errors: [{ field: `rows.${index}.typeId`, message: `the CI is a ${before.typeId}; a CI cannot change type` }] };
+      return {
+        index,
+        sourceId: row.sourceId,
+        outcome: 'rejected',
+        ciId: before.ciId,
+        number: before.number,
+        errors: [{ field: `rows.${index}.typeId`, message: `the CI is a ${before.typeId}; a CI cannot change type` }],
+      };
     }
     const change = changeWork(ctx, before, state, `import from ${source}`);
-    if (!change) return { index, sourceId: row.sourceId, outcome: 'unchanged', ciId: before.ciId, number: before.number };
+    if (!change)
+      return { index, sourceId: row.sourceId, outcome: 'unchanged', ciId: before.ciId, number: before.number };
     await table().commit(ctx, change.work);
-    return { index, sourceId: row.sourceId, outcome: 'updated', ciId: before.ciId, number: before.number, changedFields: Object.keys(change.work.history[0]?.changes ?? {}) };
+    return {
+      index,
+      sourceId: row.sourceId,
+      outcome: 'updated',
+      ciId: before.ciId,
+      number: before.number,
+      changedFields: Object.keys(change.work.history[0]?.changes ?? {}),
+    };
   } catch (err) {
     if (err instanceof ConflictError || (err instanceof DomainError && err.status < 500)) {
-      return { index, sourceId: row.sourceId, outcome: 'rejected', errors: [{ field: `rows.${index}`, message: `${err.message} Run the import again.` }] };
+      return {
+        index,
+        sourceId: row.sourceId,
+        outcome: 'rejected',
+        errors: [{ field: `rows.${index}`, message: `${err.message} Run the import again.` }],
+      };
     }
     throw err;
   }

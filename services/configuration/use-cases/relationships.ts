@@ -21,12 +21,19 @@ export interface RelationshipView {
 }
 
 /** Adjacency set updates an edge adds (or removes) on the two CI items. */
-function adjacencyWrites(source: string, target: string, dependency: Parameters<typeof dependencyPairs>[2], op: 'add' | 'delete'): Write[] {
+function adjacencyWrites(
+  source: string,
+  target: string,
+  dependency: Parameters<typeof dependencyPairs>[2],
+  op: 'add' | 'delete',
+): Write[] {
   const bySet = new Map<string, { dependsOn: string[]; dependents: string[] }>();
   const slot = (id: string) => {
-    let s = bySet.get(id);
-    if (!s) bySet.set(id, (s = { dependsOn: [], dependents: [] }));
-    return s;
+    const known = bySet.get(id);
+    if (known) return known;
+    const fresh = { dependsOn: [] as string[], dependents: [] as string[] };
+    bySet.set(id, fresh);
+    return fresh;
   };
   for (const pair of dependencyPairs(source, target, dependency)) {
     slot(pair.dependent).dependsOn.push(pair.dependency);
@@ -46,11 +53,16 @@ function adjacencyWrites(source: string, target: string, dependency: Parameters<
 
 export async function addRelationship(ctx: OperationContext, p: Principal, sourceRef: string, body: unknown) {
   const input = parse(AddRelationshipBody, body, 'body');
-  const [source, target, type] = await Promise.all([loadCi(sourceRef), loadCi(input.targetCiId).catch(() => undefined), getRelationshipType(input.type).catch(() => undefined)]);
+  const [source, target, type] = await Promise.all([
+    loadCi(sourceRef),
+    loadCi(input.targetCiId).catch(() => undefined),
+    getRelationshipType(input.type).catch(() => undefined),
+  ]);
   const fields = [];
   if (!target) fields.push({ field: 'body.targetCiId', message: `CI ${input.targetCiId} does not exist` });
   if (!type) fields.push({ field: 'body.type', message: `relationship type ${input.type} does not exist` });
-  if (target && target.ciId === source.ciId) fields.push({ field: 'body.targetCiId', message: 'a CI cannot be related to itself' });
+  if (target && target.ciId === source.ciId)
+    fields.push({ field: 'body.targetCiId', message: 'a CI cannot be related to itself' });
   if (target?.status === 'retired' || source.status === 'retired') {
     fields.push({ field: 'body.targetCiId', message: 'retired CIs cannot get new relationships' });
   }
@@ -59,7 +71,13 @@ export async function addRelationship(ctx: OperationContext, p: Principal, sourc
   assertCanChange(p, source);
   const createdAt = new Date().toISOString();
   const edge = { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId };
-  const edgeItem = { type: 'relationship', sourceCiId: source.ciId, targetCiId: target.ciId, relType: type.typeId, relatedAt: createdAt };
+  const edgeItem = {
+    type: 'relationship',
+    sourceCiId: source.ciId,
+    targetCiId: target.ciId,
+    relType: type.typeId,
+    relatedAt: createdAt,
+  };
   try {
     await table().commit(ctx, {
       writes: [
@@ -68,8 +86,20 @@ export async function addRelationship(ctx: OperationContext, p: Principal, sourc
         ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'add'),
       ],
       history: [
-        { pk: keys.ci(source.ciId).pk, entityType: 'ci', entityId: source.ciId, action: `relationship added: ${type.typeId} ${target.number}`, ...(input.reason ? { reason: input.reason } : {}) },
-        { pk: keys.ci(target.ciId).pk, entityType: 'ci', entityId: target.ciId, action: `relationship added: ${source.number} ${type.typeId} this`, ...(input.reason ? { reason: input.reason } : {}) },
+        {
+          pk: keys.ci(source.ciId).pk,
+          entityType: 'ci',
+          entityId: source.ciId,
+          action: `relationship added: ${type.typeId} ${target.number}`,
+          ...(input.reason ? { reason: input.reason } : {}),
+        },
+        {
+          pk: keys.ci(target.ciId).pk,
+          entityType: 'ci',
+          entityId: target.ciId,
+          action: `relationship added: ${source.number} ${type.typeId} this`,
+          ...(input.reason ? { reason: input.reason } : {}),
+        },
       ],
       events: [buildEvent(RelationshipAdded, edge, ctx)],
     });
@@ -82,7 +112,13 @@ export async function addRelationship(ctx: OperationContext, p: Principal, sourc
   return { ...edge, relatedAt: createdAt };
 }
 
-export async function removeRelationship(ctx: OperationContext, p: Principal, sourceRef: string, typeId: string, targetRef: string) {
+export async function removeRelationship(
+  ctx: OperationContext,
+  p: Principal,
+  sourceRef: string,
+  typeId: string,
+  targetRef: string,
+) {
   const source = await loadCi(sourceRef);
   assertCanSee(p, source);
   assertCanChange(p, source);
@@ -97,13 +133,29 @@ export async function removeRelationship(ctx: OperationContext, p: Principal, so
         ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'delete'),
       ],
       history: [
-        { pk: keys.ci(source.ciId).pk, entityType: 'ci', entityId: source.ciId, action: `relationship removed: ${type.typeId} ${target.number}` },
-        { pk: keys.ci(target.ciId).pk, entityType: 'ci', entityId: target.ciId, action: `relationship removed: ${source.number} ${type.typeId} this` },
+        {
+          pk: keys.ci(source.ciId).pk,
+          entityType: 'ci',
+          entityId: source.ciId,
+          action: `relationship removed: ${type.typeId} ${target.number}`,
+        },
+        {
+          pk: keys.ci(target.ciId).pk,
+          entityType: 'ci',
+          entityId: target.ciId,
+          action: `relationship removed: ${source.number} ${type.typeId} this`,
+        },
       ],
-      events: [buildEvent(RelationshipRemoved, { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId }, ctx)],
+      events: [
+        buildEvent(RelationshipRemoved, { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId }, ctx),
+      ],
     });
   } catch (err) {
-    if (err instanceof ConflictError) throw new NotFoundError(`${source.number} has no ${type.typeId} relationship to ${target.number}.`, 'relationship-not-found');
+    if (err instanceof ConflictError)
+      throw new NotFoundError(
+        `${source.number} has no ${type.typeId} relationship to ${target.number}.`,
+        'relationship-not-found',
+      );
     throw err;
   }
 }
@@ -155,7 +207,15 @@ export async function impact(ref: string, direction: ImpactDirection, depth: num
   const hits = result.hits.map((h) => {
     const ci = details.get(h.ciId);
     for (const s of ci?.serviceIds ?? []) serviceIds.add(s);
-    return { ciId: h.ciId, number: ci?.number, name: ci?.name, typeId: ci?.typeId, status: ci?.status, depth: h.depth, via: h.via };
+    return {
+      ciId: h.ciId,
+      number: ci?.number,
+      name: ci?.name,
+      typeId: ci?.typeId,
+      status: ci?.status,
+      depth: h.depth,
+      via: h.via,
+    };
   });
   const services = await table().batchGet([...serviceIds].map(keys.service), ['serviceId', 'name', 'status']);
   const known = new Map(services.map((s) => [String(s.serviceId), s]));
@@ -166,6 +226,8 @@ export async function impact(ref: string, direction: ImpactDirection, depth: num
     truncated: result.truncated,
     count: hits.length,
     cis: hits,
-    services: [...serviceIds].sort().map((id) => ({ serviceId: id, name: known.get(id)?.name ?? null, status: known.get(id)?.status ?? 'unknown' })),
+    services: [...serviceIds]
+      .sort()
+      .map((id) => ({ serviceId: id, name: known.get(id)?.name ?? null, status: known.get(id)?.status ?? 'unknown' })),
   };
 }

@@ -29,7 +29,14 @@ export async function applyServiceEvent(event: ReceivedEvent, ctx: OperationCont
         {
           kind: 'update',
           key: keys.service(s.serviceId),
-          set: { type: 'service-copy', serviceId: s.serviceId, name: s.name, status: s.status, serviceVersion: s.version, updatedFrom: event.detailType },
+          set: {
+            type: 'service-copy',
+            serviceId: s.serviceId,
+            name: s.name,
+            status: s.status,
+            serviceVersion: s.version,
+            updatedFrom: event.detailType,
+          },
           // A newer copy written concurrently wins; this one is then stale.
           ifBelow: { attribute: 'serviceVersion', value: s.version },
         },

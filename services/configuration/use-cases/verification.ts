@@ -21,7 +21,11 @@ import { resolveScope } from './scope';
 const MIN_LEAD_SECONDS = 60;
 
 const view = (i: Item) => {
-  const figures = campaignFigures({ scopeSize: Number(i.scopeSize), confirmed: Number(i.confirmed), discrepancies: Number(i.discrepancies) });
+  const figures = campaignFigures({
+    scopeSize: Number(i.scopeSize),
+    confirmed: Number(i.confirmed),
+    discrepancies: Number(i.discrepancies),
+  });
   return {
     campaignId: String(i.campaignId),
     name: String(i.name),
@@ -45,12 +49,23 @@ export async function planCampaign(ctx: OperationContext, body: unknown) {
   const input = parse(PlanCampaignBody, body, 'body');
   const timeoutSeconds = Math.floor((Date.parse(input.dueAt) - Date.now()) / 1000);
   if (timeoutSeconds < MIN_LEAD_SECONDS) {
-    throw new ValidationError('The due date must be at least a minute from now.', [{ field: 'body.dueAt', message: 'must be in the future' }]);
+    throw new ValidationError('The due date must be at least a minute from now.', [
+      { field: 'body.dueAt', message: 'must be in the future' },
+    ]);
   }
   const cis = await resolveScope(input);
   const campaignId = newId();
   await table().batchPut(
-    cis.map((ci) => ({ pk: keys.campaign(campaignId).pk, sk: `CI#${ci.ciId}`, type: 'campaign-member', ciId: ci.ciId, number: ci.number, name: ci.name, result: 'pending', version: 1 })),
+    cis.map((ci) => ({
+      pk: keys.campaign(campaignId).pk,
+      sk: `CI#${ci.ciId}`,
+      type: 'campaign-member',
+      ciId: ci.ciId,
+      number: ci.number,
+      name: ci.name,
+      result: 'pending',
+      version: 1,
+    })),
   );
   const item = {
     ...keys.campaign(campaignId),
@@ -70,8 +85,12 @@ export async function planCampaign(ctx: OperationContext, body: unknown) {
     history: [{ pk: item.pk, entityType: 'campaign', entityId: campaignId, action: 'opened' }],
   });
   // The execution name is the campaign id, so a retried start cannot run two flows.
-  const executionArn = await startFlow('verification', campaignId, { campaignId, timeoutSeconds, correlationId: ctx.correlationId });
-  await table().commit(ctx, { writes: [{ kind: 'update', key: item, set: { executionArn } }] });
+  const executionArn = await startFlow('verification', campaignId, {
+    campaignId,
+    timeoutSeconds,
+    correlationId: ctx.correlationId,
+  });
+  await table().commit(ctx, { writes: [{ kind: 'update', key: keys.campaign(campaignId), set: { executionArn } }] });
   return view({ ...item, executionArn, createdAt: new Date().toISOString(), version: 1 });
 }
 
@@ -95,11 +114,17 @@ export async function listResults(id: string, limit: number, cursor?: string) {
 export async function recordResult(ctx: OperationContext, p: Principal, id: string, body: unknown) {
   const input = parse(RecordResultBody, body, 'body');
   const campaign = await loadCampaign(id, true);
-  if (campaign.status !== 'open') throw new ConflictError('The campaign is closed; results can no longer be recorded.', 'campaign-closed');
+  if (campaign.status !== 'open')
+    throw new ConflictError('The campaign is closed; results can no longer be recorded.', 'campaign-closed');
   const memberKey = { pk: keys.campaign(id).pk, sk: `CI#${input.ciId}` };
-  const [memberItem, ciItem] = await Promise.all([table().get(memberKey, true), table().get(keys.ci(input.ciId), true)]);
+  const [memberItem, ciItem] = await Promise.all([
+    table().get(memberKey, true),
+    table().get(keys.ci(input.ciId), true),
+  ]);
   if (!memberItem || !ciItem) {
-    throw new ValidationError('That CI is not in the campaign scope.', [{ field: 'body.ciId', message: 'is not in scope' }]);
+    throw new ValidationError('That CI is not in the campaign scope.', [
+      { field: 'body.ciId', message: 'is not in scope' },
+    ]);
   }
   assertCanChange(p, toCi(ciItem));
   const previous = memberItem.result === 'pending' ? undefined : (memberItem.result as VerificationResult);
@@ -115,7 +140,12 @@ export async function recordResult(ctx: OperationContext, p: Principal, id: stri
         expectVersion: Number(memberItem.version),
       },
       { kind: 'update', key: keys.campaign(id), increment: delta, mustExist: true },
-      { kind: 'update', key: keys.ci(input.ciId), set: { lastVerifiedAt: verifiedAt, lastVerificationResult: input.result }, mustExist: true },
+      {
+        kind: 'update',
+        key: keys.ci(input.ciId),
+        set: { lastVerifiedAt: verifiedAt, lastVerificationResult: input.result },
+        mustExist: true,
+      },
     ],
     history: [
       {
@@ -128,7 +158,8 @@ export async function recordResult(ctx: OperationContext, p: Principal, id: stri
     ],
   });
   const after = await loadCampaign(id, true);
-  if (Number(after.confirmed) + Number(after.discrepancies) >= Number(after.scopeSize)) await release(after, 'all CIs verified');
+  if (Number(after.confirmed) + Number(after.discrepancies) >= Number(after.scopeSize))
+    await release(after, 'all CIs verified');
   return { ciId: input.ciId, result: input.result, verifiedAt };
 }
 
@@ -148,8 +179,23 @@ export async function requestClosure(ctx: OperationContext, id: string, body: un
   const campaign = await loadCampaign(id, true);
   if (campaign.status !== 'open') throw new ConflictError('The campaign is already closed.', 'campaign-closed');
   await table().commit(ctx, {
-    writes: [{ kind: 'update', key: keys.campaign(id), set: { closeRequested: input?.reason ?? 'closed on request' }, mustExist: true }],
-    history: [{ pk: keys.campaign(id).pk, entityType: 'campaign', entityId: id, action: 'closure requested', ...(input?.reason ? { reason: input.reason } : {}) }],
+    writes: [
+      {
+        kind: 'update',
+        key: keys.campaign(id),
+        set: { closeRequested: input?.reason ?? 'closed on request' },
+        mustExist: true,
+      },
+    ],
+    history: [
+      {
+        pk: keys.campaign(id).pk,
+        entityType: 'campaign',
+        entityId: id,
+        action: 'closure requested',
+        ...(input?.reason ? { reason: input.reason } : {}),
+      },
+    ],
   });
   if (campaign.taskToken) await release(campaign, 'closed on request');
   return view({ ...campaign, closeRequested: true });
@@ -157,10 +203,13 @@ export async function requestClosure(ctx: OperationContext, id: string, body: un
 
 /** Flow task: remember the token the flow waits on; release at once if the campaign is already done. */
 export async function registerWaitToken(ctx: OperationContext, campaignId: string, taskToken: string) {
-  await table().commit(ctx, { writes: [{ kind: 'update', key: keys.campaign(campaignId), set: { taskToken }, mustExist: true }] });
+  await table().commit(ctx, {
+    writes: [{ kind: 'update', key: keys.campaign(campaignId), set: { taskToken }, mustExist: true }],
+  });
   const after = await loadCampaign(campaignId, true);
   const complete = Number(after.confirmed) + Number(after.discrepancies) >= Number(after.scopeSize);
-  if (complete || after.closeRequested) await release(after, complete ? 'all CIs verified' : String(after.closeRequested));
+  if (complete || after.closeRequested)
+    await release(after, complete ? 'all CIs verified' : String(after.closeRequested));
   return { registered: true };
 }
 
@@ -168,7 +217,11 @@ export async function registerWaitToken(ctx: OperationContext, campaignId: strin
 export async function closeCampaign(ctx: OperationContext, campaignId: string) {
   const campaign = await loadCampaign(campaignId, true);
   if (campaign.status === 'closed') return view(campaign);
-  const figures = campaignFigures({ scopeSize: Number(campaign.scopeSize), confirmed: Number(campaign.confirmed), discrepancies: Number(campaign.discrepancies) });
+  const figures = campaignFigures({
+    scopeSize: Number(campaign.scopeSize),
+    confirmed: Number(campaign.confirmed),
+    discrepancies: Number(campaign.discrepancies),
+  });
   const because = campaign.closeRequested
     ? String(campaign.closeRequested)
     : figures.unverified === 0
@@ -176,8 +229,18 @@ export async function closeCampaign(ctx: OperationContext, campaignId: string) {
       : 'due date reached';
   const closedAt = new Date().toISOString();
   await table().commit(ctx, {
-    writes: [{ kind: 'update', key: keys.campaign(campaignId), set: { status: 'closed', closedAt, closedBecause: because }, remove: ['taskToken'], expectVersion: Number(campaign.version) }],
-    history: [{ pk: keys.campaign(campaignId).pk, entityType: 'campaign', entityId: campaignId, action: `closed: ${because}` }],
+    writes: [
+      {
+        kind: 'update',
+        key: keys.campaign(campaignId),
+        set: { status: 'closed', closedAt, closedBecause: because },
+        remove: ['taskToken'],
+        expectVersion: Number(campaign.version),
+      },
+    ],
+    history: [
+      { pk: keys.campaign(campaignId).pk, entityType: 'campaign', entityId: campaignId, action: `closed: ${because}` },
+    ],
     events: [
       buildEvent(
         VerificationCompleted,
@@ -194,5 +257,11 @@ export async function closeCampaign(ctx: OperationContext, campaignId: string) {
       ),
     ],
   });
-  return view({ ...campaign, status: 'closed', closedAt, closedBecause: because, version: Number(campaign.version) + 1 });
+  return view({
+    ...campaign,
+    status: 'closed',
+    closedAt,
+    closedBecause: because,
+    version: Number(campaign.version) + 1,
+  });
 }

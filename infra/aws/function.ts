@@ -1,0 +1,100 @@
+/**
+ * One Lambda function as every service (and the platform) deploys it: Node 22 on arm64, an
+ * ESM bundle built by the local esbuild with the AWS SDK inside it, JSON logs into its own log
+ * group, active tracing, and a role that starts with nothing but writing to that log group.
+ * Callers add the grants the definition asks for.
+ */
+import { Duration, Tags } from 'aws-cdk-lib';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { accept } from './nag';
+import { FUNCTION_TAG, SERVICE_TAG } from './names';
+
+export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+/** API Gateway HTTP APIs give up on an integration after 30 s. */
+export const MAX_API_TIMEOUT_SECONDS = 29;
+export const RUNTIME = Runtime.NODEJS_22_X;
+
+/**
+ * ESM bundles cannot `require`; some dependencies still do (CommonJS inside the AWS SDK and
+ * powertools). The banner gives the module a real `require`. The import is aliased so that it
+ * cannot collide with an import esbuild hoists from the bundle itself.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);";
+
+export interface ItsmFunctionProps {
+  /** Service name (tag `itsm:service`). */
+  readonly service: string;
+  /** Function id in the service definition (tag `itsm:function`). */
+  readonly fnId: string;
+  readonly functionName: string;
+  /** Absolute path of the entry module; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  readonly environment: Record<string, string>;
+}
+
+export class ItsmFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: IRole;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ItsmFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.THREE_MONTHS });
+    // An own role instead of the default one: the default attaches the AWS managed
+    // AWSLambdaBasicExecutionRole, which may create log groups and write to any of them.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.functionName}: writes its own log group; everything else is granted from its definition`,
+    });
+    this.role = role;
+    this.logGroup.grantWrite(role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
+      description: props.description,
+      entry: props.entry,
+      handler: 'handler',
+      runtime: RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(props.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      environment: props.environment,
+      role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      tracing: Tracing.ACTIVE,
+      // Only meaningful for SDK v2 runtimes; keeps the environment exactly what the definition gives.
+      awsSdkConnectionReuse: false,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: false,
+        // We pin SDK versions in package-lock.json and measure bundle sizes, so the SDK ships
+        // inside the bundle rather than coming from whatever the runtime carries.
+        bundleAwsSDK: true,
+      },
+    });
+    Tags.of(this.function).add(SERVICE_TAG, props.service);
+    Tags.of(this.function).add(FUNCTION_TAG, props.fnId);
+    accept(this.function, 'lambdaRuntime');
+    // Tracing has just added the X-Ray statement (Resource "*") to the role's default policy.
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy) accept(policy, 'xrayWrite');
+  }
+
+  get functionArn(): string {
+    return this.function.functionArn;
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * What every service shares: the platform event bus (with an archive), the Cognito user pool
+ * whose groups are the FitSM roles, the HTTP API with its JWT authorizer and the platform API
+ * function, and the alarm topic with the dead-letter queue alarm every queue gets.
+ */
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  type HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+  type UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
+import { CfnArchive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { HttpMethod as RouteMethod } from '../../shared/kit/definition';
+import { ALL_ROLES, type GENERIC_ROLES, type Role } from '../../shared/kit/roles';
+import { ItsmFunction } from './function';
+import { accept } from './nag';
+import { type AwsNames, PLATFORM_SERVICE, SERVICE_TAG } from './names';
+
+/** The platform API function: serves GET /v1/openapi.json and answers unknown routes (404/405). */
+export const PLATFORM_API_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.url));
+export const PLATFORM_API_ROUTE = { method: 'GET', path: '/v1/openapi.json' } as const;
+export const DEFAULT_ARCHIVE_RETENTION_DAYS = 90;
+
+export interface PlatformProps {
+  readonly names: AwsNames;
+  /** Entry of the platform API function (default `infra/api/handler.ts`). */
+  readonly apiEntry?: string;
+  /** Days the bus archive keeps events for replay (default 90). */
+  readonly archiveRetentionDays?: number;
+  /** An address that receives every alarm (subscription must be confirmed from the mail). */
+  readonly alarmEmail?: string;
+}
+
+export class Platform extends Construct {
+  readonly names: AwsNames;
+  /** The platform bus `itsm`: every service publishes here. */
+  readonly bus: EventBus;
+  /** The account's default bus, where AWS services put their events. */
+  readonly defaultBus: IEventBus;
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  /** JWT authorizer (issuer: the user pool, audience: the app client); every route but the OpenAPI one uses it. */
+  readonly authorizer: HttpJwtAuthorizer;
+  readonly alarmTopic: Topic;
+  readonly apiFunction: ItsmFunction;
+  private readonly routeOwners = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: PlatformProps) {
+    super(scope, id);
+    const { names } = props;
+    this.names = names;
+    Tags.of(this).add(SERVICE_TAG, PLATFORM_SERVICE);
+
+    // --- Events ---------------------------------------------------------------------------
+    this.bus = new EventBus(this, 'Bus', { eventBusName: names.bus, description: 'ITSM platform events' });
+    this.defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    // L1 on purpose: an archive without an event pattern keeps every event on the bus (the L2
+    // insists on a pattern). Replaying from it is how a fixed consumer catches up.
+    new CfnArchive(this, 'Archive', {
+      archiveName: names.archive,
+      sourceArn: this.bus.eventBusArn,
+      retentionDays: props.archiveRetentionDays ?? DEFAULT_ARCHIVE_RETENTION_DAYS,
+      description: `Every event on ${names.bus}, for replay`,
+    });
+
+    // --- Alarms ---------------------------------------------------------------------------
+    this.alarmTopic = new Topic(this, 'Alarms', { topicName: names.alarmTopic, enforceSSL: true });
+    // The topic policy replaces the default one (enforceSSL), so CloudWatch needs its own grant.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        actions: ['sns:Publish'],
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        resources: [this.alarmTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    // --- Users and roles ------------------------------------------------------------------
+    this.userPool = new UserPool(this, 'Users', {
+      userPoolName: names.userPool,
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      // `custom:customer` scopes a customer user to one organisation's records (ARCHITECTURE 7).
+      customAttributes: { customer: new StringAttribute({ mutable: true }) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    accept(this.userPool, 'mfaOptional');
+    this.userPoolClient = this.userPool.addClient('Client', {
+      userPoolClientName: `${names.prefix}-api`,
+      generateSecret: false,
+      authFlows: { userSrp: true, adminUserPassword: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      readAttributes: new ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
+        .withCustomAttributes('customer'),
+      // Users must not be able to move themselves into another customer organisation:
+      // `custom:customer` is writable by administrators only.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
+    });
+    for (const role of ALL_ROLES) {
+      this.userPool.addGroup(`Group-${role}`, { groupName: role, description: describeRole(role) });
+    }
+
+    // --- HTTP API -------------------------------------------------------------------------
+    this.apiFunction = new ItsmFunction(this, 'ApiFunction', {
+      service: PLATFORM_SERVICE,
+      fnId: 'api',
+      functionName: names.function(PLATFORM_SERVICE, 'api'),
+      entry: props.apiEntry ?? PLATFORM_API_ENTRY,
+      description: 'Platform API: OpenAPI document; problem details for unknown routes and methods',
+      environment: { SERVICE_NAME: PLATFORM_SERVICE, POWERTOOLS_SERVICE_NAME: PLATFORM_SERVICE, LOG_LEVEL: 'INFO' },
+    });
+    this.authorizer = new HttpJwtAuthorizer('Jwt', this.userPool.userPoolProviderUrl, {
+      authorizerName: 'cognito',
+      jwtAudience: [this.userPoolClient.userPoolClientId],
+    });
+    const platformIntegration = lambdaIntegration('Platform', this.apiFunction.function);
+    this.httpApi = new HttpApi(this, 'Api', {
+      apiName: names.api,
+      description: 'ITSM platform API',
+      createDefaultStage: false,
+      defaultAuthorizer: this.authorizer,
+      // `$default` catches every request no route matches; the platform function answers 404 or 405.
+      defaultIntegration: platformIntegration,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR });
+    this.stage = this.httpApi.addStage('Stage', {
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    const openApi = this.addRoute(this, PLATFORM_SERVICE, PLATFORM_API_ROUTE, platformIntegration, { public: true });
+    accept(openApi, 'publicOpenApi');
+
+    // Stable output keys (no hash suffix) so scripts and the README can query them by name.
+    const outputs: Record<string, [string, string]> = {
+      ApiUrl: [this.stage.url, 'Base URL of the HTTP API'],
+      UserPoolId: [this.userPool.userPoolId, 'Cognito user pool (users, groups = roles)'],
+      UserPoolClientId: [this.userPoolClient.userPoolClientId, 'App client id: the JWT audience'],
+      EventBusName: [this.bus.eventBusName, 'Platform event bus'],
+      AlarmTopicArn: [this.alarmTopic.topicArn, 'SNS topic every alarm notifies'],
+    };
+    for (const [key, [value, description]] of Object.entries(outputs)) {
+      new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
+    }
+  }
+
+  /**
+   * Adds `METHOD /path` to the HTTP API, protected by the JWT authorizer unless `public`.
+   * Fails early when two services claim the same route.
+   */
+  addRoute(
+    scope: Construct,
+    service: string,
+    route: { method: RouteMethod; path: string },
+    integration: HttpLambdaIntegration,
+    options: { public?: boolean } = {},
+  ): HttpRoute {
+    const key = `${route.method} ${route.path}`;
+    const owner = this.routeOwners.get(key);
+    if (owner) throw new Error(`route ${key} is declared by both "${owner}" and "${service}"`);
+    this.routeOwners.set(key, service);
+    return new HttpRoute(scope, `Route${route.method}${route.path}`, {
+      httpApi: this.httpApi,
+      routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+      integration,
+      authorizer: options.public ? new HttpNoneAuthorizer() : this.authorizer,
+    });
+  }
+
+  /**
+   * A dead-letter queue: SQS-managed encryption, TLS only, 14 days to look at what landed
+   * there, and an alarm on its first message.
+   */
+  deadLetterQueue(scope: Construct, id: string, what: string): Queue {
+    const queue = new Queue(scope, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    accept(queue, 'queueIsDlq');
+    this.addDlqAlarm(queue, what);
+    return queue;
+  }
+
+  /** Alarms (to the alarm topic) as soon as any message is visible in `queue`. */
+  addDlqAlarm(queue: IQueue, what: string): Alarm {
+    const alarm = new Alarm(queue.node.scope ?? queue, `${queue.node.id}Alarm`, {
+      alarmDescription: `Dead letters: ${what}. Inspect the messages, fix the cause, then redrive.`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: Stats.MAXIMUM }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    return alarm;
+  }
+}
+
+/**
+ * A Lambda proxy integration (payload format 2.0) that grants API Gateway one invoke
+ * permission per function for the whole API, instead of one per route: a service with many
+ * routes would otherwise grow its function's resource policy towards the 20 KB limit.
+ */
+export function lambdaIntegration(id: string, fn: IFunction): HttpLambdaIntegration {
+  return new HttpLambdaIntegration(id, fn, {
+    payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+    scopePermissionToRoute: false,
+  });
+}
+
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    time: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    method: '$context.httpMethod',
+    path: '$context.path',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    sub: '$context.authorizer.claims.sub',
+  }),
+);
+
+const GENERIC_ROLE_TITLES: Record<(typeof GENERIC_ROLES)[number], string> = {
+  'sms-owner': 'SMS owner: accountable for the whole service management system (FitSM-3)',
+  'sms-manager': 'SMS manager: runs the service management system day to day (FitSM-3)',
+  'process-staff': 'Process staff: works cases in any process (FitSM-3)',
+  'customer-user': "Customer user: sees only their organisation's records (custom:customer)",
+  auditor: 'Auditor: reads everything, changes nothing',
+};
+
+function describeRole(role: Role): string {
+  if (role in GENERIC_ROLE_TITLES) return GENERIC_ROLE_TITLES[role as keyof typeof GENERIC_ROLE_TITLES];
+  const cut = role.lastIndexOf('-');
+  return `${role.slice(cut + 1) === 'owner' ? 'Process owner' : 'Process manager'} of ${role.slice(0, cut)} (FitSM-3)`;
+}

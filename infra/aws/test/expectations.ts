@@ -1,0 +1,355 @@
+/**
+ * What deploying a service definition must produce, stated once and checked for any
+ * definition: the fixture (every feature) and each real service. ARNs and names are compared
+ * with the local runtime's (`infra/local/names.ts`): the default stack `Itsm` must name things
+ * exactly as the local runtime does, so that what runs locally is what deploys.
+ */
+import { describe, expect, it } from 'vitest';
+import { functionEnvironment, type ServiceDefinition, substituteDefinition } from '../../../shared/kit/definition';
+import * as local from '../../local/names';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
+import {
+  ASYNC_MAX_EVENT_AGE,
+  ASYNC_RETRY_ATTEMPTS,
+  COMPLETE_TASK_ACTIONS,
+  DEFAULT_MAX_EVENT_AGE_SECONDS,
+  DEFAULT_RETRY_ATTEMPTS,
+  PUBLISH_ACTIONS,
+  START_FLOW_ACTIONS,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from '../service';
+import {
+  allows,
+  type CfnResourceJson,
+  type DeployedFunction,
+  deployedFunctions,
+  type ResolveScope,
+  resolve,
+  roleStatements,
+  type SynthesizedItsm,
+  scopeOf,
+} from '../synth';
+
+export const BUS_ARN = local.busArn(local.PLATFORM_BUS);
+export const ALARM_TOPIC_ARN = `arn:aws:sns:${local.LOCAL_REGION}:${local.LOCAL_ACCOUNT}:itsm-alarms`;
+
+const asRecord = (v: unknown) => (v ?? {}) as Record<string, unknown>;
+
+export function resourcesOf(scope: ResolveScope, type: string): [string, CfnResourceJson][] {
+  return Object.entries(scope.template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** `action resource` pairs, the unit grants are compared in. */
+export function pairsOf(statements: { actions: string[]; resources: string[] }[]): string[] {
+  return statements.flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} ${r}`)));
+}
+
+const pairs = (actions: readonly string[], resources: string[]) =>
+  actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
+
+/** The grants a function's `access` asks for, as ARNs the local runtime records. */
+export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
+  const access = def.functions[fnId]?.access ?? {};
+  const table = local.tableArn(local.tableName(def.name));
+  const indexes = def.table.indexes.map((i) => `${table}/index/${i.name}`);
+  const flow = (id: string) => local.stateMachineArn(local.stateMachineName(def.name, id));
+  return [
+    ...(access.table ? pairs(TABLE_READ_ACTIONS, [table, ...indexes]) : []),
+    ...(access.table === 'write' ? pairs(TABLE_WRITE_ACTIONS, [table]) : []),
+    ...(access.publish ? pairs(PUBLISH_ACTIONS, [BUS_ARN]) : []),
+    ...pairs(START_FLOW_ACTIONS, (access.startFlows ?? []).map(flow)),
+    ...pairs(COMPLETE_TASK_ACTIONS, (access.completeFlowTasks ?? []).map(flow)),
+  ];
+}
+
+/** Functions that EventBridge invokes (subscriptions and schedules). */
+export const ruleTargets = (def: ServiceDefinition) =>
+  new Set([...def.subscriptions.map((s) => s.function), ...def.schedules.map((s) => s.function)]);
+
+export function describeServiceDeployment(def: ServiceDefinition, getSynth: () => SynthesizedItsm): void {
+  describe(`service "${def.name}" as deployed`, () => {
+    const scope = () => scopeOf(getSynth(), def.name);
+    const functions = () => deployedFunctions(getSynth()).filter((f) => f.service === def.name);
+    const fn = (fnId: string): DeployedFunction => {
+      const found = functions().filter((f) => f.fnId === fnId);
+      expect(found, `exactly one function tagged ${def.name}/${fnId}`).toHaveLength(1);
+      return found[0] as DeployedFunction;
+    };
+    const fnArn = (fnId: string) => local.functionArn(local.functionName(def.name, fnId));
+    const tableArn = local.tableArn(local.tableName(def.name));
+    const rq = (v: unknown) => resolve(v, scope());
+
+    it('has one table: pk/sk, on demand, PITR, retained, deletion protected, AWS-managed encryption, its GSIs and TTL', () => {
+      const tables = resourcesOf(scope(), 'AWS::DynamoDB::Table');
+      expect(tables).toHaveLength(1);
+      const [, table] = tables[0] as [string, CfnResourceJson];
+      const p = asRecord(table.Properties);
+      expect(p.TableName).toBe(local.tableName(def.name));
+      expect(p.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(p.DeletionProtectionEnabled).toBe(true);
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+      // SSEEnabled without a key is the AWS managed key (alias/aws/dynamodb).
+      expect(p.SSESpecification).toEqual({ SSEEnabled: true });
+      const gsis = (p.GlobalSecondaryIndexes ?? []) as Record<string, unknown>[];
+      expect(gsis).toEqual(
+        def.table.indexes.map((i) => ({
+          IndexName: i.name,
+          KeySchema: [
+            { AttributeName: `${i.name}pk`, KeyType: 'HASH' },
+            { AttributeName: `${i.name}sk`, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+      const ttl = def.table.timeToLiveAttribute;
+      expect(p.TimeToLiveSpecification).toEqual(ttl ? { AttributeName: ttl, Enabled: true } : undefined);
+    });
+
+    it('deploys each function on nodejs22.x arm64, JSON logs, active tracing, its memory and timeout', () => {
+      expect(
+        functions()
+          .map((f) => f.fnId)
+          .sort(),
+      ).toEqual(Object.keys(def.functions).sort());
+      for (const [fnId, spec] of Object.entries(def.functions)) {
+        const p = fn(fnId).properties;
+        expect(fn(fnId).functionName).toBe(local.functionName(def.name, fnId));
+        expect(p.Runtime).toBe('nodejs22.x');
+        expect(p.Architectures).toEqual(['arm64']);
+        expect(p.Handler).toBe('index.handler');
+        expect(p.MemorySize).toBe(spec.memoryMb ?? DEFAULT_MEMORY_MB);
+        expect(p.Timeout).toBe(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+        expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+        expect(asRecord(p.LoggingConfig).LogFormat).toBe('JSON');
+        expect(p.Description).toBe(spec.description);
+      }
+    });
+
+    it('gives each function exactly the environment its definition gives, with the local names', () => {
+      for (const fnId of Object.keys(def.functions)) {
+        const expected = functionEnvironment(def, fnId, {
+          tableName: local.tableName(def.name),
+          busName: local.PLATFORM_BUS,
+          flowArn: (flowId) => local.stateMachineArn(local.stateMachineName(def.name, flowId)),
+        });
+        expect(fn(fnId).environment, fnId).toEqual(expected);
+      }
+    });
+
+    it('grants each function exactly what its access asks for, beyond its own logs, X-Ray and failure queue', () => {
+      for (const fnId of Object.keys(def.functions)) {
+        const f = fn(fnId);
+        const logGroup = rq({ 'Fn::GetAtt': [asRecord(asRecord(f.properties.LoggingConfig).LogGroup).Ref, 'Arn'] });
+        const baseline = [
+          ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], [String(logGroup)]),
+          ...pairs(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']),
+        ];
+        if (ruleTargets(def).has(fnId)) {
+          const [config] = resourcesOf(scope(), 'AWS::Lambda::EventInvokeConfig').filter(
+            ([, r]) => rq(asRecord(r.Properties).FunctionName) === f.functionName,
+          );
+          const destination = asRecord(
+            asRecord(asRecord(config?.[1].Properties).DestinationConfig).OnFailure,
+          ).Destination;
+          baseline.push(
+            ...pairs(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], [String(rq(destination))]),
+          );
+        }
+        expect(new Set(pairsOf(f.statements)), fnId).toEqual(new Set([...baseline, ...expectedGrants(def, fnId)]));
+      }
+    });
+
+    it('lets a function that only reads not write its table', () => {
+      const readers = Object.entries(def.functions).filter(([, s]) => s.access.table === 'read');
+      for (const [fnId] of readers) {
+        for (const action of [...TABLE_WRITE_ACTIONS, 'dynamodb:Scan']) {
+          expect(allows(fn(fnId), action, tableArn), `${fnId} ${action}`).toBe(false);
+        }
+      }
+    });
+
+    it('allows events:PutEvents only on the platform bus, and only to publishers', () => {
+      for (const f of functions()) {
+        const putEvents = f.statements.filter((s) => s.actions.some((a) => a.startsWith('events:')));
+        const publishes = def.functions[f.fnId]?.access.publish === true;
+        expect(putEvents.flatMap((s) => s.resources)).toEqual(publishes ? [BUS_ARN] : []);
+      }
+    });
+
+    it('routes each of its API routes to its function through the JWT authorizer', () => {
+      const root = scopeOf(getSynth(), 'platform');
+      const [authorizerId] = resourcesOf(root, 'AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+      const [apiId] = resourcesOf(root, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+      const routes = resourcesOf(scope(), 'AWS::ApiGatewayV2::Route');
+      expect(routes.map(([, r]) => asRecord(r.Properties).RouteKey).sort()).toEqual(
+        def.routes.map((r) => `${r.method} ${r.path}`).sort(),
+      );
+      const integrations = Object.fromEntries(resourcesOf(scope(), 'AWS::ApiGatewayV2::Integration'));
+      for (const route of def.routes) {
+        const [, r] = routes.find(([, x]) => asRecord(x.Properties).RouteKey === `${route.method} ${route.path}`) ?? [];
+        const p = asRecord(r?.Properties);
+        expect(p.AuthorizationType).toBe('JWT');
+        expect(rq(p.AuthorizerId)).toBe(`<${authorizerId}>`);
+        expect(rq(p.ApiId)).toBe(`<${apiId}>`);
+        const target = String(rq(p.Target));
+        const integration = asRecord(integrations[target.replace(/^integrations\/<(.*)>$/, '$1')]?.Properties);
+        expect(integration.IntegrationType).toBe('AWS_PROXY');
+        expect(integration.PayloadFormatVersion).toBe('2.0');
+        expect(rq(integration.IntegrationUri)).toBe(fnArn(route.function));
+      }
+      for (const fnId of new Set(def.routes.map((r) => r.function))) {
+        const permissions = resourcesOf(scope(), 'AWS::Lambda::Permission')
+          .map(([, r]) => asRecord(r.Properties))
+          .filter((p) => p.Principal === 'apigateway.amazonaws.com' && rq(p.FunctionName) === fnArn(fnId));
+        expect(permissions.map((p) => rq(p.SourceArn))).toEqual([
+          `arn:aws:execute-api:${local.LOCAL_REGION}:${local.LOCAL_ACCOUNT}:<${apiId}>/*/*/*`,
+        ]);
+      }
+    });
+
+    const expectRuleTarget = (
+      rule: Record<string, unknown>,
+      fnId: string,
+      retry: { attempts: number; age: number },
+    ) => {
+      const targets = rule.Targets as Record<string, unknown>[];
+      expect(targets).toHaveLength(1);
+      const target = targets[0] as Record<string, unknown>;
+      expect(rq(target.Arn)).toBe(fnArn(fnId));
+      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: retry.attempts, MaximumEventAgeInSeconds: retry.age });
+      const dlqArn = String(rq(asRecord(target.DeadLetterConfig).Arn));
+      const queues = resourcesOf(scope(), 'AWS::SQS::Queue').filter(
+        ([id]) => rq({ 'Fn::GetAtt': [id, 'Arn'] }) === dlqArn,
+      );
+      expect(queues, `dead-letter queue of ${String(rule.Name)}`).toHaveLength(1);
+    };
+
+    it('subscribes with a rule per subscription: exact pattern, right bus, retry policy and a dead-letter queue', () => {
+      const rules = resourcesOf(scope(), 'AWS::Events::Rule').map(([, r]) => asRecord(r.Properties));
+      for (const sub of def.subscriptions) {
+        const rule = rules.find((r) => r.Name === `itsm-${def.name}-${sub.id}`);
+        expect(rule, sub.id).toBeDefined();
+        expect(rule?.EventPattern).toEqual(sub.pattern);
+        expect(rq(rule?.EventBusName)).toBe(sub.bus === 'default' ? 'default' : local.PLATFORM_BUS);
+        expect(rule?.State).toBe('ENABLED');
+        expectRuleTarget(rule ?? {}, sub.function, {
+          attempts: sub.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
+          age: sub.maximumEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS,
+        });
+      }
+    });
+
+    it('runs each schedule from a rule with its rate, retry policy and a dead-letter queue', () => {
+      const rules = resourcesOf(scope(), 'AWS::Events::Rule').map(([, r]) => asRecord(r.Properties));
+      for (const schedule of def.schedules) {
+        const rule = rules.find((r) => r.Name === `itsm-${def.name}-${schedule.id}`);
+        expect(rule?.ScheduleExpression).toBe(schedule.rate);
+        expectRuleTarget(rule ?? {}, schedule.function, {
+          attempts: DEFAULT_RETRY_ATTEMPTS,
+          age: DEFAULT_MAX_EVENT_AGE_SECONDS,
+        });
+      }
+      expect(rules).toHaveLength(def.subscriptions.length + def.schedules.length);
+    });
+
+    it('hands failed asynchronous invocations of rule targets to a failure queue, after 2 retries', () => {
+      const configs = resourcesOf(scope(), 'AWS::Lambda::EventInvokeConfig').map(([, r]) => asRecord(r.Properties));
+      expect(configs.map((c) => rq(c.FunctionName)).sort()).toEqual(
+        [...ruleTargets(def)].map((id) => local.functionName(def.name, id)).sort(),
+      );
+      for (const c of configs) {
+        expect(c.MaximumRetryAttempts).toBe(ASYNC_RETRY_ATTEMPTS);
+        expect(c.MaximumEventAgeInSeconds).toBe(ASYNC_MAX_EVENT_AGE.toSeconds());
+        expect(String(rq(asRecord(asRecord(c.DestinationConfig).OnFailure).Destination))).toMatch(/^arn:aws:sqs:/);
+      }
+    });
+
+    it('encrypts every queue, refuses non-TLS access, and alarms on its first message', () => {
+      const queues = resourcesOf(scope(), 'AWS::SQS::Queue');
+      expect(queues).toHaveLength(def.subscriptions.length + def.schedules.length + ruleTargets(def).size);
+      const policies = resourcesOf(scope(), 'AWS::SQS::QueuePolicy').map(([, r]) => asRecord(r.Properties));
+      const alarms = resourcesOf(scope(), 'AWS::CloudWatch::Alarm').map(([, r]) => asRecord(r.Properties));
+      for (const [id, queue] of queues) {
+        expect(asRecord(queue.Properties).SqsManagedSseEnabled).toBe(true);
+        const policy = policies.find((p) => (p.Queues as unknown[]).some((q) => asRecord(q).Ref === id));
+        const statements = asRecord(policy?.PolicyDocument).Statement as Record<string, unknown>[];
+        expect(statements).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+        const alarm = alarms.filter((a) =>
+          (a.Dimensions as Record<string, unknown>[] | undefined)?.some(
+            (d) => JSON.stringify(d.Value) === JSON.stringify({ 'Fn::GetAtt': [id, 'QueueName'] }),
+          ),
+        );
+        expect(alarm, `alarm of ${id}`).toHaveLength(1);
+        expect(alarm[0]).toMatchObject({
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        });
+        expect(rq(alarm[0]?.AlarmActions)).toEqual([ALARM_TOPIC_ARN]);
+      }
+    });
+
+    it('deploys each flow as a Standard state machine whose definition is the flow ASL after substitution', () => {
+      const machines = resourcesOf(scope(), 'AWS::StepFunctions::StateMachine');
+      expect(machines).toHaveLength(def.flows.length);
+      for (const flow of def.flows) {
+        const name = local.stateMachineName(def.name, flow.id);
+        const [, machine] = machines.find(([, m]) => asRecord(m.Properties).StateMachineName === name) ?? [];
+        const p = asRecord(machine?.Properties);
+        expect(p.StateMachineType).toBe('STANDARD');
+        const substitutions = resolve(p.DefinitionSubstitutions, scope()) as Record<string, string>;
+        const deployed = JSON.parse(substituteDefinition(JSON.parse(String(p.DefinitionString)), substitutions));
+        const expected = JSON.parse(
+          substituteDefinition(flow.definition, Object.fromEntries(flow.taskFunctions.map((id) => [id, fnArn(id)]))),
+        );
+        expect(deployed).toEqual(expected);
+        expect(JSON.stringify(deployed)).not.toContain('${');
+        expect(asRecord(p.LoggingConfiguration).Level).toBe('ALL');
+        expect(p.TracingConfiguration).toEqual({ Enabled: true });
+        const logGroupId = asRecord(
+          asRecord((asRecord(p.LoggingConfiguration).Destinations as unknown[])[0]).CloudWatchLogsLogGroup,
+        ).LogGroupArn;
+        expect(String(rq(logGroupId))).toContain(`:log-group:/aws/vendedlogs/states/${name}:`);
+        const invoke = roleStatements(p.RoleArn, scope()).filter((s) => s.actions.includes('lambda:InvokeFunction'));
+        expect(invoke.flatMap((s) => s.resources).sort()).toEqual(flow.taskFunctions.map(fnArn).sort());
+      }
+    });
+
+    it('uses "*" resources only for actions that support no resource-level permissions', () => {
+      const anyResource = new Set([
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ]);
+      for (const [, policy] of resourcesOf(scope(), 'AWS::IAM::Policy')) {
+        for (const s of asRecord(asRecord(policy.Properties).PolicyDocument).Statement as Record<string, unknown>[]) {
+          const resources = ([] as unknown[]).concat(s.Resource);
+          if (resources.includes('*')) {
+            for (const action of ([] as unknown[]).concat(s.Action)) expect(anyResource).toContain(action);
+          }
+        }
+      }
+    });
+  });
+}

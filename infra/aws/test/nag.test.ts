@@ -1,0 +1,88 @@
+/**
+ * The one synthesis with everything on, as `npx cdk synth` does it: esbuild bundling, CDK's
+ * built-in template validation (it catches circular dependencies, such as a function that
+ * starts a flow whose tasks invoke that same function) and cdk-nag AwsSolutions, whose
+ * findings, errors and warnings alike, fail the synthesis unless accepted with a reason.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCEPTED_FINDINGS } from '../nag';
+import { createItsmApp, type ItsmStack } from '../stack';
+import { PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
+
+const outdir = mkdtempSync(join(tmpdir(), 'itsm-cdk-'));
+let app: App;
+let stack: ItsmStack;
+let assembly: CloudAssembly;
+
+beforeAll(() => {
+  ({ app, stack } = createItsmApp({ services: [widgets], apiEntry: PLATFORM_API_FIXTURE, outdir }));
+  // Throws on any unaccepted cdk-nag finding or template validation error.
+  assembly = app.synth();
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('synthesis with bundling, template validation and cdk-nag', () => {
+  it('reports no unaccepted cdk-nag finding, error or warning', () => {
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; violations: unknown[] }[];
+    };
+    expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+
+  it('leaves no error or warning annotation (nested stacks report theirs through the root stack)', () => {
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasNoError('*', Match.anyValue());
+    annotations.hasNoWarning('*', Match.anyValue());
+  });
+
+  it('bundles every function as one ESM file that loads without node_modules (the AWS SDK inside)', () => {
+    const bundles = readdirSync(assembly.directory)
+      .filter((d) => d.startsWith('asset.'))
+      .flatMap((d) => readdirSync(join(assembly.directory, d)).map((f) => join(assembly.directory, d, f)));
+    expect(bundles.length).toBeGreaterThan(0);
+    const isolated = mkdtempSync(join(tmpdir(), 'itsm-bundle-'));
+    try {
+      for (const [i, bundle] of bundles.entries()) {
+        expect(bundle).toMatch(/index\.mjs$/);
+        // Outside the repository no node_modules can be found: an external import would fail.
+        const copy = join(isolated, `${i}.mjs`);
+        copyFileSync(bundle, copy);
+        const probe = `const m = await import(${JSON.stringify(pathToFileURL(copy).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
+        execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: isolated, stdio: 'pipe' });
+      }
+    } finally {
+      rmSync(isolated, { recursive: true, force: true });
+    }
+    // The consumer fixture imports the EventBridge client: its code is in a bundle.
+    expect(bundles.some((b) => readFileSync(b, 'utf8').includes('client-eventbridge'))).toBe(true);
+  });
+});
+
+describe('accepted cdk-nag findings', () => {
+  it('are all still needed: without them, exactly these findings come back', () => {
+    const acknowledge = Validations.prototype.acknowledge;
+    Validations.prototype.acknowledge = () => {};
+    try {
+      const { app: bare } = createItsmApp({
+        services: [widgets],
+        apiEntry: PLATFORM_API_FIXTURE,
+        bundle: false,
+        validate: false,
+      });
+      const found = new AwsSolutionsChecks().validateScope(bare).violations.map((v) => v.ruleName);
+      expect(new Set(found)).toEqual(new Set(Object.values(ACCEPTED_FINDINGS).map((f) => f.id)));
+    } finally {
+      Validations.prototype.acknowledge = acknowledge;
+    }
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * The local DynamoDB: the DynamoDB API (awsJson1.0, target prefix `DynamoDB_20120810`) on
+ * dynalite's engine, called in-process, plus what dynalite lacks and the platform uses:
+ * TransactWriteItems, TransactGetItems, UpdateTimeToLive with an expiry sweeper, and
+ * ReturnValuesOnConditionCheckFailure. See README.md for what is supported and the gaps.
+ *
+ * Isolation: every write takes the lock of each item it writes (KeyLocks), transactions take
+ * all theirs at once in sorted order; writes to different items never wait for each other.
+ */
+import { AwsError, type AwsService, type CallContext, type RecordedCall } from '../aws-service';
+import { DynaliteStore, type Item, isDynaliteAction, type Output, toAwsError } from './dynalite';
+import { conditionalCheckFailed, wantsOldItemOnConditionFailure } from './errors';
+import { authorisationsFor } from './iam';
+import { itemLockKey, KeyLocks } from './key-locks';
+import { isExpired, TimeToLive } from './time-to-live';
+import { Transactions } from './transactions';
+
+export interface LocalDynamoDBOptions {
+  /** LevelDB data folder; undefined keeps everything in memory. One process per folder (LevelDB locks it). */
+  path?: string;
+  /** Receives one entry per IAM authorisation each call needs (see iam.ts), before the call runs. */
+  record?(call: RecordedCall): void;
+  /** Interval of the TTL sweeper that deletes expired items; default 60 000 ms. */
+  ttlSweepMs?: number;
+}
+
+/** AWS's default account and table quotas. */
+const DESCRIBE_LIMITS = {
+  AccountMaxReadCapacityUnits: 80000,
+  AccountMaxWriteCapacityUnits: 80000,
+  TableMaxReadCapacityUnits: 40000,
+  TableMaxWriteCapacityUnits: 40000,
+};
+
+const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[^:]*:\d*:table\/([a-zA-Z0-9_.-]+)$/;
+
+type SingleWrite = 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+interface LockTarget {
+  tableName: string;
+  key: string;
+  lockKey: string;
+}
+
+/**
+ * @example
+ * const dynamodb = await LocalDynamoDB.start({ path: '.itsm/dynamodb', record: (call) => calls.push(call) });
+ * const output = await dynamodb.handle('GetItem', { TableName: 'itsm-incidents', Key: { pk: { S: 'x' } } }, { caller: 'AKID' });
+ * await dynamodb.close();
+ */
+export class LocalDynamoDB implements AwsService {
+  readonly targetPrefix = 'DynamoDB_20120810';
+  readonly #dynalite: DynaliteStore;
+  readonly #locks = new KeyLocks();
+  readonly #transactions: Transactions;
+  readonly #record: ((call: RecordedCall) => void) | undefined;
+  #ttl!: TimeToLive;
+  #closing: Promise<void> | undefined;
+
+  private constructor(dynalite: DynaliteStore, record: LocalDynamoDBOptions['record']) {
+    this.#dynalite = dynalite;
+    this.#record = record;
+    this.#transactions = new Transactions(dynalite, this.#locks);
+  }
+
+  static async start(opts: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
+    const dynalite = await DynaliteStore.open(opts.path);
+    const dynamodb = new LocalDynamoDB(dynalite, opts.record);
+    try {
+      dynamodb.#ttl = await TimeToLive.load(dynalite, (table, item, attribute, now) =>
+        dynamodb.#expire(table, item, attribute, now),
+      );
+    } catch (err) {
+      await dynalite.close();
+      throw err;
+    }
+    dynamodb.#ttl.start(opts.ttlSweepMs ?? 60_000);
+    return dynamodb;
+  }
+
+  async handle(action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
+    if (this.#record) {
+      for (const authorisation of authorisationsFor(action, input))
+        this.#record({ caller: ctx.caller, ...authorisation });
+    }
+    try {
+      return await this.#dispatch(action, acceptTableArns(input));
+    } catch (err) {
+      throw toAwsError(err);
+    }
+  }
+
+  /** Stops the TTL sweeper and closes the store (waiting for writes in flight). */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#ttl.stop();
+      await this.#dynalite.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Runs one TTL sweep now and waits for it (tests; the timer does the same). */
+  sweepExpiredItems(): Promise<void> {
+    return this.#ttl.sweep();
+  }
+
+  #dispatch(action: string, input: Record<string, unknown>): Promise<Output> {
+    switch (action) {
+      case 'PutItem':
+      case 'UpdateItem':
+      case 'DeleteItem':
+        return this.#writeItem(action, input);
+      case 'BatchWriteItem':
+        return this.#batchWrite(input);
+      case 'TransactWriteItems':
+        return this.#transactions.write(input);
+      case 'TransactGetItems':
+        return this.#transactions.get(input);
+      case 'DescribeTimeToLive':
+        return this.#ttl.describe(input);
+      case 'UpdateTimeToLive':
+        return this.#ttl.update(input);
+      case 'CreateTable':
+      case 'UpdateTable':
+      case 'DeleteTable':
+        return this.#changeTable(action, input);
+      case 'DescribeLimits':
+        return Promise.resolve(DESCRIBE_LIMITS);
+      default:
+        // Reads (GetItem, Query, Scan, BatchGetItem) take no lock: a transaction commits in one
+        // atomic batch, so they see all of it or none of it.
+        if (isDynaliteAction(action)) return this.#dynalite.run(action, this.#dynalite.validate(action, input));
+        throw new AwsError(
+          'UnknownOperationException',
+          `The local DynamoDB does not implement ${action} (see infra/local/dynamodb/README.md)`,
+        );
+    }
+  }
+
+  async #writeItem(action: SingleWrite, input: Record<string, unknown>): Promise<Output> {
+    const returnOld = wantsOldItemOnConditionFailure(
+      input.ReturnValuesOnConditionCheckFailure,
+      'returnValuesOnConditionCheckFailure',
+    );
+    const parsed = this.#dynalite.validate(action, input);
+    const isPut = action === 'PutItem';
+    const target = await this.#lockTarget(parsed.TableName, isPut ? parsed.Item : parsed.Key, isPut);
+    // No target: the table is missing or the key is wrong, and dynalite answers with the right error.
+    if (!target) return this.#dynalite.run(action, parsed);
+    return this.#locks.with([target.lockKey], async () => {
+      try {
+        return await this.#dynalite.run(action, parsed);
+      } catch (err) {
+        if (returnOld && err instanceof AwsError && err.code === 'ConditionalCheckFailedException') {
+          // Still under the lock: the item the condition was evaluated against.
+          throw conditionalCheckFailed(await this.#dynalite.readItem(target.tableName, target.key));
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** Each item of the batch is locked like a single write, so none interleaves with a transaction. */
+  async #batchWrite(input: Record<string, unknown>): Promise<Output> {
+    const parsed = this.#dynalite.validate('BatchWriteItem', input);
+    const requestItems = parsed.RequestItems as Record<
+      string,
+      Array<{ PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }>
+    >;
+    const lockKeys: string[] = [];
+    for (const [tableName, requests] of Object.entries(requestItems)) {
+      for (const { PutRequest, DeleteRequest } of requests) {
+        const target = await this.#lockTarget(tableName, PutRequest?.Item ?? DeleteRequest?.Key, Boolean(PutRequest));
+        if (target) lockKeys.push(target.lockKey);
+      }
+    }
+    return this.#locks.with(lockKeys, () => this.#dynalite.run('BatchWriteItem', parsed));
+  }
+
+  async #changeTable(action: 'CreateTable' | 'UpdateTable' | 'DeleteTable', input: Record<string, unknown>) {
+    const parsed = this.#dynalite.validate(action, input);
+    const name = parsed.TableName as string;
+    try {
+      const output = await this.#dynalite.run(action, parsed);
+      if (action === 'DeleteTable') await this.#ttl.forget(name);
+      return output;
+    } catch (err) {
+      if (err instanceof AwsError && err.code === 'ResourceInUseException' && action === 'CreateTable') {
+        throw new AwsError('ResourceInUseException', `Table already exists: ${name}`); // dynalite's message is empty
+      }
+      throw err;
+    } finally {
+      this.#dynalite.forgetTable(name);
+    }
+  }
+
+  /** The item a write targets and its lock, or undefined when dynalite will reject the write anyway. */
+  async #lockTarget(
+    tableName: unknown,
+    keyOrItem: Item | unknown,
+    isFullItem: boolean,
+  ): Promise<LockTarget | undefined> {
+    if (typeof tableName !== 'string' || typeof keyOrItem !== 'object' || keyOrItem === null) return undefined;
+    let key: string | undefined;
+    try {
+      key = this.#dynalite.itemKey(await this.#dynalite.table(tableName), keyOrItem as Item, isFullItem);
+    } catch (err) {
+      if (err instanceof AwsError && err.code === 'ResourceNotFoundException') return undefined;
+      throw err;
+    }
+    return key === undefined ? undefined : { tableName, key, lockKey: itemLockKey(tableName, key) };
+  }
+
+  /** TTL deletion of one item: under its lock, and only if it is still expired (it may have been updated). */
+  async #expire(tableName: string, item: Item, attribute: string, nowSeconds: number): Promise<boolean> {
+    const table = await this.#dynalite.table(tableName);
+    const Key = Object.fromEntries(table.KeySchema.map(({ AttributeName }) => [AttributeName, item[AttributeName]!]));
+    const key = this.#dynalite.requireItemKey(table, Key, false);
+    return this.#locks.with([itemLockKey(tableName, key)], async () => {
+      const current = await this.#dynalite.readItem(tableName, key);
+      if (!current || !isExpired(current[attribute], nowSeconds)) return false;
+      await this.#dynalite.run('DeleteItem', this.#dynalite.validate('DeleteItem', { TableName: tableName, Key }));
+      return true;
+    });
+  }
+}
+
+/** DynamoDB accepts a table ARN wherever it takes a TableName; dynalite only names. */
+function acceptTableArns(input: Record<string, unknown>): Record<string, unknown> {
+  const toName = (op: Record<string, unknown>) => {
+    const match = typeof op.TableName === 'string' ? TABLE_ARN.exec(op.TableName) : null;
+    if (match) op.TableName = match[1];
+  };
+  toName(input);
+  if (Array.isArray(input.TransactItems)) {
+    for (const item of input.TransactItems) {
+      if (typeof item === 'object' && item !== null) {
+        for (const op of Object.values(item))
+          if (typeof op === 'object' && op !== null) toName(op as Record<string, unknown>);
+      }
+    }
+  }
+  return input;
+}

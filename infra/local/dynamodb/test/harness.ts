@@ -1,0 +1,93 @@
+/** Starts a LocalDynamoDB behind a loopback awsJson1.0 endpoint and gives real SDK v3 clients for it. */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RecordedCall } from '../../aws-service';
+import { LocalDynamoDB, type LocalDynamoDBOptions } from '../local-dynamodb';
+import { startLoopbackEndpoint } from '../loopback-endpoint';
+
+export const CALLER = 'AKIDTESTCALLER';
+
+export interface Harness {
+  dynamodb: LocalDynamoDB;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  calls: RecordedCall[];
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: Omit<LocalDynamoDBOptions, 'record'> = {}): Promise<Harness> {
+  const calls: RecordedCall[] = [];
+  const dynamodb = await LocalDynamoDB.start({ ...opts, record: (call) => calls.push(call) });
+  const endpoint = await startLoopbackEndpoint(dynamodb);
+  const client = new DynamoDBClient({
+    endpoint: endpoint.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: CALLER, secretAccessKey: 'local' },
+    // Errors must reach the test as they are, not retried away.
+    maxAttempts: 1,
+  });
+  return {
+    dynamodb,
+    client,
+    doc: DynamoDBDocumentClient.from(client),
+    calls,
+    stop: async () => {
+      client.destroy();
+      await endpoint.close();
+      await dynamodb.close();
+    },
+  };
+}
+
+/** A table keyed pk/sk with one GSI `byStatus` (status, updatedAt), as the services' tables are shaped. */
+export async function createTable(client: DynamoDBClient, TableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'updatedAt', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byStatus',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  // createTableMs is 0: the table turns ACTIVE on the next timer tick.
+  await eventually(
+    async () => (await client.send(new DescribeTableCommand({ TableName }))).Table?.TableStatus === 'ACTIVE',
+  );
+}
+
+/** The rejection of a promise, for asserting on typed SDK errors. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & Record<string, unknown>;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Polls until `check` returns true or the deadline passes. */
+export async function eventually(check: () => Promise<boolean>, deadlineMs = 5000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

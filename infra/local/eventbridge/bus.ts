@@ -1,0 +1,286 @@
+/**
+ * The local EventBridge: event buses with rules that target Lambda functions, served through the
+ * AWS-compatible endpoint (`X-Amz-Target: AWSEvents.<Action>`).
+ *
+ * Actions: PutEvents, TestEventPattern, ListRules, DescribeEventBus. Rules are added in code
+ * (`addRule`), from the service definitions, not through PutRule.
+ */
+import { AwsError, type AwsService, type CallContext, type RecordedCall } from '../aws-service';
+import { busArn, LOCAL_ACCOUNT, LOCAL_REGION, PLATFORM_BUS } from '../names';
+import { type DeadLetter, type DeliveryMode, DeliveryQueue, type DeliveryRoute } from './delivery';
+import {
+  type CompiledPattern,
+  compilePattern,
+  flattenEvent,
+  InvalidEventError,
+  InvalidPatternError,
+  matches,
+  validateEvent,
+} from './pattern';
+import { buildEvent, busNameOf, type EventBridgeEvent, readEntries } from './put-events';
+
+export type { DeadLetter, DeliveryMode, EventBridgeEvent };
+
+export interface TargetSpec {
+  functionName: string;
+  /** Retries after the first attempt, 0-185; default 185 (AWS's default). */
+  retryAttempts?: number;
+  /** Retries stop once the event is this old; default 86,400 (24 h, AWS's default and maximum). */
+  maximumEventAgeSeconds?: number;
+}
+
+export interface RuleSpec {
+  /** Bus name or ARN. */
+  bus: string;
+  name: string;
+  pattern: Record<string, unknown>;
+  targets: TargetSpec[];
+}
+
+export interface LocalEventBridgeOptions {
+  /** Runs a Lambda target; a rejected promise is a failed delivery, retried then dead-lettered. */
+  invoke(functionName: string, event: EventBridgeEvent): Promise<void>;
+  /** Called for every call to record for the fidelity proof. */
+  record?(call: RecordedCall): void;
+  /** First retry waits about this long, then doubles; default 1,000 ms. */
+  retryBaseDelayMs?: number;
+  /** How long shuffle mode holds first attempts before releasing them; default 50 ms. */
+  shuffleWindowMs?: number;
+  /** Buses besides `default` and the platform bus. */
+  buses?: string[];
+  /** Randomness for jitter and shuffling (tests pass a seeded one); default Math.random. */
+  random?: () => number;
+}
+
+interface Rule {
+  readonly name: string;
+  readonly arn: string;
+  readonly pattern: CompiledPattern;
+  readonly targets: Required<TargetSpec>[];
+}
+
+interface Bus {
+  readonly name: string;
+  readonly arn: string;
+  readonly createdAt: Date;
+  readonly rules: Map<string, Rule>;
+}
+
+const MAX_RETRY_ATTEMPTS = 185;
+const MAX_EVENT_AGE_SECONDS = 86_400;
+const PUBLISHED_CAP = 10_000;
+const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+
+export class LocalEventBridge implements AwsService {
+  readonly targetPrefix = 'AWSEvents';
+  private readonly buses = new Map<string, Bus>();
+  private readonly delivery: DeliveryQueue;
+  private readonly log: EventBridgeEvent[] = [];
+
+  constructor(private readonly options: LocalEventBridgeOptions) {
+    for (const name of ['default', PLATFORM_BUS, ...(options.buses ?? [])]) {
+      this.buses.set(name, { name, arn: busArn(name), createdAt: new Date(), rules: new Map() });
+    }
+    this.delivery = new DeliveryQueue({
+      invoke: options.invoke,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 1000,
+      shuffleWindowMs: options.shuffleWindowMs ?? 50,
+      random: options.random ?? Math.random,
+    });
+  }
+
+  /**
+   * Adds (or replaces) a rule. Throws `InvalidPatternError` with AWS's message when the pattern
+   * is one EventBridge would reject, so a bad subscription fails at start-up, not on delivery.
+   */
+  addRule(spec: RuleSpec): void {
+    const bus = this.bus(busNameOf(spec.bus));
+    if (!bus) throw new Error(`Event bus ${busNameOf(spec.bus)} does not exist.`);
+    if (!RULE_NAME.test(spec.name))
+      throw new Error(`Invalid rule name ${JSON.stringify(spec.name)}: [.-_A-Za-z0-9]{1,64}`);
+    const targets = spec.targets.map((t) => targetOf(spec.name, t));
+    const pattern = compilePattern(JSON.stringify(spec.pattern));
+    bus.rules.set(spec.name, { name: spec.name, arn: ruleArnOf(bus.name, spec.name), pattern, targets });
+  }
+
+  async handle(action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
+    switch (action) {
+      case 'PutEvents':
+        return this.putEvents(input, ctx);
+      case 'TestEventPattern':
+        return this.testEventPattern(input);
+      case 'ListRules':
+        return this.listRules(input);
+      case 'DescribeEventBus':
+        return this.describeEventBus(input);
+      default:
+        throw new AwsError('UnknownOperationException', `The local EventBridge does not support ${action}.`);
+    }
+  }
+
+  /** See `DeliveryQueue` / README: duplicate delivers everything twice, shuffle reorders batches. */
+  setDeliveryMode(mode: DeliveryMode): void {
+    this.delivery.setMode(mode);
+  }
+
+  /** Resolves once every queued, in-flight and retrying delivery has finished. */
+  drain(): Promise<void> {
+    return this.delivery.drain();
+  }
+
+  deadLetters(): DeadLetter[] {
+    return this.delivery.deadLetters();
+  }
+
+  /** Re-delivers one dead letter (removing it from the store); throws for an unknown id. */
+  redrive(id: string): void {
+    this.delivery.redrive(id);
+  }
+
+  /** Every event accepted on any bus, oldest first, up to the last 10,000. */
+  published(): EventBridgeEvent[] {
+    return this.log.map((event) => structuredClone(event));
+  }
+
+  async close(): Promise<void> {
+    this.delivery.close();
+  }
+
+  private putEvents(input: Record<string, unknown>, ctx: CallContext) {
+    const entries = readEntries(input);
+    // IAM authorises PutEvents on each bus the request names, whatever becomes of the entries.
+    const named = new Set(entries.map((entry) => busNameOf(entry.EventBusName)));
+    for (const name of named) {
+      this.options.record?.({
+        caller: ctx.caller,
+        action: 'events:PutEvents',
+        resource: this.bus(name)?.arn ?? busArn(name),
+      });
+    }
+    const results = entries.map((entry) => buildEvent(entry, (name) => this.buses.has(name)));
+    const routes: DeliveryRoute[] = [];
+    for (const result of results) {
+      if (!result.ok) continue;
+      this.log.push(result.event);
+      if (this.log.length > PUBLISHED_CAP) this.log.shift();
+      routes.push(...this.route(result.bus, result.event, result.eventJson));
+    }
+    this.delivery.enqueue(routes);
+    return {
+      FailedEntryCount: results.filter((r) => !r.ok).length,
+      Entries: results.map((r) =>
+        r.ok ? { EventId: r.event.id } : { ErrorCode: r.errorCode, ErrorMessage: r.errorMessage },
+      ),
+    };
+  }
+
+  /** Every (rule, target) of the bus whose pattern matches the event. */
+  private route(busName: string, event: EventBridgeEvent, eventJson: string): DeliveryRoute[] {
+    const bus = this.bus(busName);
+    if (!bus || bus.rules.size === 0) return [];
+    const flat = flattenEvent(eventJson);
+    const routes: DeliveryRoute[] = [];
+    for (const rule of bus.rules.values()) {
+      if (!matches(rule.pattern, flat)) continue;
+      for (const target of rule.targets)
+        routes.push({ event, bus: bus.name, rule: rule.name, ruleArn: rule.arn, target });
+    }
+    return routes;
+  }
+
+  private testEventPattern(input: Record<string, unknown>) {
+    const patternJson = requiredString(input, 'EventPattern', 'eventPattern');
+    const eventJson = requiredString(input, 'Event', 'event');
+    try {
+      const pattern = compilePattern(patternJson);
+      validateEvent(eventJson);
+      return { Result: matches(pattern, eventJson) };
+    } catch (error) {
+      if (error instanceof InvalidPatternError) throw new AwsError('InvalidEventPatternException', error.message);
+      // Recorded from AWS: an invalid event is a ValidationException, not InvalidArgumentException.
+      if (error instanceof InvalidEventError) throw new AwsError('ValidationException', error.message);
+      throw error;
+    }
+  }
+
+  private listRules(input: Record<string, unknown>) {
+    const bus = this.existingBus(input.EventBusName);
+    const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
+    const limit = input.Limit === undefined ? 100 : Number(input.Limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${String(input.Limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
+      );
+    }
+    const start = input.NextToken === undefined ? 0 : decodeToken(input.NextToken);
+    const rules = [...bus.rules.values()]
+      .filter((rule) => rule.name.startsWith(prefix))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const page = rules.slice(start, start + limit);
+    return {
+      Rules: page.map((rule) => ({
+        Name: rule.name,
+        Arn: rule.arn,
+        EventPattern: rule.pattern.source,
+        State: 'ENABLED',
+        EventBusName: bus.name,
+      })),
+      ...(start + limit < rules.length ? { NextToken: encodeToken(start + limit) } : {}),
+    };
+  }
+
+  private describeEventBus(input: Record<string, unknown>) {
+    const bus = this.existingBus(input.Name);
+    const created = Math.floor(bus.createdAt.getTime() / 1000);
+    return { Name: bus.name, Arn: bus.arn, CreationTime: created, LastModifiedTime: created };
+  }
+
+  private bus(name: string): Bus | undefined {
+    return this.buses.get(name);
+  }
+
+  private existingBus(nameOrArn: unknown): Bus {
+    const name = busNameOf(nameOrArn);
+    const bus = this.bus(name);
+    if (!bus) throw new AwsError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    return bus;
+  }
+}
+
+/** AWS names rules of the default bus `rule/<name>` and others `rule/<bus>/<name>`. */
+function ruleArnOf(bus: string, name: string): string {
+  const path = bus === 'default' ? name : `${bus}/${name}`;
+  return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${path}`;
+}
+
+function targetOf(rule: string, spec: TargetSpec): Required<TargetSpec> {
+  const retryAttempts = spec.retryAttempts ?? MAX_RETRY_ATTEMPTS;
+  const maximumEventAgeSeconds = spec.maximumEventAgeSeconds ?? MAX_EVENT_AGE_SECONDS;
+  if (!spec.functionName) throw new Error(`Rule ${rule}: a target needs a functionName`);
+  if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > MAX_RETRY_ATTEMPTS) {
+    throw new Error(`Rule ${rule}: retryAttempts must be an integer from 0 to ${MAX_RETRY_ATTEMPTS}`);
+  }
+  // AWS's floor is 60 s; lower values are allowed here so tests can exercise the age limit.
+  if (!(maximumEventAgeSeconds > 0) || maximumEventAgeSeconds > MAX_EVENT_AGE_SECONDS) {
+    throw new Error(`Rule ${rule}: maximumEventAgeSeconds must be above 0 and at most ${MAX_EVENT_AGE_SECONDS}`);
+  }
+  return { functionName: spec.functionName, retryAttempts, maximumEventAgeSeconds };
+}
+
+function requiredString(input: Record<string, unknown>, key: string, wireName: string): string {
+  const value = input[key];
+  if (typeof value === 'string') return value;
+  throw new AwsError(
+    'ValidationException',
+    `1 validation error detected: Value null at '${wireName}' failed to satisfy constraint: Member must not be null`,
+  );
+}
+
+const encodeToken = (offset: number) => Buffer.from(`rules:${offset}`).toString('base64');
+
+function decodeToken(token: unknown): number {
+  const match = typeof token === 'string' ? /^rules:(\d+)$/.exec(Buffer.from(token, 'base64').toString()) : null;
+  if (!match) throw new AwsError('ValidationException', 'The NextToken provided is invalid.');
+  return Number(match[1]);
+}

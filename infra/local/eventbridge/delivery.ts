@@ -1,0 +1,234 @@
+/**
+ * Asynchronous delivery of matched events to Lambda targets, with EventBridge's retry policy
+ * (exponential backoff with jitter, bounded by a number of retries and by the event's age) and
+ * a dead-letter store for what could not be delivered.
+ *
+ * Test modes (see README.md, "Delivery modes"):
+ * - duplicate: every delivery is made twice, as two independent deliveries of the same event
+ *   (same id), each with its own retries; consumers must be idempotent on the event id.
+ * - shuffle: first attempts are held in a batch instead of starting at once. The batch is
+ *   released by `drain()`, by switching shuffle off, or `shuffleWindowMs` after the first
+ *   delivery entered it, whichever comes first. On release it is put in a uniformly random
+ *   order (Fisher-Yates) and the deliveries are started one after another in that order; they
+ *   then run concurrently. Retries and redrives are never held back.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventBridgeEvent } from './put-events';
+
+export interface DeliveryTarget {
+  readonly functionName: string;
+  readonly retryAttempts: number;
+  readonly maximumEventAgeSeconds: number;
+}
+
+/** Where a delivery comes from: the event, and the rule and target that matched it. */
+export interface DeliveryRoute {
+  readonly event: EventBridgeEvent;
+  readonly bus: string;
+  readonly rule: string;
+  readonly ruleArn: string;
+  readonly target: DeliveryTarget;
+}
+
+/** An event that could not be delivered to a target: EventBridge's dead-letter message. */
+export interface DeadLetter {
+  /** Id of this dead letter, for `redrive`. */
+  readonly id: string;
+  readonly event: EventBridgeEvent;
+  readonly bus: string;
+  readonly rule: string;
+  readonly ruleArn: string;
+  readonly functionName: string;
+  /** Message of the error the last attempt threw. */
+  readonly errorMessage: string;
+  /** Attempts made, the first included. */
+  readonly attempts: number;
+  readonly reason: 'retries-exhausted' | 'maximum-event-age-exceeded';
+  /** ISO 8601. */
+  readonly deadLetteredAt: string;
+}
+
+export interface DeliveryMode {
+  duplicate?: boolean;
+  shuffle?: boolean;
+}
+
+export interface DeliveryOptions {
+  invoke(functionName: string, event: EventBridgeEvent): Promise<void>;
+  retryBaseDelayMs: number;
+  shuffleWindowMs: number;
+  random: () => number;
+}
+
+interface Delivery extends DeliveryRoute {
+  attempts: number;
+  /** When the event was accepted (ms); its age bounds the retries. */
+  readonly acceptedAt: number;
+}
+
+export class DeliveryQueue {
+  private mode: Required<DeliveryMode> = { duplicate: false, shuffle: false };
+  private batch: Delivery[] = [];
+  private batchTimer: NodeJS.Timeout | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly immediates = new Set<NodeJS.Immediate>();
+  /** Dead letters with the route they failed on, so a redrive retries as the rule says. */
+  private readonly letters = new Map<string, { letter: DeadLetter; route: DeliveryRoute }>();
+  /** Deliveries not yet finished: batched, scheduled, in flight or waiting for a retry. */
+  private outstanding = 0;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: DeliveryOptions) {}
+
+  /** Replaces the mode; an option left out is off. Switching shuffle off releases the batch. */
+  setMode(mode: DeliveryMode): void {
+    this.mode = { duplicate: mode.duplicate ?? false, shuffle: mode.shuffle ?? false };
+    if (!this.mode.shuffle) this.releaseBatch();
+  }
+
+  /** Queues the first attempt of each route; returns at once. */
+  enqueue(routes: readonly DeliveryRoute[]): void {
+    if (this.closed) return;
+    const acceptedAt = Date.now();
+    for (const route of routes) {
+      const copies = this.mode.duplicate ? 2 : 1;
+      for (let i = 0; i < copies; i++) this.add({ ...route, attempts: 0, acceptedAt });
+    }
+  }
+
+  /** Resolves once every queued, in-flight and retrying delivery has finished. */
+  drain(): Promise<void> {
+    this.releaseBatch();
+    if (this.outstanding === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Copies of the dead letters, oldest first. */
+  deadLetters(): DeadLetter[] {
+    return [...this.letters.values()].map(({ letter }) => ({ ...letter, event: structuredClone(letter.event) }));
+  }
+
+  /** Delivers a dead letter again, as a new delivery with the rule's full retry budget. */
+  redrive(id: string): void {
+    const entry = this.letters.get(id);
+    if (!entry) throw new Error(`No dead letter with id ${id}`);
+    this.letters.delete(id);
+    if (this.closed) return;
+    this.outstanding++;
+    this.start({ ...entry.route, attempts: 0, acceptedAt: Date.now() });
+  }
+
+  /** Stops everything: timers are cleared, batched and retrying deliveries dropped. */
+  close(): void {
+    this.closed = true;
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    for (const t of this.timers) clearTimeout(t);
+    for (const i of this.immediates) clearImmediate(i);
+    this.timers.clear();
+    this.immediates.clear();
+    this.batch = [];
+    this.outstanding = 0;
+    this.settle();
+  }
+
+  private add(delivery: Delivery): void {
+    this.outstanding++;
+    if (!this.mode.shuffle) {
+      this.start(delivery);
+      return;
+    }
+    this.batch.push(delivery);
+    this.batchTimer ??= setTimeout(() => this.releaseBatch(), this.options.shuffleWindowMs);
+  }
+
+  private releaseBatch(): void {
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    const batch = this.batch;
+    this.batch = [];
+    for (let i = batch.length - 1; i > 0; i--) {
+      const j = Math.floor(this.options.random() * (i + 1));
+      [batch[i], batch[j]] = [batch[j]!, batch[i]!];
+    }
+    for (const delivery of batch) void this.attempt(delivery);
+  }
+
+  /** Starts an attempt on the next turn of the event loop, so PutEvents returns first. */
+  private start(delivery: Delivery): void {
+    const handle = setImmediate(() => {
+      this.immediates.delete(handle);
+      void this.attempt(delivery);
+    });
+    this.immediates.add(handle);
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    if (this.closed) return;
+    delivery.attempts++;
+    let failure: string | undefined;
+    try {
+      // A copy, so a handler that mutates its event cannot change other deliveries or the log.
+      await this.options.invoke(delivery.target.functionName, structuredClone(delivery.event));
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    if (this.closed) return;
+    if (failure === undefined) this.finish();
+    else this.failed(delivery, failure);
+  }
+
+  private failed(delivery: Delivery, errorMessage: string): void {
+    const { retryAttempts, maximumEventAgeSeconds } = delivery.target;
+    if (delivery.attempts > retryAttempts) {
+      this.deadLetter(delivery, errorMessage, 'retries-exhausted');
+      return;
+    }
+    const delay = this.backoff(delivery.attempts);
+    // Waiting would take the event past its maximum age: AWS would give up, so do we, now.
+    if (Date.now() + delay - delivery.acceptedAt > maximumEventAgeSeconds * 1000) {
+      this.deadLetter(delivery, errorMessage, 'maximum-event-age-exceeded');
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.attempt(delivery);
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  /** Base * 2^(n-1), with "equal jitter": a random point in the upper half of that interval. */
+  private backoff(attempts: number): number {
+    const ceiling = this.options.retryBaseDelayMs * 2 ** (attempts - 1);
+    return ceiling / 2 + this.options.random() * (ceiling / 2);
+  }
+
+  private deadLetter(delivery: Delivery, errorMessage: string, reason: DeadLetter['reason']): void {
+    const letter: DeadLetter = {
+      id: randomUUID(),
+      event: delivery.event,
+      bus: delivery.bus,
+      rule: delivery.rule,
+      ruleArn: delivery.ruleArn,
+      functionName: delivery.target.functionName,
+      errorMessage,
+      attempts: delivery.attempts,
+      reason,
+      deadLetteredAt: new Date().toISOString(),
+    };
+    const { event, bus, rule, ruleArn, target } = delivery;
+    this.letters.set(letter.id, { letter, route: { event, bus, rule, ruleArn, target } });
+    this.finish();
+  }
+
+  private finish(): void {
+    this.outstanding--;
+    if (this.outstanding === 0) this.settle();
+  }
+
+  private settle(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../infra/local/runtime';
+import { as, type Client, client, testRuntime } from './support/runtime';
+
+/** Bad input gets a clear error and loses nothing (RFC 9457 problem details, never a 500). */
+let rt: Runtime;
+let admin: Client;
+
+beforeAll(async () => {
+  rt = await testRuntime();
+  admin = await as(rt, 'conrad', ['configuration-manager']);
+  await admin.post('/v1/ci-types', {
+    typeId: 'server',
+    name: 'Server',
+    attributes: [{ name: 'cpu', type: 'number', required: true }],
+  });
+});
+afterAll(async () => rt?.close());
+
+const isProblem = (r: { headers: Headers; body: Record<string, unknown> }, status: number, code: string) => {
+  expect(r.headers.get('content-type')).toBe('application/problem+json');
+  expect(r.body).toMatchObject({ status, code, type: `https://itsm.dev/problems/${code}` });
+  expect(typeof r.body.detail).toBe('string');
+};
+
+describe('client errors', () => {
+  it('malformed JSON is 400 malformed-json', async () => {
+    const r = await admin.call('POST', '/v1/cis', '{"typeId": "server", ');
+    expect(r.status).toBe(400);
+    isProblem(r, 400, 'malformed-json');
+  });
+
+  it('schema violations are 400 with every failing field', async () => {
+    const r = await admin.post('/v1/cis', { typeId: 'Server!', name: '', status: 'dead', surprise: true });
+    expect(r.status).toBe(400);
+    isProblem(r, 400, 'validation-failed');
+    const fields = (r.body.errors as Array<{ field: string }>).map((e) => e.field).sort();
+    expect(fields).toEqual(['body.name', 'body.status', 'body.surprise', 'body.typeId']);
+  });
+
+  it('an unknown route is 404 and a wrong method 405 with Allow', async () => {
+    const missing = await admin.get('/v1/nothing-here');
+    expect(missing.status).toBe(404);
+    isProblem(missing, 404, 'route-not-found');
+    const wrong = await admin.call('PUT', '/v1/cis/abc', { name: 'x' });
+    expect(wrong.status).toBe(405);
+    isProblem(wrong, 405, 'method-not-allowed');
+    expect(wrong.headers.get('allow')).toBe('GET, PATCH');
+  });
+
+  it('a body over 1 MB is 413', async () => {
+    const r = await admin.post('/v1/cis', {
+      typeId: 'server',
+      name: 'big',
+      attributes: { cpu: 1 },
+      pad: 'x'.repeat(1024 * 1024),
+    });
+    expect(r.status).toBe(413);
+    isProblem(r, 413, 'body-too-large');
+  });
+
+  it('a missing or bad token is 401, a wrong role 403', async () => {
+    const anonymous = client(rt, undefined);
+    expect((await anonymous.get('/v1/cis')).status).toBe(401);
+    const forged = client(rt, `${(await rt.token({ user: 'x', roles: ['sms-owner'] })).slice(0, -4)}AAAA`);
+    expect((await forged.get('/v1/cis')).status).toBe(401);
+    expect((await client(rt, 'not-a-jwt').get('/v1/cis')).status).toBe(401);
+    const expired = client(rt, await rt.token({ user: 'x', roles: ['sms-owner'], ttlSeconds: -10 }));
+    expect((await expired.get('/v1/cis')).status).toBe(401);
+    const auditor = await as(rt, 'audrey', ['auditor']);
+    const r = await auditor.post('/v1/cis', { typeId: 'server', name: 'n', attributes: { cpu: 1 } });
+    expect(r.status).toBe(403);
+    isProblem(r, 403, 'forbidden');
+    const nobody = await as(rt, 'norole', []);
+    expect((await nobody.get('/v1/cis')).status).toBe(403);
+  });
+
+  it('a stale version is 409, a missing If-Match 428, a bad one 400', async () => {
+    const ci = await admin.post<{ ciId: string; version: number }>('/v1/cis', {
+      typeId: 'server',
+      name: 'v',
+      attributes: { cpu: 1 },
+    });
+    expect((await admin.patch(`/v1/cis/${ci.body.ciId}`, { name: 'v2' }, 1)).status).toBe(200);
+    const stale = await admin.patch(`/v1/cis/${ci.body.ciId}`, { name: 'v3' }, 1);
+    isProblem(stale, 409, 'version-conflict');
+    const none = await admin.call('PATCH', `/v1/cis/${ci.body.ciId}`, { name: 'v3' });
+    isProblem(none, 428, 'precondition-required');
+    const bad = await admin.patch(`/v1/cis/${ci.body.ciId}`, { name: 'v3' }, 'abc');
+    isProblem(bad, 400, 'validation-failed');
+    const now = await admin.get<{ name: string; version: number }>(`/v1/cis/${ci.body.ciId}`);
+    expect(now.body).toMatchObject({ name: 'v2', version: 2 });
+  });
+
+  it('never answers 500 to hostile input', async () => {
+    const inputs: unknown[] = [
+      null,
+      [],
+      'text',
+      42,
+      { typeId: null },
+      { typeId: 'server', name: 'n', attributes: [] },
+      { typeId: 'server', name: 'n', attributes: { cpu: { $gt: 1 } } },
+      { typeId: 'server', name: 'n'.repeat(10_000) },
+      { ['__proto__']: { admin: true } },
+    ];
+    const paths = [
+      '/v1/cis',
+      '/v1/ci-types',
+      '/v1/ci-imports',
+      '/v1/baselines',
+      '/v1/verification-campaigns',
+      '/v1/relationship-types',
+    ];
+    for (const p of paths) {
+      for (const body of inputs) {
+        const r = await admin.post(p, body);
+        expect(r.status, `${p} ${JSON.stringify(body).slice(0, 40)}`).toBeLessThan(500);
+        expect(r.status).toBeGreaterThanOrEqual(400);
+      }
+    }
+    for (const q of ['?limit=abc', '?limit=-1', '?limit=100000', '?cursor=%00', '?typeId=%F0']) {
+      expect((await admin.get(`/v1/cis${q}`)).status).toBeLessThan(500);
+    }
+    for (const p of [
+      '/v1/cis/%00',
+      '/v1/cis/CI-999999',
+      '/v1/cis/x/impact?depth=99',
+      '/v1/baselines/none/diff',
+      '/v1/verification-campaigns/none',
+    ]) {
+      const r = await admin.get(p);
+      expect(r.status, p).toBeGreaterThanOrEqual(400);
+      expect(r.status, p).toBeLessThan(500);
+    }
+  });
+});
+
+describe('no partial writes', () => {
+  it('a relationship to a CI that does not exist writes nothing on either side', async () => {
+    const a = await admin.post<{ ciId: string }>('/v1/cis', { typeId: 'server', name: 'pw-a', attributes: { cpu: 1 } });
+    const r = await admin.post(`/v1/cis/${a.body.ciId}/relationships`, { type: 'depends-on', targetCiId: '01NOTHERE' });
+    expect(r.status).toBe(400);
+    const rels = await admin.get<{ items: unknown[] }>(`/v1/cis/${a.body.ciId}/relationships`);
+    expect(rels.body.items).toEqual([]);
+    const history = await admin.get<{ items: unknown[] }>(`/v1/cis/${a.body.ciId}/history`);
+    expect(history.body.items).toHaveLength(1);
+  });
+
+  it('a failed create leaves no record, no number, no history, no event', async () => {
+    await rt.bus.drain();
+    const before = rt.bus.published().length;
+    const list = await admin.get<{ items: unknown[] }>('/v1/cis?typeId=server&limit=100');
+    const r = await admin.post('/v1/cis', { typeId: 'server', name: 'bad', attributes: { cpu: 'many' } });
+    expect(r.status).toBe(400);
+    const after = await admin.get<{ items: unknown[] }>('/v1/cis?typeId=server&limit=100');
+    expect(after.body.items.length).toBe(list.body.items.length);
+    await rt.bus.drain();
+    expect(rt.bus.published().length).toBe(before);
+  });
+});
+
+describe('the API document', () => {
+  it('serves OpenAPI 3.1 generated from the definitions, without a token', async () => {
+    const r = await client(rt, undefined).get<{
+      openapi: string;
+      paths: Record<string, Record<string, { 'x-roles': string[]; requestBody?: unknown }>>;
+    }>('/v1/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    expect(r.body.paths['/v1/cis']!.post!['x-roles']).toContain('configuration-manager');
+    expect(r.body.paths['/v1/cis']!.post!.requestBody).toBeDefined();
+    expect(Object.keys(r.body.paths).length).toBeGreaterThan(15);
+  });
+});

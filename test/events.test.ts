@@ -1,0 +1,118 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../infra/local/runtime';
+import { as, type Client, eventually, testRuntime } from './support/runtime';
+
+/** Events are never lost, and consumers converge whatever the delivery order or repetition. */
+let rt: Runtime;
+let admin: Client;
+
+beforeAll(async () => {
+  rt = await testRuntime();
+  admin = await as(rt, 'conrad', ['configuration-manager']);
+  await admin.post('/v1/ci-types', { typeId: 'app', name: 'App', attributes: [] });
+});
+afterAll(async () => rt?.close());
+
+describe('transactional outbox', () => {
+  it('publishes an event later when EventBridge was down at commit time', async () => {
+    rt.faults.eventsUnavailable = true;
+    const created = await admin.post<{ ciId: string }>('/v1/cis', { typeId: 'app', name: 'outage-born' });
+    rt.faults.eventsUnavailable = false;
+    expect(created.status).toBe(201);
+    await rt.bus.drain();
+    const sent = () =>
+      rt.bus.published().filter((e) => (e.detail as { data: { ciId: string } }).data?.ciId === created.body.ciId);
+    expect(sent()).toHaveLength(0);
+    // The scheduled relay publishes items older than 30 s; invoked with minAgeMs 0 (as an
+    // operator would after an outage) it drains the outbox at once.
+    const relay = () =>
+      rt.functions.invoke('itsm-configuration-relay', { minAgeMs: 0 }) as Promise<{ published: number }>;
+    const r = await relay();
+    expect(r.published).toBeGreaterThanOrEqual(1);
+    await rt.bus.drain();
+    expect(sent().map((e) => e['detail-type'])).toEqual(['CiRegistered']);
+    // The outbox is empty now: a second run publishes nothing.
+    expect((await relay()).published).toBe(0);
+    // The schedule itself is wired to the same function.
+    expect(await rt.runSchedule('configuration', 'outbox-relay')).toEqual({ published: 0 });
+  });
+});
+
+describe('idempotent, order-tolerant consumers', () => {
+  const bus = () =>
+    new EventBridgeClient({
+      endpoint: rt.awsUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test-portfolio', secretAccessKey: 'x' },
+    });
+  const serviceEvent = (detailType: string, version: number, name: string, status: string) => ({
+    EventBusName: 'itsm',
+    Source: 'itsm.portfolio',
+    DetailType: detailType,
+    Detail: JSON.stringify({
+      metadata: {
+        eventId: `evt-${version}`,
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        correlationId: 'c',
+        actor: { id: 'p', name: 'p', kind: 'system' },
+      },
+      data: { serviceId: 'svc-mail', name, status, version },
+    }),
+  });
+
+  it('ends in the same state when every event is delivered twice and out of order', async () => {
+    const app = await admin.post<{ ciId: string }>('/v1/cis', { typeId: 'app', name: 'mta', serviceIds: ['svc-mail'] });
+    rt.bus.setDeliveryMode({ duplicate: true, shuffle: true });
+    try {
+      const client = bus();
+      await client.send(
+        new PutEventsCommand({
+          Entries: [
+            serviceEvent('ServiceRegistered', 1, 'Mail', 'planned'),
+            serviceEvent('ServiceUpdated', 2, 'Mail', 'live'),
+            serviceEvent('ServiceUpdated', 3, 'Email and calendar', 'live'),
+          ],
+        }),
+      );
+      client.destroy();
+      await rt.bus.drain();
+    } finally {
+      rt.bus.setDeliveryMode({ duplicate: false, shuffle: false });
+    }
+    const impact = await eventually(
+      async () => {
+        const r = await admin.get<{ services: Array<{ serviceId: string; name: string; status: string }> }>(
+          `/v1/cis/${app.body.ciId}/impact`,
+        );
+        return r.body.services[0]?.name === 'Email and calendar' ? r.body : undefined;
+      },
+      5000,
+      'service copy at its newest version',
+    );
+    expect(impact.services).toEqual([{ serviceId: 'svc-mail', name: 'Email and calendar', status: 'live' }]);
+    expect(rt.bus.deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters an event that breaks its contract, after retries, instead of dropping it', async () => {
+    const client = bus();
+    await client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'itsm',
+            Source: 'itsm.portfolio',
+            DetailType: 'ServiceUpdated',
+            Detail: JSON.stringify({ data: { serviceId: 1 } }),
+          },
+        ],
+      }),
+    );
+    client.destroy();
+    await rt.bus.drain();
+    const dead = rt.bus.deadLetters();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.errorMessage).toMatch(/metadata/);
+  });
+});
