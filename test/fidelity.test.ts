@@ -1,0 +1,136 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allows, type DeployedFunction, deployedFunctions, synthTemplates } from '../infra/aws/synth';
+import type { Runtime } from '../infra/local/runtime';
+import { SERVICES } from '../services/index';
+import { as, type Client, eventually, testRuntime } from './support/runtime';
+
+/**
+ * The fidelity proof: nobody here can deploy, so the local runtime shows the deployment would
+ * work. Drive every function through its real paths, then check that each AWS call a function
+ * made is allowed by its role in the synthesized template, and that every environment variable
+ * it read is set on it there.
+ */
+let rt: Runtime;
+let admin: Client;
+let deployed: DeployedFunction[];
+
+/** What the Lambda runtime itself sets; a function may read these without the stack setting them. */
+const LAMBDA_RUNTIME_ENV = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_LOG_FORMAT', 'TZ', '_X_AMZN_TRACE_ID']);
+
+async function exercise(): Promise<void> {
+  admin = await as(rt, 'conrad', ['configuration-manager']);
+  await admin.post('/v1/ci-types', { typeId: 'server', name: 'Server', attributes: [{ name: 'cpu', type: 'number', required: true }] });
+  await admin.post('/v1/relationship-types', { typeId: 'feeds', name: 'feeds', inverseName: 'is fed by', dependency: 'target-depends-on-source' });
+  const a = (await admin.post<{ ciId: string; version: number; number: string }>('/v1/cis', { typeId: 'server', name: 'f-a', attributes: { cpu: 1 }, customerIds: ['acme'] })).body;
+  const b = (await admin.post<{ ciId: string; version: number }>('/v1/cis', { typeId: 'server', name: 'f-b', attributes: { cpu: 1 } })).body;
+  await admin.patch(`/v1/cis/${a.ciId}`, { name: 'f-a2', customerIds: [] }, a.version);
+  await admin.get(`/v1/cis/${a.number}`);
+  await admin.get('/v1/cis?limit=5');
+  await admin.get('/v1/cis?typeId=server');
+  await admin.get(`/v1/cis/${a.ciId}/history`);
+  await admin.post(`/v1/cis/${a.ciId}/relationships`, { type: 'depends-on', targetCiId: b.ciId });
+  await admin.get(`/v1/cis/${b.ciId}/impact?depth=3`);
+  await admin.get(`/v1/cis/${a.ciId}/relationships`);
+  await admin.del(`/v1/cis/${a.ciId}/relationships/depends-on/${b.ciId}`);
+  await admin.post('/v1/ci-imports', { source: 'fidelity', rows: [{ sourceId: '1', typeId: 'server', name: 'imp', attributes: { cpu: 2 } }] });
+  const baseline = (await admin.post<{ baselineId: string }>('/v1/baselines', { name: 'b', typeId: 'server' })).body;
+  await admin.get(`/v1/baselines/${baseline.baselineId}/diff`);
+  await admin.get('/v1/baselines');
+  const carol = await as(rt, 'carol', ['customer-user'], 'acme');
+  await carol.get('/v1/cis');
+  // A campaign completed by results (flow: token registered, released, closed, event out) ...
+  const c1 = (await admin.post<{ campaignId: string }>('/v1/verification-campaigns', { name: 'c1', ciIds: [b.ciId], dueAt: new Date(Date.now() + 3600_000).toISOString() })).body;
+  await admin.post(`/v1/verification-campaigns/${c1.campaignId}/results`, { ciId: b.ciId, result: 'confirmed' });
+  // ... and one closed on request.
+  const c2 = (await admin.post<{ campaignId: string }>('/v1/verification-campaigns', { name: 'c2', ciIds: [a.ciId], dueAt: new Date(Date.now() + 3600_000).toISOString() })).body;
+  await eventually(async () => (await rt.stepFunctions.handle('ListExecutions', { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:itsm-configuration-verification' }, { caller: 'test' })) as { executions: unknown[] }, 5000, 'executions');
+  await admin.post(`/v1/verification-campaigns/${c2.campaignId}/closure`, {});
+  for (const id of [c1.campaignId, c2.campaignId]) {
+    await eventually(async () => ((await admin.get<{ status: string }>(`/v1/verification-campaigns/${id}`)).body.status === 'closed' ? true : undefined), 10_000, `campaign ${id} closed`);
+  }
+  await admin.get(`/v1/verification-campaigns/${c1.campaignId}/results`);
+  await admin.get('/v1/verification-campaigns');
+  // The consumer, through the bus.
+  const bus = new EventBridgeClient({ endpoint: rt.awsUrl, region: 'us-east-1', credentials: { accessKeyId: 'test-portfolio', secretAccessKey: 'x' } });
+  await bus.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: 'itsm',
+          Source: 'itsm.portfolio',
+          DetailType: 'ServiceRegistered',
+          Detail: JSON.stringify({ metadata: { eventId: 'fid-1', version: 1, occurredAt: new Date().toISOString(), correlationId: 'c', actor: { id: 'p', name: 'p', kind: 'system' } }, data: { serviceId: 's1', name: 'S', status: 'live', version: 1 } }),
+        },
+      ],
+    }),
+  );
+  bus.destroy();
+  await rt.bus.drain();
+  // The outbox relay and the platform function.
+  await rt.functions.invoke('itsm-configuration-relay', { minAgeMs: 0 });
+  await fetch(`${rt.apiUrl}/v1/openapi.json`);
+  await admin.get('/v1/no-such-thing');
+}
+
+beforeAll(async () => {
+  rt = await testRuntime();
+  const [synth] = await Promise.all([synthTemplates({ services: SERVICES }), exercise()]);
+  deployed = deployedFunctions(synth);
+}, 180_000);
+afterAll(async () => rt?.close());
+
+const functionCalls = () => rt.recordedCalls().filter((c) => c.caller.startsWith('itsm-') && c.caller !== 'itsm-runtime' && c.caller !== 'itsm-seed');
+
+describe('local runtime versus the synthesized stack', () => {
+  it('runs exactly the functions the stack deploys, with the same environment', () => {
+    const local = rt.functions.specs().map((s) => s.functionName).sort();
+    expect(deployed.map((d) => d.functionName).sort()).toEqual(local);
+    for (const spec of rt.functions.specs()) {
+      const d = deployed.find((x) => x.functionName === spec.functionName)!;
+      const { POWERTOOLS_LOG_LEVEL: _p, AWS_NODEJS_CONNECTION_REUSE_ENABLED: _c, NODE_OPTIONS: _n, ...deployedEnv } = d.environment;
+      expect(deployedEnv, spec.functionName).toEqual(spec.environment);
+    }
+  });
+
+  it('every AWS call each function made is allowed by its role in the template', () => {
+    const calls = functionCalls();
+    const callers = new Set(calls.map((c) => c.caller));
+    // Every function that touches AWS did so during the run, so the check is not vacuous.
+    for (const name of ['itsm-configuration-api', 'itsm-configuration-events', 'itsm-configuration-tasks', 'itsm-configuration-relay']) {
+      expect(callers, name).toContain(name);
+    }
+    const actions = new Set(calls.map((c) => c.action));
+    for (const a of ['dynamodb:TransactWriteItems', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'events:PutEvents', 'states:StartExecution', 'states:SendTaskSuccess']) {
+      if (a === 'dynamodb:TransactWriteItems') continue; // recorded as the per-item actions IAM checks
+      expect(actions, a).toContain(a);
+    }
+    const denied = calls.filter((c) => {
+      const fn = deployed.find((d) => d.functionName === c.caller);
+      return !fn || !allows(fn, c.action, c.resource);
+    });
+    expect(denied).toEqual([]);
+  });
+
+  it('every environment variable a function read is set on it in the template', async () => {
+    const reads = await rt.functions.environmentReads();
+    let checked = 0;
+    for (const [name, vars] of reads) {
+      const fn = deployed.find((d) => d.functionName === name)!;
+      for (const v of vars) {
+        checked++;
+        expect(LAMBDA_RUNTIME_ENV.has(v) || v in fn.environment, `${name} reads ${v}`).toBe(true);
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+
+  it('a function with read-only access could not write (the check has teeth)', () => {
+    const api = deployed.find((d) => d.functionName === 'itsm-configuration-api')!;
+    expect(allows(api, 'dynamodb:PutItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration')).toBe(true);
+    expect(allows(api, 'dynamodb:PutItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-other')).toBe(false);
+    expect(allows(api, 'dynamodb:DeleteTable', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration')).toBe(false);
+    const platform = deployed.find((d) => d.functionName === 'itsm-platform-api')!;
+    expect(allows(platform, 'events:PutEvents', 'arn:aws:events:us-east-1:000000000000:event-bus/itsm')).toBe(false);
+  });
+});
