@@ -16,14 +16,45 @@ let admin: Client;
 let deployed: DeployedFunction[];
 
 /** What the Lambda runtime itself sets; a function may read these without the stack setting them. */
-const LAMBDA_RUNTIME_ENV = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_LOG_FORMAT', 'TZ', '_X_AMZN_TRACE_ID']);
+const LAMBDA_RUNTIME_ENV = new Set([
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_LOG_FORMAT',
+  'TZ',
+  '_X_AMZN_TRACE_ID',
+]);
 
 async function exercise(): Promise<void> {
   admin = await as(rt, 'conrad', ['configuration-manager']);
-  await admin.post('/v1/ci-types', { typeId: 'server', name: 'Server', attributes: [{ name: 'cpu', type: 'number', required: true }] });
-  await admin.post('/v1/relationship-types', { typeId: 'feeds', name: 'feeds', inverseName: 'is fed by', dependency: 'target-depends-on-source' });
-  const a = (await admin.post<{ ciId: string; version: number; number: string }>('/v1/cis', { typeId: 'server', name: 'f-a', attributes: { cpu: 1 }, customerIds: ['acme'] })).body;
-  const b = (await admin.post<{ ciId: string; version: number }>('/v1/cis', { typeId: 'server', name: 'f-b', attributes: { cpu: 1 } })).body;
+  await admin.post('/v1/ci-types', {
+    typeId: 'server',
+    name: 'Server',
+    attributes: [{ name: 'cpu', type: 'number', required: true }],
+  });
+  await admin.post('/v1/relationship-types', {
+    typeId: 'feeds',
+    name: 'feeds',
+    inverseName: 'is fed by',
+    dependency: 'target-depends-on-source',
+  });
+  const a = (
+    await admin.post<{ ciId: string; version: number; number: string }>('/v1/cis', {
+      typeId: 'server',
+      name: 'f-a',
+      attributes: { cpu: 1 },
+      customerIds: ['acme'],
+    })
+  ).body;
+  const b = (
+    await admin.post<{ ciId: string; version: number }>('/v1/cis', {
+      typeId: 'server',
+      name: 'f-b',
+      attributes: { cpu: 1 },
+    })
+  ).body;
   await admin.patch(`/v1/cis/${a.ciId}`, { name: 'f-a2', customerIds: [] }, a.version);
   await admin.get(`/v1/cis/${a.number}`);
   await admin.get('/v1/cis?limit=5');
@@ -33,26 +64,61 @@ async function exercise(): Promise<void> {
   await admin.get(`/v1/cis/${b.ciId}/impact?depth=3`);
   await admin.get(`/v1/cis/${a.ciId}/relationships`);
   await admin.del(`/v1/cis/${a.ciId}/relationships/depends-on/${b.ciId}`);
-  await admin.post('/v1/ci-imports', { source: 'fidelity', rows: [{ sourceId: '1', typeId: 'server', name: 'imp', attributes: { cpu: 2 } }] });
+  await admin.post('/v1/ci-imports', {
+    source: 'fidelity',
+    rows: [{ sourceId: '1', typeId: 'server', name: 'imp', attributes: { cpu: 2 } }],
+  });
   const baseline = (await admin.post<{ baselineId: string }>('/v1/baselines', { name: 'b', typeId: 'server' })).body;
   await admin.get(`/v1/baselines/${baseline.baselineId}/diff`);
   await admin.get('/v1/baselines');
   const carol = await as(rt, 'carol', ['customer-user'], 'acme');
   await carol.get('/v1/cis');
   // A campaign completed by results (flow: token registered, released, closed, event out) ...
-  const c1 = (await admin.post<{ campaignId: string }>('/v1/verification-campaigns', { name: 'c1', ciIds: [b.ciId], dueAt: new Date(Date.now() + 3600_000).toISOString() })).body;
+  const c1 = (
+    await admin.post<{ campaignId: string }>('/v1/verification-campaigns', {
+      name: 'c1',
+      ciIds: [b.ciId],
+      dueAt: new Date(Date.now() + 3600_000).toISOString(),
+    })
+  ).body;
   await admin.post(`/v1/verification-campaigns/${c1.campaignId}/results`, { ciId: b.ciId, result: 'confirmed' });
   // ... and one closed on request.
-  const c2 = (await admin.post<{ campaignId: string }>('/v1/verification-campaigns', { name: 'c2', ciIds: [a.ciId], dueAt: new Date(Date.now() + 3600_000).toISOString() })).body;
-  await eventually(async () => (await rt.stepFunctions.handle('ListExecutions', { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:itsm-configuration-verification' }, { caller: 'test' })) as { executions: unknown[] }, 5000, 'executions');
+  const c2 = (
+    await admin.post<{ campaignId: string }>('/v1/verification-campaigns', {
+      name: 'c2',
+      ciIds: [a.ciId],
+      dueAt: new Date(Date.now() + 3600_000).toISOString(),
+    })
+  ).body;
+  await eventually(
+    async () =>
+      (await rt.stepFunctions.handle(
+        'ListExecutions',
+        { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:itsm-configuration-verification' },
+        { caller: 'test' },
+      )) as { executions: unknown[] },
+    5000,
+    'executions',
+  );
   await admin.post(`/v1/verification-campaigns/${c2.campaignId}/closure`, {});
   for (const id of [c1.campaignId, c2.campaignId]) {
-    await eventually(async () => ((await admin.get<{ status: string }>(`/v1/verification-campaigns/${id}`)).body.status === 'closed' ? true : undefined), 10_000, `campaign ${id} closed`);
+    await eventually(
+      async () =>
+        (await admin.get<{ status: string }>(`/v1/verification-campaigns/${id}`)).body.status === 'closed'
+          ? true
+          : undefined,
+      10_000,
+      `campaign ${id} closed`,
+    );
   }
   await admin.get(`/v1/verification-campaigns/${c1.campaignId}/results`);
   await admin.get('/v1/verification-campaigns');
   // The consumer, through the bus.
-  const bus = new EventBridgeClient({ endpoint: rt.awsUrl, region: 'us-east-1', credentials: { accessKeyId: 'test-portfolio', secretAccessKey: 'x' } });
+  const bus = new EventBridgeClient({
+    endpoint: rt.awsUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test-portfolio', secretAccessKey: 'x' },
+  });
   await bus.send(
     new PutEventsCommand({
       Entries: [
@@ -60,7 +126,16 @@ async function exercise(): Promise<void> {
           EventBusName: 'itsm',
           Source: 'itsm.portfolio',
           DetailType: 'ServiceRegistered',
-          Detail: JSON.stringify({ metadata: { eventId: 'fid-1', version: 1, occurredAt: new Date().toISOString(), correlationId: 'c', actor: { id: 'p', name: 'p', kind: 'system' } }, data: { serviceId: 's1', name: 'S', status: 'live', version: 1 } }),
+          Detail: JSON.stringify({
+            metadata: {
+              eventId: 'fid-1',
+              version: 1,
+              occurredAt: new Date().toISOString(),
+              correlationId: 'c',
+              actor: { id: 'p', name: 'p', kind: 'system' },
+            },
+            data: { serviceId: 's1', name: 'S', status: 'live', version: 1 },
+          }),
         },
       ],
     }),
@@ -80,15 +155,26 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => rt?.close());
 
-const functionCalls = () => rt.recordedCalls().filter((c) => c.caller.startsWith('itsm-') && c.caller !== 'itsm-runtime' && c.caller !== 'itsm-seed');
+const functionCalls = () =>
+  rt
+    .recordedCalls()
+    .filter((c) => c.caller.startsWith('itsm-') && c.caller !== 'itsm-runtime' && c.caller !== 'itsm-seed');
 
 describe('local runtime versus the synthesized stack', () => {
   it('runs exactly the functions the stack deploys, with the same environment', () => {
-    const local = rt.functions.specs().map((s) => s.functionName).sort();
+    const local = rt.functions
+      .specs()
+      .map((s) => s.functionName)
+      .sort();
     expect(deployed.map((d) => d.functionName).sort()).toEqual(local);
     for (const spec of rt.functions.specs()) {
       const d = deployed.find((x) => x.functionName === spec.functionName)!;
-      const { POWERTOOLS_LOG_LEVEL: _p, AWS_NODEJS_CONNECTION_REUSE_ENABLED: _c, NODE_OPTIONS: _n, ...deployedEnv } = d.environment;
+      const {
+        POWERTOOLS_LOG_LEVEL: _p,
+        AWS_NODEJS_CONNECTION_REUSE_ENABLED: _c,
+        NODE_OPTIONS: _n,
+        ...deployedEnv
+      } = d.environment;
       expect(deployedEnv, spec.functionName).toEqual(spec.environment);
     }
   });
@@ -97,11 +183,27 @@ describe('local runtime versus the synthesized stack', () => {
     const calls = functionCalls();
     const callers = new Set(calls.map((c) => c.caller));
     // Every function that touches AWS did so during the run, so the check is not vacuous.
-    for (const name of ['itsm-configuration-api', 'itsm-configuration-events', 'itsm-configuration-tasks', 'itsm-configuration-relay']) {
+    for (const name of [
+      'itsm-configuration-api',
+      'itsm-configuration-events',
+      'itsm-configuration-tasks',
+      'itsm-configuration-relay',
+    ]) {
       expect(callers, name).toContain(name);
     }
     const actions = new Set(calls.map((c) => c.action));
-    for (const a of ['dynamodb:TransactWriteItems', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'events:PutEvents', 'states:StartExecution', 'states:SendTaskSuccess']) {
+    for (const a of [
+      'dynamodb:TransactWriteItems',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'events:PutEvents',
+      'states:StartExecution',
+      'states:SendTaskSuccess',
+    ]) {
       if (a === 'dynamodb:TransactWriteItems') continue; // recorded as the per-item actions IAM checks
       expect(actions, a).toContain(a);
     }
@@ -127,9 +229,13 @@ describe('local runtime versus the synthesized stack', () => {
 
   it('a function with read-only access could not write (the check has teeth)', () => {
     const api = deployed.find((d) => d.functionName === 'itsm-configuration-api')!;
-    expect(allows(api, 'dynamodb:PutItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration')).toBe(true);
+    expect(allows(api, 'dynamodb:PutItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration')).toBe(
+      true,
+    );
     expect(allows(api, 'dynamodb:PutItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-other')).toBe(false);
-    expect(allows(api, 'dynamodb:DeleteTable', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration')).toBe(false);
+    expect(
+      allows(api, 'dynamodb:DeleteTable', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration'),
+    ).toBe(false);
     const platform = deployed.find((d) => d.functionName === 'itsm-platform-api')!;
     expect(allows(platform, 'events:PutEvents', 'arn:aws:events:us-east-1:000000000000:event-bus/itsm')).toBe(false);
   });

@@ -5,7 +5,6 @@ import type { EventContract, EventDetail, EventMetadata } from '../contracts/env
 import { EventMetadata as MetadataSchema } from '../contracts/envelope';
 import { newId, type OperationContext } from './context';
 import { requireEnv } from './env';
-import { logger } from './logger';
 import { addEvents } from './usage';
 import { issuesToFields } from './validation';
 

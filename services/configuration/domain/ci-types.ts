@@ -137,7 +137,7 @@ export function validateTypeChange(before: CiType, after: AttributeSpec[]): Fiel
   const errors: FieldError[] = [];
   after.forEach((a, i) => {
     const prev = old.get(a.name);
-    if (a.required && (!prev || !prev.required)) {
+    if (a.required && !prev?.required) {
       errors.push({
         field: `attributes.${i}.required`,
         message:

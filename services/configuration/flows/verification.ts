@@ -12,6 +12,7 @@ export const verificationFlow = {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       Parameters: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL DefinitionSubstitutions placeholder, not a template
         FunctionName: '${tasks}',
         Payload: {
           task: 'RegisterWaitToken',
@@ -29,6 +30,7 @@ export const verificationFlow = {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL DefinitionSubstitutions placeholder, not a template
         FunctionName: '${tasks}',
         Payload: { task: 'CloseCampaign', 'campaignId.$': '$.campaignId', 'correlationId.$': '$.correlationId' },
       },
