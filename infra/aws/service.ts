@@ -4,7 +4,7 @@
  * subscriptions and schedules) each with a dead-letter queue and an alarm, and its flows.
  * The definition is the only input; nothing here knows about a particular service.
  */
-import { ArnFormat, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule, type EventPattern as RuleEventPattern, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -21,6 +21,7 @@ import {
   type ServiceDefinition,
 } from '../../shared/kit/definition';
 import { ItsmFunction, MAX_API_TIMEOUT_SECONDS } from './function';
+import { asRecord } from './json';
 import { accept } from './nag';
 import { SERVICE_TAG } from './names';
 import { lambdaIntegration, type Platform } from './platform';
@@ -99,7 +100,8 @@ export class ServiceConstruct extends Construct {
       deletionProtection: true,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: def.table.timeToLiveAttribute,
-      // Table default is RETAIN; stated because losing it would lose the audit trail (FitSM GR2.3).
+      // Deleting the stack must not delete the records and their history (audit trail, FitSM GR2.3).
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of def.table.indexes) {
       this.table.addGlobalSecondaryIndex({
@@ -124,13 +126,7 @@ export class ServiceConstruct extends Construct {
         resourceName: names.stateMachine(def.name, flowId),
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       });
-    const apiFunctions = new Set(def.routes.map((r) => r.function));
     for (const [fnId, spec] of Object.entries(def.functions)) {
-      if (apiFunctions.has(fnId) && (spec.timeoutSeconds ?? 0) > MAX_API_TIMEOUT_SECONDS) {
-        throw new Error(
-          `${def.name}.${fnId} serves API routes; its timeout ${spec.timeoutSeconds} s exceeds the ${MAX_API_TIMEOUT_SECONDS} s API Gateway waits`,
-        );
-      }
       const fn = new ItsmFunction(this, `Fn-${fnId}`, {
         service: def.name,
         fnId,
@@ -262,6 +258,14 @@ export class ServiceConstruct extends Construct {
 /** Checks what the AWS interpreter relies on beyond `defineService`'s cross-reference checks. */
 function checkDefinition(def: ServiceDefinition): void {
   const problems: string[] = [];
+  for (const fnId of new Set(def.routes.map((r) => r.function))) {
+    const timeout = def.functions[fnId]?.timeoutSeconds ?? 0;
+    if (timeout > MAX_API_TIMEOUT_SECONDS) {
+      problems.push(
+        `function ${fnId} serves API routes; its timeout ${timeout} s exceeds the ${MAX_API_TIMEOUT_SECONDS} s API Gateway waits`,
+      );
+    }
+  }
   const ruleIds = new Set<string>();
   for (const { id } of [...def.subscriptions, ...def.schedules]) {
     if (ruleIds.has(id))
@@ -315,6 +319,3 @@ function checkFlow(flow: FlowSpec): string[] {
   }
   return problems;
 }
-
-const asRecord = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

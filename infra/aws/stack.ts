@@ -78,6 +78,9 @@ export function createItsmApp(options: ItsmAppOptions): { app: App; stack: ItsmS
   const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   const retention = app.node.tryGetContext('archiveRetentionDays') as string | number | undefined;
+  if (retention !== undefined && !(Number.isInteger(Number(retention)) && Number(retention) > 0)) {
+    throw new Error(`context archiveRetentionDays must be a whole number of days, not "${retention}"`);
+  }
   const stack = new ItsmStack(app, stackName, {
     stackName,
     description: 'ITSM platform (FitSM): event bus, HTTP API, users, and one nested stack per service',

@@ -21,6 +21,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { ServiceDefinition } from '../../shared/kit/definition';
+import { asRecord } from './json';
 import { FUNCTION_TAG, PLATFORM_SERVICE, SERVICE_TAG } from './names';
 import { createItsmApp, type ItsmStack } from './stack';
 
@@ -309,6 +310,3 @@ function globMatch(pattern: string, value: string): boolean {
     .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(value);
 }
-
-const asRecord = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { functionEnvironment, type ServiceDefinition, substituteDefinition } from '../../../shared/kit/definition';
 import * as local from '../../local/names';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
+import { asRecord } from '../json';
 import {
   ASYNC_MAX_EVENT_AGE,
   ASYNC_RETRY_ATTEMPTS,
@@ -33,8 +34,6 @@ import {
 
 export const BUS_ARN = local.busArn(local.PLATFORM_BUS);
 export const ALARM_TOPIC_ARN = `arn:aws:sns:${local.LOCAL_REGION}:${local.LOCAL_ACCOUNT}:itsm-alarms`;
-
-const asRecord = (v: unknown) => (v ?? {}) as Record<string, unknown>;
 
 export function resourcesOf(scope: ResolveScope, type: string): [string, CfnResourceJson][] {
   return Object.entries(scope.template.Resources).filter(([, r]) => r.Type === type);
