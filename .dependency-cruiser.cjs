@@ -5,7 +5,7 @@ module.exports = {
   forbidden: [
     {
       name: 'no-service-imports-another',
-      comment: 'Services talk through events and APIs, never through each other\'s code.',
+      comment: "Services talk through events and APIs, never through each other's code.",
       severity: 'error',
       from: { path: '^services/([^/]+)/' },
       to: { path: '^services/([^/]+)/', pathNot: '^services/$1/' },

@@ -10,13 +10,11 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../shared/kit/definition';
 import { accept } from './nag';
 import { FUNCTION_TAG, SERVICE_TAG } from './names';
 
-export const DEFAULT_MEMORY_MB = 512;
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-/** API Gateway HTTP APIs give up on an integration after 30 s. */
-export const MAX_API_TIMEOUT_SECONDS = 29;
+export { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, MAX_API_TIMEOUT_SECONDS } from '../../shared/kit/definition';
 export const RUNTIME = Runtime.NODEJS_22_X;
 
 /**

@@ -15,6 +15,8 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  DEFAULT_MAX_EVENT_AGE_SECONDS,
+  DEFAULT_RETRY_ATTEMPTS,
   type FlowSpec,
   flowSubstitutions,
   functionEnvironment,
@@ -50,8 +52,7 @@ export const COMPLETE_TASK_ACTIONS = [
 ] as const;
 
 /** EventBridge target retry policy when a subscription does not set one. */
-export const DEFAULT_RETRY_ATTEMPTS = 8;
-export const DEFAULT_MAX_EVENT_AGE_SECONDS = 24 * 60 * 60;
+export { DEFAULT_MAX_EVENT_AGE_SECONDS, DEFAULT_RETRY_ATTEMPTS } from '../../shared/kit/definition';
 /**
  * Lambda's own retries of an asynchronous invocation (EventBridge invokes asynchronously):
  * EventBridge's retry policy only covers delivery; when the handler throws, Lambda retries

@@ -60,9 +60,12 @@ export class AwsEndpoint {
       if (err instanceof AwsError) {
         // Some errors carry members the SDK reads by name (DynamoDB's CancellationReasons).
         const fields = (err as AwsError & { fields?: Record<string, unknown> }).fields ?? {};
-        send(res, err.statusCode, req, { __type: err.code, ...('Message' in fields ? {} : { message: err.message }), ...fields });
-      }
-      else send(res, 500, req, { __type: 'InternalFailure', message: (err as Error).message });
+        send(res, err.statusCode, req, {
+          __type: err.code,
+          ...('Message' in fields ? {} : { message: err.message }),
+          ...fields,
+        });
+      } else send(res, 500, req, { __type: 'InternalFailure', message: (err as Error).message });
     }
   }
 

@@ -2,13 +2,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
+  DescribeTimeToLiveCommand,
   DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  SFNClient,
+  StateMachineAlreadyExists,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
 import { SERVICES } from '../../services/index';
 import {
+  DEFAULT_MAX_EVENT_AGE_SECONDS,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RETRY_ATTEMPTS,
+  DEFAULT_TIMEOUT_SECONDS,
   flowSubstitutions,
   functionEnvironment,
   type ServiceDefinition,
@@ -205,8 +215,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           busName: names.PLATFORM_BUS,
           flowArn: (flowId) => stateMachineArn(def.name, flowId),
         }),
-        memoryMb: fn.memoryMb ?? 512,
-        timeoutSeconds: fn.timeoutSeconds ?? 10,
+        memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
+        timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       });
     }
   }
@@ -269,23 +279,31 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       if (!(err instanceof ResourceInUseException)) throw err;
     }
     if (def.table.timeToLiveAttribute) {
-      await ddb.send(
-        new UpdateTimeToLiveCommand({
-          TableName: table,
-          TimeToLiveSpecification: { Enabled: true, AttributeName: def.table.timeToLiveAttribute },
-        }),
-      );
+      // A kept data folder remembers TTL; enabling it twice is an error, as on AWS.
+      const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: table }));
+      if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+        await ddb.send(
+          new UpdateTimeToLiveCommand({
+            TableName: table,
+            TimeToLiveSpecification: { Enabled: true, AttributeName: def.table.timeToLiveAttribute },
+          }),
+        );
+      }
     }
     for (const flow of def.flows) {
       const subs = flowSubstitutions(flow, (fnId) => names.functionArn(names.functionName(def.name, fnId)));
-      await sfn.send(
-        new CreateStateMachineCommand({
-          name: names.stateMachineName(def.name, flow.id),
-          definition: substituteDefinition(flow.definition, subs),
-          roleArn: `arn:aws:iam::${names.LOCAL_ACCOUNT}:role/${names.stateMachineName(def.name, flow.id)}`,
-          type: 'STANDARD',
-        }),
-      );
+      const name = names.stateMachineName(def.name, flow.id);
+      const definition = substituteDefinition(flow.definition, subs);
+      const roleArn = `arn:aws:iam::${names.LOCAL_ACCOUNT}:role/${name}`;
+      try {
+        await sfn.send(new CreateStateMachineCommand({ name, definition, roleArn, type: 'STANDARD' }));
+      } catch (err) {
+        // A kept data folder holds the previous definition: update it, as a deployment would.
+        if (!(err instanceof StateMachineAlreadyExists)) throw err;
+        await sfn.send(
+          new UpdateStateMachineCommand({ stateMachineArn: stateMachineArn(def.name, flow.id), definition, roleArn }),
+        );
+      }
     }
     for (const sub of def.subscriptions) {
       bus.addRule({
@@ -295,8 +313,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
         targets: [
           {
             functionName: names.functionName(def.name, sub.function),
-            retryAttempts: sub.retryAttempts ?? 8,
-            maximumEventAgeSeconds: sub.maximumEventAgeSeconds ?? 86_400,
+            retryAttempts: sub.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
+            maximumEventAgeSeconds: sub.maximumEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS,
           },
         ],
       });

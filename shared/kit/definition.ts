@@ -151,6 +151,44 @@ export function defineService<T extends ServiceDefinition>(def: T): T {
       if (!flowIds.has(f)) problems.push(`function ${id} names unknown flow "${f}"`);
     }
   }
+  const ruleIds = new Set<string>();
+  for (const id of [...def.subscriptions.map((x) => x.id), ...def.schedules.map((x) => x.id)]) {
+    if (ruleIds.has(id))
+      problems.push(`subscription/schedule id "${id}" is used twice (they share one rule-name space)`);
+    ruleIds.add(id);
+  }
+  for (const sch of def.schedules) {
+    const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(sch.rate);
+    // EventBridge wants the singular unit exactly when the value is 1.
+    if (!m || (m[1] === '1') === m[2]!.endsWith('s'))
+      problems.push(`schedule ${sch.id}: "${sch.rate}" is not a valid rate expression`);
+  }
+  for (const sub of def.subscriptions) {
+    if (sub.retryAttempts !== undefined && (sub.retryAttempts < 0 || sub.retryAttempts > 185))
+      problems.push(`subscription ${sub.id}: retryAttempts must be 0-185`);
+    if (
+      sub.maximumEventAgeSeconds !== undefined &&
+      (sub.maximumEventAgeSeconds < 60 || sub.maximumEventAgeSeconds > 86_400)
+    ) {
+      problems.push(`subscription ${sub.id}: maximumEventAgeSeconds must be 60-86400`);
+    }
+  }
+  for (const r of def.routes) {
+    const t = def.functions[r.function]?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    if (t > MAX_API_TIMEOUT_SECONDS)
+      problems.push(
+        `function ${r.function} serves routes, so its timeout must be at most ${MAX_API_TIMEOUT_SECONDS} s`,
+      );
+  }
+  for (const f of def.flows) {
+    const used = new Set([...JSON.stringify(f.definition).matchAll(/\$\{([A-Za-z0-9_-]+)\}/g)].map((m) => m[1]!));
+    const declared = new Set(f.taskFunctions);
+    if (used.size !== declared.size || [...used].some((u) => !declared.has(u))) {
+      problems.push(
+        `flow ${f.id}: taskFunctions (${[...declared].join(', ')}) differ from the \${...} placeholders in its ASL (${[...used].join(', ')})`,
+      );
+    }
+  }
   const seen = new Set<string>();
   for (const r of def.routes) {
     const key = `${r.method} ${r.path}`;
@@ -161,6 +199,15 @@ export function defineService<T extends ServiceDefinition>(def: T): T {
   if (problems.length > 0) throw new Error(`Service definition "${def.name}" is invalid:\n- ${problems.join('\n- ')}`);
   return def;
 }
+
+/** Defaults both interpreters use when a function spec does not say. */
+export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+/** API Gateway HTTP APIs give up on an integration after 30 s. */
+export const MAX_API_TIMEOUT_SECONDS = 29;
+/** EventBridge target retry policy when a subscription does not say. */
+export const DEFAULT_RETRY_ATTEMPTS = 8;
+export const DEFAULT_MAX_EVENT_AGE_SECONDS = 24 * 60 * 60;
 
 /** Environment variable naming for a flow's ARN. */
 export const flowArnEnv = (flowId: string) => `FLOW_${flowId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_ARN`;

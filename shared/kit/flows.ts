@@ -9,7 +9,10 @@ const client = () => {
   return sfn;
 };
 
-/** Start a flow execution; `name` makes the start idempotent (ExecutionAlreadyExists on a repeat). */
+/**
+ * Start a flow execution. `name` makes the start idempotent: repeating it while the execution
+ * runs returns the same execution; after it ended, Step Functions refuses (ExecutionAlreadyExists).
+ */
 export async function startFlow(flowId: string, name: string, input: unknown): Promise<string> {
   const out = await client().send(
     new StartExecutionCommand({ stateMachineArn: requireEnv(flowArnEnv(flowId)), name, input: JSON.stringify(input) }),

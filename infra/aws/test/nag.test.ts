@@ -45,7 +45,7 @@ describe('synthesis with bundling, template validation and cdk-nag', () => {
     annotations.hasNoWarning('*', Match.anyValue());
   });
 
-  it('bundles every function as one ESM file that loads with only the runtime's AWS SDK beside it', () => {
+  it('bundles every function as one ESM file that loads with only the runtime AWS SDK beside it', () => {
     const bundles = readdirSync(assembly.directory)
       .filter((d) => d.startsWith('asset.'))
       .flatMap((d) => readdirSync(join(assembly.directory, d)).map((f) => join(assembly.directory, d, f)));

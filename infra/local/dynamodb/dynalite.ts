@@ -135,7 +135,7 @@ const db = require('dynalite/db') as DbModule;
 const validations = require('dynalite/validations') as ValidationsModule;
 
 /** The actions dynalite 4.0.0 implements (its `validOperations`). */
-export const DYNALITE_ACTIONS = [
+const DYNALITE_ACTIONS = [
   'BatchGetItem',
   'BatchWriteItem',
   'CreateTable',

@@ -4,8 +4,8 @@ import { AwsError } from '../aws-service';
  * An {@link AwsError} whose JSON body carries members besides the message, the way DynamoDB
  * sends them: `CancellationReasons` on `TransactionCanceledException`, `Item` on
  * `ConditionalCheckFailedException` (ReturnValuesOnConditionCheckFailure). The SDK reads
- * these members by name from the error body, so the endpoint must serialise them: use
- * {@link awsJsonErrorBody}.
+ * these members by name from the error body, so the endpoint serialises `fields` beside the
+ * message (see ../endpoint.ts); when `fields` carries `Message`, that is the message member.
  */
 export class AwsErrorWithFields extends AwsError {
   constructor(
@@ -16,22 +16,6 @@ export class AwsErrorWithFields extends AwsError {
   ) {
     super(code, message, statusCode);
   }
-}
-
-export const DYNAMODB_ERROR_NAMESPACE = 'com.amazonaws.dynamodb.v20120810';
-
-/**
- * The awsJson1.0 error body for an {@link AwsError}: `__type`, the message and any extra members.
- * DynamoDB spells the message `Message` on some errors (TransactionCanceledException); when the
- * fields carry `Message` no lower-case `message` is added, as on AWS.
- *
- * @example
- * res.writeHead(err.statusCode, { 'content-type': 'application/x-amz-json-1.0' });
- * res.end(JSON.stringify(awsJsonErrorBody(err)));
- */
-export function awsJsonErrorBody(err: AwsError, namespace = DYNAMODB_ERROR_NAMESPACE): Record<string, unknown> {
-  const fields = err instanceof AwsErrorWithFields ? err.fields : {};
-  return { __type: `${namespace}#${err.code}`, ...('Message' in fields ? {} : { message: err.message }), ...fields };
 }
 
 export const validationError = (message: string) => new AwsError('ValidationException', message);

@@ -195,11 +195,7 @@ export class LocalDynamoDB implements AwsService {
   }
 
   /** The item a write targets and its lock, or undefined when dynalite will reject the write anyway. */
-  async #lockTarget(
-    tableName: unknown,
-    keyOrItem: Item | unknown,
-    isFullItem: boolean,
-  ): Promise<LockTarget | undefined> {
+  async #lockTarget(tableName: unknown, keyOrItem: unknown, isFullItem: boolean): Promise<LockTarget | undefined> {
     if (typeof tableName !== 'string' || typeof keyOrItem !== 'object' || keyOrItem === null) return undefined;
     let key: string | undefined;
     try {
@@ -212,15 +208,14 @@ export class LocalDynamoDB implements AwsService {
   }
 
   /** TTL deletion of one item: under its lock, and only if it is still expired (it may have been updated). */
-  async #expire(tableName: string, item: Item, attribute: string, nowSeconds: number): Promise<boolean> {
+  async #expire(tableName: string, item: Item, attribute: string, nowSeconds: number): Promise<void> {
     const table = await this.#dynalite.table(tableName);
     const Key = Object.fromEntries(table.KeySchema.map(({ AttributeName }) => [AttributeName, item[AttributeName]!]));
     const key = this.#dynalite.requireItemKey(table, Key, false);
-    return this.#locks.with([itemLockKey(tableName, key)], async () => {
+    await this.#locks.with([itemLockKey(tableName, key)], async () => {
       const current = await this.#dynalite.readItem(tableName, key);
-      if (!current || !isExpired(current[attribute], nowSeconds)) return false;
+      if (!current || !isExpired(current[attribute], nowSeconds)) return;
       await this.#dynalite.run('DeleteItem', this.#dynalite.validate('DeleteItem', { TableName: tableName, Key }));
-      return true;
     });
   }
 }

@@ -29,8 +29,8 @@ const UPDATE_TYPES = {
   },
 };
 
-/** Deletes one expired item if it is still expired when its lock is held; false if it no longer is. */
-export type ExpireItem = (tableName: string, item: Item, attribute: string, nowSeconds: number) => Promise<boolean>;
+/** Deletes one expired item, if it is still expired once its lock is held. */
+export type ExpireItem = (tableName: string, item: Item, attribute: string, nowSeconds: number) => Promise<void>;
 
 export class TimeToLive {
   /** Enabled tables and their TTL attribute. */

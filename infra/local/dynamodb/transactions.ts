@@ -15,7 +15,7 @@ import type { DynaliteStore, Item, Output, ParsedInput, TableDescription } from 
 import { AwsErrorWithFields, validationError, wantsOldItemOnConditionFailure } from './errors';
 import { itemLockKey, type KeyLocks } from './key-locks';
 
-export const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_ITEMS = 100;
 
 /** AWS keeps a ClientRequestToken for 10 minutes. */
 const TOKEN_LIFETIME_MS = 10 * 60 * 1000;
@@ -112,14 +112,11 @@ export class Transactions {
     const readUnits = new Map<string, number>();
     prepared.forEach((p, i) => {
       const before = current[i];
+      // A ConditionCheck leaves its item as it is, and is billed as a write of it.
       const after = p.kind === 'ConditionCheck' ? before : outcomes[i]!.after;
       const name = p.table.TableName;
-      // A ConditionCheck is billed as a write of the item it checks.
-      const units =
-        p.kind === 'ConditionCheck'
-          ? this.dynalite.writeUnits(before, undefined)
-          : this.dynalite.writeUnits(before, after);
-      writeUnits.set(name, (writeUnits.get(name) ?? 0) + TRANSACTION_COST_FACTOR * units);
+      const units = TRANSACTION_COST_FACTOR * this.dynalite.writeUnits(before, after);
+      writeUnits.set(name, (writeUnits.get(name) ?? 0) + units);
       readUnits.set(name, (readUnits.get(name) ?? 0) + this.dynalite.readUnits(after));
     });
     return { writeUnits, readUnits };
@@ -250,7 +247,7 @@ function assertOneOperationPerItem(items: PreparedItem[]): void {
 
 function transactionCanceled(reasons: CancellationReason[]): AwsError {
   const message = `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`;
-  // AWS spells this error's message `Message`; the SDK exposes both `message` and `Message`.
+  // AWS spells this error's message `Message` (the SDK reads either into `message`).
   return new AwsErrorWithFields('TransactionCanceledException', message, {
     CancellationReasons: reasons,
     Message: message,

@@ -13,8 +13,9 @@
  * - Fail: so an absent Error or Cause stays absent instead of becoming `FailStateError` and
  *   "Execution failed because of a Fail state".
  *
- * Every state is renamed to a unique id (`S1`, `S2`...) because the library keys local handlers
- * by state name across nested Map/Parallel scopes, where names may repeat. Choice rules are
+ * Every state is renamed to an id (`S1`, `S2`...): the library looks local handlers up by state
+ * name in a plain object, and the ids let the history translation find each state's original
+ * name, type and enclosing Map/Parallel. Choice rules are
  * rewritten with type guards (`IsString`, `IsNumeric`...) because the library compares values
  * of any type with JavaScript operators (`null < 1` is true) and mishandles `IsNull: false`.
  * `ResultPath: "$"` is dropped (the library would write a key named "$").
@@ -76,7 +77,10 @@ const FUNCTION = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-
 
 export function classifyResource(resource: string): TaskResource | undefined {
   const invoke = INVOKE.exec(resource);
-  if (invoke) return invoke[1] ? { kind: 'invokeWait', resource: 'invoke.waitForTaskToken' } : { kind: 'invoke', resource: 'invoke' };
+  if (invoke)
+    return invoke[1]
+      ? { kind: 'invokeWait', resource: 'invoke.waitForTaskToken' }
+      : { kind: 'invoke', resource: 'invoke' };
   if (FUNCTION.test(resource)) return { kind: 'function', resource };
   return undefined;
 }
@@ -110,14 +114,17 @@ function validateUncached(text: string): JsonObject {
   } catch (err) {
     throw new InvalidDefinitionError(`INVALID_JSON_DESCRIPTION: ${(err as Error).message}`);
   }
-  if (!isObject(parsed)) throw new InvalidDefinitionError('INVALID_JSON_DESCRIPTION: the definition must be a JSON object');
+  if (!isObject(parsed))
+    throw new InvalidDefinitionError('INVALID_JSON_DESCRIPTION: the definition must be a JSON object');
   const problems = unsupportedFeatures(parsed);
   if (problems.length > 0) throw new InvalidDefinitionError(`SCHEMA_VALIDATION_FAILED: ${problems.join('; ')}`);
   try {
     // The validator adds QueryLanguage to every state it visits: give it a copy.
     new StateMachine(structuredClone(parsed) as unknown as StateMachineDefinition);
   } catch (err) {
-    const detail = (err as Error).message.replace(/^State machine definition is invalid, see error\(s\) below:\s*/, '').trim();
+    const detail = (err as Error).message
+      .replace(/^State machine definition is invalid, see error\(s\) below:\s*/, '')
+      .trim();
     throw new InvalidDefinitionError(detail.replace(/\n\s*/g, '; '));
   }
   return parsed;
@@ -148,14 +155,16 @@ function unsupportedFeatures(def: JsonObject): string[] {
   forEachState(def, '', (state, at) => {
     if (state.QueryLanguage === 'JSONata') problems.push(`JSONata is not supported by the local engine at ${at}`);
     for (const field of ['Assign', 'Arguments', 'Output', 'Items']) {
-      if (field in state) problems.push(`The field "${field}" (JSONata/variables) is not supported by the local engine at ${at}`);
+      if (field in state)
+        problems.push(`The field "${field}" (JSONata/variables) is not supported by the local engine at ${at}`);
     }
     for (const field of ['ItemReader', 'ItemBatcher', 'ResultWriter']) {
       if (field in state) problems.push(`Distributed Map "${field}" is not supported by the local engine at ${at}`);
     }
     if (state.Type === 'Choice' && Array.isArray(state.Choices)) {
       state.Choices.forEach((c, i) => {
-        if (isObject(c) && 'Condition' in c) problems.push(`JSONata Choice conditions are not supported at ${at}/Choices/${i}`);
+        if (isObject(c) && 'Condition' in c)
+          problems.push(`JSONata Choice conditions are not supported at ${at}/Choices/${i}`);
       });
     }
     if (state.Type === 'Task' && typeof state.Resource === 'string') {
@@ -175,7 +184,14 @@ function unsupportedFeatures(def: JsonObject): string[] {
       const template = state[field];
       if (template !== undefined) problems.push(...payloadTemplateProblems(template, `${at}/${field}`));
     }
-    for (const field of ['ErrorPath', 'CausePath', 'SecondsPath', 'TimestampPath', 'TimeoutSecondsPath', 'HeartbeatSecondsPath']) {
+    for (const field of [
+      'ErrorPath',
+      'CausePath',
+      'SecondsPath',
+      'TimestampPath',
+      'TimeoutSecondsPath',
+      'HeartbeatSecondsPath',
+    ]) {
       const expr = state[field];
       if (typeof expr === 'string') {
         const problem = expressionProblem(expr);
@@ -252,7 +268,13 @@ export function compileDefinition(def: JsonObject, waitScale: number): CompiledM
     });
     switch (st.Type) {
       case 'Task':
-        return local({ ...pick('InputPath', 'OutputPath'), ...resultPath(st), ...retry(st.Retry), ...catchers, ...transition });
+        return local({
+          ...pick('InputPath', 'OutputPath'),
+          ...resultPath(st),
+          ...retry(st.Retry),
+          ...catchers,
+          ...transition,
+        });
       case 'Pass':
       case 'Wait':
         return local({ ...pick('InputPath', 'OutputPath'), ...resultPath(st), ...transition });
@@ -288,7 +310,16 @@ export function compileDefinition(def: JsonObject, waitScale: number): CompiledM
         const processor = st.ItemProcessor ?? st.Iterator;
         return {
           Type: 'Map',
-          ...pick('InputPath', 'OutputPath', 'ItemsPath', 'ItemSelector', 'Parameters', 'MaxConcurrency', 'MaxConcurrencyPath', 'ResultSelector'),
+          ...pick(
+            'InputPath',
+            'OutputPath',
+            'ItemsPath',
+            'ItemSelector',
+            'Parameters',
+            'MaxConcurrency',
+            'MaxConcurrencyPath',
+            'ResultSelector',
+          ),
           ...resultPath(st),
           ...retry(st.Retry),
           ...catchers,
@@ -303,7 +334,9 @@ export function compileDefinition(def: JsonObject, waitScale: number): CompiledM
 
   const top = compileMachine(def);
   if (typeof def.TimeoutSeconds === 'number') top.TimeoutSeconds = def.TimeoutSeconds;
-  const machine = new StateMachine(top as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+  const machine = new StateMachine(top as unknown as StateMachineDefinition, {
+    validationOptions: { noValidate: true },
+  });
   return { machine, states };
 }
 
@@ -341,10 +374,15 @@ export function rewriteRule(rule: JsonObject): JsonObject {
 
   if (/^Is(Null|Present|Numeric|String|Boolean|Timestamp)$/.test(op)) {
     const positive: JsonObject =
-      op === 'IsTimestamp' ? { And: [is('IsString', variable), is('IsTimestamp', variable)] } : { Variable: variable, [op]: true };
+      op === 'IsTimestamp'
+        ? { And: [is('IsString', variable), is('IsTimestamp', variable)] }
+        : { Variable: variable, [op]: true };
     return value === false ? { Not: positive } : positive;
   }
-  const m = /^(String|Numeric|Boolean|Timestamp)(Equals|LessThan|GreaterThan|LessThanEquals|GreaterThanEquals|Matches)(Path)?$/.exec(op);
+  const m =
+    /^(String|Numeric|Boolean|Timestamp)(Equals|LessThan|GreaterThan|LessThanEquals|GreaterThanEquals|Matches)(Path)?$/.exec(
+      op,
+    );
   if (!m) return base;
   const family = m[1] as string;
   const guard = TYPE_GUARD[family] as string;

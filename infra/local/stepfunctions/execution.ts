@@ -22,7 +22,7 @@ import type { CompiledMachine, StateInfo } from './compile';
 import { ExecutionClosedError, runtimeError, StatesError } from './errors';
 import { type Json, queryPath } from './jsonpath';
 import { evaluatePayload, readPathField } from './payload';
-import { PendingTask, type TaskTokens, TaskTimeoutSignal } from './tasks';
+import { PendingTask, TaskTimeoutSignal, type TaskTokens } from './tasks';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -68,7 +68,8 @@ const MAX_SLEEP_MS = 2_147_483_647;
 const now = () => Date.now() / 1000;
 const isoNow = () => new Date().toISOString();
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: Json | undefined): v is { [key: string]: Json } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The name of the details field AWS uses for an event type. */
 function detailsKey(type: string): string {
@@ -84,10 +85,16 @@ let timeoutErrorClass: Promise<new () => Error> | undefined;
 function libraryTimeoutError(): Promise<Error> {
   timeoutErrorClass ??= (async () => {
     const probe = new StateMachine(
-      { StartAt: 'T', States: { T: { Type: 'Task', Resource: 'probe', TimeoutSeconds: 0.001, End: true } } } as StateMachineDefinition,
+      {
+        StartAt: 'T',
+        States: { T: { Type: 'Task', Resource: 'probe', TimeoutSeconds: 0.001, End: true } },
+      } as StateMachineDefinition,
       { validationOptions: { noValidate: true } },
     );
-    const run = probe.run({}, { overrides: { taskResourceLocalHandlers: { T: () => new Promise<LibJson>(() => undefined) } } });
+    const run = probe.run(
+      {},
+      { overrides: { taskResourceLocalHandlers: { T: () => new Promise<LibJson>(() => undefined) } } },
+    );
     try {
       await run.result;
     } catch (err) {
@@ -101,7 +108,11 @@ function libraryTimeoutError(): Promise<Error> {
 
 /** The task error a thrown Lambda error becomes, as Step Functions reports it for Node.js functions. */
 function lambdaError(err: unknown): StatesError {
-  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { name?: unknown; message?: unknown; stack?: unknown };
+  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as {
+    name?: unknown;
+    message?: unknown;
+    stack?: unknown;
+  };
   const errorType = typeof e.name === 'string' && e.name ? e.name : 'Error';
   const errorMessage = typeof e.message === 'string' ? e.message : String(err);
   const trace = typeof e.stack === 'string' ? e.stack.split('\n') : [];
@@ -184,10 +195,6 @@ export class ExecutionRun {
     this.finished = new Promise((resolve) => {
       this.finishFn = resolve;
     });
-  }
-
-  get isRunning(): boolean {
-    return !this.finalized;
   }
 
   start(): void {
@@ -277,7 +284,10 @@ export class ExecutionRun {
       if (error !== undefined) d.error = error;
       if (cause !== undefined) d.cause = cause;
       this.flushFailures(undefined);
-      this.add('ExecutionFailed', 'root', { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) });
+      this.add('ExecutionFailed', 'root', {
+        ...(error !== undefined ? { error } : {}),
+        ...(cause !== undefined ? { cause } : {}),
+      });
     }
     d.stopDate = now();
     this.release();
@@ -313,7 +323,12 @@ export class ExecutionRun {
     const last = events[events.length - 1];
     // Event timestamps never go backwards, even when a library event is translated late.
     const timestamp = Math.max(now(), last?.timestamp ?? 0);
-    const event: HistoryEvent = { timestamp, type, id, previousEventId: previousEventId ?? this.lastInScope.get(scope) ?? 0 };
+    const event: HistoryEvent = {
+      timestamp,
+      type,
+      id,
+      previousEventId: previousEventId ?? this.lastInScope.get(scope) ?? 0,
+    };
     if (details) event[detailsKey(type)] = details;
     events.push(event);
     if (chain === 'none') return id;
@@ -524,10 +539,17 @@ export class ExecutionRun {
     if (info.type === 'Fail') {
       const isString = (v: Json) => typeof v === 'string';
       const error =
-        typeof d.ErrorPath === 'string' ? (readPathField(d.ErrorPath, input, context, 'ErrorPath', isString, 'a string') as string) : d.Error;
+        typeof d.ErrorPath === 'string'
+          ? (readPathField(d.ErrorPath, input, context, 'ErrorPath', isString, 'a string') as string)
+          : d.Error;
       const cause =
-        typeof d.CausePath === 'string' ? (readPathField(d.CausePath, input, context, 'CausePath', isString, 'a string') as string) : d.Cause;
-      throw new StatesError(typeof error === 'string' ? error : undefined, typeof cause === 'string' ? cause : undefined);
+        typeof d.CausePath === 'string'
+          ? (readPathField(d.CausePath, input, context, 'CausePath', isString, 'a string') as string)
+          : d.Cause;
+      throw new StatesError(
+        typeof error === 'string' ? error : undefined,
+        typeof cause === 'string' ? cause : undefined,
+      );
     }
     // Wait
     await this.sleep(this.waitMs(d, input, context) * this.deps.waitScale);
@@ -539,12 +561,22 @@ export class ExecutionRun {
     const isTimestamp = (v: Json) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
     if (typeof d.Seconds === 'number') return d.Seconds * 1000;
     if (typeof d.SecondsPath === 'string') {
-      return (readPathField(d.SecondsPath, input, context, 'SecondsPath', isSeconds, 'a non-negative integer') as number) * 1000;
+      return (
+        (readPathField(d.SecondsPath, input, context, 'SecondsPath', isSeconds, 'a non-negative integer') as number) *
+        1000
+      );
     }
     let timestamp: string | undefined;
     if (typeof d.Timestamp === 'string') timestamp = d.Timestamp;
     if (typeof d.TimestampPath === 'string') {
-      timestamp = readPathField(d.TimestampPath, input, context, 'TimestampPath', isTimestamp, 'an ISO-8601 timestamp') as string;
+      timestamp = readPathField(
+        d.TimestampPath,
+        input,
+        context,
+        'TimestampPath',
+        isTimestamp,
+        'an ISO-8601 timestamp',
+      ) as string;
     }
     return timestamp === undefined ? 0 : Math.max(0, Date.parse(timestamp) - Date.now());
   }
@@ -597,7 +629,8 @@ export class ExecutionRun {
       const context = this.context(info, pending.token);
       const params = d.Parameters !== undefined ? evaluatePayload(d.Parameters as Json, input, context) : input;
       const timeoutSeconds = this.seconds(d, 'TimeoutSeconds', input, context);
-      const heartbeatSeconds = task.kind === 'invokeWait' ? this.seconds(d, 'HeartbeatSeconds', input, context) : undefined;
+      const heartbeatSeconds =
+        task.kind === 'invokeWait' ? this.seconds(d, 'HeartbeatSeconds', input, context) : undefined;
       const limits = {
         ...(timeoutSeconds !== undefined ? { timeoutInSeconds: timeoutSeconds } : {}),
         ...(heartbeatSeconds !== undefined ? { heartbeatInSeconds: heartbeatSeconds } : {}),
@@ -642,7 +675,12 @@ export class ExecutionRun {
           }
           if (task.kind === 'function') pending.resolve(json);
           else if (task.kind === 'invoke') pending.resolve(invokeResponse(json));
-          else this.add('TaskSubmitted', scope, { ...lambdaTask, output: JSON.stringify(invokeResponse(json)), outputDetails: { truncated: false } });
+          else
+            this.add('TaskSubmitted', scope, {
+              ...lambdaTask,
+              output: JSON.stringify(invokeResponse(json)),
+              outputDetails: { truncated: false },
+            });
         },
         (err: unknown) => pending.reject(lambdaError(err)),
       );
@@ -652,9 +690,20 @@ export class ExecutionRun {
       } catch (err) {
         throw await this.taskFailed(err, task.kind === 'function', lambdaTask, scope);
       }
-      if (task.kind === 'function') this.add('LambdaFunctionSucceeded', scope, { output: JSON.stringify(result), outputDetails: { truncated: false } });
-      else this.add('TaskSucceeded', scope, { ...lambdaTask, output: JSON.stringify(result), outputDetails: { truncated: false } });
-      return d.ResultSelector !== undefined ? evaluatePayload(d.ResultSelector as Json, result, this.context(info)) : result;
+      if (task.kind === 'function')
+        this.add('LambdaFunctionSucceeded', scope, {
+          output: JSON.stringify(result),
+          outputDetails: { truncated: false },
+        });
+      else
+        this.add('TaskSucceeded', scope, {
+          ...lambdaTask,
+          output: JSON.stringify(result),
+          outputDetails: { truncated: false },
+        });
+      return d.ResultSelector !== undefined
+        ? evaluatePayload(d.ResultSelector as Json, result, this.context(info))
+        : result;
     } finally {
       // A task that failed before waiting (e.g. a bad path in Parameters) must not leave its token open.
       if (pending.isOpen) pending.reject(new ExecutionClosedError());
@@ -662,17 +711,33 @@ export class ExecutionRun {
   }
 
   /** Records the failure or timeout event of a task and returns the error the state fails with. */
-  private async taskFailed(err: unknown, isFunction: boolean, lambdaTask: { resourceType: string; resource: string }, scope: string): Promise<unknown> {
+  private async taskFailed(
+    err: unknown,
+    isFunction: boolean,
+    lambdaTask: { resourceType: string; resource: string },
+    scope: string,
+  ): Promise<unknown> {
     if (err instanceof TaskTimeoutSignal) {
-      this.add(isFunction ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', scope, isFunction ? { error: err.error } : { ...lambdaTask, error: err.error });
+      this.add(
+        isFunction ? 'LambdaFunctionTimedOut' : 'TaskTimedOut',
+        scope,
+        isFunction ? { error: err.error } : { ...lambdaTask, error: err.error },
+      );
       if (err.error === 'States.HeartbeatTimeout') return new StatesError('States.HeartbeatTimeout', undefined);
       const timeout = await libraryTimeoutError();
       timeout.message = '';
       return timeout;
     }
     if (err instanceof StatesError) {
-      const details = { ...(err.error !== undefined ? { error: err.error } : {}), ...(err.causeText !== undefined ? { cause: err.causeText } : {}) };
-      this.add(isFunction ? 'LambdaFunctionFailed' : 'TaskFailed', scope, isFunction ? details : { ...lambdaTask, ...details });
+      const details = {
+        ...(err.error !== undefined ? { error: err.error } : {}),
+        ...(err.causeText !== undefined ? { cause: err.causeText } : {}),
+      };
+      this.add(
+        isFunction ? 'LambdaFunctionFailed' : 'TaskFailed',
+        scope,
+        isFunction ? details : { ...lambdaTask, ...details },
+      );
     }
     return err;
   }
@@ -682,7 +747,10 @@ export class ExecutionRun {
 function failureOf(err: unknown): { error?: string; cause?: string } {
   const inner = err instanceof ExecutionError ? err.cause : err;
   if (inner instanceof StatesError) {
-    return { ...(inner.error !== undefined ? { error: inner.error } : {}), ...(inner.causeText !== undefined ? { cause: inner.causeText } : {}) };
+    return {
+      ...(inner.error !== undefined ? { error: inner.error } : {}),
+      ...(inner.causeText !== undefined ? { cause: inner.causeText } : {}),
+    };
   }
   if (inner instanceof Error) return { error: inner.name, ...(inner.message ? { cause: inner.message } : {}) };
   return { error: 'States.Runtime', cause: String(inner) };

@@ -127,22 +127,17 @@ export function evaluateIntrinsic(expr: string, input: Json, context: Json): Jso
   return evalCall(parseIntrinsic(expr), input, context);
 }
 
+function evalArg(arg: Arg, call: Call, input: Json, context: Json): Json {
+  if (arg.kind === 'string' || arg.kind === 'literal') return arg.value;
+  if (arg.kind === 'call') return evalCall(arg.call, input, context);
+  const r = queryPath(arg.path, input, context);
+  if (!r.found)
+    throw intrinsicError(`The JsonPath argument '${arg.path}' for ${call.name} could not be found in the input`);
+  return r.value;
+}
+
 function evalCall(call: Call, input: Json, context: Json): Json {
-  const values: Json[] = call.args.map((arg) => {
-    switch (arg.kind) {
-      case 'string':
-        return arg.value;
-      case 'literal':
-        return arg.value;
-      case 'call':
-        return evalCall(arg.call, input, context);
-      case 'path': {
-        const r = queryPath(arg.path, input, context);
-        if (!r.found) throw intrinsicError(`The JsonPath argument '${arg.path}' for ${call.name} could not be found in the input`);
-        return r.value;
-      }
-    }
-  });
+  const values: Json[] = call.args.map((arg) => evalArg(arg, call, input, context));
   const fn = FUNCTIONS.get(call.name);
   if (!fn) throw intrinsicError(`Unknown intrinsic function ${call.name}`);
   return fn(values, call);
@@ -162,13 +157,15 @@ function arity(call: Call, args: Json[], min: number, max = min): void {
 
 function str(call: Call, args: Json[], i: number): string {
   const v = args[i];
-  if (typeof v !== 'string') throw intrinsicError(`Argument ${i + 1} of ${call.name} must be a string, got ${typeName(v)}`);
+  if (typeof v !== 'string')
+    throw intrinsicError(`Argument ${i + 1} of ${call.name} must be a string, got ${typeName(v)}`);
   return v;
 }
 
 function num(call: Call, args: Json[], i: number): number {
   const v = args[i];
-  if (typeof v !== 'number') throw intrinsicError(`Argument ${i + 1} of ${call.name} must be a number, got ${typeName(v)}`);
+  if (typeof v !== 'number')
+    throw intrinsicError(`Argument ${i + 1} of ${call.name} must be a number, got ${typeName(v)}`);
   return v;
 }
 
@@ -232,7 +229,12 @@ function deepMerge(a: { [key: string]: Json }, b: { [key: string]: Json }): { [k
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     const bothObjects =
-      typeof prev === 'object' && prev !== null && !Array.isArray(prev) && typeof v === 'object' && v !== null && !Array.isArray(v);
+      typeof prev === 'object' &&
+      prev !== null &&
+      !Array.isArray(prev) &&
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v);
     out[k] = bothObjects ? deepMerge(prev, v) : v;
   }
   return out;
@@ -315,7 +317,8 @@ const FUNCTIONS = new Map<string, Impl>([
       const a = arr(call, args, 0);
       const i = int(call, args, 1);
       const v = a[i];
-      if (i < 0 || v === undefined) throw intrinsicError(`Index ${i} is out of bounds for States.ArrayGetItem (length ${a.length})`);
+      if (i < 0 || v === undefined)
+        throw intrinsicError(`Index ${i} is out of bounds for States.ArrayGetItem (length ${a.length})`);
       return v;
     },
   ],
@@ -350,7 +353,8 @@ const FUNCTIONS = new Map<string, Impl>([
       arity(call, args, 1);
       const s = str(call, args, 0);
       maxLength(call, s, 10_000);
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw intrinsicError('The argument of States.Base64Decode is not valid Base64');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s))
+        throw intrinsicError('The argument of States.Base64Decode is not valid Base64');
       return Buffer.from(s, 'base64').toString('utf8');
     },
   ],
@@ -361,8 +365,11 @@ const FUNCTIONS = new Map<string, Impl>([
       const data = str(call, args, 0);
       maxLength(call, data, 10_000);
       const algorithm = str(call, args, 1);
-      const node = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[algorithm];
-      if (!node) throw intrinsicError(`Unsupported hash algorithm '${algorithm}' (MD5, SHA-1, SHA-256, SHA-384, SHA-512)`);
+      const node = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[
+        algorithm
+      ];
+      if (!node)
+        throw intrinsicError(`Unsupported hash algorithm '${algorithm}' (MD5, SHA-1, SHA-256, SHA-384, SHA-512)`);
       return createHash(node).update(data, 'utf8').digest('hex');
     },
   ],

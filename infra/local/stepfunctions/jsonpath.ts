@@ -200,7 +200,12 @@ class Parser {
         step = readInt() ?? 1;
       }
       if (step === 0) throw this.error('slice step cannot be 0');
-      return { kind: 'slice', ...(first === undefined ? {} : { start: first }), ...(end === undefined ? {} : { end }), step };
+      return {
+        kind: 'slice',
+        ...(first === undefined ? {} : { start: first }),
+        ...(end === undefined ? {} : { end }),
+        step,
+      };
     }
     if (first === undefined) throw this.error('expected an index, a quoted name, * or a filter');
     const keys: number[] = [first];
@@ -329,7 +334,8 @@ function apply(seg: Segment, node: Json, input: Json, out: Json[]): void {
       out.push(...children(node));
       return;
     case 'union':
-      for (const key of seg.keys) apply(typeof key === 'number' ? { kind: 'index', index: key } : { kind: 'name', name: key }, node, input, out);
+      for (const key of seg.keys)
+        apply(typeof key === 'number' ? { kind: 'index', index: key } : { kind: 'name', name: key }, node, input, out);
       return;
     case 'slice': {
       if (!Array.isArray(node)) return;
@@ -340,7 +346,8 @@ function apply(seg: Segment, node: Json, input: Json, out: Json[]): void {
       } else {
         const start = seg.start === undefined ? len - 1 : Math.min(norm(seg.start), len - 1);
         const end = seg.end === undefined ? -1 : norm(seg.end);
-        for (let i = start; i > end; i += seg.step) out.push(node[i] as Json);
+        const stride = -seg.step;
+        for (let i = start; i > end; i -= stride) out.push(node[i] as Json);
       }
       return;
     }
@@ -382,7 +389,8 @@ function test(expr: FilterExpr, current: Json, input: Json): boolean {
       if (a === undefined || b === undefined) return expr.op === '!=';
       if (expr.op === '==') return jsonEquals(a, b);
       if (expr.op === '!=') return !jsonEquals(a, b);
-      if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string'))) return false;
+      if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')))
+        return false;
       if (expr.op === '<') return a < b;
       if (expr.op === '<=') return a <= b;
       if (expr.op === '>') return a > b;

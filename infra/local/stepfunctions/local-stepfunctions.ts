@@ -56,15 +56,27 @@ interface Machine extends MachineData {
 type Input = Record<string, unknown>;
 
 const ARN_PARTS = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):(stateMachine|execution):([^:]+)(?::([^:]+))?$/;
-// AWS: 1-80 characters, no whitespace, brackets, wildcards, special or control characters.
-const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+
+/** AWS: 1-80 characters, no whitespace, brackets, wildcards, special or control characters. */
+function validName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || FORBIDDEN_IN_NAME.test(name)) return false;
+  for (const ch of name) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return false;
+  }
+  return true;
+}
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 
 const now = () => Date.now() / 1000;
 
 function validation(field: string, constraint: string): AwsError {
-  return new AwsError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`);
+  return new AwsError(
+    'ValidationException',
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
 }
 
 function requiredString(input: Input, field: string): string {
@@ -246,11 +258,12 @@ export class LocalStepFunctions implements AwsService {
     const name = requiredString(input, 'name');
     const arn = localStateMachineArn(name);
     this.record(ctx, 'CreateStateMachine', arn);
-    if (!NAME.test(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
+    if (!validName(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
     const definition = requiredString(input, 'definition');
     const roleArn = requiredString(input, 'roleArn');
     const type = optionalString(input, 'type') ?? 'STANDARD';
-    if (type !== 'STANDARD' && type !== 'EXPRESS') throw validation('type', 'Member must satisfy enum value set: [STANDARD, EXPRESS]');
+    if (type !== 'STANDARD' && type !== 'EXPRESS')
+      throw validation('type', 'Member must satisfy enum value set: [STANDARD, EXPRESS]');
     const compiled = this.validated(definition);
     const existing = this.machines.get(arn);
     if (existing) {
@@ -322,10 +335,17 @@ export class LocalStepFunctions implements AwsService {
 
   private listStateMachines(input: Input, ctx: CallContext): unknown {
     this.record(ctx, 'ListStateMachines', '*');
-    const all = [...this.machines.values()].sort((a, b) => a.creationDate - b.creationDate || a.name.localeCompare(b.name));
+    const all = [...this.machines.values()].sort(
+      (a, b) => a.creationDate - b.creationDate || a.name.localeCompare(b.name),
+    );
     const { page, nextToken } = paginate(all, input, 'state-machines');
     return {
-      stateMachines: page.map((m) => ({ stateMachineArn: m.stateMachineArn, name: m.name, type: m.type, creationDate: m.creationDate })),
+      stateMachines: page.map((m) => ({
+        stateMachineArn: m.stateMachineArn,
+        name: m.name,
+        type: m.type,
+        creationDate: m.creationDate,
+      })),
       ...(nextToken ? { nextToken } : {}),
     };
   }
@@ -350,7 +370,7 @@ export class LocalStepFunctions implements AwsService {
     this.record(ctx, 'StartExecution', smArn);
     const machine = this.machine(smArn);
     const name = optionalString(input, 'name') ?? randomUUID();
-    if (!NAME.test(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
+    if (!validName(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
     const text = optionalString(input, 'input') ?? '{}';
     try {
       JSON.parse(text);
@@ -361,7 +381,8 @@ export class LocalStepFunctions implements AwsService {
     const existing = this.executions.get(executionArn);
     if (existing) {
       // AWS: repeating the start of a running execution with the same input is idempotent.
-      if (existing.status === 'RUNNING' && existing.input === text) return { executionArn, startDate: existing.startDate };
+      if (existing.status === 'RUNNING' && existing.input === text)
+        return { executionArn, startDate: existing.startDate };
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const data: ExecutionData = {
@@ -420,8 +441,14 @@ export class LocalStepFunctions implements AwsService {
     this.record(ctx, 'ListExecutions', smArn);
     this.machine(smArn);
     const status = optionalString(input, 'statusFilter');
-    if (status !== undefined && !['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'].includes(status)) {
-      throw validation('statusFilter', 'Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]');
+    if (
+      status !== undefined &&
+      !['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'].includes(status)
+    ) {
+      throw validation(
+        'statusFilter',
+        'Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]',
+      );
     }
     const all = (this.executionsByMachine.get(smArn) ?? [])
       .map((arn) => this.executions.get(arn))
@@ -463,7 +490,11 @@ export class LocalStepFunctions implements AwsService {
 
   // --- task tokens -----------------------------------------------------------------------------
 
-  private sendTask(action: 'SendTaskSuccess' | 'SendTaskFailure' | 'SendTaskHeartbeat', input: Input, ctx: CallContext): unknown {
+  private sendTask(
+    action: 'SendTaskSuccess' | 'SendTaskFailure' | 'SendTaskHeartbeat',
+    input: Input,
+    ctx: CallContext,
+  ): unknown {
     const token = requiredString(input, 'taskToken');
     const claims = TaskTokens.decode(token);
     this.record(ctx, action, claims ? machineArnOf(claims.executionArn) : '*');
@@ -486,7 +517,8 @@ export class LocalStepFunctions implements AwsService {
       throw new AwsError('TaskDoesNotExist', `Task Does Not Exist: 'Provided task does not exist'`);
     }
     if (action === 'SendTaskSuccess') task.resolve(output ?? null);
-    else if (action === 'SendTaskFailure') task.reject(new StatesError(optionalString(input, 'error'), optionalString(input, 'cause')));
+    else if (action === 'SendTaskFailure')
+      task.reject(new StatesError(optionalString(input, 'error'), optionalString(input, 'cause')));
     else task.heartbeat();
     return {};
   }

@@ -39,7 +39,9 @@ export function evaluatePayload(template: Json, input: Json, context: Json): Jso
 export function payloadTemplateProblems(template: Json, where: string): string[] {
   const problems: string[] = [];
   const walk = (node: Json, at: string): void => {
-    if (Array.isArray(node)) node.forEach((v, i) => walk(v, `${at}[${i}]`));
+    if (Array.isArray(node)) {
+      for (const [i, v] of node.entries()) walk(v, `${at}[${i}]`);
+    }
     if (!isObject(node)) return;
     for (const [key, value] of Object.entries(node)) {
       if (key.endsWith('.$') && typeof value === 'string') {
@@ -76,7 +78,9 @@ export function readPathField(
 ): Json {
   const value = evaluateExpression(expr, input, context, field);
   if (!accept(value)) {
-    throw runtimeError(`The value of the field '${field}' ('${expr}') must be ${expected}, got ${JSON.stringify(value)}`);
+    throw runtimeError(
+      `The value of the field '${field}' ('${expr}') must be ${expected}, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -100,9 +100,10 @@ export class TaskTokens {
   private readonly open = new Map<string, PendingTask>();
 
   mint(claims: TokenClaims, onSettle: (task: PendingTask) => void): PendingTask {
-    const token = Buffer.from(JSON.stringify({ e: claims.executionArn, s: claims.state, n: randomUUID() }), 'utf8').toString(
-      'base64url',
-    );
+    const token = Buffer.from(
+      JSON.stringify({ e: claims.executionArn, s: claims.state, n: randomUUID() }),
+      'utf8',
+    ).toString('base64url');
     const task = new PendingTask((t) => {
       this.open.delete(token);
       onSettle(t);

@@ -394,8 +394,16 @@ describe('verification campaigns (FitSM PR11.5)', () => {
     const ci = await staff.get<Ci & { lastVerifiedAt: string; lastVerificationResult: string }>(`/v1/cis/${y.ciId}`);
     expect(ci.body.lastVerificationResult).toBe('discrepancy');
     expect(ci.body.lastVerifiedAt).toBeTruthy();
+    // The campaign shows closed as soon as the close commits; its event follows right after.
+    const published = await eventually(
+      () => {
+        const found = rt.bus.published().filter((e) => e['detail-type'] === 'VerificationCompleted');
+        return found.length ? found : undefined;
+      },
+      10_000,
+      'VerificationCompleted',
+    );
     await rt.bus.drain();
-    const published = rt.bus.published().filter((e) => e['detail-type'] === 'VerificationCompleted');
     expect(published).toHaveLength(1);
     expect((published[0]!.detail as { data: { accuracy: number } }).data.accuracy).toBe(0.5);
     expect(

@@ -1,9 +1,9 @@
-/** Starts a LocalDynamoDB behind a loopback awsJson1.0 endpoint and gives real SDK v3 clients for it. */
+/** Starts a LocalDynamoDB behind the platform's AWS endpoint (on a free port) and gives real SDK v3 clients for it. */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RecordedCall } from '../../aws-service';
+import { AwsEndpoint } from '../../endpoint';
 import { LocalDynamoDB, type LocalDynamoDBOptions } from '../local-dynamodb';
-import { startLoopbackEndpoint } from '../loopback-endpoint';
 
 export const CALLER = 'AKIDTESTCALLER';
 
@@ -18,9 +18,9 @@ export interface Harness {
 export async function startHarness(opts: Omit<LocalDynamoDBOptions, 'record'> = {}): Promise<Harness> {
   const calls: RecordedCall[] = [];
   const dynamodb = await LocalDynamoDB.start({ ...opts, record: (call) => calls.push(call) });
-  const endpoint = await startLoopbackEndpoint(dynamodb);
+  const endpoint = new AwsEndpoint([dynamodb]);
   const client = new DynamoDBClient({
-    endpoint: endpoint.url,
+    endpoint: await endpoint.listen(0),
     region: 'us-east-1',
     credentials: { accessKeyId: CALLER, secretAccessKey: 'local' },
     // Errors must reach the test as they are, not retried away.
@@ -33,8 +33,7 @@ export async function startHarness(opts: Omit<LocalDynamoDBOptions, 'record'> = 
     calls,
     stop: async () => {
       client.destroy();
-      await endpoint.close();
-      await dynamodb.close();
+      await endpoint.close(); // closes the service too
     },
   };
 }

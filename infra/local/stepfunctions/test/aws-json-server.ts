@@ -22,7 +22,10 @@ export async function serveAwsJson(service: AwsService): Promise<AwsJsonServer> 
     req.on('end', () => {
       const reply = (status: number, body: unknown) => {
         const text = JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(text) });
+        res.writeHead(status, {
+          'content-type': 'application/x-amz-json-1.0',
+          'content-length': Buffer.byteLength(text),
+        });
         res.end(text);
       };
       const target = String(req.headers['x-amz-target'] ?? '');

@@ -52,8 +52,14 @@ export async function startHarness(options: Partial<LocalStepFunctionsOptions> =
 
 let counter = 0;
 
-export async function createMachine(h: Harness, definition: object, name = `sm-${++counter}-${Date.now()}`): Promise<string> {
-  const out = await h.client.send(new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: ROLE }));
+export async function createMachine(
+  h: Harness,
+  definition: object,
+  name = `sm-${++counter}-${Date.now()}`,
+): Promise<string> {
+  const out = await h.client.send(
+    new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: ROLE }),
+  );
   return out.stateMachineArn as string;
 }
 
@@ -65,7 +71,12 @@ export async function start(h: Harness, stateMachineArn: string, input: unknown 
 }
 
 /** Runs an execution to its end and describes it through the SDK. */
-export async function run(h: Harness, stateMachineArn: string, input: unknown = {}, timeoutMs = 10_000): Promise<DescribeExecutionCommandOutput> {
+export async function run(
+  h: Harness,
+  stateMachineArn: string,
+  input: unknown = {},
+  timeoutMs = 10_000,
+): Promise<DescribeExecutionCommandOutput> {
   const executionArn = await start(h, stateMachineArn, input);
   await h.sfn.waitForExecution(executionArn, { timeoutMs });
   return h.client.send(new DescribeExecutionCommand({ executionArn }));

@@ -7,7 +7,17 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalStepFunctions } from '../local-stepfunctions';
-import { CALLER, createMachine, FUNCTION_ARN, type Harness, history, ROLE, start, startHarness, until } from './harness';
+import {
+  CALLER,
+  createMachine,
+  FUNCTION_ARN,
+  type Harness,
+  history,
+  ROLE,
+  start,
+  startHarness,
+  until,
+} from './harness';
 
 /** A flow that hands a task token to a Lambda function and waits for the callback. */
 const approvalFlow = (task: Record<string, unknown> = {}, extraStates: Record<string, unknown> = {}) => ({
@@ -86,20 +96,33 @@ describe('.waitForTaskToken', () => {
   it('fails the task on SendTaskFailure, which Catch handles by error name', async () => {
     // Prepare
     const definition = approvalFlow(
-      { End: undefined, Next: 'Approved', Catch: [{ ErrorEquals: ['ApprovalRejected'], ResultPath: '$.rejection', Next: 'Rejected' }] },
+      {
+        End: undefined,
+        Next: 'Approved',
+        Catch: [{ ErrorEquals: ['ApprovalRejected'], ResultPath: '$.rejection', Next: 'Rejected' }],
+      },
       { Approved: { Type: 'Succeed' }, Rejected: { Type: 'Pass', End: true } },
     );
     const { executionArn, token } = await startFlow(definition);
 
     // Act
-    await h.client.send(new SendTaskFailureCommand({ taskToken: token, error: 'ApprovalRejected', cause: 'Not enough detail' }));
+    await h.client.send(
+      new SendTaskFailureCommand({ taskToken: token, error: 'ApprovalRejected', cause: 'Not enough detail' }),
+    );
     const done = await h.sfn.waitForExecution(executionArn, { timeoutMs: 5000 });
 
     // Assess
     expect(done.status).toBe('SUCCEEDED');
-    expect(JSON.parse(done.output ?? '')).toEqual({ ticket: 'T-1', rejection: { Error: 'ApprovalRejected', Cause: 'Not enough detail' } });
+    expect(JSON.parse(done.output ?? '')).toEqual({
+      ticket: 'T-1',
+      rejection: { Error: 'ApprovalRejected', Cause: 'Not enough detail' },
+    });
     const failed = (await history(h, executionArn)).find((e) => e.type === 'TaskFailed');
-    expect(failed?.taskFailedEventDetails).toMatchObject({ error: 'ApprovalRejected', cause: 'Not enough detail', resourceType: 'lambda' });
+    expect(failed?.taskFailedEventDetails).toMatchObject({
+      error: 'ApprovalRejected',
+      cause: 'Not enough detail',
+      resourceType: 'lambda',
+    });
   });
 
   it('fails the execution with the callback error when nothing catches it', async () => {
@@ -139,7 +162,9 @@ describe('.waitForTaskToken', () => {
     expect(JSON.parse(done.output ?? '').timeout).toMatchObject({ Error: 'States.Timeout' });
     const events = await history(h, executionArn);
     expect(events.find((e) => e.type === 'TaskScheduled')?.taskScheduledEventDetails?.timeoutInSeconds).toBe(1);
-    expect(events.find((e) => e.type === 'TaskTimedOut')?.taskTimedOutEventDetails).toMatchObject({ error: 'States.Timeout' });
+    expect(events.find((e) => e.type === 'TaskTimedOut')?.taskTimedOutEventDetails).toMatchObject({
+      error: 'States.Timeout',
+    });
     await expect(h.client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
       name: 'TaskTimedOut',
     });
@@ -175,7 +200,12 @@ describe('.waitForTaskToken', () => {
 
   it('lets States.TaskFailed catch a heartbeat timeout (it excludes only States.Timeout)', async () => {
     const definition = approvalFlow(
-      { HeartbeatSeconds: 1, End: undefined, Next: 'Done', Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Caught' }] },
+      {
+        HeartbeatSeconds: 1,
+        End: undefined,
+        Next: 'Done',
+        Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Caught' }],
+      },
       { Done: { Type: 'Succeed' }, Caught: { Type: 'Pass', Result: 'caught', End: true } },
     );
     const { executionArn } = await startFlow(definition);
@@ -190,18 +220,30 @@ describe('.waitForTaskToken', () => {
     const foreign = Buffer.from(JSON.stringify({ e: `${executionArn}-other`, s: 'X', n: '1' })).toString('base64url');
 
     // Act / Assess
-    await expect(h.client.send(new SendTaskSuccessCommand({ taskToken: 'not a token', output: '{}' }))).rejects.toMatchObject({
+    await expect(
+      h.client.send(new SendTaskSuccessCommand({ taskToken: 'not a token', output: '{}' })),
+    ).rejects.toMatchObject({
       name: 'InvalidToken',
     });
-    await expect(h.client.send(new SendTaskSuccessCommand({ taskToken: foreign, output: '{}' }))).rejects.toMatchObject({
-      name: 'TaskDoesNotExist',
-    });
-    await expect(h.client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{not json' }))).rejects.toMatchObject({
+    await expect(h.client.send(new SendTaskSuccessCommand({ taskToken: foreign, output: '{}' }))).rejects.toMatchObject(
+      {
+        name: 'TaskDoesNotExist',
+      },
+    );
+    await expect(
+      h.client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{not json' })),
+    ).rejects.toMatchObject({
       name: 'InvalidOutput',
     });
     await h.client.send(new StopExecutionCommand({ executionArn, error: 'Cancelled', cause: 'Ticket withdrawn' }));
-    await expect(h.client.send(new SendTaskHeartbeatCommand({ taskToken: token }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
-    expect(await describeExecution(executionArn)).toMatchObject({ status: 'ABORTED', error: 'Cancelled', cause: 'Ticket withdrawn' });
+    await expect(h.client.send(new SendTaskHeartbeatCommand({ taskToken: token }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
+    expect(await describeExecution(executionArn)).toMatchObject({
+      status: 'ABORTED',
+      error: 'Cancelled',
+      cause: 'Ticket withdrawn',
+    });
   });
 });
 
@@ -226,7 +268,11 @@ describe('.waitForTaskToken without TimeoutSeconds', () => {
       { name: 'no-timeout', definition: JSON.stringify(approvalFlow()), roleArn: ROLE },
       ctx,
     )) as { stateMachineArn: string };
-    const { executionArn } = (await sfn.handle('StartExecution', { stateMachineArn, input: '{"ticket":"T-9"}' }, ctx)) as {
+    const { executionArn } = (await sfn.handle(
+      'StartExecution',
+      { stateMachineArn, input: '{"ticket":"T-9"}' },
+      ctx,
+    )) as {
       executionArn: string;
     };
     for (let i = 0; i < 100 && !token; i++) await new Promise((r) => setImmediate(r));
