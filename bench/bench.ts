@@ -6,7 +6,7 @@
  * Writes `bench/results.json`. Options: `--cis 10000` (graph size), `--quick` (smaller run).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -134,6 +134,9 @@ const rssMb = (pid: number) => {
 /** Bundle each function as the CDK stack does (minified ESM, AWS SDK from the runtime) and time a cold import. */
 async function bundles() {
   const dir = mkdtempSync(join(tmpdir(), 'itsm-bundles-'));
+  // Lambda's runtime provides the AWS SDK v3 and nothing else: offer exactly that beside the bundles.
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(join(process.cwd(), 'node_modules', '@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
   const rows: Array<{ function: string; minifiedKb: number; coldInitMs: number }> = [];
   const fns = [
     ...SERVICES.flatMap((s) =>
@@ -171,8 +174,8 @@ async function bundles() {
       const script = `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`;
       const out = await new Promise<string>((resolve, reject) => {
         const c = spawn(process.execPath, ['--input-type=module', '-e', script], {
-          env: { ...process.env, ...f.env, NODE_PATH: join(process.cwd(), 'node_modules'), AWS_REGION: 'us-east-1' },
-          cwd: process.cwd(),
+          env: { ...process.env, ...f.env, AWS_REGION: 'us-east-1' },
+          cwd: dir,
         });
         let s = '';
         c.stdout.on('data', (d: Buffer) => (s += d.toString()));
@@ -300,6 +303,7 @@ try {
 } finally {
   platform.kill('SIGTERM');
 }
+writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 results.bundles = await bundles();
 
 const table = (

@@ -1,10 +1,15 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
 
 /**
  * Local Lambda: each function runs in its own worker thread with exactly the environment the
  * deployment gives it (plus what the Lambda runtime sets), and its own access key id, so every
- * AWS call it makes can be attributed to it. Workers start on first use, like a cold start.
+ * AWS call it makes can be attributed to it. Like the deployment, a function runs from an
+ * esbuild bundle of its entry (ESM, AWS SDK left to the runtime: here the project's own copy).
+ * Bundles are built and workers started on first use, like a cold start.
  */
 export interface LocalFunctionSpec {
   service: string;
@@ -36,7 +41,25 @@ interface Pending {
 }
 
 const BOOTSTRAP = fileURLToPath(new URL('./worker-bootstrap.mjs', import.meta.url));
-const ENV_MODULE = fileURLToPath(new URL('../../shared/kit/env.ts', import.meta.url));
+/** Bundles live under the project's node_modules so that `@aws-sdk/*` resolves as on Lambda. */
+const BUNDLE_ROOT = fileURLToPath(new URL('../../node_modules/.cache/itsm-functions/', import.meta.url));
+
+/** Bundle a function entry the way the CDK stack does (see infra/aws/function.ts). */
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    external: ['@aws-sdk/*'],
+    sourcemap: 'inline',
+    banner: { js: "import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+}
 
 class FunctionInstance {
   private worker?: Worker;
@@ -49,10 +72,18 @@ class FunctionInstance {
   constructor(
     readonly spec: LocalFunctionSpec,
     private readonly awsEnv: Record<string, string>,
+    private readonly bundleDir: string,
   ) {}
 
   private start(): Promise<void> {
-    this.ready ??= new Promise<void>((resolve, reject) => {
+    this.ready ??= this.launch();
+    return this.ready;
+  }
+
+  private async launch(): Promise<void> {
+    const bundlePath = join(this.bundleDir, `${this.spec.functionName}.mjs`);
+    await bundle(this.spec.entry, bundlePath);
+    return new Promise<void>((resolve, reject) => {
       const env = {
         ...this.spec.environment,
         ...this.awsEnv,
@@ -67,9 +98,9 @@ class FunctionInstance {
       };
       const worker = new Worker(BOOTSTRAP, {
         env,
+        execArgv: ['--enable-source-maps'],
         workerData: {
-          entry: this.spec.entry,
-          envModule: ENV_MODULE,
+          bundle: bundlePath,
           functionName: this.spec.functionName,
           functionArn: this.spec.functionArn,
           memoryMb: this.spec.memoryMb,
@@ -110,7 +141,6 @@ class FunctionInstance {
       worker.unref();
       this.worker = worker;
     });
-    return this.ready;
   }
 
   private async call(message: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
@@ -146,11 +176,15 @@ class FunctionInstance {
 
 export class LocalFunctions {
   private readonly byName = new Map<string, FunctionInstance>();
+  private readonly bundleDir: string;
 
-  constructor(private readonly awsEnv: Record<string, string>) {}
+  constructor(private readonly awsEnv: Record<string, string>) {
+    mkdirSync(BUNDLE_ROOT, { recursive: true });
+    this.bundleDir = mkdtempSync(BUNDLE_ROOT);
+  }
 
   add(spec: LocalFunctionSpec): void {
-    this.byName.set(spec.functionName, new FunctionInstance(spec, this.awsEnv));
+    this.byName.set(spec.functionName, new FunctionInstance(spec, this.awsEnv, this.bundleDir));
   }
 
   /** Accepts a function name or ARN (optionally qualified), as Lambda does. */
@@ -186,5 +220,6 @@ export class LocalFunctions {
 
   async close(): Promise<void> {
     await Promise.all([...this.byName.values()].map((f) => f.stop()));
+    rmSync(this.bundleDir, { recursive: true, force: true });
   }
 }

@@ -1,17 +1,14 @@
 // Runs one Lambda function inside a worker thread, the way the Lambda runtime would: it imports
-// the handler module once (cold start), then serves invocations. TypeScript is loaded through
-// tsx so the same source files that esbuild bundles for AWS run here unchanged.
-
+// the function's bundle once (cold start), then serves invocations.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
 const started = performance.now();
-const mod = await import(pathToFileURL(workerData.entry).href);
-const envModule = await import(pathToFileURL(workerData.envModule).href);
+const mod = await import(pathToFileURL(workerData.bundle).href);
 const initMs = performance.now() - started;
+// shared/kit/env.ts keeps the names it was asked for here.
+const environmentReads = () => [...(globalThis[Symbol.for('itsm.environmentReads')] ?? [])].sort();
 
 const context = (deadline) => ({
   functionName: workerData.functionName,
@@ -30,7 +27,7 @@ const context = (deadline) => ({
 
 parentPort.on('message', async (msg) => {
   if (msg.type === 'env-reads') {
-    parentPort.postMessage({ id: msg.id, result: envModule.environmentReads() });
+    parentPort.postMessage({ id: msg.id, result: environmentReads() });
     return;
   }
   try {

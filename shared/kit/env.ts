@@ -2,7 +2,11 @@
  * The one way runtime code reads its environment. Reads are remembered so the local runtime
  * can prove that every variable a function reads is one the deployment sets on it.
  */
-const reads = new Set<string>();
+// Kept on globalThis so the local runtime finds it whichever module instance (bundle) recorded it.
+const READS = Symbol.for('itsm.environmentReads');
+const holder = globalThis as typeof globalThis & { [READS]?: Set<string> };
+holder[READS] ??= new Set<string>();
+const reads = holder[READS];
 
 export function requireEnv(name: string): string {
   reads.add(name);

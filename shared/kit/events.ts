@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { EventContract, EventDetail, EventMetadata } from '../contracts/envelope';
@@ -60,9 +60,21 @@ export function outboxItem(e: OutgoingEvent) {
   };
 }
 
-let bridge: EventBridgeClient | undefined;
+/**
+ * The EventBridge client is loaded on first publish, not at cold start: requests that publish
+ * nothing (every read) never pay for loading it (~100 ms here, ADR 6).
+ */
+let bridge:
+  | Promise<{
+      client: EventBridgeClient;
+      PutEventsCommand: typeof import('@aws-sdk/client-eventbridge').PutEventsCommand;
+    }>
+  | undefined;
 const eventBridge = () => {
-  bridge ??= new EventBridgeClient({});
+  bridge ??= import('@aws-sdk/client-eventbridge').then((m) => ({
+    client: new m.EventBridgeClient({}),
+    PutEventsCommand: m.PutEventsCommand,
+  }));
   return bridge;
 };
 
@@ -78,7 +90,8 @@ export async function putEvents(events: OutgoingEvent[]): Promise<Set<string>> {
       DetailType: e.detailType,
       Detail: JSON.stringify(e.detail),
     }));
-    const out = await eventBridge().send(new PutEventsCommand({ Entries: entries }));
+    const { client, PutEventsCommand } = await eventBridge();
+    const out = await client.send(new PutEventsCommand({ Entries: entries }));
     out.Entries?.forEach((entry, j) => {
       if (!entry.ErrorCode && batch[j]) accepted.add(batch[j].eventId);
     });

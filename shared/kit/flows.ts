@@ -1,11 +1,15 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { flowArnEnv } from './definition';
 import { requireEnv } from './env';
 
-/** Starting flows and completing their human/await steps (task tokens). */
-let sfn: SFNClient | undefined;
-const client = () => {
-  sfn ??= new SFNClient({});
+/**
+ * Starting flows and completing their human/await steps (task tokens). The Step Functions client
+ * is loaded on first use: most requests never start or complete a flow (ADR 6).
+ */
+type Sfn = typeof import('@aws-sdk/client-sfn');
+let sfn: Promise<{ client: SFNClient; m: Sfn }> | undefined;
+const load = () => {
+  sfn ??= import('@aws-sdk/client-sfn').then((m) => ({ client: new m.SFNClient({}), m }));
   return sfn;
 };
 
@@ -14,16 +18,23 @@ const client = () => {
  * runs returns the same execution; after it ended, Step Functions refuses (ExecutionAlreadyExists).
  */
 export async function startFlow(flowId: string, name: string, input: unknown): Promise<string> {
-  const out = await client().send(
-    new StartExecutionCommand({ stateMachineArn: requireEnv(flowArnEnv(flowId)), name, input: JSON.stringify(input) }),
+  const { client, m } = await load();
+  const out = await client.send(
+    new m.StartExecutionCommand({
+      stateMachineArn: requireEnv(flowArnEnv(flowId)),
+      name,
+      input: JSON.stringify(input),
+    }),
   );
   return out.executionArn!;
 }
 
 export async function completeTask(token: string, output: unknown): Promise<void> {
-  await client().send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+  const { client, m } = await load();
+  await client.send(new m.SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
 }
 
 export async function failTask(token: string, error: string, cause: string): Promise<void> {
-  await client().send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
+  const { client, m } = await load();
+  await client.send(new m.SendTaskFailureCommand({ taskToken: token, error, cause }));
 }

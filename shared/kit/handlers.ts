@@ -8,7 +8,7 @@ import { type EventHandler, receive } from './events';
 import { logger } from './logger';
 import { relayOutbox } from './relay';
 import { DuplicateEventError, Store } from './store';
-import { resetUsage } from './usage';
+import { withUsage } from './usage';
 
 /**
  * Build an event consumer. Each event runs once per event id: a fast inbox check skips known
@@ -25,8 +25,8 @@ export function eventConsumer(
   handlers: Record<string, EventHandler>,
 ) {
   const store = new Store(requireEnv('TABLE_NAME'));
-  const run = async (raw: EventBridgeEvent<string, unknown>) => {
-    resetUsage();
+  const run = (raw: EventBridgeEvent<string, unknown>) => withUsage(() => consume(raw));
+  const consume = async (raw: EventBridgeEvent<string, unknown>) => {
     const { event } = receive(raw, contracts);
     const handle = handlers[event.detailType];
     if (!handle) throw new Error(`${consumer} has no handler for ${event.detailType}`);
@@ -66,8 +66,8 @@ export type TaskHandler = (payload: TaskPayload, ctx: OperationContext) => Promi
  * branches on what these tasks return. Errors keep their class name so ASL `Catch` can match.
  */
 export function taskHandler(service: string, tasks: Record<string, TaskHandler>) {
-  const run = async (payload: TaskPayload) => {
-    resetUsage();
+  const run = (payload: TaskPayload) => withUsage(() => perform(payload));
+  const perform = async (payload: TaskPayload) => {
     const task = tasks[payload?.task];
     if (!task) throw new Error(`${service} has no task "${String(payload?.task)}"`);
     const correlationId = typeof payload.correlationId === 'string' ? payload.correlationId : undefined;
@@ -82,8 +82,8 @@ export function taskHandler(service: string, tasks: Record<string, TaskHandler>)
  */
 export function outboxRelayHandler() {
   const store = new Store(requireEnv('TABLE_NAME'));
-  const run = async (event: unknown) => {
-    resetUsage();
+  const run = (event: unknown) => withUsage(() => relay(event));
+  const relay = async (event: unknown) => {
     const minAge = (event as { minAgeMs?: unknown } | undefined)?.minAgeMs;
     const published = await relayOutbox(store, typeof minAge === 'number' && minAge >= 0 ? minAge : undefined);
     if (published > 0) logger.warn('outbox relay published events left behind', { published });

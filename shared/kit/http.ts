@@ -6,7 +6,7 @@ import { newId, type OperationContext } from './context';
 import type { ServiceDefinition } from './definition';
 import { DomainError, PreconditionError, problem, problemResponse, ValidationError } from './errors';
 import { logger } from './logger';
-import { resetUsage, usageHeader } from './usage';
+import { usageHeader, withUsage } from './usage';
 
 /** Largest request body accepted (bytes); larger bodies get 413 before any parsing. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -95,8 +95,8 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
     );
   }
 
-  const dispatch = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
-    resetUsage();
+  const dispatch = (event: Event) => withUsage(() => serve(event));
+  const serve = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
     const headers = lowerHeaders(event.headers);
     const correlationId = headers['x-correlation-id'] ?? event.requestContext?.requestId ?? newId();
     logger.appendKeys({ correlationId, route: event.routeKey });

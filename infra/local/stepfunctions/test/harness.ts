@@ -1,4 +1,4 @@
-/** Test fixtures: LocalStepFunctions behind the awsJson harness server, driven by the real SDK. */
+/** Test fixtures: LocalStepFunctions behind the runtime's AWS endpoint, driven by the real SDK. */
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { RecordedCall } from '../../aws-service';
 import { LocalStepFunctions, type LocalStepFunctionsOptions } from '../local-stepfunctions';
-import { type AwsJsonServer, serveAwsJson } from './aws-json-server';
+import { AwsEndpoint } from '../../endpoint';
 
 export const ROLE = 'arn:aws:iam::000000000000:role/test';
 export const CALLER = 'test-caller';
@@ -18,7 +18,7 @@ export const CALLER = 'test-caller';
 export interface Harness {
   sfn: LocalStepFunctions;
   client: SFNClient;
-  server: AwsJsonServer;
+  server: { url: string };
   calls: RecordedCall[];
   close(): Promise<void>;
 }
@@ -30,7 +30,8 @@ export async function startHarness(options: Partial<LocalStepFunctionsOptions> =
     record: (c) => calls.push(c),
     ...options,
   });
-  const server = await serveAwsJson(sfn);
+  const endpoint = new AwsEndpoint([sfn]);
+  const server = { url: await endpoint.listen(0) };
   const client = new SFNClient({
     endpoint: server.url,
     region: 'us-east-1',
@@ -44,8 +45,8 @@ export async function startHarness(options: Partial<LocalStepFunctionsOptions> =
     calls,
     close: async () => {
       client.destroy();
-      await server.close();
-      await sfn.close();
+      // Closes the server and the service behind it.
+      await endpoint.close();
     },
   };
 }
