@@ -3,7 +3,8 @@
  * platform as its own process (`npm start -- --memory`), drives it over HTTP, and reports
  * latency, throughput, DynamoDB units and items read per operation (from the `x-itsm-usage`
  * header the kit sets), events per operation, bundle sizes, cold init and resident memory.
- * Writes `bench/results.json`. Options: `--cis 10000` (graph size), `--quick` (smaller run).
+ * Writes `bench/results.json`. Options: `--cis 10000` (graph size), `--quick` (smaller run),
+ * `--memory` (run the platform in memory instead of on disk, as `npm start -- --memory`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,15 @@ import { build } from 'esbuild';
 import { SERVICES } from '../services/index';
 import { functionEnvironment } from '../shared/kit/definition';
 
-const { values } = parseArgs({ options: { cis: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    cis: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    memory: { type: 'boolean', default: false },
+  },
+});
+/** Default: the platform as `npm start` runs it (data on disk); `--memory` as `npm start -- --memory`. */
+const MODE = values.memory ? 'memory' : 'disk';
 const QUICK = values.quick;
 const GRAPH_CIS = Number(values.cis ?? (QUICK ? 2000 : 10_000));
 const API_PORT = 3310;
@@ -91,14 +100,17 @@ async function load(count: number, concurrency: number, op: (i: number) => Promi
   };
 }
 
+const home = mkdtempSync(join(tmpdir(), 'itsm-bench-'));
 async function startPlatform(): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
+      // BENCH_NODE_FLAGS: extra Node flags for the platform process (e.g. a heap limit).
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       '--import',
       'tsx',
       'infra/local/main.ts',
-      '--memory',
+      ...(MODE === 'memory' ? ['--memory'] : []),
       '--no-seed',
       '--port',
       String(API_PORT),
@@ -107,7 +119,7 @@ async function startPlatform(): Promise<ChildProcess> {
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ITSM_HOME: mkdtempSync(join(tmpdir(), 'itsm-bench-')), ITSM_LOG_LEVEL: 'WARN' },
+      env: { ...process.env, ITSM_HOME: home, ITSM_LOG_LEVEL: 'WARN' },
     },
   );
   let out = '';
@@ -302,6 +314,8 @@ try {
   });
 } finally {
   platform.kill('SIGTERM');
+  await new Promise((r) => platform.once('exit', r));
+  rmSync(home, { recursive: true, force: true });
 }
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 results.bundles = await bundles();

@@ -56,7 +56,9 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     mainFields: ['module', 'main'],
     external: ['@aws-sdk/*'],
     sourcemap: 'inline',
-    banner: { js: "import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);",
+    },
     logLevel: 'error',
   });
 }

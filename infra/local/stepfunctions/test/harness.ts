@@ -9,8 +9,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { RecordedCall } from '../../aws-service';
-import { LocalStepFunctions, type LocalStepFunctionsOptions } from '../local-stepfunctions';
 import { AwsEndpoint } from '../../endpoint';
+import { LocalStepFunctions, type LocalStepFunctionsOptions } from '../local-stepfunctions';
 
 export const ROLE = 'arn:aws:iam::000000000000:role/test';
 export const CALLER = 'test-caller';

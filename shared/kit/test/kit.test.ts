@@ -1,0 +1,61 @@
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { claimList, principalFromClaims } from '../auth';
+import { encodeTimePrefix } from '../relay';
+import { RouteTable } from '../routing';
+import { decodeCursor, encodeCursor } from '../store';
+
+describe('outbox time prefix', () => {
+  it('is the ULID time prefix, so "older than" is a key range', () => {
+    const t = Date.UTC(2026, 10, 21, 12, 0, 0);
+    expect(ulid(t).slice(0, 10)).toBe(encodeTimePrefix(t));
+    expect(ulid(t - 1) < encodeTimePrefix(t)).toBe(true);
+    expect(ulid(t) < encodeTimePrefix(t)).toBe(false);
+  });
+});
+
+describe('claims as API Gateway passes them', () => {
+  it('reads array claims in every form the authorizer may use', () => {
+    expect(claimList('[sms-owner process-staff]')).toEqual(['sms-owner', 'process-staff']);
+    expect(claimList('["a","b"]')).toEqual(['a', 'b']);
+    expect(claimList(['a'])).toEqual(['a']);
+    expect(claimList('a,b')).toEqual(['a', 'b']);
+    expect(claimList(undefined)).toEqual([]);
+  });
+  it('keeps only known roles and the customer organisation', () => {
+    const p = principalFromClaims({
+      sub: 'u1',
+      username: 'carol',
+      'cognito:groups': '[customer-user root]',
+      'custom:customer': 'acme',
+    });
+    expect(p).toEqual({ id: 'u1', name: 'carol', roles: ['customer-user'], customerId: 'acme' });
+    expect(() => principalFromClaims({})).toThrow();
+  });
+});
+
+describe('route matching', () => {
+  const t = new RouteTable([
+    { method: 'GET', path: '/v1/cis/{id}' },
+    { method: 'PATCH', path: '/v1/cis/{id}' },
+    { method: 'GET', path: '/v1/cis/{id}/impact' },
+    { method: 'GET', path: '/v1/ci-types' },
+  ]);
+  it('matches parameters, prefers literal segments, and tells 405 from 404', () => {
+    expect(t.match('GET', '/v1/cis/CI-1')).toMatchObject({ params: { id: 'CI-1' } });
+    expect(t.match('GET', '/v1/cis/a%20b')).toMatchObject({ params: { id: 'a b' } });
+    expect(t.match('DELETE', '/v1/cis/1')).toEqual({ route: undefined, allowed: ['GET', 'PATCH'] });
+    expect(t.match('GET', '/v1/nothing')).toEqual({ route: undefined, allowed: [] });
+    expect(t.match('GET', '/v1/cis/1/impact').route?.path).toBe('/v1/cis/{id}/impact');
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip and refuse anything the API did not issue', () => {
+    const key = { pk: 'CI#1', sk: 'CI' };
+    expect(decodeCursor(encodeCursor(key))).toEqual(key);
+    for (const bad of ['x', Buffer.from('[1]').toString('base64url'), Buffer.from('{"pk":1}').toString('base64url')]) {
+      expect(() => decodeCursor(bad)).toThrow('cursor');
+    }
+  });
+});
