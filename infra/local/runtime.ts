@@ -340,7 +340,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   ];
   const gateway = new LocalGateway(routes, PLATFORM_FUNCTION, identity, (fn, event) => functions.invoke(fn, event));
   const apiUrl = await gateway.listen(opts.apiPort ?? 3000);
-  closers.splice(1, 0, () => gateway.close());
+  // Closed in reverse: the gateway stops taking requests first, then functions, then the endpoint.
+  closers.push(() => gateway.close());
 
   runtime = new Runtime(awsUrl, apiUrl, identity, dynamodb, bus, stepFunctions, functions, services, faults, closers);
   if (opts.schedules ?? true) runtime.startSchedules();

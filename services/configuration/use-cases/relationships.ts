@@ -3,7 +3,7 @@ import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
-import type { Write } from '../../../shared/kit/store';
+import type { HistoryEntry, Write } from '../../../shared/kit/store';
 import { parse } from '../../../shared/kit/validation';
 import { assertCanChange, assertCanSee } from '../access';
 import { dependencyPairs, type GraphNode, type ImpactDirection, walkImpact } from '../domain/impact';
@@ -51,6 +51,21 @@ function adjacencyWrites(
   });
 }
 
+/** The audit entries of a relationship change: one on each CI, each read from its own side (FitSM GR2.3). */
+function edgeHistory(source: Ci, target: Ci, type: string, verb: 'added' | 'removed', reason?: string): HistoryEntry[] {
+  const entry = (ci: Ci, action: string): HistoryEntry => ({
+    pk: keys.ci(ci.ciId).pk,
+    entityType: 'ci',
+    entityId: ci.ciId,
+    action,
+    ...(reason ? { reason } : {}),
+  });
+  return [
+    entry(source, `relationship ${verb}: ${type} ${target.number}`),
+    entry(target, `relationship ${verb}: ${source.number} ${type} this`),
+  ];
+}
+
 export async function addRelationship(ctx: OperationContext, p: Principal, sourceRef: string, body: unknown) {
   const input = parse(AddRelationshipBody, body, 'body');
   const [source, target, type] = await Promise.all([
@@ -85,22 +100,7 @@ export async function addRelationship(ctx: OperationContext, p: Principal, sourc
         { kind: 'create', item: { ...keys.edgeIn(target.ciId, type.typeId, source.ciId), ...edgeItem } },
         ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'add'),
       ],
-      history: [
-        {
-          pk: keys.ci(source.ciId).pk,
-          entityType: 'ci',
-          entityId: source.ciId,
-          action: `relationship added: ${type.typeId} ${target.number}`,
-          ...(input.reason ? { reason: input.reason } : {}),
-        },
-        {
-          pk: keys.ci(target.ciId).pk,
-          entityType: 'ci',
-          entityId: target.ciId,
-          action: `relationship added: ${source.number} ${type.typeId} this`,
-          ...(input.reason ? { reason: input.reason } : {}),
-        },
-      ],
+      history: edgeHistory(source, target, type.typeId, 'added', input.reason),
       events: [buildEvent(RelationshipAdded, edge, ctx)],
     });
   } catch (err) {
@@ -132,20 +132,7 @@ export async function removeRelationship(
         { kind: 'delete', key: keys.edgeIn(target.ciId, type.typeId, source.ciId) },
         ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'delete'),
       ],
-      history: [
-        {
-          pk: keys.ci(source.ciId).pk,
-          entityType: 'ci',
-          entityId: source.ciId,
-          action: `relationship removed: ${type.typeId} ${target.number}`,
-        },
-        {
-          pk: keys.ci(target.ciId).pk,
-          entityType: 'ci',
-          entityId: target.ciId,
-          action: `relationship removed: ${source.number} ${type.typeId} this`,
-        },
-      ],
+      history: edgeHistory(source, target, type.typeId, 'removed'),
       events: [
         buildEvent(RelationshipRemoved, { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId }, ctx),
       ],
