@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '../shared/kit/definition';
 import { configuration } from './configuration/service';
+import { serviceLevel } from './service-level/service';
 
 /** Every service of the platform, in deployment order. Both interpreters start from this list. */
-export const SERVICES: ServiceDefinition[] = [configuration];
+export const SERVICES: ServiceDefinition[] = [configuration, serviceLevel];

@@ -142,6 +142,19 @@ async function exercise(): Promise<void> {
   );
   bus.destroy();
   await rt.bus.drain();
+  // The service-level function: a stored calendar, a listing, and an evaluation that reads it.
+  const slm = await as(rt, 'sam', ['service-level-manager']);
+  await slm.post('/v1/calendars', {
+    calendarId: 'always',
+    name: 'Always',
+    calendar: { timeZone: 'UTC', twentyFourSeven: true },
+  });
+  await slm.get('/v1/calendars');
+  await slm.post('/v1/sla-evaluations', {
+    timeline: [{ at: '2026-01-01T00:00:00Z', kind: 'created', status: 'new', priority: 'P1', slaId: 's' }],
+    slas: [{ slaId: 's', calendarId: 'always', targets: { P1: { resolutionMinutes: 60 } } }],
+    now: '2026-01-01T00:30:00Z',
+  });
   // The outbox relay and the platform function.
   await rt.functions.invoke('itsm-configuration-relay', { minAgeMs: 0 });
   await fetch(`${rt.apiUrl}/v1/openapi.json`);
