@@ -80,6 +80,11 @@ async function awsError(promise: Promise<unknown>): Promise<AwsError> {
   throw new Error('expected an AwsError');
 }
 
+/** The rule most tests use: everything from the service desk, to function `f`. */
+function addServiceDeskRule(bus: LocalEventBridge): void {
+  bus.addRule({ bus: 'itsm', name: 'r', pattern: { source: ['itsm.service-desk'] }, targets: [{ functionName: 'f' }] });
+}
+
 describe('PutEvents', () => {
   it('returns before targets run, then delivers to the matching rule only', async () => {
     // Prepare
@@ -332,12 +337,7 @@ describe('retries and dead letters', () => {
     // Prepare
     const { bus, calls, failures } = harness();
     failures.set('f', (attempt) => (attempt < 3 ? new Error('not yet') : undefined));
-    bus.addRule({
-      bus: 'itsm',
-      name: 'r',
-      pattern: { source: ['itsm.service-desk'] },
-      targets: [{ functionName: 'f' }],
-    });
+    addServiceDeskRule(bus);
 
     // Act
     await put(bus, entry({}));
@@ -378,12 +378,7 @@ describe('retries and dead letters', () => {
     // Prepare
     const { bus, calls, failures } = harness({ retryBaseDelayMs: 60_000 });
     failures.set('f', () => new Error('down'));
-    bus.addRule({
-      bus: 'itsm',
-      name: 'r',
-      pattern: { source: ['itsm.service-desk'] },
-      targets: [{ functionName: 'f' }],
-    });
+    addServiceDeskRule(bus);
     await put(bus, entry({}));
     let drained = false;
     const draining = bus.drain().then(() => {
@@ -406,12 +401,7 @@ describe('delivery modes', () => {
   it('duplicate delivers every event twice, with the same id', async () => {
     // Prepare
     const { bus, calls } = harness();
-    bus.addRule({
-      bus: 'itsm',
-      name: 'r',
-      pattern: { source: ['itsm.service-desk'] },
-      targets: [{ functionName: 'f' }],
-    });
+    addServiceDeskRule(bus);
     bus.setDeliveryMode({ duplicate: true });
 
     // Act
@@ -428,12 +418,7 @@ describe('delivery modes', () => {
   it('shuffle holds a batch and delivers it in random order', async () => {
     // Prepare
     const { bus, calls } = harness({ shuffleWindowMs: 60_000 });
-    bus.addRule({
-      bus: 'itsm',
-      name: 'r',
-      pattern: { source: ['itsm.service-desk'] },
-      targets: [{ functionName: 'f' }],
-    });
+    addServiceDeskRule(bus);
     bus.setDeliveryMode({ shuffle: true });
     const sent = Array.from({ length: 20 }, (_, i) => i);
 
@@ -452,12 +437,7 @@ describe('delivery modes', () => {
   it('shuffle releases the batch on its own after the window', async () => {
     // Prepare
     const { bus, calls } = harness({ shuffleWindowMs: 5 });
-    bus.addRule({
-      bus: 'itsm',
-      name: 'r',
-      pattern: { source: ['itsm.service-desk'] },
-      targets: [{ functionName: 'f' }],
-    });
+    addServiceDeskRule(bus);
     bus.setDeliveryMode({ shuffle: true });
 
     // Act
@@ -470,12 +450,7 @@ describe('delivery modes', () => {
   it('duplicate and shuffle together deliver both copies in one shuffled batch', async () => {
     // Prepare
     const { bus, calls } = harness({ shuffleWindowMs: 60_000 });
-    bus.addRule({
-      bus: 'itsm',
-      name: 'r',
-      pattern: { source: ['itsm.service-desk'] },
-      targets: [{ functionName: 'f' }],
-    });
+    addServiceDeskRule(bus);
     bus.setDeliveryMode({ duplicate: true, shuffle: true });
 
     // Act
