@@ -155,7 +155,31 @@ async function exercise(): Promise<void> {
     slas: [{ slaId: 's', calendarId: 'always', targets: { P1: { resolutionMinutes: 60 } } }],
     now: '2026-01-01T00:30:00Z',
   });
-  // The outbox relay and the platform function.
+  // The portfolio: a service through its lifecycle, the catalogue, and its events on the bus.
+  const spm = await as(rt, 'petra', ['portfolio-manager']);
+  const svc = (
+    await spm.post<{ serviceId: string; number: string }>('/v1/services', {
+      name: 'Svc',
+      description: 'd',
+      owner: 'user-petra',
+      status: 'planned',
+      customerIds: ['acme'],
+      acceptanceCriteria: [{ id: 'ok', text: 't' }],
+    })
+  ).body;
+  const met = (
+    await spm.post<{ version: number }>(`/v1/services/${svc.serviceId}/acceptance-criteria/ok/fulfilment`, {
+      note: 'n',
+    })
+  ).body;
+  await spm.patch(`/v1/services/${svc.number}`, { status: 'live' }, met.version);
+  await spm.get(`/v1/services/${svc.serviceId}/history`);
+  await spm.get('/v1/services?status=live');
+  await spm.get('/v1/catalogue');
+  await carol.get('/v1/catalogue');
+  await rt.bus.drain();
+  // The outbox relays and the platform function.
+  await rt.functions.invoke('itsm-portfolio-relay', { minAgeMs: 0 });
   await rt.functions.invoke('itsm-configuration-relay', { minAgeMs: 0 });
   await fetch(`${rt.apiUrl}/v1/openapi.json`);
   await admin.get('/v1/no-such-thing');

@@ -36,10 +36,10 @@ writeFileSync(join(home, 'users.json'), JSON.stringify(DEMO_USERS, null, 2));
 
 if (!values['no-seed'] && (values.memory || !existsSync(seededMarker))) {
   const started = Date.now();
-  const seeded = await seedDemo(runtime.apiUrl, runtime.awsUrl, adminToken);
+  const seeded = await seedDemo(runtime.apiUrl, adminToken);
   if (!values.memory) writeFileSync(seededMarker, new Date().toISOString());
   console.log(
-    `Seeded the demo organisation: ${seeded.cis} CIs, ${seeded.relationships} relationships, ${DEMO_USERS.length} users (${Date.now() - started} ms).`,
+    `Seeded the demo organisation: ${seeded.services} services, ${seeded.cis} CIs, ${seeded.relationships} relationships, ${DEMO_USERS.length} users (${Date.now() - started} ms).`,
   );
 }
 

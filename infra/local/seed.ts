@@ -1,6 +1,4 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Role } from '../../shared/kit/roles';
-import { PLATFORM_BUS } from './names';
 
 /**
  * The demo organisation seeded on first start: people in each role, CI types, a few dozen CIs
@@ -28,11 +26,12 @@ export const DEMO_USERS: DemoUser[] = [
   { user: 'audrey', roles: ['auditor'], description: 'Auditor (read only)' },
 ];
 
+/** The demo portfolio: two live services (their acceptance criteria met) and one being planned. */
 const SERVICES = [
-  { serviceId: 'svc-email', name: 'Email and calendar', status: 'live' },
-  { serviceId: 'svc-webshop', name: 'ACME web shop', status: 'live' },
-  { serviceId: 'svc-hr', name: 'HR portal', status: 'planned' },
-] as const;
+  { key: 'svc-email', name: 'Email and calendar', live: true, customerIds: [] as string[] },
+  { key: 'svc-webshop', name: 'ACME web shop', live: true, customerIds: ['acme'] },
+  { key: 'svc-hr', name: 'HR portal', live: false, customerIds: [] as string[] },
+];
 
 type Api = (
   method: string,
@@ -61,37 +60,43 @@ async function must(api: Api, method: string, path: string, body?: unknown) {
 
 export async function seedDemo(
   apiUrl: string,
-  awsUrl: string,
   adminToken: string,
-): Promise<{ cis: number; relationships: number }> {
+): Promise<{ services: number; cis: number; relationships: number }> {
   const api = apiClient(apiUrl, adminToken);
-  // Until the portfolio service lands, the seed announces the demo services on the bus itself,
-  // as any system may; the CMDB keeps its copy from these events.
-  const bus = new EventBridgeClient({
-    endpoint: awsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'itsm-seed', secretAccessKey: 'local' },
-  });
-  await bus.send(
-    new PutEventsCommand({
-      Entries: SERVICES.map((s) => ({
-        EventBusName: PLATFORM_BUS,
-        Source: 'itsm.portfolio',
-        DetailType: 'ServiceRegistered',
-        Detail: JSON.stringify({
-          metadata: {
-            eventId: `seed-${s.serviceId}`,
-            version: 1,
-            occurredAt: new Date().toISOString(),
-            correlationId: 'seed',
-            actor: { id: 'seed', name: 'seed', kind: 'system' },
-          },
-          data: { ...s, version: 1 },
-        }),
-      })),
-    }),
-  );
-  bus.destroy();
+  // The portfolio first (FitSM PR1): CIs link to its services, and the CMDB keeps its copy of
+  // each service from the portfolio's events.
+  const serviceIds: Record<string, string> = {};
+  for (const svc of SERVICES) {
+    const created = await must(api, 'POST', '/v1/services', {
+      name: svc.name,
+      description: `${svc.name} for the demo organisation`,
+      owner: 'user-admin',
+      status: 'planned',
+      customerIds: svc.customerIds,
+      suppliers: [
+        {
+          name: 'Example Hosting Ltd',
+          role: 'infrastructure provider',
+          responsibilities: 'data centre and network',
+          contact: 'noc@example.org',
+        },
+      ],
+      acceptanceCriteria: [{ id: 'runbook', text: 'Operations runbook reviewed' }],
+    });
+    const id = String(created.serviceId);
+    serviceIds[svc.key] = id;
+    if (!svc.live) continue;
+    const fulfilled = await must(api, 'POST', `/v1/services/${id}/acceptance-criteria/runbook/fulfilment`, {
+      note: 'Reviewed in the demo',
+    });
+    const r = await api(
+      'PATCH',
+      `/v1/services/${id}`,
+      { status: 'live' },
+      { 'if-match': `"${String(fulfilled.version)}"` },
+    );
+    if (r.status >= 300) throw new Error(`seed: going live answered ${r.status}: ${JSON.stringify(r.body)}`);
+  }
 
   const types = [
     { typeId: 'datacenter', name: 'Data centre', attributes: [{ name: 'city', type: 'string', required: true }] },
@@ -176,12 +181,12 @@ export async function seedDemo(
     relationships++;
   }
   const apps: Array<[string, string, string[], string[]]> = [
-    ['Web shop front end', 'svc-webshop', [servers[0]!, servers[1]!], ['acme']],
-    ['Order service', 'svc-webshop', [servers[8]!], ['acme']],
-    ['Mail transfer agent', 'svc-email', [servers[2]!], []],
-    ['Calendar server', 'svc-email', [servers[3]!], []],
-    ['HR portal', 'svc-hr', [servers[9]!], []],
-    ['Catalogue API', 'svc-webshop', [servers[10]!], ['acme']],
+    ['Web shop front end', serviceIds['svc-webshop']!, [servers[0]!, servers[1]!], ['acme']],
+    ['Order service', serviceIds['svc-webshop']!, [servers[8]!], ['acme']],
+    ['Mail transfer agent', serviceIds['svc-email']!, [servers[2]!], []],
+    ['Calendar server', serviceIds['svc-email']!, [servers[3]!], []],
+    ['HR portal', serviceIds['svc-hr']!, [servers[9]!], []],
+    ['Catalogue API', serviceIds['svc-webshop']!, [servers[10]!], ['acme']],
   ];
   const dbOf: Record<string, string> = {
     'Web shop front end': dbs[3]!,
@@ -200,5 +205,9 @@ export async function seedDemo(
     await rel(a, 'depends-on', dbOf[name]!);
     relationships++;
   }
-  return { cis: dcs.length + switches.length + servers.length + dbs.length + apps.length, relationships };
+  return {
+    services: SERVICES.length,
+    cis: dcs.length + switches.length + servers.length + dbs.length + apps.length,
+    relationships,
+  };
 }

@@ -1,0 +1,70 @@
+import * as z from 'zod/mini';
+import { INITIAL_STATUSES, SERVICE_STATUSES } from './domain/service';
+
+/** API request schemas of the portfolio service; validation and the OpenAPI document derive from them. */
+const Name = z.string().check(z.minLength(1), z.maxLength(200));
+const Id = z.string().check(z.minLength(1), z.maxLength(100));
+const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+/** At most 40 customers, so one change (links removed and added) fits one transaction. */
+const CustomerIds = z.array(Id).check(z.maxLength(40));
+const CiIds = z.array(Id).check(z.maxLength(200));
+const CriterionId = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be letters, digits, _ or - (at most 63)'));
+
+/** A supplier or federation member with its role, responsibilities and contact point (PR1.4). */
+export const PartySchema = z.strictObject({
+  name: Name,
+  role: Text(200),
+  responsibilities: Text(2000),
+  contact: Text(500),
+});
+const Parties = z.array(PartySchema).check(z.maxLength(50));
+
+/** Criteria are written as id + text; they are marked met only through the fulfilment route. */
+export const CriterionSchema = z.strictObject({ id: CriterionId, text: Text(2000) });
+const Criteria = z.array(CriterionSchema).check(z.maxLength(50));
+
+export const CreateServiceBody = z.strictObject({
+  name: Name,
+  description: Text(4000),
+  owner: Id,
+  status: z._default(z.enum(INITIAL_STATUSES), 'proposed'),
+  category: z.optional(Text(200)),
+  valueProposition: z.optional(Text(4000)),
+  customerIds: z._default(CustomerIds, []),
+  supportingCiIds: z._default(CiIds, []),
+  suppliers: z._default(Parties, []),
+  federationMembers: z._default(Parties, []),
+  acceptanceCriteria: z._default(Criteria, []),
+});
+
+export const UpdateServiceBody = z.strictObject({
+  name: z.optional(Name),
+  description: z.optional(Text(4000)),
+  owner: z.optional(Id),
+  status: z.optional(z.enum(SERVICE_STATUSES)),
+  category: z.optional(z.nullable(Text(200))),
+  valueProposition: z.optional(z.nullable(Text(4000))),
+  customerIds: z.optional(CustomerIds),
+  supportingCiIds: z.optional(CiIds),
+  suppliers: z.optional(Parties),
+  federationMembers: z.optional(Parties),
+  acceptanceCriteria: z.optional(Criteria),
+  /** Why the change was made; kept in the history (FitSM GR2.3). */
+  reason: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+export const FulfilCriterionBody = z.strictObject({
+  /** How the criterion was shown to be met (evidence, test report, sign-off). */
+  note: Text(2000),
+});
+
+export const ListQuery = z.object({
+  limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
+  cursor: z.optional(z.string()),
+});
+
+export const ListServicesQuery = z.extend(ListQuery, {
+  status: z.optional(z.enum(SERVICE_STATUSES)),
+});

@@ -1,0 +1,99 @@
+import { fileURLToPath } from 'node:url';
+import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
+import { defineService } from '../../shared/kit/definition';
+import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
+import type { Role } from '../../shared/kit/roles';
+import * as s from './schemas';
+
+const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** The portfolio's process manager and owner keep it (FitSM-3 SPM). */
+export const ADMINS: readonly Role[] = ['portfolio-manager', 'portfolio-owner'];
+/** Who may change services: admins, and process staff for services they own (checked per record). */
+export const WRITERS: readonly Role[] = [...ADMINS, 'process-staff'];
+/** Who may read the portfolio. Customer users are not here: they see only the catalogue. */
+export const READERS: readonly Role[] = [...WRITERS, 'sms-owner', 'sms-manager', 'auditor'];
+/** Who may read the catalogue; customer users see the live services offered to their organisation. */
+export const CATALOGUE_READERS: readonly Role[] = [...READERS, 'customer-user'];
+
+export const portfolio = defineService({
+  name: 'portfolio',
+  title: 'Service portfolio management',
+  fitsm: 'PR1',
+  table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }] },
+  functions: {
+    api: {
+      entry: entry('./handlers/api.ts'),
+      description: 'Portfolio HTTP API: services, their specification and lifecycle, the catalogue.',
+      timeoutSeconds: 29,
+      access: { table: 'write', publish: true },
+    },
+    relay: outboxRelayFunction,
+  },
+  routes: [
+    {
+      method: 'GET',
+      path: '/v1/services',
+      function: 'api',
+      roles: READERS,
+      summary: 'List services (by lifecycle status with status)',
+      query: s.ListServicesQuery,
+    },
+    {
+      method: 'POST',
+      path: '/v1/services',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Register a service in the portfolio',
+      body: s.CreateServiceBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/services/{id}',
+      function: 'api',
+      roles: READERS,
+      summary: 'Get a service by id or number (SVC-12)',
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/services/{id}',
+      function: 'api',
+      roles: WRITERS,
+      summary: 'Change a service or move it through its lifecycle (If-Match)',
+      body: s.UpdateServiceBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/services/{id}/history',
+      function: 'api',
+      roles: READERS,
+      summary: 'Full history of a service',
+      query: s.ListQuery,
+    },
+    {
+      method: 'POST',
+      path: '/v1/services/{id}/acceptance-criteria/{criterionId}/fulfilment',
+      function: 'api',
+      roles: WRITERS,
+      summary: 'Mark an acceptance criterion met, with a note',
+      body: s.FulfilCriterionBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/catalogue',
+      function: 'api',
+      roles: CATALOGUE_READERS,
+      summary: 'The service catalogue: live services, customer-facing view',
+      query: s.ListQuery,
+    },
+  ],
+  subscriptions: [],
+  flows: [],
+  schedules: [outboxRelaySchedule('relay')],
+  publishes: portfolioEvents.map((e) => ({
+    detailType: e.detailType,
+    version: e.version,
+    description: e.description,
+  })),
+});
