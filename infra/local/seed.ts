@@ -14,10 +14,19 @@ export interface DemoUser {
 export const DEMO_USERS: DemoUser[] = [
   {
     user: 'admin',
-    roles: ['sms-owner', 'configuration-manager', 'configuration-owner', 'process-staff'],
-    description: 'SMS owner and CMDB manager (the admin token)',
+    roles: [
+      'sms-owner',
+      'portfolio-manager',
+      'configuration-manager',
+      'configuration-owner',
+      'service-level-manager',
+      'process-staff',
+    ],
+    description: 'SMS owner; manages the portfolio, the CMDB and service levels (the admin token)',
   },
   { user: 'maria', roles: ['sms-manager'], description: 'SMS manager' },
+  { user: 'petra', roles: ['portfolio-manager'], description: 'Portfolio (SPM) process manager' },
+  { user: 'sam', roles: ['service-level-manager'], description: 'Service level (SLM) process manager' },
   { user: 'conrad', roles: ['configuration-manager'], description: 'Configuration (CMDB) process manager' },
   { user: 'olivia', roles: ['configuration-owner'], description: 'Configuration process owner' },
   { user: 'alice', roles: ['process-staff'], description: 'Process staff; owns the web servers' },
