@@ -66,10 +66,9 @@ export const AddRelationshipBody = z.strictObject({
   reason: z.optional(z.string().check(z.maxLength(1000))),
 });
 
-export const ListQuery = z.object({
-  limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
-  cursor: z.optional(z.string()),
-});
+import { ListQuery } from '../../shared/kit/paging';
+
+export { ListQuery };
 
 export const ListCisQuery = z.extend(ListQuery, {
   typeId: z.optional(Slug),

@@ -60,10 +60,9 @@ export const FulfilCriterionBody = z.strictObject({
   note: Text(2000),
 });
 
-export const ListQuery = z.object({
-  limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
-  cursor: z.optional(z.string()),
-});
+import { ListQuery } from '../../shared/kit/paging';
+
+export { ListQuery };
 
 export const ListServicesQuery = z.extend(ListQuery, {
   status: z.optional(z.enum(SERVICE_STATUSES)),

@@ -73,7 +73,6 @@ export const EvaluationBody = z.strictObject({
   now: z.optional(z.iso.datetime({ offset: true })),
 });
 
-export const ListQuery = z.object({
-  limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
-  cursor: z.optional(z.string()),
-});
+import { ListQuery } from '../../shared/kit/paging';
+
+export { ListQuery };

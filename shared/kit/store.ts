@@ -67,6 +67,16 @@ export interface HistoryEntry {
   reason?: string;
 }
 
+/** A history entry as the API shows it. */
+export interface HistoryView {
+  at: string;
+  actor: { id: string; name: string; kind: string };
+  action: string;
+  changes?: Record<string, { from?: unknown; to?: unknown }>;
+  reason?: string;
+  correlationId: string;
+}
+
 export interface UnitOfWork {
   writes: Write[];
   history?: HistoryEntry[];
@@ -175,6 +185,21 @@ export class Store {
     addItemsRead(out.ScannedCount ?? out.Count ?? 0);
     const next = encodeCursor(out.LastEvaluatedKey);
     return { items: (out.Items ?? []).map(map), ...(next ? { nextCursor: next } : {}) };
+  }
+
+  /** A record's audit trail, newest first, one page at a time (FitSM GR2.3: evidence for audits). */
+  history(pk: string, q: { limit: number; cursor?: string }): Promise<Page<HistoryView>> {
+    return this.page(
+      { pk, skBeginsWith: 'HIST#', limit: q.limit, descending: true, ...(q.cursor ? { cursor: q.cursor } : {}) },
+      (i) => ({
+        at: String(i.at),
+        actor: i.actor as HistoryView['actor'],
+        action: String(i.action),
+        ...(i.changes ? { changes: i.changes as HistoryView['changes'] } : {}),
+        ...(i.reason ? { reason: String(i.reason) } : {}),
+        correlationId: String(i.correlationId),
+      }),
+    );
   }
 
   /** Every item of a partition (bounded by the caller's knowledge of its size), page by page. */

@@ -1,6 +1,7 @@
 import { type ApiRequest, apiHandler, requireIfMatch } from '../../../shared/kit/http';
+import { pageRequest } from '../../../shared/kit/paging';
 import { parse } from '../../../shared/kit/validation';
-import { ImpactQuery, ListCisQuery, ListQuery } from '../schemas';
+import { ImpactQuery, ListCisQuery } from '../schemas';
 import { configuration } from '../service';
 import { ciView } from '../store';
 import { baselineDiff, captureBaseline, getBaseline, listBaselines } from '../use-cases/baselines';
@@ -24,11 +25,7 @@ import {
   requestClosure,
 } from '../use-cases/verification';
 
-/** Thin adapter: validate the query, call one use case, map the result (STYLE: handlers are adapters). */
-const paging = (req: ApiRequest) => {
-  const q = parse(ListQuery, req.query, 'query');
-  return { limit: Math.min(Math.max(Number(q.limit ?? 25), 1), 100), ...(q.cursor ? { cursor: q.cursor } : {}) };
-};
+const paging = (req: ApiRequest) => pageRequest(req.query);
 
 export const handler = apiHandler(configuration, 'api', {
   'GET /v1/ci-types': async (req) => {

@@ -241,21 +241,5 @@ export async function listCis(p: Principal, q: { limit: number; cursor?: string;
 
 export async function ciHistory(idOrNumber: string, q: { limit: number; cursor?: string }) {
   const ci = await loadCi(idOrNumber);
-  return table().page(
-    {
-      pk: keys.ci(ci.ciId).pk,
-      skBeginsWith: 'HIST#',
-      limit: q.limit,
-      descending: true,
-      ...(q.cursor ? { cursor: q.cursor } : {}),
-    },
-    (i) => ({
-      at: i.at,
-      actor: i.actor,
-      action: i.action,
-      changes: i.changes,
-      reason: i.reason,
-      correlationId: i.correlationId,
-    }),
-  );
+  return table().history(keys.ci(ci.ciId).pk, q);
 }

@@ -131,23 +131,10 @@ export const TRACKED_FIELDS = [
   'acceptanceCriteria',
 ] as const;
 
-/** Deep equality on JSON values, with object key order ignored. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
-  }
-  if (typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-    const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-    return (
-      ka.length === kb.length &&
-      ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-    );
-  }
-  return false;
-}
+/** Deep equality on JSON values (the kit's, shared by every service that diffs records). */
+import { sameJson as sameValue } from '../../../shared/kit/json';
+
+export { sameValue };
 
 /** What changed between two states, field by field, for the audit trail. */
 export function diffService(

@@ -1,6 +1,7 @@
 import { type ApiRequest, apiHandler, requireIfMatch } from '../../../shared/kit/http';
+import { pageRequest } from '../../../shared/kit/paging';
 import { parse } from '../../../shared/kit/validation';
-import { ListQuery, ListServicesQuery } from '../schemas';
+import { ListServicesQuery } from '../schemas';
 import { portfolio } from '../service';
 import { catalogue } from '../use-cases/catalogue';
 import {
@@ -12,11 +13,7 @@ import {
   updateService,
 } from '../use-cases/services';
 
-/** Thin adapter: validate the query, call one use case, map the result (STYLE: handlers are adapters). */
-const paging = (req: ApiRequest) => {
-  const q = parse(ListQuery, req.query, 'query');
-  return { limit: Math.min(Math.max(Number(q.limit ?? 25), 1), 100), ...(q.cursor ? { cursor: q.cursor } : {}) };
-};
+const paging = (req: ApiRequest) => pageRequest(req.query);
 
 export const handler = apiHandler(portfolio, 'api', {
   'GET /v1/services': async (req) => {

@@ -287,21 +287,5 @@ export async function listServices(q: {
 
 export async function serviceHistory(idOrNumber: string, q: { limit: number; cursor?: string }) {
   const s = await loadService(idOrNumber);
-  return table().page(
-    {
-      pk: keys.service(s.serviceId).pk,
-      skBeginsWith: 'HIST#',
-      limit: q.limit,
-      descending: true,
-      ...(q.cursor ? { cursor: q.cursor } : {}),
-    },
-    (i) => ({
-      at: i.at,
-      actor: i.actor,
-      action: i.action,
-      changes: i.changes,
-      reason: i.reason,
-      correlationId: i.correlationId,
-    }),
-  );
+  return table().history(keys.service(s.serviceId).pk, q);
 }

@@ -1,15 +1,10 @@
 import { type ApiRequest, apiHandler } from '../../../shared/kit/http';
-import { parse } from '../../../shared/kit/validation';
-import { ListQuery } from '../schemas';
+import { pageRequest } from '../../../shared/kit/paging';
 import { serviceLevel } from '../service';
 import { defineCalendar, getCalendar, listCalendars } from '../use-cases/calendars';
 import { evaluate } from '../use-cases/evaluate';
 
-/** Thin adapter: validate, call one use case, map the result. */
-const paging = (req: ApiRequest) => {
-  const q = parse(ListQuery, req.query, 'query');
-  return { limit: Math.min(Math.max(Number(q.limit ?? 25), 1), 100), ...(q.cursor ? { cursor: q.cursor } : {}) };
-};
+const paging = (req: ApiRequest) => pageRequest(req.query);
 
 export const handler = apiHandler(serviceLevel, 'api', {
   'GET /v1/calendars': async (req) => {
