@@ -1,6 +1,8 @@
 import { type Runtime, startRuntime } from '../../infra/local/runtime';
 import type { Role } from '../../shared/kit/roles';
 
+export { eventually } from './eventually';
+
 /** A throwaway local runtime for one test file: in memory, any free ports, no waiting. */
 export async function testRuntime(): Promise<Runtime> {
   // Function logs at ERROR only, so a test's output shows what went wrong and little else.
@@ -60,24 +62,4 @@ export type Client = ReturnType<typeof client>;
 
 export async function as(rt: Runtime, user: string, roles: Role[], customer?: string): Promise<Client> {
   return client(rt, await rt.token({ user, roles, ...(customer ? { customer } : {}) }));
-}
-
-/** Poll until `check` returns a value (not undefined), or fail after the deadline. Never a fixed sleep. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }

@@ -11,7 +11,6 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   ScanCommand,
   TransactGetCommand,
   TransactWriteCommand,
@@ -19,7 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tableArn } from '../../names';
-import { CALLER, createTable, type Harness, rejectionOf, startHarness } from './harness';
+import { CALLER, createTable, type Harness, queryByStatus, rejectionOf, startHarness } from './harness';
 
 const TABLE = 'itsm-api';
 const OTHER = 'itsm-api-other';
@@ -59,16 +58,7 @@ describe('the DynamoDB API through the SDK', () => {
         },
       }),
     );
-    const open = await h.doc.send(
-      new QueryCommand({
-        TableName: TABLE,
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#s = :s',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'open' },
-        Limit: 1,
-      }),
-    );
+    const open = await queryByStatus(h.doc, TABLE, 'open', 1);
     const batch = await h.doc.send(
       new BatchGetCommand({ RequestItems: { [OTHER]: { Keys: [{ pk: 'std', sk: 'c' }] } } }),
     );
@@ -165,15 +155,7 @@ describe('the DynamoDB API through the SDK', () => {
     it('records the table or index ARN of single-table calls, with the caller', async () => {
       // Act
       await h.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'x', sk: 'y' } }));
-      await h.doc.send(
-        new QueryCommand({
-          TableName: TABLE,
-          IndexName: 'byStatus',
-          KeyConditionExpression: '#s = :s',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': 'open' },
-        }),
-      );
+      await queryByStatus(h.doc, TABLE, 'open');
 
       // Assess
       expect(h.calls).toEqual([

@@ -1,6 +1,7 @@
 /** Starts a LocalDynamoDB behind the platform's AWS endpoint (on a free port) and gives real SDK v3 clients for it. */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { eventually } from '../../../../test/support/eventually';
 import type { RecordedCall } from '../../aws-service';
 import { AwsEndpoint } from '../../endpoint';
 import { LocalDynamoDB, type LocalDynamoDBOptions } from '../local-dynamodb';
@@ -72,6 +73,20 @@ export async function createTable(client: DynamoDBClient, TableName: string): Pr
   );
 }
 
+/** One query of the `byStatus` index for a status, optionally limited. */
+export function queryByStatus(doc: DynamoDBDocumentClient, TableName: string, status: string, limit?: number) {
+  return doc.send(
+    new QueryCommand({
+      TableName,
+      IndexName: 'byStatus',
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status },
+      ...(limit !== undefined ? { Limit: limit } : {}),
+    }),
+  );
+}
+
 /** The rejection of a promise, for asserting on typed SDK errors. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
   try {
@@ -82,11 +97,4 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Re
   throw new Error('expected the call to fail');
 }
 
-/** Polls until `check` returns true or the deadline passes. */
-export async function eventually(check: () => Promise<boolean>, deadlineMs = 5000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { eventually };

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTimeToLiveCommand, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDynamoDB } from '../local-dynamodb';
-import { createTable, type Harness, startHarness } from './harness';
+import { createTable, type Harness, queryByStatus, startHarness } from './harness';
 
 const TABLE = 'itsm-disk';
 
@@ -46,15 +46,7 @@ describe('on-disk mode', () => {
         new GetCommand({ TableName: TABLE, Key: { pk: 'inc-1', sk: 'history#1' } }),
       );
       expect(history.Item?.change).toBe('registered');
-      const open = await second.doc.send(
-        new QueryCommand({
-          TableName: TABLE,
-          IndexName: 'byStatus',
-          KeyConditionExpression: '#s = :s',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': 'open' },
-        }),
-      );
+      const open = await queryByStatus(second.doc, TABLE, 'open');
       expect(open.Items?.map((i) => i.pk)).toEqual(['inc-1']);
       const ttl = await second.client.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
       expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });

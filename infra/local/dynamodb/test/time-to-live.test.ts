@@ -1,7 +1,7 @@
 import { DescribeTimeToLiveCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, eventually, type Harness, rejectionOf, startHarness } from './harness';
+import { createTable, eventually, type Harness, queryByStatus, rejectionOf, startHarness } from './harness';
 
 const TABLE = 'itsm-ttl';
 
@@ -70,15 +70,7 @@ describe('time to live', () => {
 
     // Assess
     for (const sk of ['future', 'notANumber', 'sixYearsOld', 'noAttribute']) expect(await exists(sk)).toBe(true);
-    const stale = await h.doc.send(
-      new QueryCommand({
-        TableName: TABLE,
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#s = :s',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'stale' },
-      }),
-    );
+    const stale = await queryByStatus(h.doc, TABLE, 'stale');
     expect(stale.Items).toEqual([]);
   });
 
