@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { SERVICES } from '../services/index';
-import { functionEnvironment } from '../shared/kit/definition';
+import { DEFAULT_MAIL_FROM, functionEnvironment } from '../shared/kit/definition';
 
 const { values } = parseArgs({
   options: {
@@ -159,6 +159,7 @@ async function bundles() {
           tableName: 't',
           busName: 'b',
           flowArn: (x) => `arn:aws:states:us-east-1:0:stateMachine:${x}`,
+          mailFrom: DEFAULT_MAIL_FROM,
         }),
       })),
     ),

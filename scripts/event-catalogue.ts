@@ -4,11 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { SERVICES } from '../services/index';
-import { configurationEvents } from '../shared/contracts/configuration/v1';
 import type { EventContract } from '../shared/contracts/envelope';
-import { portfolioEvents } from '../shared/contracts/portfolio/v1';
+import { ALL_CONTRACTS } from '../shared/contracts/index';
 
-const CONTRACTS: EventContract[] = [...configurationEvents, ...portfolioEvents];
+const CONTRACTS = ALL_CONTRACTS;
 
 const matches = (pattern: Record<string, unknown>, c: EventContract) => {
   const sources = pattern.source as string[] | undefined;

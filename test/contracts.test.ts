@@ -3,12 +3,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compilePattern, matches } from '../infra/local/eventbridge/pattern';
 import { SERVICES } from '../services/index';
-import { configurationEvents } from '../shared/contracts/configuration/v1';
 import type { EventContract } from '../shared/contracts/envelope';
-import { portfolioEvents } from '../shared/contracts/portfolio/v1';
+import { ALL_CONTRACTS } from '../shared/contracts/index';
 
 /** Contracts and definitions agree: what is published has a contract, what is consumed exists. */
-const CONTRACTS: EventContract[] = [...configurationEvents, ...portfolioEvents];
+const CONTRACTS = ALL_CONTRACTS;
 
 const sampleEvent = (c: EventContract) =>
   JSON.stringify({

@@ -73,9 +73,11 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
       .replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
     summary: r.summary,
     tags: [def.name],
-    description: `Roles: ${r.roles.join(', ')}. FitSM ${def.fitsm}.`,
+    description: r.public
+      ? `No login: the path carries its own secret. FitSM ${def.fitsm}.`
+      : `Roles: ${r.roles.join(', ')}. FitSM ${def.fitsm}.`,
     'x-roles': r.roles,
-    security: [{ bearer: [] }],
+    security: r.public ? [] : [{ bearer: [] }],
     parameters: params,
     responses: {
       [status]: {

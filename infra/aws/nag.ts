@@ -50,6 +50,14 @@ export const ACCEPTED_FINDINGS = {
       'GET /v1/openapi.json serves the public API description (no data); tools and people must be able to read ' +
       'it before they hold a token. Every other route, including $default, uses the JWT authorizer.',
   },
+  /** On routes a service declares `public` (a survey link): the path carries its own secret. */
+  publicSecretRoute: {
+    id: 'AwsSolutions-APIG4',
+    reason:
+      'This route is reached from a link sent by e-mail to someone who may have no account (a satisfaction ' +
+      'survey). The path carries a random 256-bit token whose hash the service checks; it reveals and accepts ' +
+      'only that one record. Declared `public` in the service definition; every other route uses the JWT authorizer.',
+  },
 } as const;
 
 export type AcceptedFinding = keyof typeof ACCEPTED_FINDINGS;

@@ -38,7 +38,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { HttpMethod as RouteMethod } from '../../shared/kit/definition';
+import { DEFAULT_MAIL_FROM, type HttpMethod as RouteMethod } from '../../shared/kit/definition';
 import { ALL_ROLES, type GENERIC_ROLES, type Role } from '../../shared/kit/roles';
 import { ItsmFunction } from './function';
 import { accept } from './nag';
@@ -57,6 +57,8 @@ export interface PlatformProps {
   readonly archiveRetentionDays?: number;
   /** An address that receives every alarm (subscription must be confirmed from the mail). */
   readonly alarmEmail?: string;
+  /** Sender of platform e-mail; an SES-verified address or one at a verified domain (default DEFAULT_MAIL_FROM). */
+  readonly mailFrom?: string;
 }
 
 export class Platform extends Construct {
@@ -72,6 +74,8 @@ export class Platform extends Construct {
   /** JWT authorizer (issuer: the user pool, audience: the app client); every route but the OpenAPI one uses it. */
   readonly authorizer: HttpJwtAuthorizer;
   readonly alarmTopic: Topic;
+  /** Sender address of platform e-mail (SES). */
+  readonly mailFrom: string;
   readonly apiFunction: ItsmFunction;
   private readonly routeOwners = new Map<string, string>();
 
@@ -114,6 +118,9 @@ export class Platform extends Construct {
       }),
     );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.mailFrom = props.mailFrom ?? DEFAULT_MAIL_FROM;
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(this.mailFrom))
+      throw new Error(`mailFrom "${this.mailFrom}" is not an e-mail address`);
 
     // --- Users and roles ------------------------------------------------------------------
     this.userPool = new UserPool(this, 'Users', {

@@ -43,6 +43,12 @@ export const TABLE_WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 export const PUBLISH_ACTIONS = ['events:PutEvents'] as const;
+/** SES v2 SendEmail is authorised against the sending identity: the address, or its verified domain. */
+export const SEND_MAIL_ACTIONS = ['ses:SendEmail'] as const;
+export const mailIdentityArns = (stack: Stack, from: string): string[] =>
+  [from, from.slice(from.indexOf('@') + 1)].map((identity) =>
+    stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+  );
 export const START_FLOW_ACTIONS = ['states:StartExecution'] as const;
 /** Scoped to the state machine, as CDK's grantTaskResponse does. */
 export const COMPLETE_TASK_ACTIONS = [
@@ -140,6 +146,7 @@ export class ServiceConstruct extends Construct {
           tableName: this.table.tableName,
           busName: platform.bus.eventBusName,
           flowArn,
+          mailFrom: platform.mailFrom,
         }),
       });
       this.functions[fnId] = fn;
@@ -153,6 +160,7 @@ export class ServiceConstruct extends Construct {
       if (access.publish) grant(PUBLISH_ACTIONS, [platform.bus.eventBusArn]);
       grant(START_FLOW_ACTIONS, (access.startFlows ?? []).map(flowArn));
       grant(COMPLETE_TASK_ACTIONS, (access.completeFlowTasks ?? []).map(flowArn));
+      if (access.sendMail) grant(SEND_MAIL_ACTIONS, mailIdentityArns(Stack.of(this), platform.mailFrom));
     }
     const fnOf = (fnId: string): ItsmFunction => {
       const fn = this.functions[fnId];
@@ -168,7 +176,8 @@ export class ServiceConstruct extends Construct {
         integration = lambdaIntegration(`Api-${route.function}`, fnOf(route.function).function);
         integrations.set(route.function, integration);
       }
-      platform.addRoute(this, def.name, route, integration);
+      const added = platform.addRoute(this, def.name, route, integration, { public: route.public === true });
+      if (route.public) accept(added, 'publicSecretRoute');
     }
 
     // --- Rules: subscriptions and schedules -----------------------------------------------------

@@ -50,7 +50,7 @@ export class ServiceStack extends NestedStack {
 
 export interface ItsmAppOptions {
   readonly services: readonly ServiceDefinition[];
-  /** Extra context, as `-c key=value` would give (tests). Keys read: stackName, alarmEmail, archiveRetentionDays. */
+  /** Extra context, as `-c key=value` would give (tests). Keys read: stackName, alarmEmail, mailFrom, archiveRetentionDays. */
   readonly context?: Record<string, unknown>;
   /** Bundle the functions with esbuild (default true). Tests that only read the template turn it off. */
   readonly bundle?: boolean;
@@ -77,6 +77,7 @@ export function createItsmApp(options: ItsmAppOptions): { app: App; stack: ItsmS
   if (validate) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  const mailFrom = app.node.tryGetContext('mailFrom') as string | undefined;
   const retention = app.node.tryGetContext('archiveRetentionDays') as string | number | undefined;
   if (retention !== undefined && !(Number.isInteger(Number(retention)) && Number(retention) > 0)) {
     throw new Error(`context archiveRetentionDays must be a whole number of days, not "${retention}"`);
@@ -88,6 +89,7 @@ export function createItsmApp(options: ItsmAppOptions): { app: App; stack: ItsmS
     platform: {
       apiEntry: options.apiEntry,
       alarmEmail,
+      mailFrom,
       archiveRetentionDays: retention === undefined ? undefined : Number(retention),
     },
   });

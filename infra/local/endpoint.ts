@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError, type AwsService } from './aws-service';
+import { type LocalMailbox, MailError } from './mail/mailbox';
 
 /**
  * The AWS-compatible endpoint: one loopback HTTP server that the unchanged AWS SDK v3 talks to
  * (awsJson 1.0/1.1 protocols: `X-Amz-Target: <prefix>.<Action>`). It identifies the calling
- * function from the SigV4 access key id and hands the call to the emulated service.
+ * function from the SigV4 access key id and hands the call to the emulated service. SES v2 speaks
+ * restJson instead (`POST /v2/email/outbound-emails`), answered by the local mailbox, which
+ * `GET /_local/mail` lists for people.
  */
 const CREDENTIAL = /Credential=([^/,\s]+)\//;
 
@@ -14,7 +17,10 @@ export class AwsEndpoint {
   private readonly services = new Map<string, AwsService>();
   url = '';
 
-  constructor(services: AwsService[]) {
+  constructor(
+    services: AwsService[],
+    private readonly mailbox?: LocalMailbox,
+  ) {
     for (const s of services) this.services.set(s.targetPrefix, s);
   }
 
@@ -37,6 +43,22 @@ export class AwsEndpoint {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    const path = (req.url ?? '/').split('?')[0];
+    if (this.mailbox && path === '/_local/mail' && req.method === 'GET') {
+      sendJson(res, 200, { messages: this.mailbox.messages() });
+      return;
+    }
+    if (this.mailbox && path === '/v2/email/outbound-emails' && req.method === 'POST') {
+      const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
+      try {
+        const text = Buffer.concat(chunks).toString('utf8');
+        sendJson(res, 200, this.mailbox.sendEmail(text ? JSON.parse(text) : {}, caller));
+      } catch (err) {
+        const code = err instanceof MailError ? err.code : 'BadRequestException';
+        sendJson(res, err instanceof MailError ? err.statusCode : 400, { message: (err as Error).message }, code);
+      }
+      return;
+    }
     const target = String(req.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const service = this.services.get(target.slice(0, dot));
@@ -77,6 +99,18 @@ export class AwsEndpoint {
     });
     for (const s of this.services.values()) await s.close?.();
   }
+}
+
+/** A restJson answer; errors name their type in `x-amzn-ErrorType` as AWS does. */
+function sendJson(res: ServerResponse, status: number, body: unknown, errorType?: string): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': crypto.randomUUID(),
+    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+  });
+  res.end(text);
 }
 
 function send(res: ServerResponse, status: number, req: IncomingMessage, body: unknown): void {

@@ -14,5 +14,7 @@ export const tableArn = (name: string) => `arn:aws:dynamodb:${LOCAL_REGION}:${LO
 export const busArn = (name: string) => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`;
 export const functionArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
 export const stateMachineArn = (name: string) => `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+/** SES identity (an address or a domain) as IAM names it. */
+export const sesIdentityArn = (identity: string) => `arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:identity/${identity}`;
 export const ruleArn = (bus: string, name: string) =>
   `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${bus}/${name}`;

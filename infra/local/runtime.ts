@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { SERVICES } from '../../services/index';
 import {
+  DEFAULT_MAIL_FROM,
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_MEMORY_MB,
   DEFAULT_RETRY_ATTEMPTS,
@@ -31,6 +32,7 @@ import { LocalEventBridge } from './eventbridge/bus';
 import { LocalFunctions } from './functions';
 import { type GatewayRoute, LocalGateway } from './gateway';
 import { LocalIdentity, type TokenRequest } from './identity';
+import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
 
@@ -78,6 +80,8 @@ export class Runtime {
     readonly bus: LocalEventBridge,
     readonly stepFunctions: LocalStepFunctions,
     readonly functions: LocalFunctions,
+    /** Where e-mail sent through SES lands locally. */
+    readonly mailbox: LocalMailbox,
     readonly services: ServiceDefinition[],
     /** Failure switches shared with the emulators. */
     readonly faults: Faults,
@@ -101,11 +105,11 @@ export class Runtime {
   }
 
   /** Invoke a schedule's function now, as EventBridge Scheduler would. */
-  runSchedule(service: string, scheduleId: string): Promise<unknown> {
+  runSchedule(service: string, scheduleId: string, at: Date = new Date()): Promise<unknown> {
     const def = this.services.find((s) => s.name === service);
     const schedule = def?.schedules.find((s) => s.id === scheduleId);
     if (!def || !schedule) throw new Error(`no schedule ${service}/${scheduleId}`);
-    return this.functions.invoke(names.functionName(service, schedule.function), scheduledEvent(def, scheduleId));
+    return this.functions.invoke(names.functionName(service, schedule.function), scheduledEvent(def, scheduleId, at));
   }
 
   startSchedules(): void {
@@ -135,13 +139,14 @@ export function rateMs(rate: string): number {
   return Number(m[1]) * unit;
 }
 
-const scheduledEvent = (def: ServiceDefinition, id: string) => ({
+/** The event EventBridge sends a scheduled target; `time` is the scheduled moment (tests may pass a later one). */
+const scheduledEvent = (def: ServiceDefinition, id: string, at: Date) => ({
   version: '0',
   id: crypto.randomUUID(),
   'detail-type': 'Scheduled Event',
   source: 'aws.events',
   account: names.LOCAL_ACCOUNT,
-  time: new Date().toISOString(),
+  time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   region: names.LOCAL_REGION,
   resources: [names.ruleArn('default', `${def.name}-${id}`)],
   detail: {},
@@ -192,7 +197,11 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     waitScale: opts.waitScale ?? 1,
     ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'stepfunctions') } : {}),
   });
-  const endpoint = new AwsEndpoint([dynamodb, new FaultyService(bus, () => faults.eventsUnavailable), stepFunctions]);
+  const mailbox = new LocalMailbox({ ...(opts.dataDir ? { file: join(opts.dataDir, 'mail.jsonl') } : {}), record });
+  const endpoint = new AwsEndpoint(
+    [dynamodb, new FaultyService(bus, () => faults.eventsUnavailable), stepFunctions],
+    mailbox,
+  );
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
@@ -214,6 +223,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           tableName: names.tableName(def.name),
           busName: names.PLATFORM_BUS,
           flowArn: (flowId) => stateMachineArn(def.name, flowId),
+          mailFrom: DEFAULT_MAIL_FROM,
         }),
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
@@ -334,7 +344,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
         method: r.method,
         path: r.path,
         functionName: names.functionName(def.name, r.function),
-        authorized: true,
+        authorized: !r.public,
       })),
     ),
   ];
@@ -343,7 +353,19 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   // Closed in reverse: the gateway stops taking requests first, then functions, then the endpoint.
   closers.push(() => gateway.close());
 
-  runtime = new Runtime(awsUrl, apiUrl, identity, dynamodb, bus, stepFunctions, functions, services, faults, closers);
+  runtime = new Runtime(
+    awsUrl,
+    apiUrl,
+    identity,
+    dynamodb,
+    bus,
+    stepFunctions,
+    functions,
+    mailbox,
+    services,
+    faults,
+    closers,
+  );
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;
 }

@@ -10,6 +10,8 @@ export interface Principal {
   roles: Role[];
   /** For customer users: the customer organisation id (`custom:customer`). */
   customerId?: string;
+  /** E-mail address (`email` claim), where notifications to this person go. */
+  email?: string;
 }
 
 export type Claims = Record<string, string | number | boolean | string[] | undefined>;
@@ -41,11 +43,13 @@ export function principalFromClaims(claims: Claims | undefined): Principal {
   const roles = claimList(claims['cognito:groups']).filter(isRole);
   const name = String(claims.username ?? claims['cognito:username'] ?? claims.email ?? claims.sub);
   const customer = claims['custom:customer'];
+  const email = claims.email;
   return {
     id: claims.sub,
     name,
     roles,
     ...(typeof customer === 'string' && customer !== '' ? { customerId: customer } : {}),
+    ...(typeof email === 'string' && email.includes('@') ? { email } : {}),
   };
 }
 

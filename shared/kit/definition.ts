@@ -45,6 +45,8 @@ export interface FunctionAccess {
   startFlows?: string[];
   /** Flows (by id) whose task tokens this function may complete (SendTaskSuccess/Failure/Heartbeat). */
   completeFlowTasks?: string[];
+  /** May send e-mail (SES v2 `SendEmail`) from the platform's sender address (sets MAIL_FROM). */
+  sendMail?: boolean;
 }
 
 export interface FunctionSpec {
@@ -62,8 +64,14 @@ export interface RouteSpec {
   path: string;
   /** Function id in `functions`. */
   function: string;
-  /** Roles allowed to call this route; enforced by the handler kit, documented in OpenAPI. */
+  /** Roles allowed to call this route; enforced by the handler kit, documented in OpenAPI. Empty only when `public`. */
   roles: readonly Role[];
+  /**
+   * No login: the JWT authorizer is skipped and the handler gets an anonymous principal. Only for
+   * routes whose path carries their own unguessable secret (a survey link): the implementation
+   * must check it. cdk-nag's APIG4 finding is accepted for exactly these routes, with this reason.
+   */
+  public?: boolean;
   summary: string;
   /** Request body schema (for validation docs and OpenAPI). */
   body?: SchemaLike;
@@ -194,11 +202,19 @@ export function defineService<T extends ServiceDefinition>(def: T): T {
     const key = `${r.method} ${r.path}`;
     if (seen.has(key)) problems.push(`route ${key} is declared twice`);
     seen.add(key);
-    if (r.roles.length === 0) problems.push(`route ${key} declares no roles`);
+    if (r.public && r.roles.length > 0)
+      problems.push(`route ${key} is public, so it must not declare roles (its secret is its check)`);
+    if (!r.public && r.roles.length === 0) problems.push(`route ${key} declares no roles`);
   }
   if (problems.length > 0) throw new Error(`Service definition "${def.name}" is invalid:\n- ${problems.join('\n- ')}`);
   return def;
 }
+
+/**
+ * The sender address of platform e-mail when none is configured (`-c mailFrom=...` on AWS, where it
+ * must be an SES-verified address or an address at a verified domain).
+ */
+export const DEFAULT_MAIL_FROM = 'itsm@example.org';
 
 /** Defaults both interpreters use when a function spec does not say. */
 export const DEFAULT_MEMORY_MB = 512;
@@ -219,7 +235,7 @@ export const flowArnEnv = (flowId: string) => `FLOW_${flowId.toUpperCase().repla
 export function functionEnvironment(
   def: ServiceDefinition,
   fnId: string,
-  names: { tableName: string; busName: string; flowArn: (flowId: string) => string },
+  names: { tableName: string; busName: string; flowArn: (flowId: string) => string; mailFrom: string },
 ): Record<string, string> {
   const fn = def.functions[fnId];
   if (!fn) throw new Error(`unknown function ${def.name}.${fnId}`);
@@ -230,6 +246,7 @@ export function functionEnvironment(
   };
   if (fn.access.table) env.TABLE_NAME = names.tableName;
   if (fn.access.publish) env.EVENT_BUS_NAME = names.busName;
+  if (fn.access.sendMail) env.MAIL_FROM = names.mailFrom;
   for (const f of new Set([...(fn.access.startFlows ?? []), ...(fn.access.completeFlowTasks ?? [])])) {
     env[flowArnEnv(f)] = names.flowArn(f);
   }

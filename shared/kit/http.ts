@@ -34,6 +34,9 @@ export interface ApiResult {
 export type RouteImplementation = (req: ApiRequest) => Promise<ApiResult>;
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 
+/** Who calls a public route without a token: no roles, so every role check refuses it. */
+export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', name: 'anonymous', roles: [] });
+
 /** The version the caller must send for an update; 428 when missing. */
 export function requireIfMatch(req: ApiRequest): number {
   if (req.ifMatch === undefined) {
@@ -103,8 +106,9 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
     try {
       const route = declared.get(event.routeKey);
       if (!route) throw new DomainError('route-not-found', 404, `No route ${event.routeKey}.`);
-      const principal = principalFromClaims(event.requestContext?.authorizer?.jwt?.claims);
-      requireAnyRole(principal, route.roles);
+      const claims = event.requestContext?.authorizer?.jwt?.claims;
+      const principal = route.public && !claims ? ANONYMOUS : principalFromClaims(claims);
+      if (!route.public) requireAnyRole(principal, route.roles);
       const body = parseBody(event);
       const ifMatch = parseIfMatch(headers['if-match']);
       const req: ApiRequest = {

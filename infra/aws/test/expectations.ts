@@ -5,7 +5,12 @@
  * exactly as the local runtime does, so that what runs locally is what deploys.
  */
 import { describe, expect, it } from 'vitest';
-import { functionEnvironment, type ServiceDefinition, substituteDefinition } from '../../../shared/kit/definition';
+import {
+  DEFAULT_MAIL_FROM,
+  functionEnvironment,
+  type ServiceDefinition,
+  substituteDefinition,
+} from '../../../shared/kit/definition';
 import * as local from '../../local/names';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
 import { asRecord } from '../json';
@@ -16,6 +21,7 @@ import {
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_RETRY_ATTEMPTS,
   PUBLISH_ACTIONS,
+  SEND_MAIL_ACTIONS,
   START_FLOW_ACTIONS,
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
@@ -59,6 +65,9 @@ export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
     ...(access.publish ? pairs(PUBLISH_ACTIONS, [BUS_ARN]) : []),
     ...pairs(START_FLOW_ACTIONS, (access.startFlows ?? []).map(flow)),
     ...pairs(COMPLETE_TASK_ACTIONS, (access.completeFlowTasks ?? []).map(flow)),
+    ...(access.sendMail
+      ? pairs(SEND_MAIL_ACTIONS, [DEFAULT_MAIL_FROM, DEFAULT_MAIL_FROM.split('@')[1]!].map(local.sesIdentityArn))
+      : []),
   ];
 }
 
@@ -137,6 +146,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           tableName: local.tableName(def.name),
           busName: local.PLATFORM_BUS,
           flowArn: (flowId) => local.stateMachineArn(local.stateMachineName(def.name, flowId)),
+          mailFrom: DEFAULT_MAIL_FROM,
         });
         expect(fn(fnId).environment, fnId).toEqual(expected);
       }
@@ -194,8 +204,12 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       for (const route of def.routes) {
         const [, r] = routes.find(([, x]) => asRecord(x.Properties).RouteKey === `${route.method} ${route.path}`) ?? [];
         const p = asRecord(r?.Properties);
-        expect(p.AuthorizationType).toBe('JWT');
-        expect(rq(p.AuthorizerId)).toBe(`<${authorizerId}>`);
+        if (route.public) {
+          expect(p.AuthorizationType, `${route.path} is public`).toBe('NONE');
+        } else {
+          expect(p.AuthorizationType).toBe('JWT');
+          expect(rq(p.AuthorizerId)).toBe(`<${authorizerId}>`);
+        }
         expect(rq(p.ApiId)).toBe(`<${apiId}>`);
         const target = String(rq(p.Target));
         const integration = asRecord(integrations[target.replace(/^integrations\/<(.*)>$/, '$1')]?.Properties);

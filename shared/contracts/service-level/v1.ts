@@ -1,0 +1,91 @@
+import * as z from 'zod/mini';
+import { defineEvent } from '../envelope';
+
+/**
+ * Service-level events (FitSM PR2), version 1. The service-level service computes each ticket's
+ * clocks from the service desk's ticket events and publishes what the others need: the clocks
+ * (the service desk keeps deadlines for its "breaching soon" queue), warnings and breaches (the
+ * service desk escalates), and violations of an SLA (the customers service tells the customer).
+ */
+const Iso = z.iso.datetime({ offset: true });
+const ClockName = z.enum(['first-response', 'resolution']);
+
+export const ClockSummary = z.object({
+  clock: ClockName,
+  state: z.enum(['running', 'paused', 'met', 'breached', 'stopped-unmet', 'not-applicable']),
+  targetMinutes: z.optional(z.number()),
+  elapsedMinutes: z.number(),
+  /** While running: when the target will be reached. */
+  deadline: z.optional(Iso),
+  /** While running: when the warning share will be reached. */
+  warnAt: z.optional(Iso),
+  breachedAt: z.optional(Iso),
+});
+export type ClockSummary = z.infer<typeof ClockSummary>;
+
+export const SlaClocksChanged = defineEvent({
+  source: 'itsm.service-level',
+  detailType: 'SlaClocksChanged',
+  version: 1,
+  description: "A ticket's SLA clocks were recomputed (new ticket version, new agreement, priority change).",
+  data: z.object({
+    ticketId: z.string(),
+    number: z.string(),
+    /** The ticket version these clocks reflect; consumers keep the highest. */
+    ticketVersion: z.number().check(z.int(), z.gte(1)),
+    /** The agreement in force (`SLA-3`), absent when none applies. */
+    agreementId: z.optional(z.string()),
+    clocks: z.array(ClockSummary),
+  }),
+});
+
+const Moment = z.object({
+  ticketId: z.string(),
+  number: z.string(),
+  clock: ClockName,
+  agreementId: z.string(),
+  customerId: z.optional(z.string()),
+  serviceId: z.optional(z.string()),
+  priority: z.string(),
+  targetMinutes: z.number(),
+  deadline: Iso,
+  /** The moment itself (warning share reached, or target reached). */
+  at: Iso,
+});
+
+export const SlaWarningReached = defineEvent({
+  source: 'itsm.service-level',
+  detailType: 'SlaWarningReached',
+  version: 1,
+  description: "A running clock reached its agreement's warning share (e.g. 75% of the target).",
+  data: z.extend(Moment, { share: z.number() }),
+});
+
+export const SlaBreached = defineEvent({
+  source: 'itsm.service-level',
+  detailType: 'SlaBreached',
+  version: 1,
+  description: 'A running clock reached its target: the agreement is breached for this ticket.',
+  data: Moment,
+});
+
+export const SlaViolationNoticeIssued = defineEvent({
+  source: 'itsm.service-level',
+  detailType: 'SlaViolationNoticeIssued',
+  version: 1,
+  description:
+    'A notice of an SLA violation was issued for a customer (FitSM PR2.3); the customers service delivers it.',
+  data: z.object({
+    noticeId: z.string(),
+    agreementId: z.string(),
+    customerId: z.string(),
+    serviceId: z.optional(z.string()),
+    ticketId: z.string(),
+    number: z.string(),
+    clock: ClockName,
+    breachedAt: Iso,
+    summary: z.string(),
+  }),
+});
+
+export const serviceLevelEvents = [SlaClocksChanged, SlaWarningReached, SlaBreached, SlaViolationNoticeIssued];
