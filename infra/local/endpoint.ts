@@ -16,6 +16,8 @@ export class AwsEndpoint {
   private server?: Server;
   private readonly services = new Map<string, AwsService>();
   url = '';
+  /** Serves `GET /_local/metrics` when set (the runtime's meter). */
+  metrics?: () => unknown;
 
   constructor(
     services: AwsService[],
@@ -44,6 +46,10 @@ export class AwsEndpoint {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/_local/metrics' && req.method === 'GET' && this.metrics) {
+      sendJson(res, 200, this.metrics());
+      return;
+    }
     if (this.mailbox && path === '/_local/mail' && req.method === 'GET') {
       sendJson(res, 200, { messages: this.mailbox.messages() });
       return;

@@ -70,6 +70,8 @@ class FunctionInstance {
   private nextId = 1;
   initMs?: number;
   invocations = 0;
+  /** Wall time spent in invocations (what Lambda bills as duration, measured here). */
+  busyMs = 0;
 
   constructor(
     readonly spec: LocalFunctionSpec,
@@ -158,9 +160,14 @@ class FunctionInstance {
     });
   }
 
-  invoke(event: unknown): Promise<unknown> {
+  async invoke(event: unknown): Promise<unknown> {
     this.invocations++;
-    return this.call({ event }, this.spec.timeoutSeconds * 1000);
+    const t0 = performance.now();
+    try {
+      return await this.call({ event }, this.spec.timeoutSeconds * 1000);
+    } finally {
+      this.busyMs += performance.now() - t0;
+    }
   }
 
   async environmentReads(): Promise<string[]> {
@@ -210,6 +217,8 @@ export class LocalFunctions {
       functionName: f.spec.functionName,
       initMs: f.initMs,
       invocations: f.invocations,
+      busyMs: Math.round(f.busyMs),
+      memoryMb: f.spec.memoryMb,
     }));
   }
 

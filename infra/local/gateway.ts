@@ -24,6 +24,8 @@ export interface GatewayRoute {
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
 export class LocalGateway {
+  /** Requests that reached a function (API Gateway bills these; 401s from the authorizer are free). */
+  requests = 0;
   private server?: Server;
   private readonly table: RouteTable<GatewayRoute>;
   url = '';
@@ -121,6 +123,7 @@ export class LocalGateway {
     };
     let result: unknown;
     try {
+      this.requests++;
       result = await this.invoke(route?.functionName ?? this.defaultFunction, event);
     } catch {
       json(res, 500, { message: 'Internal Server Error' });

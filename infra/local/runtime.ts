@@ -100,6 +100,25 @@ export class Runtime {
     return [...this.calls.values()];
   }
 
+  /**
+   * What AWS would bill so far, counted by the emulators: invocations and busy time per function,
+   * capacity units and requests per table, events put, state transitions, API requests, mail.
+   * `GET /_local/metrics` on the AWS endpoint serves it; the bench's cost model reads it.
+   */
+  metrics() {
+    return {
+      functions: this.functions.stats(),
+      dynamodb: Object.fromEntries(this.dynamodb.meter),
+      events: { put: this.bus.publishedCount() },
+      stepFunctions: { transitions: this.stepFunctions.transitions() },
+      api: { requests: this.gateway?.requests ?? 0 },
+      mail: { sent: this.mailbox.messages().length },
+    };
+  }
+
+  /** The HTTP API (set once it listens). */
+  gateway?: LocalGateway;
+
   token(req: TokenRequest): Promise<string> {
     return this.identity.mint(req);
   }
@@ -366,6 +385,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     faults,
     closers,
   );
+  runtime.gateway = gateway;
+  endpoint.metrics = () => runtime!.metrics();
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;
 }

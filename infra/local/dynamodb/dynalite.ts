@@ -372,6 +372,20 @@ export class DynaliteStore {
     return before && after ? Math.max(units, db.capacityUnits(before, false)) : units;
   }
 
+  /**
+   * Write units the global secondary indexes consume for one item write, as DynamoDB bills them:
+   * each index entry written or deleted costs 1 per KB (a changed index key is a delete plus a put).
+   */
+  indexWriteUnits(table: TableDescription, before: Item | undefined, after: Item | undefined): number {
+    const indexes = table.GlobalSecondaryIndexes ?? [];
+    if (!indexes.length) return 0;
+    const { puts, deletes } = db.getIndexActions(indexes, before, after, table);
+    return (
+      puts.reduce((n, p) => n + db.capacityUnits(p.item, false), 0) +
+      deletes.length * (before ? db.capacityUnits(before, false) : 1)
+    );
+  }
+
   /** Read capacity units of one strongly consistent read (1 per 4 KB, at least 1). */
   readUnits(item: Item | undefined): number {
     return db.capacityUnits(item, true, true);

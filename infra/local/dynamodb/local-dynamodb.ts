@@ -48,6 +48,21 @@ interface LockTarget {
  * const output = await dynamodb.handle('GetItem', { TableName: 'itsm-incidents', Key: { pk: { S: 'x' } } }, { caller: 'AKID' });
  * await dynamodb.close();
  */
+interface Capacity {
+  TableName: string;
+  CapacityUnits?: number;
+}
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+const METERED = new Set([...WRITES, 'GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
+/** Tables one request touches (for request counts). */
+function tablesOf(action: string, input: Record<string, unknown>): string[] {
+  if (typeof input.TableName === 'string') return [input.TableName];
+  if (action === 'BatchGetItem' || action === 'BatchWriteItem') return Object.keys(asObject(input.RequestItems));
+  const items = Array.isArray(input.TransactItems) ? (input.TransactItems as Array<Record<string, unknown>>) : [];
+  return [...new Set(items.map((i) => String(asObject(Object.values(i)[0]).TableName)))];
+}
+const asObject = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+
 export class LocalDynamoDB implements AwsService {
   readonly targetPrefix = 'DynamoDB_20120810';
   readonly #dynalite: DynaliteStore;
@@ -83,12 +98,37 @@ export class LocalDynamoDB implements AwsService {
       for (const authorisation of authorisationsFor(action, input))
         this.#record({ caller: ctx.caller, ...authorisation });
     }
+    // Capacity is always computed so the meter sees every unit; the caller gets it only if it asked.
+    const asked = input.ReturnConsumedCapacity;
+    const metered = METERED.has(action);
+    if (metered && asked !== 'TOTAL' && asked !== 'INDEXES') input = { ...input, ReturnConsumedCapacity: 'TOTAL' };
     try {
-      return await this.#dispatch(action, acceptTableArns(input));
+      input = acceptTableArns(input);
+      const output = await this.#dispatch(action, input);
+      if (metered) {
+        const consumed = output.ConsumedCapacity;
+        for (const c of (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as Capacity[]) {
+          const m = this.meter.get(c.TableName) ?? { readUnits: 0, writeUnits: 0, requests: 0 };
+          const units = c.CapacityUnits ?? 0;
+          if (WRITES.has(action)) m.writeUnits += units;
+          else m.readUnits += units;
+          this.meter.set(c.TableName, m);
+        }
+        for (const t of tablesOf(action, input)) {
+          const m = this.meter.get(t) ?? { readUnits: 0, writeUnits: 0, requests: 0 };
+          m.requests++;
+          this.meter.set(t, m);
+        }
+        if (asked !== 'TOTAL' && asked !== 'INDEXES') delete output.ConsumedCapacity;
+      }
+      return output;
     } catch (err) {
       throw toAwsError(err);
     }
   }
+
+  /** Capacity units and requests per table since start (the bench's cost model reads it). */
+  readonly meter = new Map<string, { readUnits: number; writeUnits: number; requests: number }>();
 
   /** Stops the TTL sweeper and closes the store (waiting for writes in flight). */
   close(): Promise<void> {
@@ -149,7 +189,16 @@ export class LocalDynamoDB implements AwsService {
     if (!target) return this.#dynalite.run(action, parsed);
     return this.#locks.with([target.lockKey], async () => {
       try {
-        return await this.#dynalite.run(action, parsed);
+        const table = await this.#dynalite.table(target.tableName);
+        if (!table.GlobalSecondaryIndexes?.length) return await this.#dynalite.run(action, parsed);
+        // DynamoDB bills the index entries a write maintains; dynalite does not, so add them.
+        const before = await this.#dynalite.readItem(target.tableName, target.key);
+        const output = await this.#dynalite.run(action, parsed);
+        const after = await this.#dynalite.readItem(target.tableName, target.key);
+        const extra = this.#dynalite.indexWriteUnits(table, before, after);
+        const consumed = output.ConsumedCapacity as { CapacityUnits?: number } | undefined;
+        if (consumed && extra) consumed.CapacityUnits = (consumed.CapacityUnits ?? 0) + extra;
+        return output;
       } catch (err) {
         if (returnOld && err instanceof AwsError && err.code === 'ConditionalCheckFailedException') {
           // Still under the lock: the item the condition was evaluated against.

@@ -115,7 +115,10 @@ export class Transactions {
       // A ConditionCheck leaves its item as it is, and is billed as a write of it.
       const after = p.kind === 'ConditionCheck' ? before : outcomes[i]!.after;
       const name = p.table.TableName;
-      const units = TRANSACTION_COST_FACTOR * this.dynalite.writeUnits(before, after);
+      // Index entries are maintained by ordinary (not transactional) writes.
+      const units =
+        TRANSACTION_COST_FACTOR * this.dynalite.writeUnits(before, after) +
+        (p.kind === 'ConditionCheck' ? 0 : this.dynalite.indexWriteUnits(p.table, before, after));
       writeUnits.set(name, (writeUnits.get(name) ?? 0) + units);
       readUnits.set(name, (readUnits.get(name) ?? 0) + this.dynalite.readUnits(after));
     });

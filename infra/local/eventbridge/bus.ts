@@ -138,6 +138,11 @@ export class LocalEventBridge implements AwsService {
   }
 
   /** Every event accepted on any bus, oldest first, up to the last 10,000. */
+  /** How many events were accepted so far (without copying them). */
+  publishedCount(): number {
+    return this.log.length;
+  }
+
   published(): EventBridgeEvent[] {
     return this.log.map((event) => structuredClone(event));
   }

@@ -142,6 +142,13 @@ export class LocalStepFunctions implements AwsService {
   readonly targetPrefix = 'AWSStepFunctions';
   private readonly machines = new Map<string, Machine>();
   private readonly executions = new Map<string, ExecutionData>();
+
+  /** State transitions so far (what Standard workflows bill): one per state entered. */
+  transitions(): number {
+    let n = 0;
+    for (const e of this.executions.values()) for (const h of e.events) if (h.type.endsWith('StateEntered')) n++;
+    return n;
+  }
   private readonly executionsByMachine = new Map<string, string[]>();
   private readonly runs = new Map<string, ExecutionRun>();
   private readonly compiledCache = new Map<string, CompiledMachine>();
