@@ -14,91 +14,27 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { SERVICES } from '../services/index';
 import { DEFAULT_MAIL_FROM, functionEnvironment } from '../shared/kit/definition';
+import { call, load, pct, round, target } from './harness';
+import { benchServiceDesk } from './service-desk';
 
 const { values } = parseArgs({
   options: {
     cis: { type: 'string' },
     quick: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
+    suite: { type: 'string', default: 'all' },
+    tickets: { type: 'string' },
   },
 });
+/** `--suite cmdb`, `--suite desk` or `all` (default). */
+const SUITES = values.suite === 'all' ? ['cmdb', 'desk'] : String(values.suite).split(',');
+const TICKETS = Number(values.tickets ?? (values.quick ? 5000 : 50_000));
 /** Default: the platform as `npm start` runs it (data on disk); `--memory` as `npm start -- --memory`. */
 const MODE = values.memory ? 'memory' : 'disk';
 const QUICK = values.quick;
 const GRAPH_CIS = Number(values.cis ?? (QUICK ? 2000 : 10_000));
 const API_PORT = 3310;
 const AWS_PORT = 4610;
-
-interface Sample {
-  ms: number;
-  usage?: Usage;
-  status: number;
-}
-interface Usage {
-  rcu: number;
-  wcu: number;
-  items: number;
-  events: number;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? 0;
-};
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-
-function parseUsage(h: string | null): Usage | undefined {
-  if (!h) return undefined;
-  const kv = Object.fromEntries(h.split(';').map((p) => p.split('=') as [string, string]));
-  return { rcu: Number(kv.rcu), wcu: Number(kv.wcu), items: Number(kv.items), events: Number(kv.events) };
-}
-
-let token = '';
-const base = `http://127.0.0.1:${API_PORT}`;
-async function call(method: string, path: string, body?: unknown): Promise<Sample & { body: unknown }> {
-  const t0 = performance.now();
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  const ms = performance.now() - t0;
-  const usage = parseUsage(res.headers.get('x-itsm-usage'));
-  return { ms, status: res.status, ...(usage ? { usage } : {}), body: text ? JSON.parse(text) : undefined };
-}
-
-/** Run `count` operations with `concurrency` in flight; returns samples and wall time. */
-async function load(count: number, concurrency: number, op: (i: number) => Promise<Sample>) {
-  const samples: Sample[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        samples.push(await op(i));
-      }
-    }),
-  );
-  const wallMs = performance.now() - t0;
-  const bad = samples.filter((s) => s.status >= 400);
-  if (bad.length) throw new Error(`${bad.length} operations failed (first status ${bad[0]!.status})`);
-  const ms = samples.map((s) => s.ms);
-  const mean = (f: (u: Usage) => number) =>
-    round(samples.reduce((a, s) => a + (s.usage ? f(s.usage) : 0), 0) / samples.length);
-  return {
-    count,
-    concurrency,
-    throughputPerSec: round((count / wallMs) * 1000, 1),
-    p50Ms: round(pct(ms, 50)),
-    p99Ms: round(pct(ms, 99)),
-    rcu: mean((u) => u.rcu),
-    wcu: mean((u) => u.wcu),
-    itemsRead: mean((u) => u.items),
-    events: mean((u) => u.events),
-  };
-}
 
 const home = mkdtempSync(join(tmpdir(), 'itsm-bench-'));
 async function startPlatform(): Promise<ChildProcess> {
@@ -128,7 +64,7 @@ async function startPlatform(): Promise<ChildProcess> {
       out += d.toString();
       const m = /Admin token[^\n]*\n(\S+)/.exec(out);
       if (m) {
-        token = m[1]!;
+        target(`http://127.0.0.1:${API_PORT}`, m[1]!);
         resolve();
       }
     });
@@ -211,6 +147,21 @@ const results: Record<string, unknown> = {
 };
 const platform = await startPlatform();
 try {
+  if (SUITES.includes('desk')) {
+    Object.assign(
+      results,
+      await benchServiceDesk({ awsBase: `http://127.0.0.1:${AWS_PORT}`, quick: QUICK, tickets: TICKETS }),
+    );
+    results.runtimeRssMbAfterDesk = rssMb(platform.pid!);
+  }
+  if (SUITES.includes('cmdb')) await benchCmdb();
+} finally {
+  platform.kill('SIGTERM');
+  await new Promise((r) => platform.once('exit', r));
+  rmSync(home, { recursive: true, force: true });
+}
+
+async function benchCmdb() {
   await call('POST', '/v1/ci-types', {
     typeId: 'server',
     name: 'Server',
@@ -313,10 +264,6 @@ try {
     itemsReadPerListPage: { [`at ${totalSoFar} CIs`]: itemsAt1k, [`at ${GRAPH_CIS} CIs`]: itemsAt10k },
     runtimeRssMb: rss,
   });
-} finally {
-  platform.kill('SIGTERM');
-  await new Promise((r) => platform.once('exit', r));
-  rmSync(home, { recursive: true, force: true });
 }
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
 results.bundles = await bundles();
@@ -349,10 +296,28 @@ for (const [k, v] of Object.entries(results)) {
     console.log(table(`list page by type ${k.slice(9)} CIs`, l.byType));
   }
 }
-console.log(`\nitems read per list page: ${JSON.stringify(results.itemsReadPerListPage)}`);
-console.log(
-  `import of the graph CIs: ${results.importSeconds} s; runtime resident memory with ${GRAPH_CIS} CIs: ${results.runtimeRssMb} MB`,
-);
+if (results.queuePage) {
+  console.log(`\nitems read per group queue page (25): ${JSON.stringify(results.queuePage)}`);
+  const lc = results.incidentLifecycle as { steps: Record<string, { p50Ms: number; p99Ms: number }> };
+  console.log(
+    `lifecycle steps: ${Object.entries(lc.steps)
+      .map(([k, v]) => `${k} p50 ${v.p50Ms} / p99 ${v.p99Ms} ms`)
+      .join('; ')}`,
+  );
+  const c = results.costPerLifecycle as Record<string, unknown>;
+  console.log(`per incident lifecycle: ${JSON.stringify(c.perLifecycle)}`);
+  console.log(
+    `US$ per 1,000 lifecycles (us-east-1): ${JSON.stringify(c.usdPer1000Lifecycles)}; SES mail apart: ${c.sesUsdPer1000Lifecycles}`,
+  );
+  console.log(`invocations per lifecycle by function: ${JSON.stringify(c.byFunction)}`);
+  console.log(`DynamoDB units per lifecycle by table: ${JSON.stringify(c.byTable)}`);
+}
+if (results.itemsReadPerListPage) {
+  console.log(`\nitems read per list page: ${JSON.stringify(results.itemsReadPerListPage)}`);
+  console.log(
+    `import of the graph CIs: ${results.importSeconds} s; runtime resident memory with ${GRAPH_CIS} CIs: ${results.runtimeRssMb} MB`,
+  );
+}
 console.log('\nfunction bundles (minified, AWS SDK from the runtime) and cold init:');
 for (const b of results.bundles as Array<{ function: string; minifiedKb: number; coldInitMs: number }>) {
   console.log(

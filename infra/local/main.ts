@@ -47,7 +47,9 @@ console.log(`
 ITSM platform running locally${values.memory ? ' (in memory: nothing is kept)' : ` (data in ${dataDir})`}
 
   API              ${runtime.apiUrl}/v1          (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
-  AWS endpoint     ${runtime.awsUrl}   (DynamoDB, EventBridge, Step Functions for the AWS SDK)
+  AWS endpoint     ${runtime.awsUrl}   (DynamoDB, EventBridge, Step Functions, SES for the AWS SDK)
+  Mail sent        ${runtime.awsUrl}/_local/mail   (what SES would have delivered)
+  Meter            ${runtime.awsUrl}/_local/metrics   (invocations, capacity units, events, transitions)
 
   Admin token (${admin.roles.join(', ')}):
 ${adminToken}

@@ -1,0 +1,212 @@
+/**
+ * The service desk's figures (issue 3): incident registration, the whole ticket lifecycle, items
+ * read per queue page as the table grows, and a cost model: what one incident lifecycle makes AWS
+ * do (Lambda invocations and GB-seconds, DynamoDB read and write units with index entries, events,
+ * state transitions, API requests, mail), counted by the local runtime's meter, priced with
+ * `bench/prices.ts`.
+ */
+import { call, load, round, type Sample } from './harness';
+import { PRICES_USD } from './prices';
+
+interface Metrics {
+  functions: Array<{ functionName: string; invocations: number; busyMs: number; memoryMb: number }>;
+  dynamodb: Record<string, { readUnits: number; writeUnits: number; requests: number }>;
+  events: { put: number };
+  stepFunctions: { transitions: number };
+  api: { requests: number };
+  mail: { sent: number };
+}
+
+const ok = (r: Sample & { body: unknown }, what: string) => {
+  if (r.status >= 400) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+};
+
+export async function benchServiceDesk(opts: { awsBase: string; quick: boolean; tickets: number }) {
+  const metrics = async (): Promise<Metrics> => (await fetch(`${opts.awsBase}/_local/metrics`)).json() as never;
+  /** Wait until the bus and every consumer have finished (nothing moves for a second). */
+  const settled = async (): Promise<Metrics> => {
+    let last = '';
+    for (;;) {
+      const m = await metrics();
+      const sig = JSON.stringify([m.events, m.functions.map((f) => f.invocations), m.mail]);
+      if (sig === last) return m;
+      last = sig;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+
+  // The desk as a deployment would have it: a live service, a default SLA on a calendar, a customer
+  // with a contact who gets surveys, a support group.
+  ok(
+    await call('POST', '/v1/calendars', {
+      calendarId: 'bench-24x7',
+      name: 'Around the clock',
+      calendar: { timeZone: 'UTC', twentyFourSeven: true },
+    }),
+    'calendar',
+  );
+  ok(
+    await call('POST', '/v1/agreements', {
+      kind: 'sla',
+      name: 'Default SLA',
+      default: true,
+      calendarId: 'bench-24x7',
+      targets: {
+        P1: { firstResponseMinutes: 15, resolutionMinutes: 240 },
+        P2: { firstResponseMinutes: 30, resolutionMinutes: 480 },
+        P3: { firstResponseMinutes: 60, resolutionMinutes: 1440 },
+        P4: { firstResponseMinutes: 240, resolutionMinutes: 4320 },
+      },
+      reviewDate: '2027-06-30',
+      status: 'active',
+    }),
+    'default SLA',
+  );
+  ok(await call('PUT', '/v1/groups/bench-desk', { name: 'Bench desk', members: ['agent-1'] }), 'group');
+
+  const caller = (i: number) => ({
+    id: `user-${i % 500}`,
+    name: `User ${i % 500}`,
+    email: `user${i % 500}@example.org`,
+  });
+  const incident = (i: number, group = 'bench-desk') => ({
+    title: `Bench incident ${i}`,
+    description: 'Cannot reach the web shop',
+    channel: 'email',
+    caller: caller(i),
+    impact: ['high', 'medium', 'low'][i % 3],
+    urgency: ['medium', 'low', 'high'][i % 3],
+    assignmentGroup: group,
+  });
+
+  // 1. Registration at concurrency 8.
+  const registerCount = opts.quick ? 300 : 2000;
+  const register = await load(registerCount, 8, (i) => call('POST', '/v1/incidents', incident(i)));
+  await settled();
+
+  // 2. The lifecycle: create, assign, comment (public), resolve, close; each incident in sequence, 8 at a time.
+  const lifecycleCount = opts.quick ? 100 : 400;
+  const steps: Record<string, number[]> = { create: [], assign: [], comment: [], resolve: [], close: [] };
+  const before = await settled();
+  const lifecycle = await load(lifecycleCount, 8, async (i) => {
+    const timed = async (step: string, p: Promise<Sample & { body: unknown }>) => {
+      const r = ok(await p, step);
+      steps[step]!.push(r.ms);
+      return r;
+    };
+    const t0 = performance.now();
+    const created = await timed('create', call('POST', '/v1/incidents', incident(i)));
+    const id = (created.body as { ticketId: string }).ticketId;
+    let version = (created.body as { version: number }).version;
+    const assigned = await timed(
+      'assign',
+      call(
+        'PATCH',
+        `/v1/tickets/${id}`,
+        { assigneeId: 'agent-1', status: 'in-progress' },
+        { 'if-match': `"${version}"` },
+      ),
+    );
+    version = (assigned.body as { version: number }).version;
+    await timed(
+      'comment',
+      call('POST', `/v1/tickets/${id}/comments`, { text: 'Looking into it.', visibility: 'public' }),
+    );
+    await timed(
+      'resolve',
+      call('POST', `/v1/tickets/${id}/resolve`, { resolutionCode: 'fixed', resolutionSummary: 'Restarted the proxy.' }),
+    );
+    const closed = await timed('close', call('POST', `/v1/tickets/${id}/close`, {}));
+    return { ms: performance.now() - t0, status: closed.status };
+  });
+  const after = await settled();
+  const cost = costModel(before, after, lifecycleCount);
+
+  // 3. Queue pages: items read per page at 1,000 and at `tickets` open tickets in one group.
+  const queue = async () => {
+    const page = await load(30, 4, () => call('GET', '/v1/queues/groups/bench-queue?limit=25'));
+    return { itemsRead: page.itemsRead, rcu: page.rcu, p50Ms: page.p50Ms };
+  };
+  const fill = async (from: number, to: number) => {
+    await load(to - from, 8, (i) => call('POST', '/v1/incidents', incident(from + i, 'bench-queue')));
+  };
+  await fill(0, 1000);
+  const at1k = await queue();
+  const t0 = performance.now();
+  await fill(1000, opts.tickets);
+  const fillSeconds = round((performance.now() - t0) / 1000, 1);
+  const atN = await queue();
+
+  const stepMs = Object.fromEntries(
+    Object.entries(steps).map(([k, v]) => {
+      const s = [...v].sort((a, b) => a - b);
+      return [
+        k,
+        { p50Ms: round(s[Math.floor(s.length / 2)] ?? 0), p99Ms: round(s[Math.ceil(s.length * 0.99) - 1] ?? 0) },
+      ];
+    }),
+  );
+  return {
+    registerIncident: register,
+    incidentLifecycle: { ...lifecycle, unit: 'lifecycles (5 API calls each)', steps: stepMs },
+    queuePage: { at1000: at1k, [`at${opts.tickets}`]: atN, fillSeconds },
+    costPerLifecycle: cost,
+  };
+}
+
+/** Per-lifecycle AWS usage between two meter readings, priced. */
+function costModel(a: Metrics, b: Metrics, n: number) {
+  const fnA = new Map(a.functions.map((f) => [f.functionName, f]));
+  let invocations = 0;
+  let gbSeconds = 0;
+  const byFunction: Record<string, number> = {};
+  for (const f of b.functions) {
+    const prev = fnA.get(f.functionName);
+    const calls = f.invocations - (prev?.invocations ?? 0);
+    if (calls <= 0) continue;
+    byFunction[f.functionName] = round(calls / n, 2);
+    invocations += calls;
+    gbSeconds += ((f.busyMs - (prev?.busyMs ?? 0)) / 1000) * (f.memoryMb / 1024);
+  }
+  let readUnits = 0;
+  let writeUnits = 0;
+  const byTable: Record<string, { readUnits: number; writeUnits: number }> = {};
+  for (const [t, m] of Object.entries(b.dynamodb)) {
+    const p = a.dynamodb[t] ?? { readUnits: 0, writeUnits: 0 };
+    const r = m.readUnits - p.readUnits;
+    const w = m.writeUnits - p.writeUnits;
+    if (!r && !w) continue;
+    byTable[t] = { readUnits: round(r / n, 1), writeUnits: round(w / n, 1) };
+    readUnits += r;
+    writeUnits += w;
+  }
+  const per = {
+    lambdaInvocations: invocations / n,
+    lambdaGbSeconds: gbSeconds / n,
+    dynamoReadUnits: readUnits / n,
+    dynamoWriteUnits: writeUnits / n,
+    events: (b.events.put - a.events.put) / n,
+    stateTransitions: (b.stepFunctions.transitions - a.stepFunctions.transitions) / n,
+    apiRequests: (b.api.requests - a.api.requests) / n,
+    mails: (b.mail.sent - a.mail.sent) / n,
+  };
+  const usd = {
+    lambda: per.lambdaInvocations * PRICES_USD.lambdaRequest + per.lambdaGbSeconds * PRICES_USD.lambdaGbSecondArm,
+    dynamodb: per.dynamoReadUnits * PRICES_USD.dynamoReadUnit + per.dynamoWriteUnits * PRICES_USD.dynamoWriteUnit,
+    events: per.events * PRICES_USD.eventBridgeEvent,
+    stepFunctions: per.stateTransitions * PRICES_USD.stateTransition,
+    api: per.apiRequests * PRICES_USD.httpApiRequest,
+  };
+  const per1000 = Object.fromEntries(Object.entries(usd).map(([k, v]) => [k, round(v * 1000, 4)]));
+  const total = Object.values(usd).reduce((x, y) => x + y, 0) * 1000;
+  return {
+    perLifecycle: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, round(v, 3)])),
+    byFunction,
+    byTable,
+    usdPer1000Lifecycles: { ...per1000, total: round(total, 4) },
+    /** E-mail is priced apart: the issue's target counts AWS calls, and mail volume is a policy choice. */
+    sesUsdPer1000Lifecycles: round(per.mails * PRICES_USD.sesMessage * 1000, 4),
+    note: 'Lambda GB-seconds use busy time measured locally (an upper bound: it includes waiting in the local worker).',
+  };
+}
