@@ -76,3 +76,93 @@ export const EvaluationBody = z.strictObject({
 import { ListQuery } from '../../shared/kit/paging';
 
 export { ListQuery };
+
+/* ---------- Agreements (FitSM PR2.2, PR2.4) ---------- */
+
+const Id = z.string().check(z.minLength(1), z.maxLength(100));
+const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const CalendarId = z.string().check(z.regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be a calendar id'));
+const Priority = z.string().check(z.minLength(1), z.maxLength(20));
+const Targets = z.record(Priority, Target);
+const Percent = z.number().check(z.gt(0), z.lte(100));
+const Share = z.number().check(z.gt(0), z.lt(1));
+
+export const AGREEMENT_KINDS = ['sla', 'ola', 'ua'] as const;
+export const AGREEMENT_STATUSES = ['draft', 'active', 'expired'] as const;
+
+export const CreateAgreementBody = z.strictObject({
+  kind: z.enum(AGREEMENT_KINDS),
+  name: Text(200),
+  description: z.optional(z.string().check(z.maxLength(4000))),
+  /** The agreement owner (FitSM-3 SLM: accountable for the agreement). */
+  owner: z.optional(Id),
+  /** SLA: the customer organisation. */
+  customerId: z.optional(Id),
+  /** SLA: the portfolio services it covers. */
+  serviceIds: z._default(z.array(Id).check(z.maxLength(40)), []),
+  /** SLA only: the default SLA for live services without a customer SLA (at most one active). */
+  default: z._default(z.boolean(), false),
+  /** OLA: the internal group that supports. */
+  supportingGroup: z.optional(Id),
+  /** UA: the external supplier. */
+  supplierId: z.optional(Id),
+  /** OLA/UA: the agreements this one supports (the chain view, PR2.4). */
+  supports: z._default(z.array(Id).check(z.maxLength(40)), []),
+  calendarId: CalendarId,
+  targets: Targets,
+  availabilityTargetPercent: z.optional(Percent),
+  warningShare: z._default(Share, 0.75),
+  validFrom: z.optional(DateOnly),
+  validTo: z.optional(DateOnly),
+  reviewDate: DateOnly,
+  status: z._default(z.enum(['draft', 'active']), 'draft'),
+});
+export type CreateAgreementInput = z.infer<typeof CreateAgreementBody>;
+
+export const UpdateAgreementBody = z.strictObject({
+  name: z.optional(Text(200)),
+  description: z.optional(z.nullable(z.string().check(z.maxLength(4000)))),
+  owner: z.optional(z.nullable(Id)),
+  serviceIds: z.optional(z.array(Id).check(z.maxLength(40))),
+  supportingGroup: z.optional(Id),
+  supplierId: z.optional(Id),
+  supports: z.optional(z.array(Id).check(z.maxLength(40))),
+  calendarId: z.optional(CalendarId),
+  targets: z.optional(Targets),
+  availabilityTargetPercent: z.optional(z.nullable(Percent)),
+  warningShare: z.optional(Share),
+  validFrom: z.optional(z.nullable(DateOnly)),
+  validTo: z.optional(z.nullable(DateOnly)),
+  reviewDate: z.optional(DateOnly),
+  status: z.optional(z.enum(AGREEMENT_STATUSES)),
+  /** Why (kept in the audit trail). */
+  reason: z.optional(z.string().check(z.maxLength(1000))),
+});
+export type UpdateAgreementInput = z.infer<typeof UpdateAgreementBody>;
+
+export const ListAgreementsQuery = z.object({
+  limit: z.optional(z.string()),
+  cursor: z.optional(z.string()),
+  kind: z.optional(z.enum(AGREEMENT_KINDS)),
+  customerId: z.optional(Id),
+  /** `true`: agreements not expired whose review date is on or before `asOf` (default today). */
+  reviewDue: z.optional(z.enum(['true', 'false'])),
+  asOf: z.optional(DateOnly),
+});
+
+const Month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM'));
+export const ComplianceQuery = z.object({
+  /** One month, or `from`..`to` (months, at most 12). */
+  period: z.optional(Month),
+  from: z.optional(Month),
+  to: z.optional(Month),
+});
+
+export const ListNoticesQuery = z.object({
+  limit: z.optional(z.string()),
+  cursor: z.optional(z.string()),
+  customerId: z.optional(Id),
+});
+
+/** The schedule's input: a scheduled event, or `{ now }` to evaluate as of a given instant (operators, tests). */
+export const TimersInput = z.object({ now: z.optional(z.iso.datetime({ offset: true })) });

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
+import { serviceLevelEvents } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
+import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
 import type { Role } from '../../shared/kit/roles';
 import * as s from './schemas';
 
@@ -16,25 +19,51 @@ export const READERS: readonly Role[] = [
   'sms-manager',
   'auditor',
 ];
+/** Readers plus customer users, who see only their own organisation's SLAs and notices (access.ts). */
+export const CUSTOMER_READERS: readonly Role[] = [...READERS, 'customer-user'];
+
+/** Service-desk events that carry a ticket snapshot; each may move the ticket's clocks. */
+export const TICKET_EVENTS: readonly string[] = [
+  'TicketCreated',
+  'TicketChanged',
+  'TicketResolved',
+  'TicketReopened',
+  'TicketClosed',
+  'TicketEscalated',
+  'MajorIncidentDeclared',
+];
 
 /**
- * Service level management (FitSM PR2). This first slice holds business calendars and the SLA
- * clock engine, exposed as a simulator: `POST /v1/sla-evaluations` evaluates a ticket timeline
- * against SLAs and calendars without storing anything. Agreements, ticket clocks driven by
- * service-desk events, scheduled warnings and compliance follow.
+ * Service level management (FitSM PR2): business calendars, agreements (SLA/OLA/UA), ticket
+ * clocks driven by service-desk events, warnings and breaches from a sparse due index read every
+ * minute, compliance reports and SLA violation notices. `POST /v1/sla-evaluations` simulates.
  */
 export const serviceLevel = defineService({
   name: 'service-level',
   title: 'Service level management',
   fitsm: 'PR2',
-  table: { indexes: [{ name: 'gsi1' }] },
+  // gsi1: lists and compliance outcomes; gsi2: per-customer lists; due: sparse, what is due (tickets, reviews).
+  table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }, { name: 'due' }], timeToLiveAttribute: 'expiresAt' },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
-      description: 'Service-level HTTP API: business calendars and SLA clock evaluation.',
+      description: 'Service-level HTTP API: calendars, agreements, ticket clocks, compliance, violation notices.',
       timeoutSeconds: 29,
       access: { table: 'write' },
     },
+    events: {
+      entry: entry('./handlers/events.ts'),
+      description: 'Ticket events drive the SLA clocks; portfolio events say which services are live.',
+      timeoutSeconds: 30,
+      access: { table: 'write', publish: true },
+    },
+    timers: {
+      entry: entry('./handlers/timers.ts'),
+      description: 'Every minute: announce SLA warnings and breaches that have come due (sparse due index).',
+      timeoutSeconds: 60,
+      access: { table: 'write', publish: true },
+    },
+    relay: outboxRelayFunction,
   },
   routes: [
     {
@@ -69,9 +98,97 @@ export const serviceLevel = defineService({
       summary: 'Evaluate a ticket timeline against SLAs and calendars (stores nothing)',
       body: s.EvaluationBody,
     },
+    {
+      method: 'GET',
+      path: '/v1/agreements',
+      function: 'api',
+      roles: CUSTOMER_READERS,
+      summary: 'List agreements (kind, customerId, reviewDue=true); customer users see their SLAs',
+      query: s.ListAgreementsQuery,
+    },
+    {
+      method: 'POST',
+      path: '/v1/agreements',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Record an SLA, OLA or UA',
+      body: s.CreateAgreementBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/agreements/{id}',
+      function: 'api',
+      roles: CUSTOMER_READERS,
+      summary: 'Get an agreement by number (SLA-3, OLA-1, UA-2)',
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/agreements/{id}',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Change an agreement or move it draft -> active -> expired (If-Match)',
+      body: s.UpdateAgreementBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/agreements/{id}/history',
+      function: 'api',
+      roles: READERS,
+      summary: 'Audit trail of an agreement',
+      query: s.ListQuery,
+    },
+    {
+      method: 'GET',
+      path: '/v1/agreements/{id}/compliance',
+      function: 'api',
+      roles: CUSTOMER_READERS,
+      summary: 'Compliance per clock for a month (period=YYYY-MM) or months (from, to)',
+      query: s.ComplianceQuery,
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/clocks',
+      function: 'api',
+      roles: READERS,
+      summary: "A ticket's SLA clocks as of now, explained span by span",
+    },
+    {
+      method: 'GET',
+      path: '/v1/violation-notices',
+      function: 'api',
+      roles: CUSTOMER_READERS,
+      summary: 'SLA violation notices, newest first (customerId); customer users see their own',
+      query: s.ListNoticesQuery,
+    },
   ],
-  subscriptions: [],
+  subscriptions: [
+    {
+      id: 'ticket-events',
+      description: "Every ticket event carries the ticket's snapshot: the clocks are rebuilt from them (FitSM PR2.3).",
+      pattern: { source: ['itsm.service-desk'], 'detail-type': [...TICKET_EVENTS] },
+      function: 'events',
+    },
+    {
+      id: 'portfolio-services',
+      description: 'Copy of portfolio service status: the default SLA applies to live services (FitSM PR2.2).',
+      pattern: { source: ['itsm.portfolio'], 'detail-type': portfolioEvents.map((e) => e.detailType) },
+      function: 'events',
+    },
+  ],
   flows: [],
-  schedules: [],
-  publishes: [],
+  schedules: [
+    {
+      id: 'sla-timers',
+      description: 'Every minute, announce SLA warnings and breaches due by now (sparse due index, no scan).',
+      rate: 'rate(1 minute)',
+      function: 'timers',
+    },
+    outboxRelaySchedule('relay'),
+  ],
+  publishes: serviceLevelEvents.map((e) => ({
+    detailType: e.detailType,
+    version: e.version,
+    description: e.description,
+  })),
 });

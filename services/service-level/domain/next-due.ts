@@ -1,7 +1,7 @@
 /**
- * The next moment an SLA clock changes on its own (FitSM PR2.5): the service schedules exactly one
- * one-time EventBridge Scheduler event for it and recomputes on every transition, so no scan of open
- * tickets is ever needed. Pure.
+ * The next moment an SLA clock changes on its own (FitSM PR2.5). The `GET .../clocks` view shows it;
+ * the service's sparse `due` index (use-cases/ticket-clocks.ts) holds the same kind of moment for
+ * each open ticket, so no scan of open tickets is ever needed. Pure.
  */
 import type { ClockName, SlaEvaluation } from './clock';
 

@@ -1,20 +1,15 @@
 import type { OperationContext } from '../../../shared/kit/context';
-import { requireEnv } from '../../../shared/kit/env';
 import { NotFoundError, ValidationError } from '../../../shared/kit/errors';
-import { type Item, type Page, Store } from '../../../shared/kit/store';
+import type { Item, Page } from '../../../shared/kit/store';
 import { parse } from '../../../shared/kit/validation';
 import { type BusinessCalendar, validateCalendar } from '../domain/calendar';
 import { DefineCalendarBody } from '../schemas';
+import { table } from '../store';
 
 /**
  * Business calendars (FitSM PR2: service hours and exceptions, SLA template §3). Item layout:
  * `CAL#<calendarId> / CAL`, listed through `gsi1` (`CALENDARS / <calendarId>`).
  */
-let store: Store | undefined;
-const table = () => {
-  store ??= new Store(requireEnv('TABLE_NAME'));
-  return store;
-};
 const key = (calendarId: string) => ({ pk: `CAL#${calendarId}`, sk: 'CAL' });
 
 export interface StoredCalendar {
