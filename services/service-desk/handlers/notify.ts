@@ -1,0 +1,10 @@
+import { serviceDeskEvents } from '../../../shared/contracts/service-desk/v1';
+import { eventConsumer } from '../../../shared/kit/handlers';
+import { notify } from '../use-cases/notifications';
+
+/** Consumer of this service's own ticket events: e-mails callers, coordinators and managers (PR9.4). */
+export const handler = eventConsumer(
+  'service-desk-notifications',
+  serviceDeskEvents,
+  Object.fromEntries(serviceDeskEvents.map((e) => [e.detailType, notify])),
+);

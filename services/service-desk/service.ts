@@ -1,0 +1,356 @@
+import { fileURLToPath } from 'node:url';
+import { serviceDeskEvents } from '../../shared/contracts/service-desk/v1';
+import { SlaBreached, SlaClocksChanged, SlaWarningReached } from '../../shared/contracts/service-level/v1';
+import { defineService } from '../../shared/kit/definition';
+import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
+import { ALL_ROLES, type Role } from '../../shared/kit/roles';
+import { majorIncidentFlow } from './flows/major-incident';
+import * as s from './schemas';
+
+const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** The ISRM process manager and owner run the desk and configure it (FitSM-3 ISRM). */
+export const ADMINS: readonly Role[] = ['service-desk-manager', 'service-desk-owner'];
+/** Agents work tickets: admins and process staff. */
+export const AGENTS: readonly Role[] = [...ADMINS, 'process-staff'];
+/** Staff who may read every ticket (governance and audit included). */
+export const STAFF_READERS: readonly Role[] = [...AGENTS, 'sms-owner', 'sms-manager', 'auditor'];
+/** Everyone who may read tickets; customer users only their organisation's (checked per record). */
+export const READERS: readonly Role[] = [...STAFF_READERS, 'customer-user'];
+/** Who may record tickets, comment, confirm and reopen: agents and customer users (checked per record). */
+export const PARTICIPANTS: readonly Role[] = [...AGENTS, 'customer-user'];
+/** Who may decide an approval: any staff role (the request model names the role or user; checked per record). */
+export const APPROVERS: readonly Role[] = ALL_ROLES.filter((r) => r !== 'customer-user' && r !== 'auditor');
+
+export const serviceDesk = defineService({
+  name: 'service-desk',
+  title: 'Incident and service request management',
+  fitsm: 'PR9',
+  table: {
+    indexes: [{ name: 'gsi1' }, { name: 'gsi2' }, { name: 'gsi3' }, { name: 'gsi4' }, { name: 'gsi5' }],
+    timeToLiveAttribute: 'expiresAt',
+  },
+  functions: {
+    api: {
+      entry: entry('./handlers/api.ts'),
+      description: 'Service desk HTTP API: tickets, comments, queues, escalation, major incidents, request models.',
+      memoryMb: 1024,
+      timeoutSeconds: 29,
+      access: { table: 'write', publish: true, startFlows: ['major-incident'] },
+    },
+    events: {
+      entry: entry('./handlers/events.ts'),
+      description: 'SLA clocks onto tickets (breaching-soon queue); automatic escalation on SLA warnings and breaches.',
+      access: { table: 'write', publish: true },
+    },
+    notify: {
+      entry: entry('./handlers/notify.ts'),
+      description: 'Tells callers, coordinators and managers by e-mail what they should know of ticket changes.',
+      access: { table: 'write', sendMail: true },
+    },
+    closer: {
+      entry: entry('./handlers/closer.ts'),
+      description: 'Closes resolved tickets whose confirmation period has passed.',
+      timeoutSeconds: 120,
+      access: { table: 'write', publish: true },
+    },
+    tasks: {
+      entry: entry('./handlers/tasks.ts'),
+      description: 'Tasks of the major incident flow.',
+      timeoutSeconds: 60,
+      access: { table: 'write', publish: true },
+    },
+    relay: outboxRelayFunction,
+  },
+  routes: [
+    {
+      method: 'POST',
+      path: '/v1/incidents',
+      function: 'api',
+      roles: PARTICIPANTS,
+      summary: 'Record an incident',
+      body: s.CreateIncidentBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/requests',
+      function: 'api',
+      roles: PARTICIPANTS,
+      summary: 'Record a service request (free or from a request model)',
+      body: s.CreateRequestBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}',
+      function: 'api',
+      roles: READERS,
+      summary: 'Get a ticket by id or number',
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/tickets/{id}',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Classify, prioritise, assign or move a ticket through its work statuses (If-Match)',
+      body: s.UpdateTicketBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/history',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Audit trail of a ticket',
+      query: s.ListQuery,
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/children',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Child tickets of a ticket',
+      query: s.ListQuery,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/resolve',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Resolve with a resolution code and summary',
+      body: s.ResolveBody,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/close',
+      function: 'api',
+      roles: PARTICIPANTS,
+      summary: 'Close a resolved ticket (the caller confirms, or an agent on their behalf)',
+      body: s.CloseBody,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/reopen',
+      function: 'api',
+      roles: PARTICIPANTS,
+      summary: 'Reopen a resolved or closed ticket within the reopen window',
+      body: s.ReasonBody,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/cancel',
+      function: 'api',
+      roles: PARTICIPANTS,
+      summary: 'Cancel an open ticket',
+      body: s.ReasonBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/comments',
+      function: 'api',
+      roles: READERS,
+      summary: 'Comments, oldest first (customer users see public ones only)',
+      query: s.ListQuery,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/comments',
+      function: 'api',
+      roles: PARTICIPANTS,
+      summary: 'Add a public or internal comment',
+      body: s.CommentBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/work-log',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Work log of a ticket',
+      query: s.ListQuery,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/work-log',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Log work done on a ticket',
+      body: s.WorkLogBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/escalations',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Escalate functionally (to another group) or hierarchically (to the group manager)',
+      body: s.EscalationBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/major',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Declare a major incident and start its update cadence',
+      body: s.DeclareMajorBody,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/major/updates',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Publish a stakeholder update of a major incident',
+      body: s.MajorUpdateBody,
+      response: { status: 201 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/major/review',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Record the major incident review (required before closure)',
+      body: s.MajorReviewBody,
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/approval',
+      function: 'api',
+      roles: APPROVERS,
+      summary: 'Approve or reject a service request that needs approval',
+      body: s.ApprovalBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/tasks',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Fulfilment tasks of a service request',
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/tasks/{taskId}/completion',
+      function: 'api',
+      roles: AGENTS,
+      summary: 'Mark a fulfilment task done',
+    },
+    {
+      method: 'GET',
+      path: '/v1/queues/mine',
+      function: 'api',
+      roles: AGENTS,
+      summary: "The caller's open tickets, by priority then age",
+      query: s.ListQuery,
+    },
+    {
+      method: 'GET',
+      path: '/v1/queues/groups/{group}',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: "A group's open tickets, by priority then age",
+      query: s.ListQuery,
+    },
+    {
+      method: 'GET',
+      path: '/v1/queues/breaching-soon',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Open tickets by nearest SLA deadline',
+      query: s.ListQuery,
+    },
+    {
+      method: 'GET',
+      path: '/v1/queues/customer',
+      function: 'api',
+      roles: READERS,
+      summary: "An organisation's tickets, newest first (customer users: their own organisation)",
+      query: s.CustomerQueueQuery,
+    },
+    { method: 'GET', path: '/v1/desk-settings', function: 'api', roles: STAFF_READERS, summary: 'Desk settings' },
+    {
+      method: 'PUT',
+      path: '/v1/desk-settings',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Replace the desk settings (If-Match)',
+      body: s.SettingsBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/groups/{group}',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Get a support group',
+    },
+    {
+      method: 'PUT',
+      path: '/v1/groups/{group}',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Define or change a support group: manager and members (If-Match to change)',
+      body: s.GroupBody,
+    },
+    {
+      method: 'GET',
+      path: '/v1/request-models',
+      function: 'api',
+      roles: READERS,
+      summary: 'Request models (standard requests)',
+      query: s.ListQuery,
+    },
+    {
+      method: 'GET',
+      path: '/v1/request-models/{id}',
+      function: 'api',
+      roles: READERS,
+      summary: 'Get a request model',
+    },
+    {
+      method: 'PUT',
+      path: '/v1/request-models/{id}',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Define or change a request model (If-Match to change)',
+      body: s.RequestModelBody,
+    },
+  ],
+  subscriptions: [
+    {
+      id: 'sla-clocks',
+      description: 'SLA clocks for the breaching-soon queue; warnings and breaches escalate (FitSM PR9.3).',
+      pattern: {
+        source: ['itsm.service-level'],
+        'detail-type': [SlaClocksChanged.detailType, SlaWarningReached.detailType, SlaBreached.detailType],
+      },
+      function: 'events',
+    },
+    {
+      id: 'ticket-notifications',
+      description: 'Own ticket events: e-mail the caller, coordinator or manager (FitSM PR9.4).',
+      pattern: { source: ['itsm.service-desk'], 'detail-type': serviceDeskEvents.map((e) => e.detailType) },
+      function: 'notify',
+    },
+  ],
+  flows: [
+    {
+      id: 'major-incident',
+      description: 'Major incident update cadence (FitSM PR9.6)',
+      definition: majorIncidentFlow,
+      taskFunctions: ['tasks'],
+    },
+  ],
+  schedules: [
+    outboxRelaySchedule('relay'),
+    {
+      id: 'auto-close',
+      description: 'Every hour, close resolved tickets whose confirmation period has passed (FitSM PR9.5).',
+      rate: 'rate(1 hour)',
+      function: 'closer',
+    },
+  ],
+  publishes: serviceDeskEvents.map((e) => ({
+    detailType: e.detailType,
+    version: e.version,
+    description: e.description,
+  })),
+});
