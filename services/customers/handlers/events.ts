@@ -1,0 +1,11 @@
+import { TicketClosed } from '../../../shared/contracts/service-desk/v1';
+import { SlaViolationNoticeIssued } from '../../../shared/contracts/service-level/v1';
+import { eventConsumer } from '../../../shared/kit/handlers';
+import { deliverViolationNotice } from '../use-cases/notices';
+import { surveyClosedTicket } from '../use-cases/surveys';
+
+/** Consumer of closed tickets (surveys, FitSM PR7.6) and SLA violation notices (PR2.3, PR7.3). */
+export const handler = eventConsumer('customers', [TicketClosed, SlaViolationNoticeIssued], {
+  TicketClosed: surveyClosedTicket,
+  SlaViolationNoticeIssued: deliverViolationNotice,
+});

@@ -1,0 +1,78 @@
+import type { EventData } from '../../../shared/contracts/envelope';
+import type { SlaViolationNoticeIssued } from '../../../shared/contracts/service-level/v1';
+import { newId, type OperationContext } from '../../../shared/kit/context';
+import type { ReceivedEvent } from '../../../shared/kit/events';
+import { logger } from '../../../shared/kit/logger';
+import { sendMail } from '../../../shared/kit/mail';
+import { violationMail } from '../domain/communication';
+import { type Communication, keys, table } from '../store';
+import { communicationItem } from './communications';
+import { noticeContacts } from './contacts';
+import { customerHistoryEntry } from './customers';
+import { mailOnce } from './mail-once';
+
+/**
+ * Event handler: the service-level service issued an SLA violation notice (FitSM PR2.3). Mail it
+ * to the customer's contacts flagged for service-level notices (one sparse-index query) and keep
+ * it in the customer's communication log, delivered or not, so the record shows what was sent.
+ */
+export async function deliverViolationNotice(event: ReceivedEvent, ctx: OperationContext): Promise<void> {
+  const n = event.data as EventData<typeof SlaViolationNoticeIssued>;
+  const customer = await table().get(keys.customer(n.customerId));
+  const contacts = customer ? await noticeContacts(n.customerId) : [];
+  const to = [...new Set(contacts.map((c) => c.email))];
+  const mail = violationMail({
+    customerName: customer ? String(customer.name) : n.customerId,
+    agreementId: n.agreementId,
+    number: n.number,
+    clock: n.clock,
+    breachedAt: n.breachedAt,
+    summary: n.summary,
+  });
+  let note: string | undefined;
+  if (!customer) note = `customer ${n.customerId} is not registered`;
+  else if (to.length === 0) note = 'no contact of this customer receives service-level notices';
+  if (note) logger.warn('SLA violation notice not mailed', { noticeId: n.noticeId, note });
+  const entry: Communication = {
+    communicationId: newId(),
+    customerId: n.customerId,
+    kind: 'sla-violation-notice',
+    at: new Date().toISOString(),
+    subject: mail.subject,
+    summary: n.summary,
+    to,
+    delivered: to.length > 0,
+    ...(note ? { note } : {}),
+    noticeId: n.noticeId,
+    agreementId: n.agreementId,
+    ticketNumber: n.number,
+    recordedBy: ctx.actor.id,
+  };
+  // Claim, send, then commit (see mailOnce): one notice mail even when the event is delivered twice at once.
+  await mailOnce(
+    ctx,
+    { pk: `NOTICE#${n.noticeId}`, sk: 'MAIL' },
+    `SLA violation notice ${n.noticeId}`,
+    async () => {
+      if (!to.length) return;
+      await sendMail({
+        to,
+        ...mail,
+        tags: { kind: 'sla-violation-notice', notice: n.noticeId, customer: n.customerId, ticket: n.number },
+      });
+    },
+    () => ({
+      writes: [{ kind: 'create', item: communicationItem(entry) }],
+      history: [
+        customerHistoryEntry(
+          n.customerId,
+          'communication',
+          entry.communicationId,
+          to.length
+            ? `SLA violation notice ${n.noticeId} sent to ${to.length} contact(s)`
+            : `SLA violation notice ${n.noticeId} not sent`,
+        ),
+      ],
+    }),
+  );
+}
