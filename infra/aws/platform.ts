@@ -282,7 +282,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     ip: '$context.identity.sourceIp',
     userAgent: '$context.identity.userAgent',
     method: '$context.httpMethod',
-    path: '$context.path',
+    // The route key, not the raw path: a survey link's path is its secret (ADR 12).
     routeKey: '$context.routeKey',
     status: '$context.status',
     protocol: '$context.protocol',

@@ -24,7 +24,8 @@ export const DEMO_USERS: DemoUser[] = [
       'customers-manager',
       'process-staff',
     ],
-    description: 'SMS owner; manages the portfolio, the CMDB, service levels, the service desk and customers (the admin token)',
+    description:
+      'SMS owner; manages the portfolio, the CMDB, service levels, the service desk and customers (the admin token)',
   },
   { user: 'maria', roles: ['sms-manager'], description: 'SMS manager' },
   { user: 'petra', roles: ['portfolio-manager'], description: 'Portfolio (SPM) process manager' },
