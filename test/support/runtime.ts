@@ -4,10 +4,10 @@ import type { Role } from '../../shared/kit/roles';
 export { eventually } from './eventually';
 
 /** A throwaway local runtime for one test file: in memory, any free ports, no waiting. */
-export async function testRuntime(): Promise<Runtime> {
+export async function testRuntime(options: { waitScale?: number } = {}): Promise<Runtime> {
   // Function logs at ERROR only, so a test's output shows what went wrong and little else.
   process.env.ITSM_LOG_LEVEL ??= 'ERROR';
-  return startRuntime({ awsPort: 0, apiPort: 0, waitScale: 0, schedules: false, retryBaseDelayMs: 5 });
+  return startRuntime({ awsPort: 0, apiPort: 0, waitScale: 0, schedules: false, retryBaseDelayMs: 5, ...options });
 }
 
 export interface Reply<T = Record<string, unknown>> {
@@ -53,6 +53,8 @@ export function client(rt: Runtime, token: string | undefined) {
       version: number | string,
       headers?: Record<string, string>,
     ) => call<T>('PATCH', path, body, { 'if-match': `"${version}"`, ...headers }),
+    put: <T = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>) =>
+      call<T>('PUT', path, body, headers),
     del: <T = Record<string, unknown>>(path: string) => call<T>('DELETE', path),
     call,
   };

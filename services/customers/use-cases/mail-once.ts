@@ -26,6 +26,10 @@ export class MailInProgressError extends Error {
  *
  * A delivery that dies between 1 and 3 leaves a claim that goes stale after CLAIM_TIMEOUT_MS;
  * the retry then takes it over and sends again (a second mail beats no mail).
+ *
+ * `prepare` adds writes to the claim's own transaction: what the mail points at (a survey and its
+ * link) must exist before the mail can be read. It gets the stale claim on a takeover, so it can
+ * replace what the dead delivery prepared (a new link: the old one's token was never stored).
  */
 export async function mailOnce(
   ctx: OperationContext,
@@ -33,6 +37,7 @@ export async function mailOnce(
   what: string,
   send: () => Promise<void>,
   work: () => UnitOfWork & { claimSet?: Record<string, unknown> },
+  prepare?: (stale: Record<string, unknown> | undefined) => UnitOfWork & { claimSet?: Record<string, unknown> },
 ): Promise<'sent' | 'already-sent'> {
   const { inboxEventId: _inbox, ...claimCtx } = ctx;
   const existing = await table().get(key, true);
@@ -45,14 +50,17 @@ export async function mailOnce(
   if (existing) {
     if (now - Date.parse(String(existing.claimedAt)) < CLAIM_TIMEOUT_MS) throw new MailInProgressError(what);
     // A stale claim: its delivery died; take it over.
+    const { claimSet, ...prepared } = prepare?.(existing) ?? { writes: [] };
     await claim(
       () =>
         table().commit(claimCtx, {
+          ...prepared,
           writes: [
+            ...prepared.writes,
             {
               kind: 'update',
               key,
-              set: { claimedAt: new Date(now).toISOString() },
+              set: { ...claimSet, claimedAt: new Date(now).toISOString() },
               expectVersion: Number(existing.version),
             },
           ],
@@ -61,13 +69,22 @@ export async function mailOnce(
     );
     version = Number(existing.version) + 1;
   } else {
+    const { claimSet, ...prepared } = prepare?.(undefined) ?? { writes: [] };
     await claim(
       () =>
         table().commit(claimCtx, {
+          ...prepared,
           writes: [
+            ...prepared.writes,
             {
               kind: 'create',
-              item: { ...key, type: 'mail-claim', state: 'sending', claimedAt: new Date(now).toISOString() },
+              item: {
+                ...key,
+                ...claimSet,
+                type: 'mail-claim',
+                state: 'sending',
+                claimedAt: new Date(now).toISOString(),
+              },
             },
           ],
         }),

@@ -66,8 +66,11 @@ export async function surveyClosedTicket(event: ReceivedEvent, ctx: OperationCon
     dueBy,
   };
   const hash = hashToken(token);
-  // Claim, send, then commit (see mailOnce): one mail per ticket even when the event is
-  // delivered twice at once; a mail is never lost to a failure between sending and committing.
+  // What the mail names: this survey, or on a takeover the one the dead delivery prepared.
+  let mailed = { surveyId, dueBy };
+  // Prepare and claim, send, then confirm (see mailOnce): the survey and its link exist before the
+  // mail does, one mail per ticket even when the event is delivered twice at once, and a mail is
+  // never lost to a failure between sending and confirming.
   await mailOnce(
     ctx,
     keys.ticketSurvey(ticket.ticketId),
@@ -75,35 +78,51 @@ export async function surveyClosedTicket(event: ReceivedEvent, ctx: OperationCon
     async () => {
       await sendMail({
         to: [survey.callerEmail],
-        ...surveyMail(ticket, surveyLink(settings.publicBaseUrl, token), dueBy),
-        tags: { kind: 'survey', ticket: ticket.number, survey: surveyId },
+        ...surveyMail(ticket, surveyLink(settings.publicBaseUrl, token), mailed.dueBy),
+        tags: { kind: 'survey', ticket: ticket.number, survey: mailed.surveyId },
       });
     },
-    () => ({
-      claimSet: { surveyId },
-      writes: [
-        { kind: 'create', item: { ...keys.survey(surveyId), type: 'survey', ...survey } },
-        {
-          kind: 'create',
-          item: {
-            ...keys.token(hash),
-            type: 'survey-token',
-            surveyId,
-            // Past its due date the token answers 410 for a grace period, then DynamoDB TTL removes it.
-            expiresAt: epochSeconds(dueBy) + TOKEN_GRACE_DAYS * 86_400,
+    () => ({ writes: [] }),
+    (stale) => {
+      const tokenItem = (surveyOf: string, due: string) => ({
+        kind: 'create' as const,
+        item: {
+          ...keys.token(hash),
+          type: 'survey-token',
+          surveyId: surveyOf,
+          // Past its due date the token answers 410 for a grace period, then DynamoDB TTL removes it.
+          expiresAt: epochSeconds(due) + TOKEN_GRACE_DAYS * 86_400,
+        },
+      });
+      if (stale?.surveyId && stale.tokenHash) {
+        // The delivery that prepared this survey died before its mail was confirmed: its token was
+        // never stored in plain text, so the survey gets a new link (the old one stops working).
+        mailed = { surveyId: String(stale.surveyId), dueBy: String(stale.dueBy ?? dueBy) };
+        return {
+          claimSet: { tokenHash: hash },
+          writes: [
+            { kind: 'delete', key: keys.token(String(stale.tokenHash)) },
+            tokenItem(mailed.surveyId, mailed.dueBy),
+          ],
+        };
+      }
+      return {
+        claimSet: { surveyId, tokenHash: hash, dueBy },
+        writes: [
+          { kind: 'create', item: { ...keys.survey(surveyId), type: 'survey', ...survey } },
+          tokenItem(surveyId, dueBy),
+        ],
+        history: [
+          {
+            pk: keys.survey(surveyId).pk,
+            entityType: 'survey',
+            entityId: surveyId,
+            action: `sent for ${ticket.number}`,
+            changes: { dueBy: { to: dueBy } },
           },
-        },
-      ],
-      history: [
-        {
-          pk: keys.survey(surveyId).pk,
-          entityType: 'survey',
-          entityId: surveyId,
-          action: `sent for ${ticket.number}`,
-          changes: { dueBy: { to: dueBy } },
-        },
-      ],
-    }),
+        ],
+      };
+    },
   );
 }
 
