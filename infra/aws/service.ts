@@ -20,6 +20,7 @@ import {
   type FlowSpec,
   flowSubstitutions,
   functionEnvironment,
+  indexProjection,
   type ServiceDefinition,
 } from '../../shared/kit/definition';
 import { ItsmFunction, MAX_API_TIMEOUT_SECONDS } from './function';
@@ -115,7 +116,8 @@ export class ServiceConstruct extends Construct {
         indexName: index.name,
         partitionKey: { name: `${index.name}pk`, type: AttributeType.STRING },
         sortKey: { name: `${index.name}sk`, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: ProjectionType[indexProjection(index).ProjectionType],
+        ...(Array.isArray(index.projection) ? { nonKeyAttributes: [...index.projection] } : {}),
       });
     }
     const tableArn = this.table.tableArn;

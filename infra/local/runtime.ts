@@ -22,6 +22,7 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   flowSubstitutions,
   functionEnvironment,
+  indexProjection,
   type ServiceDefinition,
   substituteDefinition,
 } from '../../shared/kit/definition';
@@ -298,7 +299,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
                     { AttributeName: `${ix.name}pk`, KeyType: 'HASH' as const },
                     { AttributeName: `${ix.name}sk`, KeyType: 'RANGE' as const },
                   ],
-                  Projection: { ProjectionType: 'ALL' as const },
+                  Projection: indexProjection(ix),
                 })),
               }
             : {}),

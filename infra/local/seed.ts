@@ -66,16 +66,23 @@ export function apiClient(apiUrl: string, token: string): Api {
   };
 }
 
-async function must(api: Api, method: string, path: string, body?: unknown) {
-  const r = await api(method, path, body);
+async function must(api: Api, method: string, path: string, body?: unknown, headers?: Record<string, string>) {
+  const r = await api(method, path, body, headers);
   if (r.status >= 300) throw new Error(`seed: ${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
   return r.body;
 }
 
-export async function seedDemo(
-  apiUrl: string,
-  adminToken: string,
-): Promise<{ services: number; cis: number; relationships: number }> {
+/** What the demo seed created, as `npm start` reports it. */
+export interface Seeded {
+  services: number;
+  cis: number;
+  relationships: number;
+  customers: number;
+  agreements: number;
+  tickets: number;
+}
+
+export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seeded> {
   const api = apiClient(apiUrl, adminToken);
   // The portfolio first (FitSM PR1): CIs link to its services, and the CMDB keeps its copy of
   // each service from the portfolio's events.
@@ -112,6 +119,20 @@ export async function seedDemo(
     if (r.status >= 300) throw new Error(`seed: going live answered ${r.status}: ${JSON.stringify(r.body)}`);
   }
 
+  // The CMDB beside customers -> service levels -> service desk (each needs the one before it).
+  const [cmdb, rest] = await Promise.all([
+    seedCmdb(api, serviceIds),
+    (async () => {
+      const customers = await seedCustomers(api, apiUrl, serviceIds);
+      const agreements = await seedServiceLevels(api, serviceIds);
+      return { customers, agreements, tickets: await seedServiceDesk(api, serviceIds) };
+    })(),
+  ]);
+  return { services: SERVICES.length, ...cmdb, ...rest };
+}
+
+/** CI types, a few dozen CIs and their relationships (FitSM PR11), the applications linked to the portfolio. */
+async function seedCmdb(api: Api, serviceIds: Record<string, string>): Promise<{ cis: number; relationships: number }> {
   const types = [
     { typeId: 'datacenter', name: 'Data centre', attributes: [{ name: 'city', type: 'string', required: true }] },
     {
@@ -220,8 +241,311 @@ export async function seedDemo(
     relationships++;
   }
   return {
-    services: SERVICES.length,
     cis: dcs.length + switches.length + servers.length + dbs.length + apps.length,
     relationships,
   };
+}
+
+/** Carol at ACME Corp: the demo customer user (`npx itsm token --user carol`) and the caller of ACME's tickets. */
+const CAROL = { id: 'user-carol', name: 'Carol', email: 'carol@acme.example' };
+const GINA = { id: 'globex-gina', name: 'Gina Berg', email: 'gina.berg@globex.example' };
+
+/**
+ * Customers (FitSM PR7): ACME uses the web shop and e-mail, Globex e-mail. The survey links in
+ * mails point at this API, so they can be clicked locally.
+ */
+async function seedCustomers(api: Api, apiUrl: string, serviceIds: Record<string, string>): Promise<number> {
+  const customers = [
+    {
+      customerId: 'acme',
+      name: 'ACME Corp',
+      accountManager: 'user-cora',
+      services: [
+        { serviceId: serviceIds['svc-webshop']!, since: '2025-03-01', notes: 'Their online shop, run by us' },
+        { serviceId: serviceIds['svc-email']!, since: '2025-06-01' },
+      ],
+      channels: {
+        portal: true,
+        email: 'it-support@acme.example',
+        phone: '+49 30 5550 100',
+        escalation: 'Account manager (Cora), then the SMS manager (Maria)',
+        complaints: 'Through the portal or to the account manager',
+      },
+      notes: 'Biggest customer of the demo; the web shop is business critical in the run-up to Christmas.',
+      contacts: [
+        {
+          name: CAROL.name,
+          email: CAROL.email,
+          phone: '+49 30 5550 123',
+          role: 'primary',
+          receivesServiceLevelNotices: true,
+          portalUser: true,
+        },
+        { name: 'Tom Becker', email: 'tom.becker@acme.example', role: 'technical', portalUser: false },
+      ],
+    },
+    {
+      customerId: 'globex',
+      name: 'Globex',
+      accountManager: 'user-cora',
+      services: [{ serviceId: serviceIds['svc-email']!, since: '2026-01-01' }],
+      channels: { portal: false, email: 'it@globex.example' },
+      contacts: [
+        {
+          name: GINA.name,
+          email: GINA.email,
+          role: 'primary',
+          receivesServiceLevelNotices: true,
+          portalUser: false,
+        },
+      ],
+    },
+  ];
+  await Promise.all([
+    must(api, 'PUT', '/v1/survey-settings', { publicBaseUrl: apiUrl }),
+    ...customers.map(async ({ contacts, ...customer }) => {
+      await must(api, 'POST', '/v1/customers', customer);
+      for (const contact of contacts) await must(api, 'POST', `/v1/customers/${customer.customerId}/contacts`, contact);
+    }),
+  ]);
+  return customers.length;
+}
+
+/**
+ * Service levels (FitSM PR2): two calendars, a default SLA for every live service, ACME's web shop
+ * SLA in Berlin office hours, the web team's OLA and the hosting supplier's UA supporting it.
+ */
+async function seedServiceLevels(api: Api, serviceIds: Record<string, string>): Promise<number> {
+  const day = [{ start: '08:00', end: '18:00' }];
+  await Promise.all([
+    must(api, 'POST', '/v1/calendars', {
+      calendarId: 'office-berlin',
+      name: 'Office hours Berlin (Mon-Fri 08:00-18:00)',
+      calendar: {
+        timeZone: 'Europe/Berlin',
+        hours: { mon: day, tue: day, wed: day, thu: day, fri: day, sat: [], sun: [] },
+        holidays: [
+          { date: '2026-10-03', name: 'Day of German Unity' },
+          { date: '2026-12-25', name: 'Christmas Day' },
+          { date: '2026-12-26', name: 'Boxing Day' },
+          { date: '2027-01-01', name: "New Year's Day" },
+          { date: '2027-03-26', name: 'Good Friday' },
+          { date: '2027-05-01', name: 'Labour Day' },
+        ],
+      },
+    }),
+    must(api, 'POST', '/v1/calendars', {
+      calendarId: 'always',
+      name: 'Around the clock (24x7, UTC)',
+      calendar: { timeZone: 'UTC', twentyFourSeven: true },
+    }),
+  ]);
+  const agreement = async (body: Record<string, unknown>) =>
+    String((await must(api, 'POST', '/v1/agreements', { owner: 'user-sam', status: 'active', ...body })).agreementId);
+  const [standard, acme] = await Promise.all([
+    agreement({
+      kind: 'sla',
+      name: 'Standard service levels',
+      description: 'For every live service and customer without an SLA of its own',
+      default: true,
+      calendarId: 'always',
+      targets: {
+        P1: { firstResponseMinutes: 30, resolutionMinutes: 240 },
+        P2: { firstResponseMinutes: 60, resolutionMinutes: 480 },
+        P3: { firstResponseMinutes: 240, resolutionMinutes: 1440 },
+        P4: { firstResponseMinutes: 480, resolutionMinutes: 4320 },
+      },
+      availabilityTargetPercent: 99.5,
+      validFrom: '2026-01-01',
+      reviewDate: '2027-01-15',
+    }),
+    agreement({
+      kind: 'sla',
+      name: 'ACME web shop SLA',
+      description: 'Service levels agreed with ACME Corp for their web shop',
+      customerId: 'acme',
+      serviceIds: [serviceIds['svc-webshop']!],
+      calendarId: 'office-berlin',
+      targets: {
+        P1: { firstResponseMinutes: 15, resolutionMinutes: 120 },
+        P2: { firstResponseMinutes: 30, resolutionMinutes: 240 },
+        P3: { firstResponseMinutes: 120, resolutionMinutes: 960 },
+        P4: { firstResponseMinutes: 240, resolutionMinutes: 2400 },
+      },
+      availabilityTargetPercent: 99.9,
+      warningShare: 0.75,
+      validFrom: '2026-01-01',
+      validTo: '2027-12-31',
+      reviewDate: '2027-03-01',
+    }),
+  ]);
+  await Promise.all([
+    agreement({
+      kind: 'ola',
+      name: 'Web team OLA',
+      description: 'The web team supports the web shop SLA',
+      supportingGroup: 'web-team',
+      supports: [acme],
+      calendarId: 'office-berlin',
+      targets: {
+        P1: { firstResponseMinutes: 10, resolutionMinutes: 90 },
+        P2: { firstResponseMinutes: 20, resolutionMinutes: 180 },
+        P3: { resolutionMinutes: 720 },
+        P4: { resolutionMinutes: 1920 },
+      },
+      reviewDate: '2027-03-01',
+    }),
+    agreement({
+      kind: 'ua',
+      name: 'Example Hosting Ltd underpinning contract',
+      description: 'Data centre and network for every service',
+      supplierId: 'example-hosting',
+      supports: [standard, acme],
+      calendarId: 'always',
+      targets: { P1: { firstResponseMinutes: 15, resolutionMinutes: 60 }, P2: { resolutionMinutes: 240 } },
+      availabilityTargetPercent: 99.95,
+      validFrom: '2026-01-01',
+      validTo: '2027-12-31',
+      reviewDate: '2027-06-30',
+    }),
+  ]);
+  return 4;
+}
+
+/**
+ * The service desk (FitSM PR9): three support groups, a standard request for a new laptop, and a
+ * handful of ACME and Globex tickets in every stage of their life, recorded as the desk would
+ * (the admin on the caller's behalf: the seed holds only the admin token).
+ */
+async function seedServiceDesk(api: Api, serviceIds: Record<string, string>): Promise<number> {
+  const groups = [
+    { group: 'service-desk', name: 'Service desk', managerId: 'user-dana', members: ['user-alice', 'user-bob'] },
+    { group: 'web-team', name: 'Web team', managerId: 'user-dana', members: ['user-alice'] },
+    { group: 'infra-team', name: 'Infrastructure team', managerId: 'user-dana', members: ['user-bob'] },
+  ];
+  await Promise.all([
+    ...groups.map(({ group, ...body }) =>
+      must(api, 'PUT', `/v1/groups/${group}`, { ...body, managerEmail: 'dana@example.org' }),
+    ),
+    must(api, 'PUT', '/v1/request-models/new-laptop', {
+      name: 'New laptop',
+      description: 'A laptop for a new starter or to replace a broken one; your manager approves it.',
+      serviceId: serviceIds['svc-email']!,
+      fields: [
+        { name: 'model', label: 'Model', type: 'choice', required: true, allowedValues: ['14-inch', '16-inch'] },
+        { name: 'keyboard', label: 'Keyboard layout', type: 'choice', required: true, allowedValues: ['DE', 'US'] },
+        { name: 'neededBy', label: 'Needed by', type: 'date', required: true },
+        { name: 'justification', label: 'Why', type: 'string', required: false },
+      ],
+      tasks: [
+        { title: 'Order the laptop', group: 'infra-team' },
+        { title: 'Install and enrol the laptop, set up e-mail', group: 'service-desk' },
+      ],
+      approval: { role: 'service-desk-manager' },
+      group: 'service-desk',
+    }),
+  ]);
+
+  const webshop = serviceIds['svc-webshop']!;
+  const email = serviceIds['svc-email']!;
+  const incident = async (body: Record<string, unknown>) => {
+    const t = await must(api, 'POST', '/v1/incidents', {
+      channel: 'portal',
+      caller: CAROL,
+      customerId: 'acme',
+      ...body,
+    });
+    return { id: String(t.ticketId), version: Number(t.version) };
+  };
+  const change = async (t: { id: string; version: number }, body: Record<string, unknown>) => {
+    const r = await must(api, 'PATCH', `/v1/tickets/${t.id}`, body, { 'if-match': `"${t.version}"` });
+    t.version = Number(r.version);
+  };
+  const resolve = (t: { id: string }, resolutionSummary: string) =>
+    must(api, 'POST', `/v1/tickets/${t.id}/resolve`, { resolutionCode: 'fixed', resolutionSummary });
+
+  // Each ticket's story runs beside the others'.
+  await Promise.all([
+    // In progress, with a public reply (the first response on the SLA clock).
+    (async () => {
+      const checkout = await incident({
+        title: 'Web shop checkout fails with error 500',
+        description: 'Since this morning customers cannot pay: the checkout page shows "Internal Server Error".',
+        serviceId: webshop,
+        impact: 'medium',
+        urgency: 'high',
+        assignmentGroup: 'web-team',
+        assigneeId: 'user-alice',
+      });
+      await change(checkout, { status: 'in-progress', reason: 'Looking into the payment provider logs' });
+      await must(api, 'POST', `/v1/tickets/${checkout.id}/comments`, {
+        text: 'We can reproduce it and are checking the connection to the payment provider. Next update within the hour.',
+        visibility: 'public',
+      });
+    })(),
+    // Waiting for the caller.
+    (async () => {
+      const slow = await incident({
+        title: 'Order confirmation e-mails arrive hours late',
+        description: 'Several customers wrote that their order confirmation came the next day.',
+        serviceId: email,
+        category: ['software', 'email'],
+        urgency: 'medium',
+        assignmentGroup: 'service-desk',
+        assigneeId: 'user-bob',
+      });
+      await change(slow, {
+        status: 'pending',
+        pendingReason: 'awaiting-caller',
+        reason: 'Asked Carol for two order numbers and the times the mails arrived',
+      });
+    })(),
+    // Resolved, waiting for Carol's confirmation.
+    (async () => {
+      const login = await incident({
+        title: 'Cannot log in to the web shop back office',
+        serviceId: webshop,
+        category: ['access', 'password'],
+        urgency: 'high',
+        assignmentGroup: 'web-team',
+        assigneeId: 'user-alice',
+      });
+      await resolve(login, 'The back-office account was locked after failed logins; unlocked and the password reset.');
+    })(),
+    // Closed: Carol gets a satisfaction survey by mail.
+    (async () => {
+      const images = await incident({
+        title: 'Product images do not load',
+        serviceId: webshop,
+        urgency: 'low',
+        impact: 'low',
+        assignmentGroup: 'web-team',
+        assigneeId: 'user-alice',
+      });
+      await resolve(images, 'The image CDN certificate had expired; renewed it and purged the cache.');
+      await must(api, 'POST', `/v1/tickets/${images.id}/close`, { comment: 'Carol confirmed by phone' });
+    })(),
+    // New, in the desk's queue: Globex's shared mailbox.
+    (async () => {
+      await incident({
+        title: 'Shared mailbox does not sync on mobile phones',
+        serviceId: email,
+        category: ['software', 'email'],
+        channel: 'email',
+        caller: GINA,
+        customerId: 'globex',
+      });
+    })(),
+    // A standard request waiting for a desk manager's approval.
+    (async () => {
+      const neededBy = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);
+      await must(api, 'POST', '/v1/requests', {
+        modelId: 'new-laptop',
+        caller: CAROL,
+        customerId: 'acme',
+        form: { model: '14-inch', keyboard: 'DE', neededBy, justification: 'New colleague in the web shop team' },
+      });
+    })(),
+  ]);
+  return 6;
 }

@@ -2,7 +2,7 @@ import { requireEnv } from '../../shared/kit/env';
 import { type Key, Store } from '../../shared/kit/store';
 
 /**
- * Item layout of the service-level table (pk + sk; indexes gsi1, gsi2 and the sparse `due`).
+ * Item layout of the service-level table (pk + sk; indexes gsi1, gsi2 and the sparse, keys-only `due`).
  *
  * | item                 | pk                          | sk            | gsi1pk / gsi1sk                          | gsi2pk / gsi2sk                    | duepk / duesk                     |
  * |----------------------|-----------------------------|---------------|------------------------------------------|------------------------------------|-----------------------------------|
@@ -13,7 +13,8 @@ import { type Key, Store } from '../../shared/kit/store';
  * | coverage (active SLA)| COVER#<customerId>#<svcId>  | COVER         |                                          |                                    |                                   |
  * | default coverage     | COVER#DEFAULT               | COVER         |                                          |                                    |                                   |
  * | service copy         | SVC#<serviceId>             | COPY          |                                          |                                    |                                   |
- * | ticket clocks        | TKT#<ticketId>              | CLOCKS        |                                          | TKTNUM#<INC-1001> / CLOCKS         | DUE#<shard> / <iso>#<ticketId> (while something is due) |
+ * | ticket clocks        | TKT#<ticketId>              | CLOCKS        |                                          |                                    | DUE#<shard> / <iso>#<ticketId> (while something is due) |
+ * | ticket number alias  | TKTNUM#<INC-1001>           | ALIAS         |                                          |                                    |                                   |
  * | ticket history       | TKT#<ticketId>              | HIST#<ulid>   |                                          |                                    |                                   |
  * | clock outcome        | TKT#<ticketId>              | OUT#<clock>   | COMPLIANCE#<SLA-3>#<YYYY-MM> / <clock>#<ticketId> |                           |                                   |
  * | notification marker  | TKT#<ticketId>              | NOTE#<clock>#<warning/breach> |                          |                                    |                                   |
@@ -32,6 +33,8 @@ export const keys = {
   defaultCoverage: (): Key => ({ pk: 'COVER#DEFAULT', sk: 'COVER' }),
   serviceCopy: (serviceId: string): Key => ({ pk: `SVC#${serviceId}`, sk: 'COPY' }),
   ticket: (ticketId: string): Key => ({ pk: `TKT#${ticketId}`, sk: 'CLOCKS' }),
+  /** A ticket's readable number (INC-1001) pointing at its id. */
+  ticketNumber: (number: string): Key => ({ pk: `TKTNUM#${number}`, sk: 'ALIAS' }),
   outcome: (ticketId: string, clock: string): Key => ({ pk: `TKT#${ticketId}`, sk: `OUT#${clock}` }),
   marker: (ticketId: string, clock: string, kind: string): Key => ({
     pk: `TKT#${ticketId}`,

@@ -26,6 +26,22 @@ export interface SchemaLike {
 export interface IndexSpec {
   /** Index name; its key attributes are `<name>pk` (string) and `<name>sk` (string). */
   name: string;
+  /**
+   * What the index copies of each item besides the keys: everything (default), only the keys
+   * (`'keys-only'`), or the listed attributes. A smaller projection makes each index entry cheaper,
+   * and an update that changes no projected attribute does not write the index at all.
+   */
+  projection?: 'keys-only' | readonly string[];
+}
+
+/** The index projection as DynamoDB's CreateTable takes it. */
+export function indexProjection(ix: IndexSpec): {
+  ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  NonKeyAttributes?: string[];
+} {
+  if (ix.projection === undefined) return { ProjectionType: 'ALL' };
+  if (ix.projection === 'keys-only') return { ProjectionType: 'KEYS_ONLY' };
+  return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ix.projection] };
 }
 
 export interface TableSpec {

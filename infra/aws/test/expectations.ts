@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAIL_FROM,
   functionEnvironment,
+  indexProjection,
   type ServiceDefinition,
   substituteDefinition,
 } from '../../../shared/kit/definition';
@@ -113,7 +114,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
             { AttributeName: `${i.name}pk`, KeyType: 'HASH' },
             { AttributeName: `${i.name}sk`, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: indexProjection(i),
         })),
       );
       const ttl = def.table.timeToLiveAttribute;

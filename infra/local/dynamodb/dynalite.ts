@@ -94,6 +94,13 @@ interface Store extends ActionStore {
   getItemDb(name: string): ItemDb & { createValueStream(): Readable };
 }
 
+/** Same attributes and values (order-insensitive; dynalite may leave absent attributes as undefined). */
+function sameProjection(a: Item, b: Item): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => a[k] !== undefined || b[k] !== undefined));
+  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
+  return true;
+}
+
 interface DbModule {
   create(options: Record<string, unknown>): Store;
   createKey(item: Item, table: TableDescription): string;
@@ -380,8 +387,12 @@ export class DynaliteStore {
     const indexes = table.GlobalSecondaryIndexes ?? [];
     if (!indexes.length) return 0;
     const { puts, deletes } = db.getIndexActions(indexes, before, after, table);
+    // An entry whose key and projected attributes stay the same is not written (DynamoDB bills nothing for it).
+    const previous = before ? db.getIndexActions(indexes, undefined, before, table).puts : [];
+    const unchanged = (p: { index: string; key: string; item: Item }) =>
+      previous.some((q) => q.index === p.index && q.key === p.key && sameProjection(q.item, p.item));
     return (
-      puts.reduce((n, p) => n + db.capacityUnits(p.item, false), 0) +
+      puts.filter((p) => !unchanged(p)).reduce((n, p) => n + db.capacityUnits(p.item, false), 0) +
       deletes.length * (before ? db.capacityUnits(before, false) : 1)
     );
   }

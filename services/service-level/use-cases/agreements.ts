@@ -310,10 +310,21 @@ export async function listAgreements(
   }
   if (q.reviewDue === 'true') {
     const asOf = q.asOf ?? new Date().toISOString().slice(0, 10);
-    return table().page(
+    // The due index holds keys only (it is rewritten with every ticket clock): fetch the page's agreements.
+    const page = await table().page(
       { index: 'due', pk: REVIEW_PK, skBetween: ['0', `${asOf}#~`], limit: paging.limit, ...cursor },
-      toAgreement,
+      (i) => ({ pk: String(i.pk), sk: String(i.sk), duesk: String(i.duesk) }),
     );
+    const found = new Map(
+      (await table().batchGet(page.items.map(({ pk, sk }) => ({ pk, sk })))).map((i) => [String(i.pk), i]),
+    );
+    return {
+      ...page,
+      items: page.items.flatMap((k) => {
+        const item = found.get(k.pk);
+        return item ? [toAgreement(item)] : [];
+      }),
+    };
   }
   return table().page(
     {

@@ -277,9 +277,6 @@ async function refreshOnce(
     announced: [...announced].sort(),
     outcomes,
     evaluatedAt: evaluation.now,
-    // Found by its readable number too (`GET /v1/tickets/INC-1001/clocks`).
-    gsi2pk: `TKTNUM#${number}`,
-    gsi2sk: 'CLOCKS',
     // FitSM PR2.3 near-breach and breach detection: the sparse index of what is due next.
     ...(dueAt ? { dueAt, duepk: DUE_PK(dueShard(ticketId)), duesk: `${dueAt}#${ticketId}` } : {}),
   };
@@ -292,6 +289,8 @@ async function refreshOnce(
         }
       : { kind: 'create', item: record },
   );
+  // With the first clocks, the readable number's alias (`GET /v1/tickets/INC-1001/clocks`).
+  if (!before) writes.push({ kind: 'upsert', item: { ...keys.ticketNumber(number), type: 'ticket-number', ticketId } });
   await table().commit(ctx, { writes, history, events });
   return toAnnounce.length;
 }
@@ -432,11 +431,10 @@ export async function applyTicketEvent(event: ReceivedEvent, ctx: OperationConte
 
 /** `GET /v1/tickets/{id}/clocks` (id or number): the clocks as of now, each explained span by span (glpi #17186: deadline and timer apart). */
 export async function explainTicketClocks(idOrNumber: string) {
-  const byNumber = /^[A-Z]+-\d+$/.test(idOrNumber)
-    ? (await table().page({ index: 'gsi2', pk: `TKTNUM#${idOrNumber}`, limit: 1 })).items[0]
-    : undefined;
-  const ticketId = byNumber ? String(byNumber.pk).replace(/^TKT#/, '') : idOrNumber;
-  const item = byNumber ?? (await table().get(keys.ticket(ticketId)));
+  // A readable number (INC-1001) names the ticket through its alias item, written with the first clocks.
+  const alias = /^[A-Z]+-\d+$/.test(idOrNumber) ? await table().get(keys.ticketNumber(idOrNumber)) : undefined;
+  const ticketId = alias ? String(alias.ticketId) : idOrNumber;
+  const item = await table().get(keys.ticket(ticketId));
   if (!item) throw new NotFoundError(`No clocks are known for ticket ${ticketId}.`, 'ticket-clocks-not-found');
   const t = toClocks(item);
   const { evaluation, latest } = await evaluateTicket(Object.values(t.versions), Date.now());
@@ -486,7 +484,8 @@ export async function runDueTimers(now: number): Promise<{ read: number; tickets
       });
       read += page.items.length;
       taken += page.items.length;
-      for (const i of page.items) ticketIds.add(String(i.ticketId));
+      // Keys only: the ticket id is in the base key (TKT#<id>).
+      for (const i of page.items) ticketIds.add(String(i.pk).replace(/^TKT#/, ''));
       cursor = page.nextCursor;
     } while (cursor && taken < MAX_PER_SHARD);
   }

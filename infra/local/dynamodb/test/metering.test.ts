@@ -45,6 +45,17 @@ describe('metered capacity', () => {
       }),
     );
     expect(units(moved)).toBe(3); // item + old index entry deleted + new one put
+    const same = await h.doc.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { pk: 'b', sk: '1' },
+        UpdateExpression: 'SET #s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': 'closed' },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    expect(units(same)).toBe(1); // the index entry stays as it was: not written
     const tx = await h.doc.send(
       new TransactWriteCommand({
         TransactItems: [{ Put: { TableName: TABLE, Item: { pk: 'c', sk: '1', status: 'open', updatedAt: '2' } } }],
