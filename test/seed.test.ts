@@ -14,7 +14,7 @@ describe('the demo organisation', () => {
   it('is seeded through the API, and every demo user sees what their roles allow', async () => {
     const admin = DEMO_USERS[0]!;
     const seeded = await seedDemo(rt.apiUrl, await rt.token({ user: admin.user, roles: admin.roles }));
-    expect(seeded).toEqual({ services: 3, cis: 28, relationships: 33 });
+    expect(seeded).toEqual({ services: 3, cis: 28, relationships: 33, customers: 2, agreements: 4, tickets: 6 });
 
     const staff = await as(rt, 'alice', ['process-staff']);
     expect((await staff.get<{ items: unknown[] }>('/v1/cis?limit=100')).body.items).toHaveLength(28);
@@ -46,5 +46,77 @@ describe('the demo organisation', () => {
     const theirs = await customer.get<{ items: Array<{ customerIds: string[] }> }>('/v1/cis?limit=100');
     expect(theirs.body.items.length).toBeGreaterThan(0);
     expect(theirs.body.items.every((c) => c.customerIds.includes('acme'))).toBe(true);
+
+    // Customers (PR7): ACME and Globex, each with a primary contact receiving SLA notices.
+    const crm = await as(rt, 'cora', ['customers-manager']);
+    const customers = await crm.get<{ items: Array<{ customerId: string; accountManager: string }> }>('/v1/customers');
+    expect(customers.body.items.map((c) => [c.customerId, c.accountManager])).toEqual([
+      ['acme', 'user-cora'],
+      ['globex', 'user-cora'],
+    ]);
+    const contacts = await crm.get<{
+      items: Array<{ email: string; role: string; receivesServiceLevelNotices: boolean }>;
+    }>('/v1/customers/acme/contacts');
+    expect(contacts.body.items).toContainEqual(
+      expect.objectContaining({ email: 'carol@acme.example', role: 'primary', receivesServiceLevelNotices: true }),
+    );
+    expect((await crm.get('/v1/survey-settings')).body).toMatchObject({ publicBaseUrl: rt.apiUrl });
+
+    // Service levels (PR2): a default SLA, ACME's web shop SLA (which Carol sees), an OLA and a UA.
+    const slm = await as(rt, 'sam', ['service-level-manager']);
+    const agreements = await slm.get<{ items: Array<{ agreementId: string; kind: string; name: string }> }>(
+      '/v1/agreements?limit=100',
+    );
+    expect(agreements.body.items.map((a) => a.kind).sort()).toEqual(['ola', 'sla', 'sla', 'ua']);
+    const acmeSlas = await customer.get<{
+      items: Array<{ agreementId: string; calendarId: string; warningShare: number; serviceIds: string[] }>;
+    }>('/v1/agreements');
+    expect(acmeSlas.body.items).toEqual([
+      expect.objectContaining({ calendarId: 'office-berlin', warningShare: 0.75, status: 'active' }),
+    ]);
+    expect((await slm.get('/v1/calendars/office-berlin')).status).toBe(200);
+
+    // Service desk (PR9): tickets in the queues, the web shop incident measured under ACME's SLA.
+    const dana = await as(rt, 'dana', ['service-desk-manager']);
+    const web = await dana.get<{ items: Array<{ ticketId: string; title: string; status: string }> }>(
+      '/v1/queues/groups/web-team',
+    );
+    const checkout = web.body.items.find((t) => t.title === 'Web shop checkout fails with error 500');
+    expect(checkout?.status).toBe('in-progress');
+    const desk = await dana.get<{ items: Array<{ status: string; pendingReason?: string }> }>(
+      '/v1/queues/groups/service-desk',
+    );
+    expect(desk.body.items.map((t) => t.pendingReason ?? t.status).sort()).toEqual([
+      'awaiting-approval',
+      'awaiting-caller',
+      'new',
+    ]);
+    const mine = await customer.get<{ items: Array<{ status: string }> }>('/v1/queues/customer');
+    expect(mine.body.items.map((t) => t.status).sort()).toEqual([
+      'closed',
+      'in-progress',
+      'pending',
+      'pending',
+      'resolved',
+    ]);
+    const comments = await customer.get<{ items: unknown[] }>(`/v1/tickets/${checkout!.ticketId}/comments`);
+    expect(comments.body.items).toHaveLength(1);
+    const clocks = await eventually(
+      async () => {
+        const r = await dana.get<{ agreementId?: string }>(`/v1/tickets/${checkout!.ticketId}/clocks`);
+        return r.status === 200 && r.body.agreementId ? r.body : undefined;
+      },
+      10_000,
+      'clocks of the web shop incident',
+    );
+    expect(clocks.agreementId).toBe(acmeSlas.body.items[0]!.agreementId);
+
+    // The closed ticket's survey reaches Carol, with a link to this API.
+    const survey = await eventually(
+      async () => rt.mailbox.messages('carol@acme.example').find((m) => m.subject.startsWith('How did we do?')),
+      10_000,
+      'survey mail',
+    );
+    expect(survey.text).toContain(`${rt.apiUrl}/v1/surveys/`);
   });
 });
