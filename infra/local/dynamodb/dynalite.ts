@@ -391,8 +391,10 @@ export class DynaliteStore {
     const previous = before ? db.getIndexActions(indexes, undefined, before, table).puts : [];
     const unchanged = (p: { index: string; key: string; item: Item }) =>
       previous.some((q) => q.index === p.index && q.key === p.key && sameProjection(q.item, p.item));
+    // A projected entry lists absent attributes as undefined; they are not stored and weigh nothing.
+    const stored = (item: Item) => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as Item;
     return (
-      puts.filter((p) => !unchanged(p)).reduce((n, p) => n + db.capacityUnits(p.item, false), 0) +
+      puts.filter((p) => !unchanged(p)).reduce((n, p) => n + db.capacityUnits(stored(p.item), false), 0) +
       deletes.length * (before ? db.capacityUnits(before, false) : 1)
     );
   }

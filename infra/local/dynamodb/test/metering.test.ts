@@ -1,3 +1,4 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, type Harness, startHarness } from './harness';
@@ -74,5 +75,51 @@ describe('metered capacity', () => {
     expect(after.requests - before.requests).toBe(2);
     expect(after.readUnits - before.readUnits).toBe(1);
     expect(after.writeUnits - before.writeUnits).toBe(2); // item + its index entry
+  });
+});
+
+describe('metered capacity with an INCLUDE projection', () => {
+  it('writes the index entry only when a key or a projected attribute changes', async () => {
+    const h = await startHarness();
+    await h.client.send(
+      new CreateTableCommand({
+        TableName: 'itsm-projected',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['pk', 'sk', 'gpk', 'gsk'].map((AttributeName) => ({
+          AttributeName,
+          AttributeType: 'S',
+        })),
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'queue',
+            KeySchema: [
+              { AttributeName: 'gpk', KeyType: 'HASH' },
+              { AttributeName: 'gsk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title', 'status'] },
+          },
+        ],
+      }),
+    );
+    const put = (item: Record<string, unknown>) =>
+      h.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: 'itsm-projected', Item: { pk: '1', sk: '1', gpk: 'q', gsk: 'a', ...item } } },
+          ],
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+    const units = (out: { ConsumedCapacity?: Array<{ CapacityUnits?: number }> }) =>
+      (out.ConsumedCapacity ?? []).reduce((n, c) => n + (c.CapacityUnits ?? 0), 0);
+    // A missing projected attribute (status) is no obstacle; a large unprojected one is not copied.
+    expect(units(await put({ title: 't', notes: 'x'.repeat(3000) }))).toBe(2 * 3 + 1);
+    expect(units(await put({ title: 't', notes: 'y'.repeat(3000) }))).toBe(2 * 3); // index entry unchanged
+    expect(units(await put({ title: 'u', notes: 'y'.repeat(3000) }))).toBe(2 * 3 + 1);
+    await h.stop();
   });
 });
