@@ -310,6 +310,7 @@ if (results.queuePage) {
     `US$ per 1,000 lifecycles (us-east-1): ${JSON.stringify(c.usdPer1000Lifecycles)}; SES mail apart: ${c.sesUsdPer1000Lifecycles}`,
   );
   console.log(`invocations per lifecycle by function: ${JSON.stringify(c.byFunction)}`);
+  console.log(`SLA warnings and breaches, moment to desk escalation: ${JSON.stringify(results.slaLateness)}`);
   console.log(`DynamoDB units per lifecycle by table: ${JSON.stringify(c.byTable)}`);
 }
 if (results.itemsReadPerListPage) {

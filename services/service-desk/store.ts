@@ -9,6 +9,12 @@ import { isOpenWork, type TicketStatus, type TicketType } from './domain/ticket'
  * sparse: a ticket carries their keys only while it belongs in the queue, so closed tickets
  * leave the open-work queues and no queue read grows with the table.
  *
+ * Indexes project only what their readers return (`projections.ts`): gsi1-gsi3 the queue line
+ * (`TICKET_SUMMARY_ATTRS`, read by `summaryOf`; gsi1 also the public comment fields), gsi4 the
+ * queue line plus the customer's (`customerSummaryOf`), gsi5 keys only (auto-close reads each
+ * due ticket). Every ticket change rewrites the entries it has (`version` is projected) but at
+ * ~1 WCU each; storing SLA clocks writes none unless the deadline moves (clocks are not projected).
+ *
  * | item               | pk                 | sk                | index keys                                                            |
  * |--------------------|--------------------|-------------------|-----------------------------------------------------------------------|
  * | ticket             | TICKET#<id>        | TICKET            | gsi1 AGENT#<assignee> / <rank>#<createdAt>#<id>   (open work, assigned) |
@@ -26,7 +32,7 @@ import { isOpenWork, type TicketStatus, type TicketType } from './domain/ticket'
  * | number -> id       | NUM#INC-1001       | NUM               |                                                                       |
  * | desk settings      | CONFIG             | SETTINGS          |                                                                       |
  * | support group      | GROUP              | <group>           |                                                                       |
- * | request model      | MODEL              | <modelId>         |                                                                       |
+ * | request model      | MODEL              | <modelId>         | (listed from its partition; older items may carry gsi2 MODELS keys)   |
  */
 export const keys = {
   ticket: (id: string): Key => ({ pk: `TICKET#${id}`, sk: 'TICKET' }),
@@ -299,6 +305,60 @@ export function customerView(t: Ticket) {
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     version: t.version,
+  };
+}
+
+/** A ticket's queue line, read from its index entry: only `TICKET_SUMMARY_ATTRS` (projections.ts). */
+export function summaryOf(i: Item) {
+  return {
+    ticketId: String(i.ticketId),
+    number: String(i.number),
+    type: i.ticketType as TicketType,
+    title: String(i.title),
+    status: i.status as TicketStatus,
+    ...(i.pendingReason ? { pendingReason: String(i.pendingReason) } : {}),
+    priority: String(i.priority),
+    assignmentGroup: String(i.assignmentGroup),
+    ...(i.assigneeId ? { assigneeId: String(i.assigneeId) } : {}),
+    ...(i.customerId ? { customerId: String(i.customerId) } : {}),
+    major: Boolean(i.major),
+    ...(i.slaDeadline ? { slaDeadline: String(i.slaDeadline) } : {}),
+    createdAt: String(i.createdAt),
+    version: Number(i.version),
+  };
+}
+
+/**
+ * A ticket's line in its organisation's queue as a customer user sees it, read from the gsi4
+ * entry (`TICKET_SUMMARY_ATTRS` + `CUSTOMER_SUMMARY_ATTRS`): `customerView` without the
+ * unbounded free text (description, form, resolution summary), which the ticket itself returns.
+ */
+export function customerSummaryOf(i: Item) {
+  return {
+    ticketId: String(i.ticketId),
+    number: String(i.number),
+    type: i.ticketType as TicketType,
+    title: String(i.title),
+    channel: String(i.channel),
+    caller: i.caller as Caller,
+    ...(i.customerId ? { customerId: String(i.customerId) } : {}),
+    ...(i.serviceId ? { serviceId: String(i.serviceId) } : {}),
+    ...(i.category ? { category: i.category as string[] } : {}),
+    impact: String(i.impact),
+    urgency: String(i.urgency),
+    priority: String(i.priority),
+    status: i.status as TicketStatus,
+    ...(i.pendingReason ? { pendingReason: String(i.pendingReason) } : {}),
+    ...(i.resolutionCode ? { resolutionCode: String(i.resolutionCode) } : {}),
+    ...(i.resolvedAt ? { resolvedAt: String(i.resolvedAt) } : {}),
+    ...(i.closedAt ? { closedAt: String(i.closedAt) } : {}),
+    ...(i.firstRespondedAt ? { firstRespondedAt: String(i.firstRespondedAt) } : {}),
+    ...(i.modelId ? { modelId: String(i.modelId) } : {}),
+    major: Boolean(i.major),
+    reopenCount: Number(i.reopenCount ?? 0),
+    createdAt: String(i.createdAt),
+    updatedAt: String(i.updatedAt),
+    version: Number(i.version),
   };
 }
 

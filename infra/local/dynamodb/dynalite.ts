@@ -395,7 +395,11 @@ export class DynaliteStore {
     const stored = (item: Item) => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as Item;
     return (
       puts.filter((p) => !unchanged(p)).reduce((n, p) => n + db.capacityUnits(stored(p.item), false), 0) +
-      deletes.length * (before ? db.capacityUnits(before, false) : 1)
+      // A deleted entry is billed at its projected size, as it was stored.
+      deletes.reduce((n, d) => {
+        const entry = previous.find((q) => q.index === d.index && q.key === d.key);
+        return n + (entry ? db.capacityUnits(stored(entry.item), false) : 1);
+      }, 0)
     );
   }
 

@@ -11,7 +11,16 @@ import {
   TICKET_STATUSES,
   ticketNumber,
 } from '../domain/ticket';
-import { indexKeys, type TicketState } from '../store';
+import { PROJECTIONS } from '../projections';
+import {
+  customerSummaryOf,
+  customerView,
+  indexKeys,
+  summaryOf,
+  type TicketState,
+  ticketItem,
+  toTicket,
+} from '../store';
 
 const m = DEFAULT_SETTINGS.priority;
 
@@ -154,6 +163,46 @@ describe('queue index keys are sparse', () => {
     const resolved = { ...t, status: 'resolved' as const, autoCloseAt: '2026-01-06T00:00:00.000Z' };
     expect(indexKeys(resolved).gsi5pk).toBe('AUTOCLOSE');
     expect(indexKeys({ ...resolved, major: true }).gsi5pk).toBeUndefined();
+  });
+
+  describe('queue readers need only their index projection', () => {
+    const stored = {
+      ...ticketItem({ ...t, description: 'long text', pendingReason: undefined, resolutionCode: 'fixed' }),
+      resolutionSummary: 'Done',
+      slaTicketVersion: 3,
+      slaClocks: [{ clock: 'resolution', state: 'running', deadline: '2026-01-02T00:00:00.000Z' }],
+      slaDeadline: '2026-01-02T00:00:00.000Z',
+      version: 4,
+      updatedAt: '2026-01-01T01:00:00.000Z',
+      updatedBy: 'alice',
+    };
+    const projected = (attrs: readonly string[]) =>
+      Object.fromEntries(
+        Object.entries(stored).filter(([k]) => attrs.includes(k) || /^(pk|sk|gsi\dpk|gsi\dsk)$/.test(k)),
+      );
+
+    it('builds the same queue line from every queue index as from the whole item', () => {
+      for (const ix of ['gsi1', 'gsi2', 'gsi3', 'gsi4'] as const)
+        expect(summaryOf(projected(PROJECTIONS[ix]))).toEqual(summaryOf(stored));
+      expect(summaryOf(stored)).toMatchObject({
+        type: 'incident',
+        slaDeadline: '2026-01-02T00:00:00.000Z',
+        version: 4,
+      });
+    });
+
+    it('gives customers the portal view without the unbounded free text, and nothing more', () => {
+      const line = customerSummaryOf(projected(PROJECTIONS.gsi4));
+      const { description: _d, resolutionSummary: _r, form: _f, ...view } = customerView(toTicket(stored));
+      expect(line).toEqual(view);
+    });
+
+    it('projects no SLA clocks and stays within the 100 projected attributes of a table', () => {
+      const lists = Object.values(PROJECTIONS).filter((p) => p !== 'keys-only');
+      expect(lists.flat()).not.toContain('slaClocks');
+      expect(lists.flat().length).toBeLessThanOrEqual(100);
+      expect(PROJECTIONS.gsi5).toBe('keys-only');
+    });
   });
 });
 

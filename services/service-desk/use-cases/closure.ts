@@ -2,8 +2,8 @@ import { TicketClosed } from '../../../shared/contracts/service-desk/v1';
 import type { OperationContext } from '../../../shared/kit/context';
 import { DomainError } from '../../../shared/kit/errors';
 import { logger } from '../../../shared/kit/logger';
-import { QUEUE, table, toTicket } from '../store';
-import { commitChange } from './ticket-work';
+import { QUEUE, table } from '../store';
+import { commitChange, loadTicket } from './ticket-work';
 import { closeState } from './tickets';
 
 /** At most this many tickets per run; the rest wait an hour (the index keeps them in order). */
@@ -11,7 +11,8 @@ const MAX_PER_RUN = 1000;
 
 /**
  * Auto-close (FitSM PR9.5): resolved tickets the caller neither confirmed nor reopened close
- * when their confirmation period ends. Reads only the due part of the auto-close index.
+ * when their confirmation period ends. Reads only the due part of the auto-close index; the
+ * index projects only keys, so each due ticket is read itself (strongly consistent GetItem).
  */
 export async function autoClose(ctx: OperationContext): Promise<{ closed: number; skipped: number }> {
   const now = new Date().toISOString();
@@ -27,8 +28,14 @@ export async function autoClose(ctx: OperationContext): Promise<{ closed: number
       ...(cursor ? { cursor } : {}),
     });
     for (const item of page.items) {
-      const before = toTicket(item);
+      const ticketId = String(item.pk).slice('TICKET#'.length);
       try {
+        const before = await loadTicket(ticketId, true);
+        // Reopened and resolved again since the index was read: not due yet.
+        if (before.status === 'resolved' && !(before.autoCloseAt && before.autoCloseAt <= now)) {
+          skipped++;
+          continue;
+        }
         const after = closeState(before, 'auto', new Date().toISOString());
         await commitChange(ctx, before, after, {
           event: TicketClosed,
@@ -38,7 +45,7 @@ export async function autoClose(ctx: OperationContext): Promise<{ closed: number
       } catch (err) {
         // Changed since the index was read (reopened, closed by the caller): the next run sees the truth.
         if (!(err instanceof DomainError)) throw err;
-        logger.info('auto-close skipped a ticket', { ticketId: before.ticketId, code: err.code });
+        logger.info('auto-close skipped a ticket', { ticketId, code: err.code });
         skipped++;
       }
     }

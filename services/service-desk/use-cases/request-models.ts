@@ -50,8 +50,9 @@ export async function getModel(modelId: string): Promise<RequestModel> {
   return m;
 }
 
+/** Models by id: their own partition (`MODEL`), so no index entry has to carry a model's attributes. */
 export function listModels(q: PageRequest) {
-  return table().page({ index: 'gsi2', pk: 'MODELS', ...q }, toModel);
+  return table().page({ pk: keys.model('').pk, ...q }, toModel);
 }
 
 export async function putModel(
@@ -71,7 +72,8 @@ export async function putModel(
   if (problems.length) throw new ValidationError('The request model is not valid.', problems);
   const state = { modelId, ...input };
   const current = await findModel(modelId, true);
-  const item = { ...keys.model(modelId), type: 'request-model', ...state, gsi2pk: 'MODELS', gsi2sk: modelId };
+  // No index keys: models are listed from their partition (older items may still carry gsi2 MODELS keys).
+  const item = { ...keys.model(modelId), type: 'request-model', ...state };
   if (!current) {
     await table().commit(ctx, {
       writes: [{ kind: 'create', item }],
