@@ -1,10 +1,13 @@
 import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { ServiceDefinition } from '../../shared/kit/definition';
 import type { Role } from '../../shared/kit/roles';
 
 export { eventually } from './eventually';
 
 /** A throwaway local runtime for one test file: in memory, any free ports, no waiting. */
-export async function testRuntime(options: { waitScale?: number } = {}): Promise<Runtime> {
+export async function testRuntime(
+  options: { waitScale?: number; services?: ServiceDefinition[] } = {},
+): Promise<Runtime> {
   // Function logs at ERROR only, so a test's output shows what went wrong and little else.
   process.env.ITSM_LOG_LEVEL ??= 'ERROR';
   return startRuntime({ awsPort: 0, apiPort: 0, waitScale: 0, schedules: false, retryBaseDelayMs: 5, ...options });

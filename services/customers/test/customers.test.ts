@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../../infra/local/runtime';
-import { as, type Client } from '../../../test/support/runtime';
+import type { Runtime } from '../../../infra/local/runtime';
+import { as, type Client, testRuntime } from '../../../test/support/runtime';
 import { customers } from '../service';
 
 /** Customers, contacts, complaints and reviews as their users use them: over HTTP on the local runtime. */
@@ -36,15 +36,7 @@ type Review = { reviewId: string; status: string; scheduledFor: string; satisfac
 type Page<T> = { items: T[]; nextCursor?: string };
 
 beforeAll(async () => {
-  process.env.ITSM_LOG_LEVEL ??= 'ERROR';
-  rt = await startRuntime({
-    awsPort: 0,
-    apiPort: 0,
-    waitScale: 0,
-    schedules: false,
-    retryBaseDelayMs: 5,
-    services: [customers],
-  });
+  rt = await testRuntime({ services: [customers] });
   manager = await as(rt, 'carol', ['customers-manager']);
   sam = await as(rt, 'sam', ['process-staff']);
   otherStaff = await as(rt, 'oscar', ['process-staff']);

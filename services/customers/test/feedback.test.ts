@@ -3,8 +3,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../../infra/local/runtime';
-import { as, type Client, client, eventually } from '../../../test/support/runtime';
+import type { Runtime } from '../../../infra/local/runtime';
+import { as, type Client, client, eventually, testRuntime } from '../../../test/support/runtime';
 import { customers } from '../service';
 import { hashToken } from '../use-cases/tokens';
 
@@ -110,15 +110,7 @@ async function surveyToken(email: string): Promise<{ token: string; text: string
 }
 
 beforeAll(async () => {
-  process.env.ITSM_LOG_LEVEL ??= 'ERROR';
-  rt = await startRuntime({
-    awsPort: 0,
-    apiPort: 0,
-    waitScale: 0,
-    schedules: false,
-    retryBaseDelayMs: 5,
-    services: [customers],
-  });
+  rt = await testRuntime({ services: [customers] });
   manager = await as(rt, 'carol', ['customers-manager']);
   sam = await as(rt, 'sam', ['process-staff']);
   otherStaff = await as(rt, 'oscar', ['process-staff']);

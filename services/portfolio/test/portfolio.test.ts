@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../../infra/local/runtime';
-import { as, type Client, client, eventually } from '../../../test/support/runtime';
+import type { Runtime } from '../../../infra/local/runtime';
+import { as, type Client, client, eventually, testRuntime } from '../../../test/support/runtime';
 import { portfolio } from '../service';
 
 /** The portfolio as its users use it: through the HTTP API on the real local runtime. */
@@ -54,15 +54,7 @@ const service = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  process.env.ITSM_LOG_LEVEL ??= 'ERROR';
-  rt = await startRuntime({
-    awsPort: 0,
-    apiPort: 0,
-    waitScale: 0,
-    schedules: false,
-    retryBaseDelayMs: 5,
-    services: [portfolio],
-  });
+  rt = await testRuntime({ services: [portfolio] });
   manager = await as(rt, 'paula', ['portfolio-manager']);
   staff = await as(rt, 'sam', ['process-staff']);
   ownerStaff = await as(rt, 'olivia', ['process-staff']);

@@ -1,9 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as names from '../../../infra/local/names';
-import { type Runtime, startRuntime } from '../../../infra/local/runtime';
+import type { Runtime } from '../../../infra/local/runtime';
 import type { Role } from '../../../shared/kit/roles';
-import { type Client, client, eventually } from '../../../test/support/runtime';
+import { type Client, client, eventually, testRuntime } from '../../../test/support/runtime';
 import { serviceDesk } from '../service';
 
 let rt: Runtime;
@@ -15,15 +15,7 @@ const as = async (user: string, roles: Role[], customer?: string) =>
   client(rt, await rt.token({ user, roles, email: `${user}@acme.example`, ...(customer ? { customer } : {}) }));
 
 beforeAll(async () => {
-  process.env.ITSM_LOG_LEVEL ??= 'ERROR';
-  rt = await startRuntime({
-    awsPort: 0,
-    apiPort: 0,
-    waitScale: 0,
-    schedules: false,
-    retryBaseDelayMs: 5,
-    services: [serviceDesk],
-  });
+  rt = await testRuntime({ services: [serviceDesk] });
   alice = await as('alice', ['process-staff']);
 });
 

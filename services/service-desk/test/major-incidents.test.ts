@@ -1,9 +1,9 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as names from '../../../infra/local/names';
-import { type Runtime, startRuntime } from '../../../infra/local/runtime';
+import type { Runtime } from '../../../infra/local/runtime';
 import type { Role } from '../../../shared/kit/roles';
-import { type Client, client, eventually } from '../../../test/support/runtime';
+import { type Client, client, eventually, testRuntime } from '../../../test/support/runtime';
 import { serviceDesk } from '../service';
 
 /**
@@ -32,15 +32,7 @@ const as = async (user: string, roles: Role[]) =>
   client(rt, await rt.token({ user, roles, email: `${user}@provider.example` }));
 
 beforeAll(async () => {
-  process.env.ITSM_LOG_LEVEL ??= 'ERROR';
-  rt = await startRuntime({
-    awsPort: 0,
-    apiPort: 0,
-    waitScale: 0.005,
-    schedules: false,
-    retryBaseDelayMs: 5,
-    services: [serviceDesk],
-  });
+  rt = await testRuntime({ waitScale: 0.005, services: [serviceDesk] });
   manager = await as('maria', ['service-desk-manager']);
   alice = await as('alice', ['process-staff']);
   bob = await as('bob', ['process-staff']);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../../infra/local/runtime';
-import { as, type Client } from '../../../test/support/runtime';
+import type { Runtime } from '../../../infra/local/runtime';
+import { as, type Client, testRuntime } from '../../../test/support/runtime';
 import { serviceLevel } from '../service';
 
 /** Agreements (SLA, OLA, UA) through the HTTP API on the local runtime (FitSM PR2.2, PR2.4). */
@@ -28,14 +28,7 @@ const fields = (r: { body: unknown }) => ((r.body as Problem).errors ?? []).map(
 beforeAll(async () => {
   process.env.ITSM_LOG_LEVEL ??= 'ERROR';
   // This service alone: ticket and portfolio events are injected on the bus, as their publishers would.
-  rt = await startRuntime({
-    awsPort: 0,
-    apiPort: 0,
-    waitScale: 0,
-    schedules: false,
-    retryBaseDelayMs: 5,
-    services: [serviceLevel],
-  });
+  rt = await testRuntime({ services: [serviceLevel] });
   manager = await as(rt, 'sam', ['service-level-manager']);
   staff = await as(rt, 'alice', ['process-staff']);
   acme = await as(rt, 'ann', ['customer-user'], 'acme');

@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../../infra/local/runtime';
-import { as, type Client, eventually } from '../../../test/support/runtime';
+import type { Runtime } from '../../../infra/local/runtime';
+import { as, type Client, eventually, testRuntime } from '../../../test/support/runtime';
 import { serviceLevel } from '../service';
 
 /**
@@ -102,14 +102,7 @@ const timers = (now: string) =>
 beforeAll(async () => {
   process.env.ITSM_LOG_LEVEL ??= 'ERROR';
   // This service alone: ticket and portfolio events are injected on the bus, as their publishers would.
-  rt = await startRuntime({
-    awsPort: 0,
-    apiPort: 0,
-    waitScale: 0,
-    schedules: false,
-    retryBaseDelayMs: 5,
-    services: [serviceLevel],
-  });
+  rt = await testRuntime({ services: [serviceLevel] });
   manager = await as(rt, 'sam', ['service-level-manager']);
   acme = await as(rt, 'ann', ['customer-user'], 'acme');
   globex = await as(rt, 'gus', ['customer-user'], 'globex');

@@ -1,14 +1,11 @@
+import type { EventData } from '../../../shared/contracts/envelope';
+import type { ServiceUpdated } from '../../../shared/contracts/portfolio/v1';
 import type { OperationContext } from '../../../shared/kit/context';
-import { ConflictError } from '../../../shared/kit/errors';
+import { keepCopy } from '../../../shared/kit/copies';
 import type { ReceivedEvent } from '../../../shared/kit/events';
 import { keys, table } from '../store';
 
-interface ServiceSnapshot {
-  serviceId: string;
-  name: string;
-  status: string;
-  version: number;
-}
+type ServiceSnapshot = EventData<typeof ServiceUpdated>;
 
 /**
  * Keep a copy of each portfolio service's status: the default SLA applies only to live services
@@ -17,30 +14,12 @@ interface ServiceSnapshot {
  */
 export async function applyServiceEvent(event: ReceivedEvent, ctx: OperationContext): Promise<void> {
   const s = event.data as ServiceSnapshot;
-  const current = await table().get(keys.serviceCopy(s.serviceId), true);
-  if (current && Number(current.serviceVersion) >= s.version) {
-    await table().commit(ctx, { writes: [] });
-    return;
-  }
-  try {
-    await table().commit(ctx, {
-      writes: [
-        {
-          kind: 'update',
-          key: keys.serviceCopy(s.serviceId),
-          set: {
-            type: 'service-copy',
-            serviceId: s.serviceId,
-            name: s.name,
-            status: s.status,
-            serviceVersion: s.version,
-          },
-          ifBelow: { attribute: 'serviceVersion', value: s.version },
-        },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
-    await table().commit(ctx, { writes: [] });
-  }
+  await keepCopy(
+    table(),
+    ctx,
+    keys.serviceCopy(s.serviceId),
+    s.version,
+    { type: 'service-copy', serviceId: s.serviceId, name: s.name, status: s.status },
+    'serviceVersion',
+  );
 }
