@@ -76,6 +76,8 @@ export class LocalEventBridge implements AwsService {
   private readonly buses = new Map<string, Bus>();
   private readonly delivery: DeliveryQueue;
   private readonly log: EventBridgeEvent[] = [];
+  /** Every event accepted since start (the log keeps only the latest PUBLISHED_CAP). */
+  private accepted = 0;
 
   constructor(private readonly options: LocalEventBridgeOptions) {
     for (const name of ['default', PLATFORM_BUS, ...(options.buses ?? [])]) {
@@ -138,9 +140,9 @@ export class LocalEventBridge implements AwsService {
   }
 
   /** Every event accepted on any bus, oldest first, up to the last 10,000. */
-  /** How many events were accepted so far (without copying them). */
+  /** How many events were accepted since start (without copying them; not capped like the log). */
   publishedCount(): number {
-    return this.log.length;
+    return this.accepted;
   }
 
   published(): EventBridgeEvent[] {
@@ -166,6 +168,7 @@ export class LocalEventBridge implements AwsService {
     const routes: DeliveryRoute[] = [];
     for (const result of results) {
       if (!result.ok) continue;
+      this.accepted++;
       this.log.push(result.event);
       if (this.log.length > PUBLISHED_CAP) this.log.shift();
       routes.push(...this.route(result.bus, result.event, result.eventJson));
