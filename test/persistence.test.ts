@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRuntime } from '../infra/local/runtime';
+import { configuration } from '../services/configuration/service';
 import { client } from './support/runtime';
 
 /** `npm start` keeps its data in a folder: a restart finds everything where it was. */
@@ -31,6 +32,40 @@ describe('a kept data folder', () => {
       expect(Number(next.body.number.slice(3))).toBe(Number(ci.number.slice(3)) + 1);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('a data folder made by an older version', () => {
+  it('gets the indexes a service added since, with every item in them', async () => {
+    const old = mkdtempSync(join(tmpdir(), 'itsm-upgrade-'));
+    try {
+      // The configuration service as an older version might have had it: no type index yet.
+      const before = { ...configuration, table: { ...configuration.table, indexes: [{ name: 'gsi1' }] } };
+      const first = await startRuntime({ dataDir: old, awsPort: 0, apiPort: 0, schedules: false, services: [before] });
+      const token = await first.token({ user: 'conrad', roles: ['configuration-manager'] });
+      let api = client(first, token);
+      await api.post('/v1/ci-types', { typeId: 'app', name: 'App', attributes: [] });
+      await api.post('/v1/cis', { typeId: 'app', name: 'made before the upgrade' });
+      await first.close();
+
+      const second = await startRuntime({
+        dataDir: old,
+        awsPort: 0,
+        apiPort: 0,
+        schedules: false,
+        services: [configuration],
+      });
+      try {
+        api = client(second, token);
+        const byType = await api.get<{ items: Array<{ name: string }> }>('/v1/cis?typeId=app');
+        expect(byType.status).toBe(200);
+        expect(byType.body.items.map((c) => c.name)).toEqual(['made before the upgrade']);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(old, { recursive: true, force: true });
     }
   });
 });

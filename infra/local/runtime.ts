@@ -1,12 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   SFNClient,
@@ -22,7 +16,6 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   flowSubstitutions,
   functionEnvironment,
-  indexProjection,
   type ServiceDefinition,
   substituteDefinition,
 } from '../../shared/kit/definition';
@@ -36,6 +29,7 @@ import { LocalIdentity, type TokenRequest } from './identity';
 import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
+import { ensureTable } from './tables';
 
 /**
  * The embedded local runtime: the whole platform in one Node process, no cloud, no Docker.
@@ -271,43 +265,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const sfn = new SFNClient(sdk);
   for (const def of services) {
     const table = names.tableName(def.name);
-    const attrs = [
-      { AttributeName: 'pk', AttributeType: 'S' as const },
-      { AttributeName: 'sk', AttributeType: 'S' as const },
-    ];
-    for (const ix of def.table.indexes) {
-      attrs.push(
-        { AttributeName: `${ix.name}pk`, AttributeType: 'S' },
-        { AttributeName: `${ix.name}sk`, AttributeType: 'S' },
-      );
-    }
-    try {
-      await ddb.send(
-        new CreateTableCommand({
-          TableName: table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: attrs,
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          ...(def.table.indexes.length
-            ? {
-                GlobalSecondaryIndexes: def.table.indexes.map((ix) => ({
-                  IndexName: ix.name,
-                  KeySchema: [
-                    { AttributeName: `${ix.name}pk`, KeyType: 'HASH' as const },
-                    { AttributeName: `${ix.name}sk`, KeyType: 'RANGE' as const },
-                  ],
-                  Projection: indexProjection(ix),
-                })),
-              }
-            : {}),
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw err;
-    }
+    await ensureTable(ddb, def, table);
     if (def.table.timeToLiveAttribute) {
       // A kept data folder remembers TTL; enabling it twice is an error, as on AWS.
       const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: table }));
