@@ -176,7 +176,7 @@ export async function refreshTicket(
     } catch (err) {
       // Someone else (the schedule, a concurrent delivery) changed the ticket first: read again.
       if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
-      logger.info('ticket clocks changed concurrently; retrying', { ticketId, attempt });
+      logger.debug('ticket clocks changed concurrently; retrying', { ticketId, attempt });
     }
   }
 }
