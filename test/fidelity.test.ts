@@ -1,9 +1,9 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, type DeployedFunction, deployedFunctions, synthTemplates } from '../infra/aws/synth';
 import type { Runtime } from '../infra/local/runtime';
 import { SERVICES } from '../services/index';
 import { deskValueStream } from './support/desk-scenario';
+import { publishEvents } from './support/events';
 import { as, type Client, eventually, testRuntime } from './support/runtime';
 
 /**
@@ -115,33 +115,17 @@ async function exercise(): Promise<void> {
   await admin.get(`/v1/verification-campaigns/${c1.campaignId}/results`);
   await admin.get('/v1/verification-campaigns');
   // The consumer, through the bus.
-  const bus = new EventBridgeClient({
-    endpoint: rt.awsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test-portfolio', secretAccessKey: 'x' },
-  });
-  await bus.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: 'itsm',
-          Source: 'itsm.portfolio',
-          DetailType: 'ServiceRegistered',
-          Detail: JSON.stringify({
-            metadata: {
-              eventId: 'fid-1',
-              version: 1,
-              occurredAt: new Date().toISOString(),
-              correlationId: 'c',
-              actor: { id: 'p', name: 'p', kind: 'system' },
-            },
-            data: { serviceId: 's1', name: 'S', status: 'live', version: 1 },
-          }),
-        },
-      ],
-    }),
+  await publishEvents(
+    rt,
+    [
+      {
+        source: 'itsm.portfolio',
+        detailType: 'ServiceRegistered',
+        data: { serviceId: 's1', name: 'S', status: 'live', version: 1 },
+      },
+    ],
+    'test-portfolio',
   );
-  bus.destroy();
   await rt.bus.drain();
   // The service-level function: a stored calendar, a listing, and an evaluation that reads it.
   const slm = await as(rt, 'sam', ['service-level-manager']);

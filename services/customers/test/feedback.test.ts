@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../infra/local/runtime';
+import { publishEvents, type TestEvent } from '../../../test/support/events';
 import { as, type Client, client, eventually, testRuntime } from '../../../test/support/runtime';
 import { customers } from '../service';
 import { hashToken } from '../use-cases/tokens';
@@ -36,34 +36,7 @@ type Page<T> = { items: T[]; nextCursor?: string };
 
 const month = () => new Date().toISOString().slice(0, 7);
 
-function publish(entries: Array<{ source: string; detailType: string; data: unknown; eventId?: string }>) {
-  const bus = new EventBridgeClient({
-    endpoint: rt.awsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test-publisher', secretAccessKey: 'x' },
-  });
-  return bus
-    .send(
-      new PutEventsCommand({
-        Entries: entries.map((e) => ({
-          EventBusName: 'itsm',
-          Source: e.source,
-          DetailType: e.detailType,
-          Detail: JSON.stringify({
-            metadata: {
-              eventId: e.eventId ?? ulid(),
-              version: 1,
-              occurredAt: new Date().toISOString(),
-              correlationId: ulid(),
-              actor: { id: 'system:test', name: 'test', kind: 'system' },
-            },
-            data: e.data,
-          }),
-        })),
-      }),
-    )
-    .finally(() => bus.destroy());
-}
+const publish = (entries: TestEvent[]) => publishEvents(rt, entries);
 
 let ticketSeq = 1000;
 /** A TicketClosed event as the service desk publishes it. */

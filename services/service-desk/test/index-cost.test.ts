@@ -1,8 +1,8 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as names from '../../../infra/local/names';
 import type { Runtime } from '../../../infra/local/runtime';
 import type { Role } from '../../../shared/kit/roles';
+import { publishEvents } from '../../../test/support/events';
 import { type Client, client, eventually, testRuntime } from '../../../test/support/runtime';
 import { serviceDesk } from '../service';
 
@@ -47,48 +47,32 @@ async function cost(action: () => Promise<unknown>): Promise<number> {
 }
 
 async function clocks(ticket: Ticket, ticketVersion: number, deadline: string, elapsedMinutes: number) {
-  const bus = new EventBridgeClient({
-    endpoint: rt.awsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test-service-level', secretAccessKey: 'x' },
-  });
-  await bus.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: 'itsm',
-          Source: 'itsm.service-level',
-          DetailType: 'SlaClocksChanged',
-          Detail: JSON.stringify({
-            metadata: {
-              eventId: `evt-${Math.random().toString(36).slice(2)}`,
-              version: 1,
-              occurredAt: new Date().toISOString(),
-              correlationId: 'test',
-              actor: { id: 'system:service-level', name: 'service-level', kind: 'system' },
+  await publishEvents(
+    rt,
+    [
+      {
+        source: 'itsm.service-level',
+        detailType: 'SlaClocksChanged',
+        data: {
+          ticketId: ticket.ticketId,
+          number: ticket.number,
+          ticketVersion,
+          agreementId: 'SLA-1',
+          clocks: [
+            { clock: 'first-response', state: 'running', targetMinutes: 60, elapsedMinutes, deadline },
+            {
+              clock: 'resolution',
+              state: 'running',
+              targetMinutes: 480,
+              elapsedMinutes,
+              deadline: '2030-02-01T00:00:00.000Z',
             },
-            data: {
-              ticketId: ticket.ticketId,
-              number: ticket.number,
-              ticketVersion,
-              agreementId: 'SLA-1',
-              clocks: [
-                { clock: 'first-response', state: 'running', targetMinutes: 60, elapsedMinutes, deadline },
-                {
-                  clock: 'resolution',
-                  state: 'running',
-                  targetMinutes: 480,
-                  elapsedMinutes,
-                  deadline: '2030-02-01T00:00:00.000Z',
-                },
-              ],
-            },
-          }),
+          ],
         },
-      ],
-    }),
+      },
+    ],
+    'test-service-level',
   );
-  bus.destroy();
   await rt.bus.drain();
 }
 

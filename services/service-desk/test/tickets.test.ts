@@ -1,9 +1,9 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as names from '../../../infra/local/names';
 import type { Runtime } from '../../../infra/local/runtime';
 import type { Role } from '../../../shared/kit/roles';
+import { publishEvents } from '../../../test/support/events';
 import { type Client, client, eventually, testRuntime } from '../../../test/support/runtime';
 import { serviceDesk } from '../service';
 
@@ -110,33 +110,7 @@ async function ageResolution(ticketId: string, days: number) {
 }
 
 async function publish(detailType: string, data: Record<string, unknown>) {
-  const bus = new EventBridgeClient({
-    endpoint: rt.awsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test-service-level', secretAccessKey: 'x' },
-  });
-  await bus.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: 'itsm',
-          Source: 'itsm.service-level',
-          DetailType: detailType,
-          Detail: JSON.stringify({
-            metadata: {
-              eventId: `evt-${Math.random().toString(36).slice(2)}`,
-              version: 1,
-              occurredAt: new Date().toISOString(),
-              correlationId: 'test',
-              actor: { id: 'system:service-level', name: 'service-level', kind: 'system' },
-            },
-            data,
-          }),
-        },
-      ],
-    }),
-  );
-  bus.destroy();
+  await publishEvents(rt, [{ source: 'itsm.service-level', detailType, data }], 'test-service-level');
   await rt.bus.drain();
 }
 

@@ -1,6 +1,6 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../infra/local/runtime';
+import { publishEvents, type TestEvent } from '../../../test/support/events';
 import { as, type Client, eventually, testRuntime } from '../../../test/support/runtime';
 import { serviceLevel } from '../service';
 
@@ -38,26 +38,6 @@ type Clocks = {
 };
 type Published = { 'detail-type': string; detail: { data: Record<string, unknown> } };
 
-const bus = () =>
-  new EventBridgeClient({
-    endpoint: rt.awsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test-service-desk', secretAccessKey: 'x' },
-  });
-
-let eventCounter = 0;
-const envelope = (data: unknown) =>
-  JSON.stringify({
-    metadata: {
-      eventId: `evt-${++eventCounter}-${Date.now()}`,
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      correlationId: 'test',
-      actor: { id: 'desk', name: 'desk', kind: 'system' },
-    },
-    data,
-  });
-
 const ticket = (ticketId: string, version: number, fields: Record<string, unknown>) => ({
   ticketId,
   number: `INC-${ticketId}`,
@@ -76,17 +56,14 @@ const ticket = (ticketId: string, version: number, fields: Record<string, unknow
   ...fields,
 });
 
-const ticketEvent = (detailType: string, t: Record<string, unknown>): PutEventsRequestEntry => ({
-  EventBusName: 'itsm',
-  Source: 'itsm.service-desk',
-  DetailType: detailType,
-  Detail: envelope({ ticket: t, changes: [] }),
+const ticketEvent = (detailType: string, t: Record<string, unknown>): TestEvent => ({
+  source: 'itsm.service-desk',
+  detailType,
+  data: { ticket: t, changes: [] },
 });
 
-async function publish(entries: PutEventsRequestEntry[]) {
-  const client = bus();
-  await client.send(new PutEventsCommand({ Entries: entries }));
-  client.destroy();
+async function publish(entries: TestEvent[]) {
+  await publishEvents(rt, entries, 'test-service-desk');
   await rt.bus.drain();
   expect(rt.bus.deadLetters()).toEqual([]);
 }
@@ -136,11 +113,10 @@ beforeAll(async () => {
   });
   defaultId = def.body.agreementId;
   // The portfolio says svc-web is live and svc-lab only planned (the default SLA covers live services).
-  const service = (serviceId: string, status: string) => ({
-    EventBusName: 'itsm',
-    Source: 'itsm.portfolio',
-    DetailType: 'ServiceRegistered',
-    Detail: envelope({ serviceId, name: serviceId, status, version: 1 }),
+  const service = (serviceId: string, status: string): TestEvent => ({
+    source: 'itsm.portfolio',
+    detailType: 'ServiceRegistered',
+    data: { serviceId, name: serviceId, status, version: 1 },
   });
   await publish([service('svc-web', 'live'), service('svc-lab', 'planned')]);
 });
