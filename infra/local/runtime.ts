@@ -119,11 +119,11 @@ export class Runtime {
   }
 
   /** Invoke a schedule's function now, as EventBridge Scheduler would. */
-  runSchedule(service: string, scheduleId: string, at: Date = new Date()): Promise<unknown> {
+  runSchedule(service: string, scheduleId: string): Promise<unknown> {
     const def = this.services.find((s) => s.name === service);
     const schedule = def?.schedules.find((s) => s.id === scheduleId);
     if (!def || !schedule) throw new Error(`no schedule ${service}/${scheduleId}`);
-    return this.functions.invoke(names.functionName(service, schedule.function), scheduledEvent(def, scheduleId, at));
+    return this.functions.invoke(names.functionName(service, schedule.function), scheduledEvent(def, scheduleId));
   }
 
   startSchedules(): void {
@@ -153,14 +153,14 @@ export function rateMs(rate: string): number {
   return Number(m[1]) * unit;
 }
 
-/** The event EventBridge sends a scheduled target; `time` is the scheduled moment (tests may pass a later one). */
-const scheduledEvent = (def: ServiceDefinition, id: string, at: Date) => ({
+/** The event EventBridge sends a scheduled target (its `time` has no milliseconds, as on AWS). */
+const scheduledEvent = (def: ServiceDefinition, id: string) => ({
   version: '0',
   id: crypto.randomUUID(),
   'detail-type': 'Scheduled Event',
   source: 'aws.events',
   account: names.LOCAL_ACCOUNT,
-  time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
   region: names.LOCAL_REGION,
   resources: [names.ruleArn('default', `${def.name}-${id}`)],
   detail: {},

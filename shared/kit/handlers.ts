@@ -62,18 +62,27 @@ export interface TaskPayload {
 export type TaskHandler = (payload: TaskPayload, ctx: OperationContext) => Promise<unknown>;
 
 /**
+ * A function invoked directly (by a schedule, a flow task, an operator) rather than by the API
+ * or a rule: structured logs with the Lambda context, and the run's usage counted.
+ */
+export function functionHandler<E, R>(fn: (event: E) => Promise<R>) {
+  return middy<E, R, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler((event) => withUsage(() => fn(event)));
+}
+
+/**
  * Build a flow task function. Business rules stay in TypeScript; the state machine only
  * branches on what these tasks return. Errors keep their class name so ASL `Catch` can match.
  */
 export function taskHandler(service: string, tasks: Record<string, TaskHandler>) {
-  const run = (payload: TaskPayload) => withUsage(() => perform(payload));
   const perform = async (payload: TaskPayload) => {
     const task = tasks[payload?.task];
     if (!task) throw new Error(`${service} has no task "${String(payload?.task)}"`);
     const correlationId = typeof payload.correlationId === 'string' ? payload.correlationId : undefined;
     return task(payload, systemContext(`${service}-flow`, correlationId));
   };
-  return middy<TaskPayload, unknown, Error, Context>().use(injectLambdaContext(logger)).handler(run);
+  return functionHandler(perform);
 }
 
 /**
@@ -82,12 +91,11 @@ export function taskHandler(service: string, tasks: Record<string, TaskHandler>)
  */
 export function outboxRelayHandler() {
   const store = new Store(requireEnv('TABLE_NAME'));
-  const run = (event: unknown) => withUsage(() => relay(event));
   const relay = async (event: unknown) => {
     const minAge = (event as { minAgeMs?: unknown } | undefined)?.minAgeMs;
     const published = await relayOutbox(store, typeof minAge === 'number' && minAge >= 0 ? minAge : undefined);
     if (published > 0) logger.warn('outbox relay published events left behind', { published });
     return { published };
   };
-  return middy<unknown, { published: number }, Error, Context>().use(injectLambdaContext(logger)).handler(run);
+  return functionHandler(relay);
 }

@@ -1,8 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
+import { functionHandler } from '../../../shared/kit/handlers';
 import { logger } from '../../../shared/kit/logger';
-import { withUsage } from '../../../shared/kit/usage';
 import { parse } from '../../../shared/kit/validation';
 import { TimersInput } from '../schemas';
 import { runDueTimers } from '../use-cases/ticket-clocks';
@@ -19,6 +16,4 @@ const run = async (event: unknown) => {
   return result;
 };
 
-export const handler = middy<unknown, Awaited<ReturnType<typeof run>>, Error, Context>()
-  .use(injectLambdaContext(logger))
-  .handler((event) => withUsage(() => run(event)));
+export const handler = functionHandler(run);
