@@ -77,6 +77,7 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
       ? `No login: the path carries its own secret. FitSM ${def.fitsm}.`
       : `Roles: ${r.roles.join(', ')}. FitSM ${def.fitsm}.`,
     'x-roles': r.roles,
+    ...(r.customerScope ? { 'x-customer-scope': r.customerScope } : {}),
     security: r.public ? [] : [{ bearer: [] }],
     parameters: params,
     responses: {

@@ -1,4 +1,4 @@
-import { hasAnyRole, isCustomerOnly, type Principal } from '../../shared/kit/auth';
+import { hasAnyRole, isCustomerBound, type Principal } from '../../shared/kit/auth';
 import { ForbiddenError, NotFoundError } from '../../shared/kit/errors';
 import { ADMINS } from './service';
 import type { Ci } from './store';
@@ -8,9 +8,10 @@ import type { Ci } from './store';
  * and are told "not found" otherwise (not "forbidden", which would reveal that it exists).
  * Process staff may change only CIs they own (FitSM-3: the CI owner keeps its data accurate).
  */
-export function assertCanSee(p: Principal, ci: Ci): void {
-  if (isCustomerOnly(p) && !(p.customerId && ci.customerIds.includes(p.customerId))) {
-    throw new NotFoundError(`CI ${ci.ciId} was not found.`, 'ci-not-found');
+export function assertCanSee(p: Principal, ci: Ci, ref: string): void {
+  if (isCustomerBound(p) && !(p.customerId && ci.customerIds.includes(p.customerId))) {
+    // Word for word what a missing CI answers (cis.ts loadCi): the reference the caller used.
+    throw new NotFoundError(`CI ${ref} was not found.`, 'ci-not-found');
   }
 }
 

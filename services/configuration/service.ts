@@ -84,6 +84,7 @@ export const configuration = defineService({
       path: '/v1/cis',
       function: 'api',
       roles: READERS,
+      customerScope: 'list',
       summary: 'List CIs (by type with typeId)',
       query: s.ListCisQuery,
     },
@@ -101,6 +102,7 @@ export const configuration = defineService({
       path: '/v1/cis/{id}',
       function: 'api',
       roles: READERS,
+      customerScope: 'record',
       summary: 'Get a CI by id or number (CI-1042)',
     },
     {
@@ -124,6 +126,7 @@ export const configuration = defineService({
       path: '/v1/cis/{id}/relationships',
       function: 'api',
       roles: READERS,
+      customerScope: 'record',
       summary: 'Relationships of a CI',
     },
     {

@@ -1,4 +1,4 @@
-import { hasAnyRole, isCustomerOnly, type Principal } from '../../shared/kit/auth';
+import { hasAnyRole, isCustomerBound, type Principal } from '../../shared/kit/auth';
 import { ForbiddenError, NotFoundError } from '../../shared/kit/errors';
 import { ADMINS } from './service';
 
@@ -16,7 +16,7 @@ export function assertCanSee(
   what = `Customer ${customerId}`,
   code = 'customer-not-found',
 ): void {
-  if (isCustomerOnly(p) && p.customerId !== customerId) throw new NotFoundError(`${what} was not found.`, code);
+  if (isCustomerBound(p) && p.customerId !== customerId) throw new NotFoundError(`${what} was not found.`, code);
 }
 
 export function assertCanManage(p: Principal, c: { customerId: string; accountManager: string }): void {
@@ -31,4 +31,4 @@ export function assertCanCloseFollowUp(p: Principal, f: { assignee: string; numb
   throw new ForbiddenError(`Only the CRM manager or the assignee may close ${f.number}.`);
 }
 
-export { isCustomerOnly };
+export { isCustomerBound };

@@ -84,6 +84,7 @@ export const portfolio = defineService({
       path: '/v1/catalogue',
       function: 'api',
       roles: CATALOGUE_READERS,
+      customerScope: 'shared',
       summary: 'The service catalogue: live services, customer-facing view',
       query: s.ListQuery,
     },

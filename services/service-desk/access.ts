@@ -1,4 +1,4 @@
-import { hasAnyRole, isCustomerOnly, type Principal } from '../../shared/kit/auth';
+import { hasAnyRole, isCustomerBound, type Principal } from '../../shared/kit/auth';
 import { ForbiddenError, NotFoundError } from '../../shared/kit/errors';
 import { ADMINS } from './service';
 import type { Ticket } from './store';
@@ -9,16 +9,18 @@ import type { Ticket } from './store';
  * exists). They never see internal comments or internal fields, and only the caller may confirm,
  * reopen or cancel a ticket on the customer side.
  */
-export function assertCanSee(p: Principal, t: Ticket): void {
-  if (isCustomerOnly(p) && !(p.customerId && t.customerId === p.customerId)) {
-    throw new NotFoundError(`Ticket ${t.number} was not found.`, 'ticket-not-found');
+export function assertCanSee(p: Principal, t: Ticket, ref: string): void {
+  if (isCustomerBound(p) && !(p.customerId && t.customerId === p.customerId)) {
+    // Word for word what a missing ticket answers (ticket-work.ts loadTicket): the reference the
+    // caller used, never the ticket's id or number.
+    throw new NotFoundError(`Ticket ${ref} was not found.`, 'ticket-not-found');
   }
 }
 
 /** Customer users act on a ticket (confirm, reopen, cancel) only as its caller. */
-export function assertCallerOrStaff(p: Principal, t: Ticket): void {
-  assertCanSee(p, t);
-  if (isCustomerOnly(p) && t.caller.id !== p.id) {
+export function assertCallerOrStaff(p: Principal, t: Ticket, ref: string): void {
+  assertCanSee(p, t, ref);
+  if (isCustomerBound(p) && t.caller.id !== p.id) {
     throw new ForbiddenError('Only the caller of this ticket or the service desk may do this.');
   }
 }
@@ -29,4 +31,4 @@ export function assertCanLeadMajor(p: Principal, t: Ticket): void {
   throw new ForbiddenError('Only the major incident coordinator or a service desk manager may do this.');
 }
 
-export const isAgent = (p: Principal) => !isCustomerOnly(p);
+export const isAgent = (p: Principal) => !isCustomerBound(p);

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { CustomerRegistered, CustomerUpdated } from '../../shared/contracts/customers/v1';
 import { serviceDeskEvents } from '../../shared/contracts/service-desk/v1';
 import { SlaBreached, SlaClocksChanged, SlaWarningReached } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
@@ -76,6 +77,7 @@ export const serviceDesk = defineService({
       path: '/v1/incidents',
       function: 'api',
       roles: PARTICIPANTS,
+      customerScope: 'create',
       summary: 'Record an incident',
       body: s.CreateIncidentBody,
       response: { status: 201 },
@@ -85,6 +87,7 @@ export const serviceDesk = defineService({
       path: '/v1/requests',
       function: 'api',
       roles: PARTICIPANTS,
+      customerScope: 'create',
       summary: 'Record a service request (free or from a request model)',
       body: s.CreateRequestBody,
       response: { status: 201 },
@@ -94,6 +97,7 @@ export const serviceDesk = defineService({
       path: '/v1/tickets/{id}',
       function: 'api',
       roles: READERS,
+      customerScope: 'record',
       summary: 'Get a ticket by id or number',
     },
     {
@@ -133,6 +137,7 @@ export const serviceDesk = defineService({
       path: '/v1/tickets/{id}/close',
       function: 'api',
       roles: PARTICIPANTS,
+      customerScope: 'record',
       summary: 'Close a resolved ticket (the caller confirms, or an agent on their behalf)',
       body: s.CloseBody,
     },
@@ -141,6 +146,7 @@ export const serviceDesk = defineService({
       path: '/v1/tickets/{id}/reopen',
       function: 'api',
       roles: PARTICIPANTS,
+      customerScope: 'record',
       summary: 'Reopen a resolved or closed ticket within the reopen window',
       body: s.ReasonBody,
     },
@@ -149,6 +155,7 @@ export const serviceDesk = defineService({
       path: '/v1/tickets/{id}/cancel',
       function: 'api',
       roles: PARTICIPANTS,
+      customerScope: 'record',
       summary: 'Cancel an open ticket',
       body: s.ReasonBody,
     },
@@ -157,6 +164,7 @@ export const serviceDesk = defineService({
       path: '/v1/tickets/{id}/comments',
       function: 'api',
       roles: READERS,
+      customerScope: 'record',
       summary: 'Comments, oldest first (customer users see public ones only)',
       query: s.ListQuery,
     },
@@ -165,6 +173,7 @@ export const serviceDesk = defineService({
       path: '/v1/tickets/{id}/comments',
       function: 'api',
       roles: PARTICIPANTS,
+      customerScope: 'record',
       summary: 'Add a public or internal comment',
       body: s.CommentBody,
       response: { status: 201 },
@@ -271,6 +280,7 @@ export const serviceDesk = defineService({
       path: '/v1/queues/customer',
       function: 'api',
       roles: READERS,
+      customerScope: 'list',
       summary: "An organisation's tickets, newest first (customer users: their own organisation)",
       query: s.CustomerQueueQuery,
     },
@@ -303,6 +313,7 @@ export const serviceDesk = defineService({
       path: '/v1/request-models',
       function: 'api',
       roles: READERS,
+      customerScope: 'shared',
       summary: 'Request models (standard requests)',
       query: s.ListQuery,
     },
@@ -311,6 +322,7 @@ export const serviceDesk = defineService({
       path: '/v1/request-models/{id}',
       function: 'api',
       roles: READERS,
+      customerScope: 'shared',
       summary: 'Get a request model',
     },
     {
@@ -329,6 +341,15 @@ export const serviceDesk = defineService({
       pattern: {
         source: ['itsm.service-level'],
         'detail-type': [SlaClocksChanged.detailType, SlaWarningReached.detailType, SlaBreached.detailType],
+      },
+      function: 'events',
+    },
+    {
+      id: 'customer-services',
+      description: 'Customer organisations and the services they use: what a customer user may report against.',
+      pattern: {
+        source: ['itsm.customers'],
+        'detail-type': [CustomerRegistered.detailType, CustomerUpdated.detailType],
       },
       function: 'events',
     },

@@ -46,6 +46,8 @@ export const keys = {
   settings: (): Key => ({ pk: 'CONFIG', sk: 'SETTINGS' }),
   group: (group: string): Key => ({ pk: 'GROUP', sk: group }),
   model: (id: string): Key => ({ pk: 'MODEL', sk: id }),
+  /** The desk's copy of a customer organisation: the services it uses (from customers' events). */
+  customer: (customerId: string): Key => ({ pk: `CUSTOMER#${customerId}`, sk: 'CUSTOMER' }),
 };
 
 export const QUEUE = {

@@ -1,4 +1,4 @@
-import { hasAnyRole, isCustomerOnly, type Principal } from '../../shared/kit/auth';
+import { hasAnyRole, isCustomerBound, type Principal } from '../../shared/kit/auth';
 import { ForbiddenError, NotFoundError } from '../../shared/kit/errors';
 import { READERS } from './service';
 
@@ -7,7 +7,7 @@ import { READERS } from './service';
  * sees only their own organisation's SLAs and violation notices, never OLAs or UAs (internal
  * and supplier agreements), and never another organisation's records.
  */
-export const isStaff = (p: Principal) => hasAnyRole(p, READERS);
+export const isStaff = (p: Principal) => !isCustomerBound(p) && hasAnyRole(p, READERS);
 
 /** The customer a list is scoped to: the caller's own for customer users (403 for another), else the filter asked for. */
 export function customerScope(p: Principal, asked: string | undefined): string | undefined {
@@ -21,6 +21,6 @@ export function customerScope(p: Principal, asked: string | undefined): string |
 /** A record a customer user may not read looks absent (no leak of other organisations' numbers). */
 export function assertMayRead(p: Principal, record: { agreementId: string; kind: string; customerId?: string }): void {
   if (isStaff(p)) return;
-  if (!isCustomerOnly(p) || record.kind !== 'sla' || !p.customerId || record.customerId !== p.customerId)
+  if (!isCustomerBound(p) || record.kind !== 'sla' || !p.customerId || record.customerId !== p.customerId)
     throw new NotFoundError(`Agreement ${record.agreementId} was not found.`, 'agreement-not-found');
 }

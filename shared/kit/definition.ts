@@ -74,6 +74,21 @@ export interface FunctionSpec {
   access: FunctionAccess;
 }
 
+/**
+ * How a route scopes a customer-bound caller (ADR 0015); required exactly when the route lists
+ * `customer-user`, so no route can serve customers without saying how it keeps organisations apart.
+ * - `customer-path`: the path's `{customerId}` must be the caller's organisation; the kit checks
+ *   it before the handler runs (404 `customer-not-found` otherwise, as for a missing customer).
+ * - `record`: the handler reads the record and answers 404 unless it belongs to the caller's
+ *   organisation, with the same answer as for a missing record.
+ * - `list`: the handler lists only the caller's organisation's records.
+ * - `create`: the handler stamps the new record with the caller's organisation and refuses
+ *   references to other organisations' records.
+ * - `shared`: what the route returns belongs to no organisation (the service catalogue,
+ *   request models); the handler gives customers the customer view.
+ */
+export type CustomerScope = 'customer-path' | 'record' | 'list' | 'create' | 'shared';
+
 export interface RouteSpec {
   method: HttpMethod;
   /** API Gateway route path, `{name}` for parameters. */
@@ -88,6 +103,8 @@ export interface RouteSpec {
    * must check it. cdk-nag's APIG4 finding is accepted for exactly these routes, with this reason.
    */
   public?: boolean;
+  /** How customer-bound callers are scoped; required when `roles` lists `customer-user`. */
+  customerScope?: CustomerScope;
   summary: string;
   /** Request body schema (for validation docs and OpenAPI). */
   body?: SchemaLike;
@@ -221,6 +238,13 @@ export function defineService<T extends ServiceDefinition>(def: T): T {
     if (r.public && r.roles.length > 0)
       problems.push(`route ${key} is public, so it must not declare roles (its secret is its check)`);
     if (!r.public && r.roles.length === 0) problems.push(`route ${key} declares no roles`);
+    const forCustomers = r.roles.includes('customer-user');
+    if (forCustomers && r.customerScope === undefined)
+      problems.push(`route ${key} lists customer-user, so it must declare its customerScope`);
+    if (!forCustomers && r.customerScope !== undefined)
+      problems.push(`route ${key} declares a customerScope but does not list customer-user`);
+    if (r.customerScope === 'customer-path' && !r.path.includes('{customerId}'))
+      problems.push(`route ${key} scopes customers by path but has no {customerId} parameter`);
   }
   if (problems.length > 0) throw new Error(`Service definition "${def.name}" is invalid:\n- ${problems.join('\n- ')}`);
   return def;

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type Principal, principalFromClaims, requireAnyRole } from './auth';
+import { authorizeRoute, type Principal, principalFromClaims } from './auth';
 import { newId, type OperationContext } from './context';
 import type { ServiceDefinition } from './definition';
 import { DomainError, PreconditionError, problem, problemResponse, ValidationError } from './errors';
@@ -108,7 +108,7 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
       if (!route) throw new DomainError('route-not-found', 404, `No route ${event.routeKey}.`);
       const claims = event.requestContext?.authorizer?.jwt?.claims;
       const principal = route.public && !claims ? ANONYMOUS : principalFromClaims(claims);
-      if (!route.public) requireAnyRole(principal, route.roles);
+      if (!route.public) authorizeRoute(principal, route, event.pathParameters ?? {});
       const body = parseBody(event);
       const ifMatch = parseIfMatch(headers['if-match']);
       const req: ApiRequest = {

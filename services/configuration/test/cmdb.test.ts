@@ -218,8 +218,10 @@ describe('customer users', () => {
     expect((await carol.get(`/v1/cis/${other.ciId}`)).status).toBe(404);
     expect((await carol.get(`/v1/cis/${other.ciId}/history`)).status).toBe(403);
     expect((await carol.get('/v1/ci-types')).status).toBe(403);
+    // A customer account without an organisation is refused outright (ADR 0015).
     const noOrg = await as(rt, 'dave', ['customer-user']);
-    expect((await noOrg.get<{ items: Ci[] }>('/v1/cis')).body.items).toEqual([]);
+    const refused = await noOrg.get<{ code: string }>('/v1/cis');
+    expect([refused.status, refused.body.code]).toEqual([403, 'customer-claim-missing']);
   });
 });
 

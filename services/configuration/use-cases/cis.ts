@@ -1,5 +1,5 @@
 import { CiRegistered, CiRetired, CiUpdated } from '../../../shared/contracts/configuration/v1';
-import { isCustomerOnly, type Principal } from '../../../shared/kit/auth';
+import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
@@ -120,7 +120,7 @@ export async function loadCi(idOrNumber: string, consistent = false): Promise<Ci
 
 export async function getCi(p: Principal, idOrNumber: string): Promise<Ci> {
   const ci = await loadCi(idOrNumber);
-  assertCanSee(p, ci);
+  assertCanSee(p, ci, idOrNumber);
   return ci;
 }
 
@@ -183,7 +183,7 @@ export async function updateCi(
 ): Promise<Ci> {
   const input = parse(UpdateCiBody, body, 'body');
   const before = await loadCi(idOrNumber, true);
-  assertCanSee(p, before);
+  assertCanSee(p, before, idOrNumber);
   assertCanChange(p, before);
   if (before.version !== version) {
     throw new ConflictError(
@@ -223,7 +223,7 @@ export async function updateCi(
 
 export async function listCis(p: Principal, q: { limit: number; cursor?: string; typeId?: string }): Promise<Page<Ci>> {
   const paging = { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) };
-  if (isCustomerOnly(p)) {
+  if (isCustomerBound(p)) {
     if (!p.customerId) return { items: [] };
     // Customer users: the CIs linked to their organisation, one index page then one batch read.
     const links = await table().page({ pk: `CUST#${p.customerId}`, skBeginsWith: 'CI#', ...paging });

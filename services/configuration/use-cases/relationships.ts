@@ -82,7 +82,7 @@ export async function addRelationship(ctx: OperationContext, p: Principal, sourc
     fields.push({ field: 'body.targetCiId', message: 'retired CIs cannot get new relationships' });
   }
   if (fields.length || !target || !type) throw new ValidationError('The relationship is not valid.', fields);
-  assertCanSee(p, source);
+  assertCanSee(p, source, sourceRef);
   assertCanChange(p, source);
   const createdAt = new Date().toISOString();
   const edge = { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId };
@@ -120,7 +120,7 @@ export async function removeRelationship(
   targetRef: string,
 ) {
   const source = await loadCi(sourceRef);
-  assertCanSee(p, source);
+  assertCanSee(p, source, sourceRef);
   assertCanChange(p, source);
   const target = await loadCi(targetRef);
   const type = await getRelationshipType(typeId);
@@ -149,7 +149,7 @@ export async function removeRelationship(
 
 export async function listRelationships(p: Principal, ref: string): Promise<RelationshipView[]> {
   const ci = await loadCi(ref);
-  assertCanSee(p, ci);
+  assertCanSee(p, ci, ref);
   const items = await table().all({ pk: keys.ci(ci.ciId).pk, skBeginsWith: 'REL#' });
   return items.map((i) => {
     const outgoing = String(i.sk).startsWith('REL#OUT#');

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../shared/k
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
 import type { Page, Write } from '../../../shared/kit/store';
 import { parse } from '../../../shared/kit/validation';
-import { assertCanSee, isCustomerOnly } from '../access';
+import { assertCanSee, isCustomerBound } from '../access';
 import {
   type ComplaintStatus,
   canClose,
@@ -46,7 +46,7 @@ const statusIndex = (status: ComplaintStatus, id: string) => ({
 export async function registerComplaint(ctx: OperationContext, p: Principal, body: unknown): Promise<Complaint> {
   const input = parse(CreateComplaintBody, body, 'body');
   let customerId = input.customerId;
-  if (isCustomerOnly(p)) {
+  if (isCustomerBound(p)) {
     // Customer users complain for their own organisation only.
     if (!p.customerId) {
       throw new ValidationError('Your account is not linked to a customer.', [
@@ -285,7 +285,7 @@ export async function listComplaints(
   q: { limit: number; cursor?: string; status?: ComplaintStatus; customerId?: string },
 ): Promise<Page<Complaint>> {
   const paging = { limit: q.limit, descending: true, ...(q.cursor ? { cursor: q.cursor } : {}) };
-  if (isCustomerOnly(p)) {
+  if (isCustomerBound(p)) {
     if (!p.customerId) return { items: [] };
     if (q.customerId && q.customerId !== p.customerId) return { items: [] };
     return table().page({ index: 'gsi1', pk: idx.complaintsOfCustomer(p.customerId), ...paging }, toComplaint);

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../shared/k
 import { buildEvent } from '../../../shared/kit/events';
 import type { HistoryEntry, Page, Write } from '../../../shared/kit/store';
 import { parse } from '../../../shared/kit/validation';
-import { assertCanManage, assertCanSee, isCustomerOnly } from '../access';
+import { assertCanManage, assertCanSee, isCustomerBound } from '../access';
 import {
   CUSTOMER_FIELDS,
   type CustomerState,
@@ -32,7 +32,7 @@ export const toCustomer = (item: Record<string, unknown>): Customer => {
 };
 
 /** What the caller may see of a customer: customer users never see internal notes. */
-export const viewFor = (p: Principal, c: Customer) => (isCustomerOnly(p) ? customerView(c) : c);
+export const viewFor = (p: Principal, c: Customer) => (isCustomerBound(p) ? customerView(c) : c);
 
 export async function registerCustomer(ctx: OperationContext, body: unknown): Promise<Customer> {
   const input = parse(CreateCustomerBody, body, 'body');
@@ -151,7 +151,7 @@ export async function listCustomers(
   p: Principal,
   q: { limit: number; cursor?: string; status?: CustomerStatus; accountManager?: string },
 ): Promise<Page<unknown>> {
-  if (isCustomerOnly(p)) {
+  if (isCustomerBound(p)) {
     if (!p.customerId || q.cursor) return { items: [] };
     const own = await table().get(keys.customer(p.customerId));
     return { items: own ? [customerView(toCustomer(own))] : [] };

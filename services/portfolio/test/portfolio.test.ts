@@ -306,11 +306,10 @@ describe('catalogue', () => {
     expect(staffAfter.items.map((i) => i.serviceId)).not.toContain(forAcme.serviceId);
   });
 
-  it('a customer user without an organisation sees an empty catalogue', async () => {
+  it('a customer user without an organisation is refused (ADR 0015)', async () => {
     const nobody = await as(rt, 'nina', ['customer-user']);
-    const res = await nobody.get<{ items: unknown[] }>('/v1/catalogue');
-    expect(res.status).toBe(200);
-    expect(res.body.items).toEqual([]);
+    const res = await nobody.get<{ code: string }>('/v1/catalogue');
+    expect([res.status, res.body.code]).toEqual([403, 'customer-claim-missing']);
   });
 });
 

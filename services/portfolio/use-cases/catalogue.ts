@@ -1,4 +1,4 @@
-import { isCustomerOnly, type Principal } from '../../../shared/kit/auth';
+import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import type { Page } from '../../../shared/kit/store';
 import {
   type CatalogueEntry,
@@ -17,7 +17,7 @@ import {
  */
 export async function catalogue(p: Principal, q: { limit: number; cursor?: string }): Promise<Page<CatalogueEntry>> {
   const paging = { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) };
-  if (isCustomerOnly(p)) {
+  if (isCustomerBound(p)) {
     if (!p.customerId) return { items: [] };
     return table().page({ index: 'gsi1', pk: CUSTOMER_CATALOGUE_PK(p.customerId), ...paging }, toCatalogueEntry);
   }

@@ -1,5 +1,5 @@
 import { TicketChanged } from '../../../shared/contracts/service-desk/v1';
-import { isCustomerOnly, type Principal } from '../../../shared/kit/auth';
+import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, ForbiddenError } from '../../../shared/kit/errors';
 import type { PageRequest } from '../../../shared/kit/paging';
@@ -47,7 +47,7 @@ export async function publicComment(
 ): Promise<{ ticket: Ticket; comment: CommentView }> {
   const now = new Date().toISOString();
   const byCaller = before.caller.id === p.id;
-  const agent = !isCustomerOnly(p);
+  const agent = !isCustomerBound(p);
   const comment: CommentView = {
     commentId: newId(),
     visibility: 'public',
@@ -94,10 +94,10 @@ export async function publicComment(
 
 export async function addComment(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
   const input = parse(CommentBody, body, 'body');
-  if (isCustomerOnly(p) && input.visibility === 'internal')
+  if (isCustomerBound(p) && input.visibility === 'internal')
     throw new ForbiddenError('Customer users write public comments only.');
   return withTicket(idOrNumber, undefined, async (before) => {
-    assertCanSee(p, before);
+    assertCanSee(p, before, idOrNumber);
     // Answering a closed ticket does not revive it (no reply loops): reopen it or open a new one.
     if (isFinal(before.status))
       throw new ConflictError(
@@ -135,8 +135,8 @@ export async function addComment(ctx: OperationContext, p: Principal, idOrNumber
 /** Comments oldest first; customer users read the public-comment index, so internal ones never reach them. */
 export async function listComments(p: Principal, idOrNumber: string, q: PageRequest) {
   return withTicket(idOrNumber, undefined, async (t) => {
-    assertCanSee(p, t);
-    if (isCustomerOnly(p))
+    assertCanSee(p, t, idOrNumber);
+    if (isCustomerBound(p))
       return table().page({ index: 'gsi1', pk: QUEUE.publicComments(t.ticketId), ...q }, toComment);
     return table().page({ pk: keys.ticket(t.ticketId).pk, skBeginsWith: 'COMMENT#', ...q }, toComment);
   });

@@ -63,7 +63,7 @@ async function escalate(ctx: OperationContext, before: Ticket, planned: Planned[
 export async function manualEscalation(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
   const input = parse(EscalationBody, body, 'body');
   return withTicket(idOrNumber, undefined, async (before) => {
-    assertCanSee(p, before);
+    assertCanSee(p, before, idOrNumber);
     if (!isOpenWork(before.status))
       throw new ConflictError(
         `Ticket ${before.number} is ${before.status}; only open tickets escalate.`,

@@ -26,7 +26,7 @@ import { startCadence } from './tickets';
 export async function declareMajor(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
   const input = parse(DeclareMajorBody, body ?? undefined, 'body') ?? {};
   return withTicket(idOrNumber, undefined, async (before) => {
-    assertCanSee(p, before);
+    assertCanSee(p, before, idOrNumber);
     if (before.type !== 'incident')
       throw new DomainError('not-an-incident', 422, 'Only incidents can be declared major.');
     if (!isOpenWork(before.status))

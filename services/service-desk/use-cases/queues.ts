@@ -1,4 +1,4 @@
-import { isCustomerOnly, type Principal } from '../../../shared/kit/auth';
+import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { ValidationError } from '../../../shared/kit/errors';
 import type { PageRequest } from '../../../shared/kit/paging';
 import { customerSummaryOf, QUEUE, summaryOf, table } from '../store';
@@ -22,7 +22,7 @@ export const breachingSoon = (q: PageRequest) => table().page({ index: 'gsi3', p
 
 /** An organisation's tickets, newest first: customer users their own organisation, staff any (?customerId). */
 export function customerQueue(p: Principal, customerId: string | undefined, q: PageRequest) {
-  if (isCustomerOnly(p)) {
+  if (isCustomerBound(p)) {
     if (!p.customerId) return Promise.resolve({ items: [] });
     return table().page({ index: 'gsi4', pk: QUEUE.customer(p.customerId), descending: true, ...q }, customerSummaryOf);
   }

@@ -138,7 +138,7 @@ const taskView = (i: Item) => ({
 
 export async function listTasks(p: Principal, idOrNumber: string) {
   return withTicket(idOrNumber, undefined, async (t) => {
-    assertCanSee(p, t);
+    assertCanSee(p, t, idOrNumber);
     const items = await table().all({ pk: keys.ticket(t.ticketId).pk, skBeginsWith: 'TASK#' });
     return { items: items.map(taskView) };
   });
@@ -146,7 +146,7 @@ export async function listTasks(p: Principal, idOrNumber: string) {
 
 export async function completeTask(ctx: OperationContext, p: Principal, idOrNumber: string, taskId: string) {
   return withTicket(idOrNumber, undefined, async (t) => {
-    assertCanSee(p, t);
+    assertCanSee(p, t, idOrNumber);
     const item = await table().get(keys.task(t.ticketId, taskId), true);
     if (!item) throw new NotFoundError(`Task ${taskId} of ${t.number} was not found.`, 'task-not-found');
     if (item.status === 'done') throw new ConflictError(`Task ${taskId} is already done.`, 'task-done');

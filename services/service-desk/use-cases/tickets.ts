@@ -5,9 +5,15 @@ import {
   TicketReopened,
   TicketResolved,
 } from '../../../shared/contracts/service-desk/v1';
-import { isCustomerOnly, type Principal } from '../../../shared/kit/auth';
+import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
-import { ConflictError, type FieldError, ForbiddenError, ValidationError } from '../../../shared/kit/errors';
+import {
+  ConflictError,
+  type FieldError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import { startFlow } from '../../../shared/kit/flows';
 import type { PageRequest } from '../../../shared/kit/paging';
@@ -34,6 +40,7 @@ import {
   UpdateTicketBody,
 } from '../schemas';
 import { customerView, keys, snapshot, type Ticket, type TicketState, table, ticketItem } from '../store';
+import { servicesOf } from './customers';
 import { findModel, taskWrites } from './request-models';
 import { loadSettings } from './settings';
 import { commitChange, loadTicket, refusal, stateOf, withTicket } from './ticket-work';
@@ -41,7 +48,7 @@ import { commitChange, loadTicket, refusal, stateOf, withTicket } from './ticket
 /** Tickets: record, read, classify, assign, resolve, close, reopen, cancel (FitSM PR9.1, PR9.2, PR9.5). */
 
 /** What a reader gets: customer users the portal view, staff the whole record. */
-export const viewFor = (p: Principal, t: Ticket) => (isCustomerOnly(p) ? customerView(t) : t);
+export const viewFor = (p: Principal, t: Ticket) => (isCustomerBound(p) ? customerView(t) : t);
 
 function classify(
   s: DeskSettings,
@@ -64,9 +71,26 @@ function derive(s: DeskSettings, t: TicketState): TicketState {
   return { ...withPriority, majorCriteria: majorCriteriaMet(s.majorIncident.criteria, withPriority) };
 }
 
+/**
+ * Related tickets must exist and, for a customer account, be its organisation's: a foreign id and
+ * a missing one get the same answer, so neither reveals that a ticket exists.
+ */
+async function unknownRelated(p: Principal, ids: readonly string[]): Promise<FieldError[]> {
+  const problems: FieldError[] = [];
+  for (const [i, id] of [...new Set(ids)].entries()) {
+    const t = await loadTicket(id).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (!t || (isCustomerBound(p) && t.customerId !== p.customerId))
+      problems.push({ field: `body.relatedIds.${i}`, message: 'is not a ticket' });
+  }
+  return problems;
+}
+
 async function resolveParent(p: Principal, parentId: string, selfId?: string): Promise<Ticket> {
   const parent = await loadTicket(parentId).catch(() => undefined);
-  if (!parent || (isCustomerOnly(p) && parent.customerId !== p.customerId))
+  if (!parent || (isCustomerBound(p) && parent.customerId !== p.customerId))
     throw new ValidationError('The parent ticket does not exist.', [
       { field: 'body.parentId', message: 'is not a ticket' },
     ]);
@@ -87,10 +111,20 @@ async function recordTicket(
   input: CreateInput,
 ): Promise<Ticket> {
   const { settings } = await loadSettings();
-  const customer = isCustomerOnly(p);
+  const customer = isCustomerBound(p);
   const problems: FieldError[] = [];
   // A customer user is always the caller, for their own organisation (record-level rule).
   if (customer && !p.customerId) throw new ForbiddenError('Your account is not linked to a customer organisation.');
+  // Which CIs a ticket touches is the desk's call, and naming them would probe the CMDB (ADR 0015).
+  if (customer && input.ciIds.length > 0)
+    throw new ValidationError(
+      'Customer accounts may not link configuration items.',
+      [{ field: 'body.ciIds', message: 'may not be set by a customer account' }],
+      'field-not-allowed',
+    );
+  if (customer && input.serviceId !== undefined && !(await servicesOf(p.customerId!)).includes(input.serviceId))
+    problems.push({ field: 'body.serviceId', message: 'is not a service your organisation uses' });
+  problems.push(...(await unknownRelated(p, input.relatedIds)));
   const caller = customer ? { id: p.id, name: p.name, ...(p.email ? { email: p.email } : {}) } : input.caller;
   if (!caller) problems.push({ field: 'body.caller', message: 'is required when staff record a ticket' });
   // Customers state urgency; impact is the desk's call (no self-made P1s).
@@ -200,7 +234,7 @@ export async function createRequest(ctx: OperationContext, p: Principal, body: u
 
 export async function getTicket(p: Principal, idOrNumber: string): Promise<Ticket> {
   const t = await loadTicket(idOrNumber);
-  assertCanSee(p, t);
+  assertCanSee(p, t, idOrNumber);
   return t;
 }
 
@@ -214,7 +248,7 @@ export async function updateTicket(
 ): Promise<Ticket> {
   const input = parse(UpdateTicketBody, body, 'body');
   return withTicket(idOrNumber, version, async (before) => {
-    assertCanSee(p, before);
+    assertCanSee(p, before, idOrNumber);
     if (!isOpenWork(before.status)) {
       throw new ConflictError(
         `Ticket ${before.number} is ${before.status}; reopen it to change it.`,
@@ -224,6 +258,7 @@ export async function updateTicket(
     const { settings } = await loadSettings();
     const problems: FieldError[] = [];
     classify(settings, input, problems);
+    problems.push(...(await unknownRelated(p, input.relatedIds ?? [])));
     if (problems.length) throw new ValidationError('The change is not valid.', problems);
     let after: TicketState = { ...stateOf(before), changedAt: new Date().toISOString() };
     const set = <K extends keyof TicketState>(k: K, v: TicketState[K] | null | undefined) => {
@@ -293,7 +328,7 @@ export async function resolveTicket(
 ): Promise<Ticket> {
   const input = parse(ResolveBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
-    assertCanSee(p, before);
+    assertCanSee(p, before, idOrNumber);
     const refused = refuseTransition({
       from: before.status,
       to: 'resolved',
@@ -352,7 +387,7 @@ export async function closeTicket(
 ): Promise<Ticket> {
   const input = parse(CloseBody, body ?? undefined, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
-    assertCallerOrStaff(p, before);
+    assertCallerOrStaff(p, before, idOrNumber);
     const by = before.caller.id === p.id ? 'caller' : 'agent';
     const after = closeState(before, by, new Date().toISOString());
     return commitChange(ctx, before, after, {
@@ -373,7 +408,7 @@ export async function reopenTicket(
 ): Promise<Ticket> {
   const input = parse(ReasonBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
-    assertCallerOrStaff(p, before);
+    assertCallerOrStaff(p, before, idOrNumber);
     const { settings } = await loadSettings();
     const now = new Date();
     const refused = refuseReopen(before, settings.reopenWindowDays, now);
@@ -413,7 +448,7 @@ export async function cancelTicket(
 ): Promise<Ticket> {
   const input = parse(ReasonBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
-    assertCallerOrStaff(p, before);
+    assertCallerOrStaff(p, before, idOrNumber);
     const refused = refuseTransition({ from: before.status, to: 'cancelled' });
     if (refused) throw refusal(refused);
     const now = new Date().toISOString();
@@ -422,7 +457,7 @@ export async function cancelTicket(
       status: 'cancelled',
       cancelReason: input.reason,
       closedAt: now,
-      closedBy: isCustomerOnly(p) ? 'caller' : 'agent',
+      closedBy: isCustomerBound(p) ? 'caller' : 'agent',
       changedAt: now,
     };
     delete after.pendingReason;
