@@ -52,7 +52,7 @@ export class LocalIdentity {
       'cognito:groups': req.roles,
       token_use: 'id',
       email: req.email ?? `${req.user}@example.org`,
-      ...(req.customer ? { 'custom:customer': req.customer } : {}),
+      ...(req.customer !== undefined ? { 'custom:customer': req.customer } : {}),
     })
       .setProtectedHeader({ alg: 'ES256', kid: 'local-dev' })
       .setSubject(`user-${req.user}`)
