@@ -136,10 +136,10 @@ export class Runtime {
   startSchedules(): void {
     for (const def of this.services) {
       for (const s of def.schedules) {
+        // EventBridge invokes a schedule's target asynchronously, as it does subscribers: a failure
+        // gets Lambda's retries and then an on-failure record (`functions.asyncFailures()`).
         const timer = setInterval(() => {
-          this.runSchedule(def.name, s.id).catch((err: Error) =>
-            console.error(`schedule ${def.name}/${s.id} failed: ${err.message}`),
-          );
+          this.functions.invokeAsync(names.functionName(def.name, s.function), scheduledEvent(def, s.id));
         }, rateMs(s.rate));
         timer.unref();
         this.timers.push(timer);
