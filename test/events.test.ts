@@ -127,5 +127,8 @@ describe('idempotent, order-tolerant consumers', () => {
       expect(f.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
       expect(f.requestPayload).toMatchObject({ source: 'itsm.portfolio', 'detail-type': 'ServiceUpdated' });
     }
+    // Operators see the same through the AWS endpoint.
+    const listed = (await (await fetch(`${rt.awsUrl}/_local/failures`)).json()) as { asyncFailures: unknown[] };
+    expect(listed.asyncFailures).toEqual(failed);
   });
 });
