@@ -93,10 +93,10 @@ describe('idempotent, order-tolerant consumers', () => {
       'service copy at its newest version',
     );
     expect(impact.services).toEqual([{ serviceId: 'svc-mail', name: 'Email and calendar', status: 'live' }]);
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
   });
 
-  it('dead-letters an event that breaks its contract, after retries, instead of dropping it', async () => {
+  it("hands an event that breaks its contract to each consumer's on-failure destination after Lambda's retries, instead of dropping it", async () => {
     const client = bus();
     await client.send(
       new PutEventsCommand({
@@ -116,9 +116,19 @@ describe('idempotent, order-tolerant consumers', () => {
     const consumers = SERVICES.flatMap((s) =>
       s.subscriptions.filter((sub) => (sub.pattern.source as string[] | undefined)?.includes('itsm.portfolio')),
     );
-    const dead = rt.bus.deadLetters();
+    // EventBridge handed it to each consumer (nothing for its own dead-letter queue); each function
+    // failed its first attempt and Lambda's 2 asynchronous retries, as deployed.
+    expect(rt.bus.deadLetters()).toEqual([]);
+    const failed = rt.functions.asyncFailures();
     expect(consumers.length).toBeGreaterThan(0);
-    expect(dead).toHaveLength(consumers.length);
-    for (const d of dead) expect(d.errorMessage).toMatch(/metadata/);
+    expect(failed).toHaveLength(consumers.length);
+    for (const f of failed) {
+      expect(f.responsePayload.errorMessage).toMatch(/metadata/);
+      expect(f.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
+      expect(f.requestPayload).toMatchObject({ source: 'itsm.portfolio', 'detail-type': 'ServiceUpdated' });
+    }
+    // Operators see the same through the AWS endpoint.
+    const listed = (await (await fetch(`${rt.awsUrl}/_local/failures`)).json()) as { asyncFailures: unknown[] };
+    expect(listed.asyncFailures).toEqual(failed);
   });
 });

@@ -76,6 +76,6 @@ describe('portfolio -> configuration', () => {
       ),
     ).toEqual([{ serviceId: svc.serviceId, name: 'Payroll', status: 'live' }]);
     await rt.bus.drain();
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  asyncInvokeConfig,
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_RETRY_ATTEMPTS,
   type FlowSpec,
@@ -59,14 +60,18 @@ export const COMPLETE_TASK_ACTIONS = [
 ] as const;
 
 /** EventBridge target retry policy when a subscription does not set one. */
-export { DEFAULT_MAX_EVENT_AGE_SECONDS, DEFAULT_RETRY_ATTEMPTS } from '../../shared/kit/definition';
 /**
  * Lambda's own retries of an asynchronous invocation (EventBridge invokes asynchronously):
- * EventBridge's retry policy only covers delivery; when the handler throws, Lambda retries
- * twice and then hands the event to the function's failure queue instead of dropping it.
+ * EventBridge's retry policy only covers delivery; when the handler throws, Lambda retries per
+ * the function's definition (`asyncInvokeConfig`, the same numbers the local runtime applies)
+ * and then hands the event to the function's failure queue instead of dropping it.
  */
-export const ASYNC_RETRY_ATTEMPTS = 2;
-export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+export {
+  DEFAULT_ASYNC_MAX_EVENT_AGE_SECONDS,
+  DEFAULT_ASYNC_RETRY_ATTEMPTS,
+  DEFAULT_MAX_EVENT_AGE_SECONDS,
+  DEFAULT_RETRY_ATTEMPTS,
+} from '../../shared/kit/definition';
 
 const LAMBDA_TASK_RESOURCES = new Set([
   'arn:aws:states:::lambda:invoke',
@@ -227,10 +232,11 @@ export class ServiceConstruct extends Construct {
       const fn = fnOf(fnId);
       const failures = platform.deadLetterQueue(fn, 'AsyncFailures', `${def.name}.${fnId} failed every attempt`);
       this.deadLetterQueues[`${fnId}:async`] = failures;
+      const config = asyncInvokeConfig(def.functions[fnId]!);
       fn.function.configureAsyncInvoke({
         onFailure: new SqsDestination(failures),
-        retryAttempts: ASYNC_RETRY_ATTEMPTS,
-        maxEventAge: ASYNC_MAX_EVENT_AGE,
+        retryAttempts: config.maximumRetryAttempts,
+        maxEventAge: Duration.seconds(config.maximumEventAgeSeconds),
       });
     }
 

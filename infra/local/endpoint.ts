@@ -18,6 +18,8 @@ export class AwsEndpoint {
   url = '';
   /** Serves `GET /_local/metrics` when set (the runtime's meter). */
   metrics?: () => unknown;
+  /** Serves `GET /_local/failures` when set: events the bus or a consumer's retries gave up on. */
+  failures?: () => unknown;
 
   constructor(
     services: AwsService[],
@@ -48,6 +50,10 @@ export class AwsEndpoint {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/_local/metrics' && req.method === 'GET' && this.metrics) {
       sendJson(res, 200, this.metrics());
+      return;
+    }
+    if (path === '/_local/failures' && req.method === 'GET' && this.failures) {
+      sendJson(res, 200, this.failures());
       return;
     }
     if (this.mailbox && path === '/_local/mail' && req.method === 'GET') {

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
+import { type AsyncFailure, AsyncInvocations, type StoredInvocation } from './async-invoke';
+import { Journal } from './journal';
 
 /**
  * Local Lambda: each function runs in its own worker thread with exactly the environment the
@@ -20,7 +22,19 @@ export interface LocalFunctionSpec {
   environment: Record<string, string>;
   memoryMb: number;
   timeoutSeconds: number;
+  /** Lambda's retries of an asynchronous invocation (the function's EventInvokeConfig). */
+  asyncInvoke?: { maximumRetryAttempts: number; maximumEventAgeSeconds: number };
 }
+
+export interface LocalFunctionsOptions {
+  /** Journal of queued asynchronous invocations and on-failure records (data mode); else in memory. */
+  asyncJournalFile?: string;
+  /** Wait before the first retry of a failed asynchronous invocation, doubling after; default 60,000 (Lambda's). */
+  asyncRetryBaseDelayMs?: number;
+}
+
+/** Lambda's defaults for a function without an asynchronous invocation config. */
+const LAMBDA_ASYNC_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 };
 
 /** An error thrown by a handler, with its class name kept (Step Functions Catch and EventBridge retries use it). */
 export class FunctionError extends Error {
@@ -186,10 +200,23 @@ class FunctionInstance {
 export class LocalFunctions {
   private readonly byName = new Map<string, FunctionInstance>();
   private readonly bundleDir: string;
+  private readonly async: AsyncInvocations;
 
-  constructor(private readonly awsEnv: Record<string, string>) {
+  constructor(
+    private readonly awsEnv: Record<string, string>,
+    options: LocalFunctionsOptions = {},
+  ) {
     mkdirSync(BUNDLE_ROOT, { recursive: true });
     this.bundleDir = mkdtempSync(BUNDLE_ROOT);
+    this.async = new AsyncInvocations({
+      invoke: (name, payload) => this.invoke(name, payload),
+      config: (name) => {
+        const spec = this.get(name).spec;
+        return { functionArn: spec.functionArn, ...(spec.asyncInvoke ?? LAMBDA_ASYNC_DEFAULTS) };
+      },
+      retryBaseDelayMs: options.asyncRetryBaseDelayMs ?? 60_000,
+      ...(options.asyncJournalFile ? { journal: new Journal<StoredInvocation>(options.asyncJournalFile) } : {}),
+    });
   }
 
   add(spec: LocalFunctionSpec): void {
@@ -206,6 +233,35 @@ export class LocalFunctions {
 
   invoke(nameOrArn: string, event: unknown): Promise<unknown> {
     return this.get(nameOrArn).invoke(event);
+  }
+
+  /**
+   * Invokes asynchronously (`InvocationType: 'Event'`), as EventBridge does: queued (on disk in
+   * data mode) and answered with the request id at once; failures are retried per the
+   * function's `asyncInvoke` config, then kept as on-failure records (`asyncFailures`).
+   */
+  invokeAsync(nameOrArn: string, event: unknown): string {
+    return this.async.enqueue(this.get(nameOrArn).spec.functionName, event);
+  }
+
+  /** Invokes what a previous run queued and had not finished (call once every function is added). */
+  resumeAsync(): void {
+    this.async.resume();
+  }
+
+  /** Resolves once no asynchronous invocation is queued, running or waiting for a retry. */
+  drainAsync(): Promise<void> {
+    return this.async.drain();
+  }
+
+  /** The on-failure destination's records (SQS on AWS), oldest first; optionally of one function. */
+  asyncFailures(functionName?: string): AsyncFailure[] {
+    return this.async.failures(functionName);
+  }
+
+  /** Invokes a failed event again asynchronously, removing its on-failure record; throws for an unknown id. */
+  redriveAsyncFailure(id: string): string {
+    return this.async.redrive(id);
   }
 
   specs(): LocalFunctionSpec[] {
@@ -230,6 +286,7 @@ export class LocalFunctions {
   }
 
   async close(): Promise<void> {
+    this.async.close();
     await Promise.all([...this.byName.values()].map((f) => f.stop()));
     rmSync(this.bundleDir, { recursive: true, force: true });
   }

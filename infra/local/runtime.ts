@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { SERVICES } from '../../services/index';
 import {
+  asyncInvokeConfig,
   DEFAULT_MAIL_FROM,
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_MEMORY_MB,
@@ -47,7 +48,11 @@ export interface RuntimeOptions {
   waitScale?: number;
   /** Run schedules on their timers (default true; tests trigger them with runSchedule). */
   schedules?: boolean;
-  /** Base delay of EventBridge delivery retries (default 1000 ms). */
+  /**
+   * Base delay of retries (default 1000 ms): EventBridge's delivery retries wait about this,
+   * doubling; Lambda's retries of a failed asynchronous invocation wait 60 times this (1 minute,
+   * then 2, as Lambda does). Tests shorten both with it.
+   */
   retryBaseDelayMs?: number;
   /** Where the development signing key lives (default `<dataDir>/dev-signing-key.json`; in memory, a throwaway key). */
   identityFile?: string;
@@ -55,6 +60,8 @@ export interface RuntimeOptions {
 }
 
 export const PLATFORM_FUNCTION = 'itsm-platform-api';
+/** Lambda waits about 1 minute before retrying a failed asynchronous invocation: 60 x the 1 s base. */
+const LAMBDA_RETRY_FACTOR = 60;
 const PLATFORM_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.url));
 
 /** Switches for failure tests: what real AWS can do to us that we must survive. */
@@ -129,10 +136,10 @@ export class Runtime {
   startSchedules(): void {
     for (const def of this.services) {
       for (const s of def.schedules) {
+        // EventBridge invokes a schedule's target asynchronously, as it does subscribers: a failure
+        // gets Lambda's retries and then an on-failure record (`functions.asyncFailures()`).
         const timer = setInterval(() => {
-          this.runSchedule(def.name, s.id).catch((err: Error) =>
-            console.error(`schedule ${def.name}/${s.id} failed: ${err.message}`),
-          );
+          this.functions.invokeAsync(names.functionName(def.name, s.function), scheduledEvent(def, s.id));
         }, rateMs(s.rate));
         timer.unref();
         this.timers.push(timer);
@@ -197,13 +204,22 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     record,
   });
   const awsEnv: Record<string, string> = { AWS_REGION: names.LOCAL_REGION, AWS_DEFAULT_REGION: names.LOCAL_REGION };
-  const functions = new LocalFunctions(awsEnv);
+  const retryBaseDelayMs = opts.retryBaseDelayMs ?? 1000;
+  // In data mode accepted events and queued invocations are journaled, as AWS keeps them durably.
+  const functions = new LocalFunctions(awsEnv, {
+    asyncRetryBaseDelayMs: LAMBDA_RETRY_FACTOR * retryBaseDelayMs,
+    ...(opts.dataDir ? { asyncJournalFile: join(opts.dataDir, 'lambda', 'async-invocations.jsonl') } : {}),
+  });
   const bus = new LocalEventBridge({
+    // EventBridge invokes Lambda targets asynchronously: its retries cover only the hand-off;
+    // the function's own failures get Lambda's async retries and on-failure destination.
     invoke: async (fn, event) => {
-      await functions.invoke(fn, event);
+      functions.invokeAsync(fn, event);
     },
+    drainTargets: () => functions.drainAsync(),
     record,
-    retryBaseDelayMs: opts.retryBaseDelayMs ?? 1000,
+    retryBaseDelayMs,
+    ...(opts.dataDir ? { journalFile: join(opts.dataDir, 'eventbridge', 'deliveries.jsonl') } : {}),
   });
   const stepFunctions = new LocalStepFunctions({
     invokeFunction: (arn, payload) => functions.invoke(arn, payload),
@@ -241,6 +257,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
         }),
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+        asyncInvoke: asyncInvokeConfig(fn),
       });
     }
   }
@@ -346,6 +363,11 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   );
   runtime.gateway = gateway;
   endpoint.metrics = () => runtime!.metrics();
+  // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
+  endpoint.failures = () => ({ deadLetters: bus.deadLetters(), asyncFailures: functions.asyncFailures() });
+  // What a previous run accepted and had not finished is delivered now that everything is wired.
+  functions.resumeAsync();
+  bus.resume();
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;
 }

@@ -72,6 +72,13 @@ export interface FunctionSpec {
   memoryMb?: number;
   timeoutSeconds?: number;
   access: FunctionAccess;
+  /**
+   * Lambda's retries when the function fails an asynchronous invocation (how EventBridge invokes
+   * consumers): retries after the first attempt (0-2) and the age after which it stops retrying
+   * (60-21,600 s); then the event goes to the function's on-failure queue. Defaults below.
+   */
+  asyncRetryAttempts?: number;
+  asyncMaximumEventAgeSeconds?: number;
 }
 
 /**
@@ -214,6 +221,13 @@ export function defineService<T extends ServiceDefinition>(def: T): T {
       problems.push(`subscription ${sub.id}: maximumEventAgeSeconds must be 60-86400`);
     }
   }
+  for (const [id, fn] of Object.entries(def.functions)) {
+    const { maximumRetryAttempts, maximumEventAgeSeconds } = asyncInvokeConfig(fn);
+    if (!Number.isInteger(maximumRetryAttempts) || maximumRetryAttempts < 0 || maximumRetryAttempts > 2)
+      problems.push(`function ${id}: asyncRetryAttempts must be an integer from 0 to 2`);
+    if (!Number.isInteger(maximumEventAgeSeconds) || maximumEventAgeSeconds < 60 || maximumEventAgeSeconds > 21_600)
+      problems.push(`function ${id}: asyncMaximumEventAgeSeconds must be an integer from 60 to 21600`);
+  }
   for (const r of def.routes) {
     const t = def.functions[r.function]?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     if (t > MAX_API_TIMEOUT_SECONDS)
@@ -264,6 +278,17 @@ export const MAX_API_TIMEOUT_SECONDS = 29;
 /** EventBridge target retry policy when a subscription does not say. */
 export const DEFAULT_RETRY_ATTEMPTS = 8;
 export const DEFAULT_MAX_EVENT_AGE_SECONDS = 24 * 60 * 60;
+/** Lambda's retries of a failed asynchronous invocation when a function spec does not say (Lambda's defaults). */
+export const DEFAULT_ASYNC_RETRY_ATTEMPTS = 2;
+export const DEFAULT_ASYNC_MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;
+
+/** A function's asynchronous invocation config, as both interpreters apply it (EventInvokeConfig). */
+export function asyncInvokeConfig(fn: FunctionSpec): { maximumRetryAttempts: number; maximumEventAgeSeconds: number } {
+  return {
+    maximumRetryAttempts: fn.asyncRetryAttempts ?? DEFAULT_ASYNC_RETRY_ATTEMPTS,
+    maximumEventAgeSeconds: fn.asyncMaximumEventAgeSeconds ?? DEFAULT_ASYNC_MAX_EVENT_AGE_SECONDS,
+  };
+}
 
 /** Environment variable naming for a flow's ARN. */
 export const flowArnEnv = (flowId: string) => `FLOW_${flowId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_ARN`;

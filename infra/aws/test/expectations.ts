@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  asyncInvokeConfig,
   DEFAULT_MAIL_FROM,
   functionEnvironment,
   indexProjection,
@@ -16,8 +17,6 @@ import * as local from '../../local/names';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
 import { asRecord } from '../json';
 import {
-  ASYNC_MAX_EVENT_AGE,
-  ASYNC_RETRY_ATTEMPTS,
   COMPLETE_TASK_ACTIONS,
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_RETRY_ATTEMPTS,
@@ -273,14 +272,17 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       expect(rules).toHaveLength(def.subscriptions.length + def.schedules.length);
     });
 
-    it('hands failed asynchronous invocations of rule targets to a failure queue, after 2 retries', () => {
+    it('hands failed asynchronous invocations of rule targets to a failure queue, after the retries the definition sets', () => {
       const configs = resourcesOf(scope(), 'AWS::Lambda::EventInvokeConfig').map(([, r]) => asRecord(r.Properties));
       expect(configs.map((c) => rq(c.FunctionName)).sort()).toEqual(
         [...ruleTargets(def)].map((id) => local.functionName(def.name, id)).sort(),
       );
       for (const c of configs) {
-        expect(c.MaximumRetryAttempts).toBe(ASYNC_RETRY_ATTEMPTS);
-        expect(c.MaximumEventAgeInSeconds).toBe(ASYNC_MAX_EVENT_AGE.toSeconds());
+        // The same numbers the local runtime's Lambda applies (asyncInvokeConfig), so neither drifts.
+        const fnId = [...ruleTargets(def)].find((id) => local.functionName(def.name, id) === rq(c.FunctionName))!;
+        const expected = asyncInvokeConfig(def.functions[fnId]!);
+        expect(c.MaximumRetryAttempts).toBe(expected.maximumRetryAttempts);
+        expect(c.MaximumEventAgeInSeconds).toBe(expected.maximumEventAgeSeconds);
         expect(String(rq(asRecord(asRecord(c.DestinationConfig).OnFailure).Destination))).toMatch(/^arn:aws:sqs:/);
       }
     });

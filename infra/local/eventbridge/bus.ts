@@ -6,8 +6,9 @@
  * (`addRule`), from the service definitions, not through PutRule.
  */
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from '../aws-service';
+import { Journal } from '../journal';
 import { busArn, LOCAL_ACCOUNT, LOCAL_REGION, PLATFORM_BUS } from '../names';
-import { type DeadLetter, type DeliveryMode, DeliveryQueue, type DeliveryRoute } from './delivery';
+import { type DeadLetter, type DeliveryMode, DeliveryQueue, type DeliveryRoute, type StoredDelivery } from './delivery';
 import {
   type CompiledPattern,
   compilePattern,
@@ -38,8 +39,21 @@ export interface RuleSpec {
 }
 
 export interface LocalEventBridgeOptions {
-  /** Runs a Lambda target; a rejected promise is a failed delivery, retried then dead-lettered. */
+  /**
+   * Hands the event to a Lambda target; a rejected promise is a failed delivery, retried then
+   * dead-lettered. The runtime queues an asynchronous invocation here, as EventBridge does.
+   */
   invoke(functionName: string, event: EventBridgeEvent): Promise<void>;
+  /**
+   * Resolves once the targets have finished what was handed to them (their asynchronous
+   * invocations), so `drain()` waits for consumers and the events they publish in turn.
+   */
+  drainTargets?(): Promise<void>;
+  /**
+   * A journal file for accepted, undelivered events and dead letters (data mode): written before
+   * PutEvents answers, replayed by `resume()`. Without it they live in memory only.
+   */
+  journalFile?: string;
   /** Called for every call to record for the fidelity proof. */
   record?(call: RecordedCall): void;
   /** First retry waits about this long, then doubles; default 1,000 ms. */
@@ -88,7 +102,13 @@ export class LocalEventBridge implements AwsService {
       retryBaseDelayMs: options.retryBaseDelayMs ?? 1000,
       shuffleWindowMs: options.shuffleWindowMs ?? 50,
       random: options.random ?? Math.random,
+      ...(options.journalFile ? { journal: new Journal<StoredDelivery>(options.journalFile) } : {}),
     });
+  }
+
+  /** Delivers what a previous run accepted but had not delivered (call once targets can run). */
+  resume(): void {
+    this.delivery.resume();
   }
 
   /**
@@ -125,9 +145,17 @@ export class LocalEventBridge implements AwsService {
     this.delivery.setMode(mode);
   }
 
-  /** Resolves once every queued, in-flight and retrying delivery has finished. */
-  drain(): Promise<void> {
-    return this.delivery.drain();
+  /**
+   * Resolves once every queued, in-flight and retrying delivery has finished, and what the
+   * targets were handed too (and so on, for the events they publish).
+   */
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.delivery.drain();
+      if (!this.options.drainTargets) return;
+      await this.options.drainTargets();
+      if (this.delivery.idle()) return;
+    }
   }
 
   deadLetters(): DeadLetter[] {

@@ -11,8 +11,13 @@
  *   delivery entered it, whichever comes first. On release it is put in a uniformly random
  *   order (Fisher-Yates) and the deliveries are started one after another in that order; they
  *   then run concurrently. Retries and redrives are never held back.
+ *
+ * Durability: with a journal (data mode), every accepted delivery is on disk before `enqueue`
+ * returns (so before PutEvents answers), its progress and dead letter are recorded, and a new
+ * queue on the same journal delivers what was pending once `resume()` is called.
  */
 import { randomUUID } from 'node:crypto';
+import type { Journal } from '../journal';
 import type { EventBridgeEvent } from './put-events';
 
 export interface DeliveryTarget {
@@ -58,9 +63,15 @@ export interface DeliveryOptions {
   retryBaseDelayMs: number;
   shuffleWindowMs: number;
   random: () => number;
+  /** Keeps pending deliveries and dead letters across restarts; none keeps them in memory only. */
+  journal?: Journal<StoredDelivery>;
 }
 
+/** What the journal keeps: a pending delivery (key `d:<id>`) or a dead letter (key `l:<id>`). */
+export type StoredDelivery = { delivery: Delivery } | { letter: DeadLetter; route: DeliveryRoute };
+
 interface Delivery extends DeliveryRoute {
+  readonly id: string;
   attempts: number;
   /** When the event was accepted (ms); its age bounds the retries. */
   readonly acceptedAt: number;
@@ -78,8 +89,25 @@ export class DeliveryQueue {
   private outstanding = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
+  /** Deliveries found pending in the journal, started by `resume()`. */
+  private restored: Delivery[] = [];
 
-  constructor(private readonly options: DeliveryOptions) {}
+  constructor(private readonly options: DeliveryOptions) {
+    for (const [, stored] of options.journal?.entries() ?? []) {
+      if ('delivery' in stored) this.restored.push(stored.delivery);
+      else this.letters.set(stored.letter.id, { letter: stored.letter, route: stored.route });
+    }
+  }
+
+  /** Starts the deliveries a previous run left pending (once the targets can be invoked). */
+  resume(): void {
+    const restored = this.restored;
+    this.restored = [];
+    for (const delivery of restored) {
+      this.outstanding++;
+      this.start(delivery);
+    }
+  }
 
   /** Replaces the mode; an option left out is off. Switching shuffle off releases the batch. */
   setMode(mode: DeliveryMode): void {
@@ -91,10 +119,17 @@ export class DeliveryQueue {
   enqueue(routes: readonly DeliveryRoute[]): void {
     if (this.closed) return;
     const acceptedAt = Date.now();
+    const deliveries: Delivery[] = [];
     for (const route of routes) {
       const copies = this.mode.duplicate ? 2 : 1;
-      for (let i = 0; i < copies; i++) this.add({ ...route, attempts: 0, acceptedAt });
+      for (let i = 0; i < copies; i++) deliveries.push({ ...route, id: randomUUID(), attempts: 0, acceptedAt });
     }
+    // On disk before PutEvents answers: an accepted event survives a crash, as on AWS.
+    this.options.journal?.put(
+      deliveries.map((d) => [`d:${d.id}`, { delivery: d }] as const),
+      { sync: true },
+    );
+    for (const delivery of deliveries) this.add(delivery);
   }
 
   /** Resolves once every queued, in-flight and retrying delivery has finished. */
@@ -102,6 +137,11 @@ export class DeliveryQueue {
     this.releaseBatch();
     if (this.outstanding === 0 || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Nothing batched, scheduled, in flight or waiting for a retry. */
+  idle(): boolean {
+    return this.outstanding === 0 || this.closed;
   }
 
   /** Copies of the dead letters, oldest first. */
@@ -113,10 +153,13 @@ export class DeliveryQueue {
   redrive(id: string): void {
     const entry = this.letters.get(id);
     if (!entry) throw new Error(`No dead letter with id ${id}`);
-    this.letters.delete(id);
     if (this.closed) return;
+    const delivery: Delivery = { ...entry.route, id: randomUUID(), attempts: 0, acceptedAt: Date.now() };
+    this.options.journal?.put([[`d:${delivery.id}`, { delivery }]], { sync: true });
+    this.letters.delete(id);
+    this.options.journal?.delete(`l:${id}`);
     this.outstanding++;
-    this.start({ ...entry.route, attempts: 0, acceptedAt: Date.now() });
+    this.start(delivery);
   }
 
   /** Stops everything: timers are cleared, batched and retrying deliveries dropped. */
@@ -129,6 +172,7 @@ export class DeliveryQueue {
     this.immediates.clear();
     this.batch = [];
     this.outstanding = 0;
+    this.options.journal?.close();
     this.settle();
   }
 
@@ -174,8 +218,10 @@ export class DeliveryQueue {
       failure = error instanceof Error ? error.message : String(error);
     }
     if (this.closed) return;
-    if (failure === undefined) this.finish();
-    else this.failed(delivery, failure);
+    if (failure === undefined) {
+      this.options.journal?.delete(`d:${delivery.id}`);
+      this.finish();
+    } else this.failed(delivery, failure);
   }
 
   private failed(delivery: Delivery, errorMessage: string): void {
@@ -190,6 +236,8 @@ export class DeliveryQueue {
       this.deadLetter(delivery, errorMessage, 'maximum-event-age-exceeded');
       return;
     }
+    // Progress need not be synced: losing it only repeats attempts after a crash.
+    this.options.journal?.put([[`d:${delivery.id}`, { delivery }]], { sync: false });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.attempt(delivery);
@@ -217,7 +265,10 @@ export class DeliveryQueue {
       deadLetteredAt: new Date().toISOString(),
     };
     const { event, bus, rule, ruleArn, target } = delivery;
-    this.letters.set(letter.id, { letter, route: { event, bus, rule, ruleArn, target } });
+    const route = { event, bus, rule, ruleArn, target };
+    this.letters.set(letter.id, { letter, route });
+    this.options.journal?.put([[`l:${letter.id}`, { letter, route }]], { sync: true });
+    this.options.journal?.delete(`d:${delivery.id}`);
     this.finish();
   }
 

@@ -1,4 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { RecordedCall } from '../aws-service';
 import * as names from '../names';
@@ -33,7 +42,8 @@ const ADDRESS = /^[^@\s]+@[^@\s]+$/;
  * SES v2 `SendEmail` for the local runtime (restJson: `POST /v2/email/outbound-emails`): the
  * message is validated as SES does for the fields we send, then kept in a mailbox you can read
  * (`GET /_local/mail` on the AWS endpoint, `rt.mailbox.messages()` in tests) instead of being
- * delivered. With a data folder, messages survive restarts (`<dataDir>/mail.jsonl`).
+ * delivered. With a data folder, messages survive restarts and crashes (`<dataDir>/mail.jsonl`, synced
+ * before SendEmail answers).
  */
 export class LocalMailbox {
   private readonly kept: MailMessage[] = [];
@@ -41,7 +51,17 @@ export class LocalMailbox {
   constructor(private readonly options: { file?: string; record?: (call: RecordedCall) => void } = {}) {
     const file = options.file;
     if (file && existsSync(file)) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim()) this.kept.push(JSON.parse(line));
+      const text = readFileSync(file, 'utf8');
+      // End a torn last line, so the next message starts a line of its own.
+      if (text.length > 0 && !text.endsWith('\n')) appendFileSync(file, '\n');
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          this.kept.push(JSON.parse(line));
+        } catch {
+          // A line torn by a crash mid-append: SendEmail never answered for it, so it was never sent.
+        }
+      }
     }
   }
 
@@ -87,7 +107,15 @@ export class LocalMailbox {
     this.kept.push(message);
     if (this.options.file) {
       mkdirSync(dirname(this.options.file), { recursive: true });
-      appendFileSync(this.options.file, `${JSON.stringify(message)}\n`);
+      // On disk before SendEmail answers, as a message SES accepted is not lost (the notifying
+      // consumer then marks the event done and will not send it again).
+      const fd = openSync(this.options.file, 'a');
+      try {
+        writeSync(fd, `${JSON.stringify(message)}\n`);
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
     return { MessageId: message.messageId };
   }

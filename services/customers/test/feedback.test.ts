@@ -123,7 +123,7 @@ describe('satisfaction surveys', () => {
     await publish([{ ...closed, eventId }]);
     const { token, subject } = await surveyToken(email);
     await rt.bus.drain();
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
     const mails = rt.mailbox.messages(email);
     expect(mails).toHaveLength(1);
     expect(subject).toContain(closed.data.ticket.number);
@@ -197,7 +197,7 @@ describe('satisfaction surveys', () => {
     await rt.bus.drain();
     expect(rt.mailbox.messages(cancelled.data.ticket.callerEmail)).toEqual([]);
     expect(rt.mailbox.messages().filter((m) => m.subject.includes(anonymous.data.ticket.number))).toEqual([]);
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
   });
 
   it('answers 410 Gone once a survey expired', async () => {
@@ -282,7 +282,7 @@ describe('SLA violation notices', () => {
     await publish([{ ...n, eventId }]);
     await publish([{ ...n, eventId }]);
     await rt.bus.drain();
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
     const sent = rt.mailbox.messages().filter((m) => m.tags.notice === n.data.noticeId);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.to).toEqual(['pat@acme.example']);

@@ -342,7 +342,7 @@ describe('queues', () => {
     await alice.post(`/v1/tickets/${b.ticketId}/cancel`, { reason: 'dup' });
     const after = await alice.get<Page<Ticket>>('/v1/queues/breaching-soon');
     expect(after.body.items.map((t) => t.ticketId)).toEqual([a.ticketId]);
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
   });
 });
 
@@ -479,7 +479,7 @@ describe('escalation (FitSM PR9.3)', () => {
       ['hierarchical', 'sla-breach', 'user-duke'],
       ['hierarchical', 'sla-breach', 'user-nina'],
     ]);
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
     const mails = await eventually(() => {
       const m = rt.mailbox.messages().filter((x) => x.tags.ticket === t.number && x.tags.kind === 'escalated');
       return m.length >= 2 ? m : undefined;
@@ -501,7 +501,7 @@ describe('escalation (FitSM PR9.3)', () => {
       const r = await alice.get<Ticket>(`/v1/tickets/${t.ticketId}`);
       return r.body.escalations?.some((e) => e.trigger === 'sla-warning' && e.to === 'user-duke') ? r : undefined;
     });
-    expect(rt.bus.deadLetters()).toEqual([]);
+    expect(rt.functions.asyncFailures()).toEqual([]);
   });
 });
 

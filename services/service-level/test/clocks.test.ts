@@ -65,7 +65,7 @@ const ticketEvent = (detailType: string, t: Record<string, unknown>): TestEvent 
 async function publish(entries: TestEvent[]) {
   await publishEvents(rt, entries, 'test-service-desk');
   await rt.bus.drain();
-  expect(rt.bus.deadLetters()).toEqual([]);
+  expect(rt.functions.asyncFailures()).toEqual([]);
 }
 
 const clocksOf = async (ticketId: string) => (await manager.get<Clocks>(`/v1/tickets/${ticketId}/clocks`)).body;

@@ -80,6 +80,20 @@ describe('defineService', () => {
         }),
       '0-185',
     ],
+    [
+      "Lambda's asynchronous retries out of range",
+      (d: ServiceDefinition) => {
+        d.functions.api!.asyncRetryAttempts = 3;
+      },
+      'asyncRetryAttempts must be an integer from 0 to 2',
+    ],
+    [
+      'an asynchronous event age Lambda does not take',
+      (d: ServiceDefinition) => {
+        d.functions.api!.asyncMaximumEventAgeSeconds = 30;
+      },
+      'asyncMaximumEventAgeSeconds must be an integer from 60 to 21600',
+    ],
   ])('refuses %s', (_what, mutate, message) => {
     const d = base();
     mutate(d);
