@@ -51,6 +51,8 @@ export class VersionConflictError extends ConflictError {
     message = 'The record was changed by someone else. Read it again and retry with its new version.',
   ) {
     super(message, 'version-conflict');
+    // Flows retry on the error name (ASL `ErrorEquals: ['ConflictError']`): keep it.
+    this.name = 'ConflictError';
   }
 }
 

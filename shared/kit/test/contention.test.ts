@@ -74,7 +74,8 @@ describe('a unit of work cancelled for TransactionConflict', () => {
 
     // Assess
     await expect(stale).rejects.toBeInstanceOf(VersionConflictError);
-    await expect(stale).rejects.toMatchObject({ code: 'version-conflict', status: 409 });
+    // Flows retry on this name (ASL ErrorEquals), as before the subclass existed.
+    await expect(stale).rejects.toMatchObject({ code: 'version-conflict', status: 409, name: 'ConflictError' });
   });
 });
 
