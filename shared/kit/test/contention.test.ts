@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, type Harness, startHarness } from '../../../infra/local/dynamodb/test/harness';
 import type { OperationContext } from '../context';
+import type { ServiceDefinition } from '../definition';
 import { ConflictError, UnavailableError, VersionConflictError } from '../errors';
+import { apiHandler } from '../http';
 import { retryAfterOf, runRoute } from '../retry';
 import { Store } from '../store';
 
@@ -138,5 +140,54 @@ describe('runRoute: no version sent, no version conflict', () => {
     expect(other).toMatchObject({ code: 'already-exists', status: 409 });
     expect(duplicate.calls.n).toBe(1);
     expect(retryAfterOf(other)).toEqual({});
+  });
+});
+
+describe('the API function answers an exhausted retry as a problem with Retry-After', () => {
+  const def: ServiceDefinition = {
+    name: 'demo',
+    title: 'Demo',
+    fitsm: 'PR0',
+    table: { indexes: [] },
+    functions: { api: { entry: '/x.ts', description: 'api', access: { table: 'write' } } },
+    routes: [{ method: 'POST', path: '/v1/x', function: 'api', roles: ['auditor'], summary: 'x' }],
+    subscriptions: [],
+    flows: [],
+    schedules: [],
+    publishes: [],
+  };
+  /** A route whose conditional write always loses the race. */
+  const handler = apiHandler(def, 'api', {
+    'POST /v1/x': async () => {
+      throw new VersionConflictError('TABLE|X#1|X');
+    },
+  });
+  const invoke = (headers: Record<string, string>) =>
+    handler(
+      {
+        version: '2.0',
+        routeKey: 'POST /v1/x',
+        rawPath: '/v1/x',
+        headers,
+        requestContext: {
+          requestId: 'r-1',
+          authorizer: { jwt: { claims: { sub: 'u1', username: 'audrey', 'cognito:groups': '[auditor]' } } },
+        },
+      } as never,
+      { functionName: 'demo-api', awsRequestId: 'a-1', invokedFunctionArn: 'arn:x', memoryLimitInMB: '128' } as never,
+    ) as Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+
+  it('503 busy, problem+json and Retry-After without If-Match; 409 version-conflict with it', async () => {
+    // Act
+    const busy = await invoke({});
+    const stale = await invoke({ 'if-match': '"3"' });
+
+    // Assess
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '1' });
+    expect(JSON.parse(busy.body)).toMatchObject({ status: 503, code: 'busy', title: 'Service Unavailable' });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.headers['retry-after']).toBeUndefined();
+    expect(JSON.parse(stale.body)).toMatchObject({ code: 'version-conflict' });
   });
 });
