@@ -39,6 +39,39 @@ export class ConflictError extends DomainError {
   }
 }
 
+/**
+ * The store's conditional write found the record at another version than the one the change
+ * was computed from. Only this conflict may be retried from a fresh read for a client that sent
+ * no If-Match (shared/kit/retry.ts); other 409s (duplicates, invalid transitions) may not.
+ */
+export class VersionConflictError extends ConflictError {
+  constructor(
+    /** Which record lost the race (table and key), so retries of one record can take turns. */
+    readonly record = '',
+    message = 'The record was changed by someone else. Read it again and retry with its new version.',
+  ) {
+    super(message, 'version-conflict');
+    // Flows retry on the error name (ASL `ErrorEquals: ['ConflictError']`): keep it.
+    this.name = 'ConflictError';
+  }
+}
+
+/**
+ * 503: the request was fine but could not be done now (`contention`, `busy`); nothing was
+ * written, and the same request may be sent again after `retryAfterSeconds` (`Retry-After`).
+ * Not a 409: the client's version is not stale. Event consumers let it throw, so the platform
+ * retries the event.
+ */
+export class UnavailableError extends DomainError {
+  constructor(
+    code: 'contention' | 'busy',
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(code, 503, message);
+  }
+}
+
 export class UnauthorizedError extends DomainError {
   constructor(message = 'A valid bearer token is required.') {
     super('unauthorized', 401, message);
@@ -82,6 +115,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   428: 'Precondition Required',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://itsm.dev/problems/';

@@ -6,6 +6,7 @@ import { newId, type OperationContext } from './context';
 import type { ServiceDefinition } from './definition';
 import { DomainError, PreconditionError, problem, problemResponse, ValidationError } from './errors';
 import { logger } from './logger';
+import { retryAfterOf, runRoute } from './retry';
 import { usageHeader, withUsage } from './usage';
 
 /** Largest request body accepted (bytes); larger bodies get 413 before any parsing. */
@@ -121,7 +122,7 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
         ctx: { actor: { id: principal.id, name: principal.name, kind: 'user' }, correlationId },
         ...(ifMatch !== undefined ? { ifMatch } : {}),
       };
-      const result = await impls[event.routeKey]!(req);
+      const result = await runRoute(impls[event.routeKey]!, req);
       return {
         statusCode: result.status,
         headers: {
@@ -143,7 +144,7 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
             correlationId,
             ...(err.fields ? { errors: err.fields } : {}),
           }),
-          { 'x-correlation-id': correlationId },
+          { 'x-correlation-id': correlationId, ...retryAfterOf(err) },
         );
       }
       // Never expose internals: log with the correlation id, answer a generic 500.

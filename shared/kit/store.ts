@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { OperationContext } from './context';
 import { newId } from './context';
-import { ConflictError, ValidationError } from './errors';
+import { ConflictError, UnavailableError, ValidationError, VersionConflictError } from './errors';
 import { type OutgoingEvent, outboxItem, putEvents } from './events';
 import { logger } from './logger';
 import { addCapacity, addItemsRead } from './usage';
@@ -91,6 +91,45 @@ export interface Page<T> {
 /** Transactions hold at most 100 items; the kit checks before sending. */
 const MAX_TX_ITEMS = 100;
 const INBOX_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * A unit of work cancelled only because another transaction was writing one of its items
+ * (TransactionConflict) wrote nothing, so it is sent again as it is: up to this many times,
+ * after a random pause of up to 20, 40, 80, 160, 320 ms (full jitter, about 0.3 s at most).
+ */
+const CONTENTION_REPEATS = 5;
+const CONTENTION_BASE_MS = 20;
+
+/** Sends again while DynamoDB reports a transaction in flight on an item; then 503 `contention`. */
+async function repeatOnContention<T>(send: () => Promise<T>): Promise<T> {
+  for (let repeat = 0; ; repeat++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isTransactionConflict(err)) throw err;
+      if (repeat >= CONTENTION_REPEATS) {
+        logger.warn('transaction contention persisted; giving up', { repeats: repeat });
+        throw new UnavailableError(
+          'contention',
+          'The record is being changed by other requests right now. Nothing was changed; send the request again.',
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * CONTENTION_BASE_MS * 2 ** repeat));
+    }
+  }
+}
+
+/**
+ * DynamoDB's contention signals: a transaction cancelled for TransactionConflict and for no
+ * failed condition (a failed condition is a real conflict, see `translate`), or a single write
+ * refused with TransactionConflictException.
+ */
+function isTransactionConflict(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name;
+  if (name === 'TransactionConflictException') return true;
+  if (name !== 'TransactionCanceledException') return false;
+  const codes = ((err as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code);
+  return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
+}
 
 let sharedClient: DynamoDBDocumentClient | undefined;
 function client(): DynamoDBDocumentClient {
@@ -265,16 +304,18 @@ export class Store {
 
   /** Next readable number for a prefix (`CI` gives 1, 2, ...). Numbers burned by failed writes are not reused. */
   async nextNumber(prefix: string): Promise<number> {
-    const out = await client().send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: 'COUNTER', sk: prefix },
-        UpdateExpression: 'ADD #v :one',
-        ExpressionAttributeNames: { '#v': 'value' },
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
+    const out = await repeatOnContention(() =>
+      client().send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: 'COUNTER', sk: prefix },
+          UpdateExpression: 'ADD #v :one',
+          ExpressionAttributeNames: { '#v': 'value' },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
     );
     addCapacity(out.ConsumedCapacity, 'write');
     return Number(out.Attributes?.value);
@@ -326,7 +367,9 @@ export class Store {
     if (tx.length === 0) return;
     if (tx.length > MAX_TX_ITEMS) throw new Error(`unit of work too large: ${tx.length} items (max ${MAX_TX_ITEMS})`);
     try {
-      const out = await client().send(new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' }));
+      const out = await repeatOnContention(() =>
+        client().send(new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' })),
+      );
       addCapacity(out.ConsumedCapacity, 'write');
     } catch (err) {
       throw this.translate(err, work.writes, Boolean(ctx.inboxEventId));
@@ -499,7 +542,7 @@ export class Store {
     }
   }
 
-  /** Map a cancelled transaction to the domain error the failing write means. */
+  /** Map a cancelled transaction to the domain error the failing write means (contention is handled before). */
   private translate(err: unknown, writes: Write[], hasInbox: boolean): unknown {
     if (!(err instanceof TransactionCanceledException) && (err as Error)?.name !== 'TransactionCanceledException') {
       return err;
@@ -521,7 +564,8 @@ export class Store {
       );
     }
     if ('expectVersion' in w && w.expectVersion !== undefined) {
-      return new ConflictError('The record was changed by someone else. Read it again and retry with its new version.');
+      const key = w.kind === 'replace' ? { pk: w.item.pk, sk: w.item.sk } : w.key;
+      return new VersionConflictError(`${this.tableName}|${key.pk}|${key.sk}`);
     }
     return new ConflictError('The record does not exist any more.', 'record-missing');
   }

@@ -18,6 +18,12 @@ export class AwsErrorWithFields extends AwsError {
   }
 }
 
+/** DynamoDB's message for a write to an item an in-flight transaction holds (exception and cancellation reason). */
+export const TRANSACTION_ONGOING = 'Transaction is ongoing for the item';
+
+/** A single-item write (PutItem, UpdateItem, DeleteItem) on an item an in-flight transaction holds. */
+export const transactionConflict = () => new AwsError('TransactionConflictException', TRANSACTION_ONGOING);
+
 export const validationError = (message: string) => new AwsError('ValidationException', message);
 
 /** Reads ReturnValuesOnConditionCheckFailure (ALL_OLD | NONE), which dynalite does not know. */

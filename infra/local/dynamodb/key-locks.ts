@@ -4,6 +4,11 @@
  * writer of the same item, while writers of different items run concurrently (no global
  * write lock: throughput matters, see README).
  *
+ * Besides the locks, a transaction *claims* its items for as long as it is in flight (from
+ * before it waits for the locks until it has committed or failed). A claim never waits: it is
+ * what tells another transaction or a single write that DynamoDB would reject it with
+ * TransactionConflict instead of letting it wait (ADR 0017).
+ *
  * Deadlock freedom: a caller that needs several keys gets them in one `acquire` call, which
  * takes them in one global (sorted) order; nobody waits for a key while holding a key
  * acquired by an earlier call.
@@ -11,6 +16,32 @@
 export class KeyLocks {
   /** Held keys, each with the queue of callers waiting for it (FIFO, so nobody starves). */
   readonly #held = new Map<string, Array<() => void>>();
+  /** Keys claimed by an in-flight transaction. */
+  readonly #claimed = new Set<string>();
+
+  /**
+   * Claims every key for one transaction, all or none, without waiting: either the function that
+   * ends the claim, or the keys another transaction claims (then nothing is claimed).
+   */
+  claim(keys: Iterable<string>): { release: () => void } | { conflicting: Set<string> } {
+    const unique = [...new Set(keys)];
+    const conflicting = new Set(unique.filter((k) => this.#claimed.has(k)));
+    if (conflicting.size > 0) return { conflicting };
+    for (const key of unique) this.#claimed.add(key);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const key of unique) this.#claimed.delete(key);
+      },
+    };
+  }
+
+  /** True while an in-flight transaction claims the key. */
+  isClaimed(key: string): boolean {
+    return this.#claimed.has(key);
+  }
 
   /** Acquires every key (duplicates ignored) and resolves to the function that releases them all. */
   async acquire(keys: Iterable<string>): Promise<() => void> {

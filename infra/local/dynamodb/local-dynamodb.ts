@@ -6,10 +6,12 @@
  *
  * Isolation: every write takes the lock of each item it writes (KeyLocks), transactions take
  * all theirs at once in sorted order; writes to different items never wait for each other.
+ * Contention is reported as DynamoDB reports it: a transaction or single write that meets an
+ * in-flight transaction on one of its items is refused with TransactionConflict (ADR 0017).
  */
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from '../aws-service';
 import { DynaliteStore, type Item, isDynaliteAction, type Output, toAwsError } from './dynalite';
-import { conditionalCheckFailed, wantsOldItemOnConditionFailure } from './errors';
+import { conditionalCheckFailed, transactionConflict, wantsOldItemOnConditionFailure } from './errors';
 import { authorisationsFor } from './iam';
 import { itemLockKey, KeyLocks } from './key-locks';
 import { isExpired, TimeToLive } from './time-to-live';
@@ -22,6 +24,12 @@ export interface LocalDynamoDBOptions {
   record?(call: RecordedCall): void;
   /** Interval of the TTL sweeper that deletes expired items; default 60 000 ms. */
   ttlSweepMs?: number;
+  /**
+   * How long each TransactWriteItems stays in flight at least (default 2 ms): the window in which
+   * another transaction or single write on one of its items is refused with TransactionConflict,
+   * as on AWS, where a transaction takes milliseconds. 0 keeps only one event-loop turn.
+   */
+  transactionMs?: number;
 }
 
 /** AWS's default account and table quotas. */
@@ -72,15 +80,15 @@ export class LocalDynamoDB implements AwsService {
   #ttl!: TimeToLive;
   #closing: Promise<void> | undefined;
 
-  private constructor(dynalite: DynaliteStore, record: LocalDynamoDBOptions['record']) {
+  private constructor(dynalite: DynaliteStore, opts: LocalDynamoDBOptions) {
     this.#dynalite = dynalite;
-    this.#record = record;
-    this.#transactions = new Transactions(dynalite, this.#locks);
+    this.#record = opts.record;
+    this.#transactions = new Transactions(dynalite, this.#locks, opts.transactionMs);
   }
 
   static async start(opts: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
     const dynalite = await DynaliteStore.open(opts.path);
-    const dynamodb = new LocalDynamoDB(dynalite, opts.record);
+    const dynamodb = new LocalDynamoDB(dynalite, opts);
     try {
       dynamodb.#ttl = await TimeToLive.load(dynalite, (table, item, attribute, now) =>
         dynamodb.#expire(table, item, attribute, now),
@@ -187,6 +195,8 @@ export class LocalDynamoDB implements AwsService {
     const target = await this.#lockTarget(parsed.TableName, isPut ? parsed.Item : parsed.Key, isPut);
     // No target: the table is missing or the key is wrong, and dynalite answers with the right error.
     if (!target) return this.#dynalite.run(action, parsed);
+    // DynamoDB refuses, rather than queues, a single write to an item a transaction is writing (ADR 0017).
+    if (this.#locks.isClaimed(target.lockKey)) throw transactionConflict();
     return this.#locks.with([target.lockKey], async () => {
       try {
         const table = await this.#dynalite.table(target.tableName);

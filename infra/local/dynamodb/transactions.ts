@@ -1,7 +1,9 @@
 /**
  * TransactWriteItems and TransactGetItems, which dynalite lacks, built on its store.
  *
- * A write transaction: validate every item (request-level errors, as AWS); lock every item
+ * A write transaction: validate every item (request-level errors, as AWS); claim every item,
+ * or cancel with TransactionConflict where another transaction is in flight on one, as DynamoDB
+ * does (ADR 0017); lock every item
  * (KeyLocks: sorted, so no deadlock; single-item writes take the same locks); read the current
  * items; evaluate every item against them with dynalite's own code (conditions, update
  * expressions: `dryRunWrite`); if any fails, cancel with one reason per item; otherwise commit
@@ -12,10 +14,12 @@
 import { createHash } from 'node:crypto';
 import { AwsError } from '../aws-service';
 import type { DynaliteStore, Item, Output, ParsedInput, TableDescription } from './dynalite';
-import { AwsErrorWithFields, validationError, wantsOldItemOnConditionFailure } from './errors';
+import { AwsErrorWithFields, TRANSACTION_ONGOING, validationError, wantsOldItemOnConditionFailure } from './errors';
 import { itemLockKey, type KeyLocks } from './key-locks';
 
 const MAX_TRANSACTION_ITEMS = 100;
+/** A write transaction's least time in flight, in which other writers of its items are refused (ADR 0017). */
+export const DEFAULT_IN_FLIGHT_MS = 0;
 
 /** AWS keeps a ClientRequestToken for 10 minutes. */
 const TOKEN_LIFETIME_MS = 10 * 60 * 1000;
@@ -30,6 +34,13 @@ interface CancellationReason {
   Message?: string;
   Item?: Item;
 }
+
+const NONE: CancellationReason = { Code: 'None' };
+/** The reason DynamoDB gives for an item another transaction is in the middle of writing. */
+const TRANSACTION_CONFLICT: CancellationReason = {
+  Code: 'TransactionConflict',
+  Message: TRANSACTION_ONGOING,
+};
 
 const WRITE_KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'] as const;
 type WriteKind = (typeof WRITE_KINDS)[number];
@@ -66,6 +77,8 @@ export class Transactions {
   constructor(
     private readonly dynalite: DynaliteStore,
     private readonly locks: KeyLocks,
+    /** How long a write transaction stays in flight at least (see LocalDynamoDBOptions.transactionMs). */
+    private readonly inFlightMs = DEFAULT_IN_FLIGHT_MS,
   ) {}
 
   async write(input: Record<string, unknown>): Promise<Output> {
@@ -81,10 +94,21 @@ export class Transactions {
     try {
       const prepared = await Promise.all(items.map((item, i) => this.#prepareWrite(item, i)));
       assertOneOperationPerItem(prepared);
-      const { writeUnits, readUnits } = await this.locks.with(
-        prepared.map((p) => itemLockKey(p.table.TableName, p.key)),
-        () => this.#apply(prepared),
-      );
+      const lockKeys = prepared.map((p) => itemLockKey(p.table.TableName, p.key));
+      const claim = this.locks.claim(lockKeys);
+      if ('conflicting' in claim) {
+        throw transactionCanceled(lockKeys.map((k) => (claim.conflicting.has(k) ? TRANSACTION_CONFLICT : NONE)));
+      }
+      const { writeUnits, readUnits } = await this.locks
+        .with(lockKeys, async () => {
+          // On AWS a transaction is in flight for milliseconds (two-phase commit); in process it
+          // would finish before the next request is even read, and no write would ever meet it.
+          await new Promise((resolve) =>
+            this.inFlightMs > 0 ? setTimeout(resolve, this.inFlightMs) : setImmediate(resolve),
+          );
+          return this.#apply(prepared);
+        })
+        .finally(claim.release);
       if (token) this.#tokens.complete(token, readUnits);
       return withCapacity({}, options.ReturnConsumedCapacity, writeUnits, 'Write');
     } catch (err) {

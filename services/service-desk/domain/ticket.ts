@@ -137,6 +137,20 @@ export function refuseTransition(t: TransitionInput): Refusal | undefined {
   return undefined;
 }
 
+/**
+ * Why a lifecycle action (resolve, cancel) is refused. An action is a status change: keeping the
+ * status is only an edit (PATCH), so a resolved ticket cannot be resolved again, nor a cancelled
+ * one cancelled again (409 `invalid-transition`); otherwise the transition rules apply. Without
+ * this, every concurrent repeat of an action became a new version, history entry, event and
+ * caller e-mail (FitSM PR9.5: one resolution, one notification).
+ */
+export function refuseAction(t: TransitionInput): Refusal | undefined {
+  if (t.from === t.to) {
+    return { code: 'invalid-transition', status: 409, message: `The ticket is already ${t.from}.` };
+  }
+  return refuseTransition(t);
+}
+
 const DAY_MS = 24 * 3600 * 1000;
 
 /** When a resolved ticket closes by itself (PR9.5: auto-close after N days). */

@@ -35,7 +35,8 @@ export const majorIncidentFlow = {
           MaxAttempts: 3,
           BackoffRate: 2,
         },
-        { ErrorEquals: ['ConflictError'], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2 },
+        // A lost race, or a contended ticket (503 contention, ADR 0017): nothing was written, run again.
+        { ErrorEquals: ['ConflictError', 'UnavailableError'], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2 },
       ],
       Next: 'StillOpen',
     },

@@ -5,6 +5,7 @@ import { checkSettings, DEFAULT_SETTINGS, isCategoryPath, majorCriteriaMet, prio
 import {
   autoCloseAt,
   canTransition,
+  refuseAction,
   refuseReopen,
   refuseTransition,
   resumeStatus,
@@ -95,6 +96,24 @@ describe('ticket lifecycle (PR9.2, PR9.5)', () => {
     expect(
       refuseTransition({ from: 'in-progress', to: 'resolved', resolutionCode: 'fixed', resolutionSummary: 'Rebooted' }),
     ).toBeUndefined();
+  });
+
+  it('refuses resolving a resolved ticket and cancelling a cancelled one (409), as actions change the status', () => {
+    expect(refuseAction({ from: 'resolved', to: 'resolved', resolutionCode: 'fixed', resolutionSummary: 'x' })).toEqual(
+      {
+        code: 'invalid-transition',
+        status: 409,
+        message: 'The ticket is already resolved.',
+      },
+    );
+    expect(refuseAction({ from: 'cancelled', to: 'cancelled' })).toMatchObject({
+      code: 'invalid-transition',
+      status: 409,
+    });
+    expect(refuseAction({ from: 'in-progress', to: 'resolved', resolutionCode: 'fixed', resolutionSummary: 'x' })).toBe(
+      undefined,
+    );
+    expect(refuseAction({ from: 'new', to: 'cancelled' })).toBeUndefined();
   });
 
   it('holds a request waiting for approval until it is approved or cancelled', () => {

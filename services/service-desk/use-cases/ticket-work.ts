@@ -123,27 +123,17 @@ export async function commitChange(
 
 /**
  * Run `fn` on the current ticket. With an If-Match version the caller's view must be current
- * (409 otherwise). Without one (comments, actions, automatic rules) a lost race is retried on
- * the fresh ticket, so nobody has to resend a comment because someone else saved first.
+ * (409 otherwise). Without one (comments, actions) a lost race is retried from a fresh read by
+ * the kit (shared/kit/retry.ts), so nobody has to resend a comment because someone else saved first.
  */
 export async function withTicket<T>(
   idOrNumber: string,
   ifMatch: number | undefined,
   fn: (t: Ticket) => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const t = await loadTicket(idOrNumber, true);
-    if (ifMatch !== undefined && t.version !== ifMatch) {
-      throw new ConflictError(
-        `Ticket ${t.number} is at version ${t.version}, not ${ifMatch}. Read it again and retry.`,
-      );
-    }
-    try {
-      return await fn(t);
-    } catch (err) {
-      const retry =
-        ifMatch === undefined && attempt < 4 && err instanceof ConflictError && err.code === 'version-conflict';
-      if (!retry) throw err;
-    }
+  const t = await loadTicket(idOrNumber, true);
+  if (ifMatch !== undefined && t.version !== ifMatch) {
+    throw new ConflictError(`Ticket ${t.number} is at version ${t.version}, not ${ifMatch}. Read it again and retry.`);
   }
+  return fn(t);
 }

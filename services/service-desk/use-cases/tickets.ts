@@ -25,6 +25,7 @@ import { type DeskSettings, isCategoryPath, majorCriteriaMet, priorityOf } from 
 import {
   autoCloseAt,
   isOpenWork,
+  refuseAction,
   refuseReopen,
   refuseTransition,
   resumeStatus,
@@ -329,7 +330,7 @@ export async function resolveTicket(
   const input = parse(ResolveBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
     assertCanSee(p, before, idOrNumber);
-    const refused = refuseTransition({
+    const refused = refuseAction({
       from: before.status,
       to: 'resolved',
       assigneeId: before.assigneeId,
@@ -449,7 +450,7 @@ export async function cancelTicket(
   const input = parse(ReasonBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
     assertCallerOrStaff(p, before, idOrNumber);
-    const refused = refuseTransition({ from: before.status, to: 'cancelled' });
+    const refused = refuseAction({ from: before.status, to: 'cancelled' });
     if (refused) throw refusal(refused);
     const now = new Date().toISOString();
     const after: TicketState = {

@@ -13,6 +13,8 @@ export interface Harness {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   calls: RecordedCall[];
+  /** The endpoint's URL, for clients built from the environment (AWS_ENDPOINT_URL). */
+  url: string;
   stop(): Promise<void>;
 }
 
@@ -20,8 +22,9 @@ export async function startHarness(opts: Omit<LocalDynamoDBOptions, 'record'> = 
   const calls: RecordedCall[] = [];
   const dynamodb = await LocalDynamoDB.start({ ...opts, record: (call) => calls.push(call) });
   const endpoint = new AwsEndpoint([dynamodb]);
+  const url = await endpoint.listen(0);
   const client = new DynamoDBClient({
-    endpoint: await endpoint.listen(0),
+    endpoint: url,
     region: 'us-east-1',
     credentials: { accessKeyId: CALLER, secretAccessKey: 'local' },
     // Errors must reach the test as they are, not retried away.
@@ -32,6 +35,7 @@ export async function startHarness(opts: Omit<LocalDynamoDBOptions, 'record'> = 
     client,
     doc: DynamoDBDocumentClient.from(client),
     calls,
+    url,
     stop: async () => {
       client.destroy();
       await endpoint.close(); // closes the service too

@@ -1,0 +1,82 @@
+import { UnavailableError, VersionConflictError } from './errors';
+import { logger } from './logger';
+
+/** How long a request without If-Match keeps retrying lost races before answering 503 `busy`. */
+export const UNVERSIONED_RETRY_MS = 3000;
+/** Pauses before each retry are random up to 10, 20, 40 ... ms, at most 250 ms (full jitter). */
+const BASE_MS = 10;
+const MAX_PAUSE_MS = 250;
+
+/**
+ * Runs a route implementation (generic, so this module does not import http.ts). A client that
+ * sent no If-Match has no version that could be stale, so it never gets a version conflict: when
+ * the store's conditional write loses a race (VersionConflictError, which wrote nothing), the
+ * whole operation runs again from a fresh read, after a random pause, for up to 3 s after the
+ * first loss; then 503 `busy` with Retry-After. With If-Match, the conflict is the answer (409):
+ * the client's view is stale. Other 409s (duplicates, invalid transitions) never qualify.
+ *
+ * Retries of one record in this function instance take turns: N requests that all lost the
+ * same race would otherwise keep defeating each other (each round one wins, N-1 read again),
+ * which costs N² attempts; in turn, each retry reads the version the previous one wrote. On AWS
+ * an instance serves one request at a time, so this matters locally and costs nothing there.
+ *
+ * @example
+ * const result = await runRoute(impls[event.routeKey]!, req);
+ */
+export async function runRoute<Req extends { ifMatch?: number }, Result>(
+  impl: (req: Req) => Promise<Result>,
+  req: Req,
+): Promise<Result> {
+  if (req.ifMatch !== undefined) return impl(req);
+  let lost: VersionConflictError;
+  try {
+    return await impl(req);
+  } catch (err) {
+    if (!(err instanceof VersionConflictError)) throw err;
+    lost = err;
+  }
+  const deadline = Date.now() + UNVERSIONED_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(MAX_PAUSE_MS, BASE_MS * 2 ** attempt)));
+    try {
+      return await inTurn(lost.record, () => {
+        if (Date.now() >= deadline) throw busy(attempt);
+        return impl(req);
+      });
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      lost = err;
+    }
+  }
+}
+
+function busy(attempts: number): UnavailableError {
+  logger.warn('lost the race for a record for 3 s; answering busy', { attempts });
+  return new UnavailableError(
+    'busy',
+    'The record is being changed by many requests right now. Nothing was changed; send the request again.',
+  );
+}
+
+/** The tail of each record's queue of retries in this instance. */
+const turns = new Map<string, Promise<void>>();
+
+/** Runs `work` after the retries of the same record queued before it (FIFO). */
+async function inTurn<T>(record: string, work: () => Promise<T>): Promise<T> {
+  const previous = turns.get(record) ?? Promise.resolve();
+  let finished!: () => void;
+  const tail = previous.then(() => new Promise<void>((resolve) => (finished = resolve)));
+  turns.set(record, tail);
+  await previous;
+  try {
+    return await work();
+  } finally {
+    finished();
+    if (turns.get(record) === tail) turns.delete(record);
+  }
+}
+
+/** The Retry-After header a problem response carries for a 503 that may be sent again. */
+export function retryAfterOf(err: unknown): Record<string, string> {
+  return err instanceof UnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+}
