@@ -52,13 +52,25 @@ export const SlaSchema = z.strictObject({
   warnAt: z.optional(z.number().check(z.gt(0), z.lt(1))),
 });
 
-export const TimelineEvent = z.strictObject({
-  at: instant({ offset: true }),
-  kind: z.enum(['created', 'status', 'priority', 'sla', 'first-response']),
-  status: z.optional(z.string().check(z.minLength(1), z.maxLength(40))),
-  priority: z.optional(z.string().check(z.minLength(1), z.maxLength(20))),
-  slaId: z.optional(z.string().check(z.maxLength(100))),
-});
+const At = instant({ offset: true });
+const Status = z.string().check(z.minLength(1), z.maxLength(40));
+const PriorityLabel = z.string().check(z.minLength(1), z.maxLength(20));
+const SlaRef = z.string().check(z.minLength(1), z.maxLength(100));
+/** One timeline event; each kind carries what it changes (a `priority` event without a priority is refused, not a silent clear). */
+export const TimelineEvent = z.discriminatedUnion('kind', [
+  z.strictObject({
+    at: At,
+    kind: z.literal('created'),
+    status: z.optional(Status),
+    priority: z.optional(PriorityLabel),
+    slaId: z.optional(SlaRef),
+  }),
+  z.strictObject({ at: At, kind: z.literal('status'), status: Status }),
+  z.strictObject({ at: At, kind: z.literal('priority'), priority: PriorityLabel }),
+  /** Without `slaId` (or with an empty one), the SLA in force is removed. */
+  z.strictObject({ at: At, kind: z.literal('sla'), slaId: z.optional(z.string().check(z.maxLength(100))) }),
+  z.strictObject({ at: At, kind: z.literal('first-response') }),
+]);
 
 const Statuses = z.array(z.string().check(z.minLength(1), z.maxLength(40))).check(z.maxLength(30));
 const ClockStatuses = z.strictObject({

@@ -41,6 +41,8 @@ export const SlaClocksChanged = defineEvent({
     /** The agreement in force (`SLA-3`), absent when none applies. */
     agreementId: z.optional(Id),
     clocks: z.array(ClockSummary).check(z.maxLength(4)),
+    /** Set when the clocks cannot be computed (e.g. a target its calendar cannot reach); `clocks` is then empty. */
+    problem: z.optional(z.object({ code: str(LIMITS.code), detail: str(LIMITS.reason) })),
   }),
 });
 
