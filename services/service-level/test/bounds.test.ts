@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../infra/local/runtime';
 import { publishEvents } from '../../../test/support/events';
-import { as, type Client, testRuntime } from '../../../test/support/runtime';
+import { as, type Client, eventually, testRuntime } from '../../../test/support/runtime';
 import { addBusinessMillis, guaranteedBusinessMinutes, TARGET_HORIZON_YEARS } from '../domain/calendar';
 import { serviceLevel } from '../service';
 import { berlinOffice } from './fixtures';
@@ -192,6 +192,76 @@ describe('a ticket under terms its calendar cannot measure', () => {
       { code: 'target-unreachable', detail: expect.stringMatching(/cannot be computed/) },
     ]);
     db.destroy();
+  });
+});
+
+describe('a breach, once announced, stays counted (issue 7 §4)', () => {
+  it('when the priority is later lowered to one without a target, the compliance report keeps the breach', async () => {
+    // Prepare: an SLA with P1 targets only, on a 24x7 calendar.
+    const agreement = await manager.post<{ agreementId: string }>('/v1/agreements', {
+      ...sla('always', 60),
+      customerId: 'initech',
+      targets: { P1: { firstResponseMinutes: 15, resolutionMinutes: 60 } },
+      status: 'active',
+    });
+    expect(agreement.status).toBe(201);
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    const snapshot = (version: number, fields: Record<string, unknown>) => ({
+      source: 'itsm.service-desk',
+      detailType: version === 1 ? 'TicketCreated' : 'TicketChanged',
+      data: {
+        ticket: {
+          ticketId: 'BREACH-1',
+          number: 'INC-9002',
+          type: 'incident',
+          version,
+          title: 'Mail is down',
+          status: 'new',
+          priority: 'P1',
+          callerId: 'user-1',
+          customerId: 'initech',
+          serviceId: 'svc-mail',
+          major: false,
+          createdAt: ago(180),
+          changedAt: ago(180),
+          reopenCount: 0,
+          ...fields,
+        },
+        changes: [],
+      },
+    });
+    // Act: both clocks breach under P1 (announced at once, being past), then P1 becomes P5
+    // (no target), then the ticket is resolved.
+    await publishEvents(
+      rt,
+      [
+        snapshot(1, {}),
+        snapshot(2, { priority: 'P5', changedAt: ago(90) }),
+        snapshot(3, { priority: 'P5', status: 'resolved', changedAt: ago(60), resolvedAt: ago(60) }),
+      ],
+      'test-service-desk',
+    );
+    await rt.bus.drain();
+    // Assess: the clocks read breached, and the compliance report counts both breaches.
+    const clocks = await manager.get<{ clocks: Record<string, { state: string; breachedAt?: string }> }>(
+      '/v1/tickets/INC-9002/clocks',
+    );
+    expect(clocks.body.clocks.resolution).toMatchObject({ state: 'breached', breachedAt: expect.any(String) });
+    expect(clocks.body.clocks['first-response']?.state).toBe('breached');
+    const from = ago(400).slice(0, 7);
+    const to = new Date().toISOString().slice(0, 7);
+    const report = await eventually(
+      async () => {
+        const r = await manager.get<{ clocks: Record<string, { counted: number; breached: number }> }>(
+          `/v1/agreements/${agreement.body.agreementId}/compliance?from=${from}&to=${to}`,
+        );
+        return r.body.clocks?.resolution?.counted === 1 ? r.body : undefined;
+      },
+      10_000,
+      'the breached resolution in the compliance report',
+    );
+    expect(report.clocks['first-response']).toMatchObject({ counted: 1, breached: 1 });
+    expect(report.clocks.resolution).toMatchObject({ counted: 1, breached: 1 });
   });
 });
 
