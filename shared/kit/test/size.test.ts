@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as names from '../../../infra/local/names';
 import type { Runtime } from '../../../infra/local/runtime';
-import { configuration } from '../../../services/configuration/service';
 import { testRuntime } from '../../../test/support/runtime';
 import type { OperationContext } from '../context';
+import type { ServiceDefinition } from '../definition';
 import { TooLargeError } from '../errors';
 import type { OutgoingEvent } from '../events';
 import { attributeValueBytes, eventEntryBytes, itemBytes, MAX_EVENT_BYTES, MAX_ITEM_BYTES } from '../size';
@@ -15,19 +15,32 @@ import { Store } from '../store';
  */
 let rt: Runtime;
 let store: Store;
+/** A table and nothing else: the kit is tested on its own (shared code imports no service). */
+const bare: ServiceDefinition = {
+  name: 'kit-size',
+  title: 'Kit size test',
+  fitsm: 'GR2',
+  table: { indexes: [] },
+  functions: {},
+  routes: [],
+  subscriptions: [],
+  flows: [],
+  schedules: [],
+  publishes: [],
+};
 const ctx: OperationContext = {
   correlationId: 'size-test',
   actor: { id: 'u1', name: 'Test', kind: 'user' },
 } as OperationContext;
 
 beforeAll(async () => {
-  rt = await testRuntime({ services: [configuration] });
+  rt = await testRuntime({ services: [bare] });
   process.env.AWS_ENDPOINT_URL = rt.awsUrl;
   process.env.AWS_REGION = names.LOCAL_REGION;
   process.env.AWS_ACCESS_KEY_ID = 'itsm-runtime';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   process.env.EVENT_BUS_NAME = names.PLATFORM_BUS;
-  store = new Store(names.tableName(configuration.name));
+  store = new Store(names.tableName(bare.name));
 });
 afterAll(async () => {
   await rt?.close();
