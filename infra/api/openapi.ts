@@ -96,7 +96,12 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
       '403': problemRef('Your roles do not allow this operation.'),
       '404': problemRef('Not found.'),
       ...(r.method !== 'GET'
-        ? { '409': problemRef('Version conflict or duplicate.'), '413': problemRef('Body larger than 1 MB.') }
+        ? {
+            '409': problemRef('Version conflict or duplicate.'),
+            '413': problemRef(
+              'Body larger than 1 MB (body-too-large), or a change larger than DynamoDB or EventBridge can hold (too-large).',
+            ),
+          }
         : {}),
       ...(r.method === 'PATCH' ? { '428': problemRef('If-Match is required.') } : {}),
     },

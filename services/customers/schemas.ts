@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { instant } from '../../shared/contracts/limits';
 import { ListQuery } from '../../shared/kit/paging';
 import { COMMUNICATION_KINDS } from './domain/communication';
 import { COMPLAINT_STATUSES } from './domain/complaint';
@@ -11,25 +12,26 @@ const Name = Text(200);
 const Id = Text(100);
 const UserId = Text(200);
 const Email = z.string().check(z.maxLength(320), z.regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an e-mail address'));
-const DateOnly = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)'));
-const Instant = z.iso.datetime({ offset: true });
+const DateOnly = z.string().check(z.maxLength(10), z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)'));
+const Instant = instant({ offset: true });
 const Score = z.number().check(z.int(), z.gte(1), z.lte(5));
 const ActionId = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be letters, digits, _ or - (at most 63)'));
+  .check(z.maxLength(63), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be letters, digits, _ or - (at most 63)'));
 
 export const CustomerIdSchema = z.string().check(
+  z.maxLength(63),
   z.regex(CUSTOMER_ID, 'must be a slug: lower-case letters, digits and single hyphens, 1-63 characters'),
   z.refine((s) => !s.includes('--'), 'must not contain "--"'),
 );
 
-/** A portfolio service the customer uses (PR7.1). At most 100, so a change fits one item. */
+/** A portfolio service the customer uses (PR7.1). At most 50, so a change (old and new) fits one item. */
 export const ServiceUseSchema = z.strictObject({
   serviceId: Id,
   since: DateOnly,
-  notes: z.optional(Text(2000)),
+  notes: z.optional(Text(500)),
 });
-const ServiceUses = z.array(ServiceUseSchema).check(z.maxLength(100));
+const ServiceUses = z.array(ServiceUseSchema).check(z.maxLength(50));
 
 /** Agreed channels (PR7.3): portal ordering, e-mail, phone, escalation path, complaint submission. */
 export const ChannelsSchema = z.strictObject({
@@ -97,12 +99,12 @@ export const RecordCommunicationBody = z.strictObject({
 
 const ActionSchema = z.strictObject({
   id: ActionId,
-  text: Text(2000),
+  text: Text(1000),
   owner: UserId,
   due: z.optional(DateOnly),
   done: z.optional(z.boolean()),
 });
-const Actions = z.array(ActionSchema).check(z.maxLength(50));
+const Actions = z.array(ActionSchema).check(z.maxLength(20));
 
 export const CreateComplaintBody = z.strictObject({
   /** Staff name the customer; customer users may leave it out (their organisation is used). */
@@ -141,7 +143,7 @@ const ParticipantSchema = z.strictObject({
 export const PlanReviewBody = z.strictObject({
   scheduledFor: Instant,
   serviceIds: z._default(z.array(Id).check(z.maxLength(100)), []),
-  participants: z.array(ParticipantSchema).check(z.minLength(1), z.maxLength(50)),
+  participants: z.array(ParticipantSchema).check(z.minLength(1), z.maxLength(30)),
   /** Inputs to discuss: service reports, SLA results, complaints, survey results. */
   agenda: z.optional(Text(8000)),
 });
@@ -152,7 +154,7 @@ export const ReviewOutcomeBody = z.strictObject({
   /** The customer's satisfaction with the services reviewed, 1-5 (PR7.6). */
   satisfaction: Score,
   actions: z._default(
-    z.array(z.strictObject({ text: Text(2000), owner: UserId, due: z.optional(DateOnly) })).check(z.maxLength(50)),
+    z.array(z.strictObject({ text: Text(1000), owner: UserId, due: z.optional(DateOnly) })).check(z.maxLength(20)),
     [],
   ),
 });
@@ -171,7 +173,7 @@ export const SurveyResultsQuery = z.extend(ListQuery, {
   serviceId: z.optional(Id),
   group: z.optional(Id),
   customerId: z.optional(CustomerIdSchema),
-  period: z.optional(z.string().check(z.regex(PERIOD, 'must be a year (2026) or a month (2026-11)'))),
+  period: z.optional(z.string().check(z.maxLength(7), z.regex(PERIOD, 'must be a year (2026) or a month (2026-11)'))),
 });
 
 export const SurveySettingsBody = z.strictObject({

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { fanOut } from '../../shared/contracts/limits';
 import { INITIAL_STATUSES, SERVICE_STATUSES } from './domain/service';
 
 /** API request schemas of the portfolio service; validation and the OpenAPI document derive from them. */
@@ -6,24 +7,25 @@ const Name = z.string().check(z.minLength(1), z.maxLength(200));
 const Id = z.string().check(z.minLength(1), z.maxLength(100));
 const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 /** At most 40 customers, so one change (links removed and added) fits one transaction. */
-const CustomerIds = z.array(Id).check(z.maxLength(40));
-const CiIds = z.array(Id).check(z.maxLength(200));
+const CustomerIds = fanOut(z.array(Id).check(z.maxLength(40)), 2);
+const CiIds = z.array(Id).check(z.maxLength(100));
 const CriterionId = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be letters, digits, _ or - (at most 63)'));
+  .check(z.maxLength(63), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be letters, digits, _ or - (at most 63)'));
 
 /** A supplier or federation member with its role, responsibilities and contact point (PR1.4). */
 export const PartySchema = z.strictObject({
   name: Name,
-  role: Text(200),
-  responsibilities: Text(2000),
-  contact: Text(500),
+  role: Text(100),
+  responsibilities: Text(500),
+  contact: Text(200),
 });
-const Parties = z.array(PartySchema).check(z.maxLength(50));
+/** Limits keep a service with every list full, changed at once (old and new in its history), within 400 KB (ADR 20). */
+const Parties = z.array(PartySchema).check(z.maxLength(10));
 
 /** Criteria are written as id + text; they are marked met only through the fulfilment route. */
-export const CriterionSchema = z.strictObject({ id: CriterionId, text: Text(2000) });
-const Criteria = z.array(CriterionSchema).check(z.maxLength(50));
+export const CriterionSchema = z.strictObject({ id: CriterionId, text: Text(500) });
+const Criteria = z.array(CriterionSchema).check(z.maxLength(20));
 
 export const CreateServiceBody = z.strictObject({
   name: Name,

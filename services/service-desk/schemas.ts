@@ -1,14 +1,19 @@
 import * as z from 'zod/mini';
+import { boundedRecord, boundedTree, fanOut } from '../../shared/contracts/limits';
 import { ListQuery } from '../../shared/kit/paging';
 import { FIELD_TYPES } from './domain/request-model';
 import { CHANNELS, PENDING_REASONS, RESOLUTION_CODES } from './domain/ticket';
 
 /** API request schemas of the service desk; validation and the OpenAPI document derive from them. */
 const Id = z.string().check(z.minLength(1), z.maxLength(100));
-const Slug = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'));
+const Slug = z
+  .string()
+  .check(z.maxLength(63), z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'));
 const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const Email = z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address'), z.maxLength(320));
-const Level = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be a short level name'));
+const Level = z
+  .string()
+  .check(z.maxLength(32), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be a short level name'));
 const Reason = z.optional(z.string().check(z.maxLength(1000)));
 
 export { ListQuery };
@@ -42,7 +47,14 @@ export const CreateRequestBody = z.strictObject({
   title: z.optional(Text(200)),
   /** A standard request from the catalogue: its form is validated against the model. */
   modelId: z.optional(Slug),
-  form: z.optional(z.record(z.string(), z.unknown())),
+  /** Answers to the model's fields (at most 30, as a model has): text, number, yes/no or a date. */
+  form: z.optional(
+    boundedRecord(
+      z.string().check(z.maxLength(63)),
+      z.union([z.string().check(z.maxLength(500)), z.number(), z.boolean(), z.null()]),
+      30,
+    ),
+  ),
 });
 
 export const UpdateTicketBody = z.strictObject({
@@ -92,7 +104,7 @@ export const GroupBody = z.strictObject({
   name: Text(200),
   managerId: z.optional(Id),
   managerEmail: z.optional(Email),
-  members: z._default(z.array(Id).check(z.maxLength(500)), []),
+  members: z._default(z.array(Id).check(z.maxLength(200)), []),
 });
 
 export const DeclareMajorBody = z.optional(
@@ -109,8 +121,14 @@ export const MajorReviewBody = z.strictObject({
   findings: Text(10_000),
   rootCause: z.optional(Text(4000)),
   actions: z
-    .array(z.strictObject({ title: Text(500), owner: z.optional(Id), dueAt: z.optional(z.iso.date()) }))
-    .check(z.maxLength(50)),
+    .array(
+      z.strictObject({
+        title: Text(500),
+        owner: z.optional(Id),
+        dueAt: z.optional(z.iso.date().check(z.maxLength(10))),
+      }),
+    )
+    .check(z.maxLength(20)),
 });
 
 export const ApprovalBody = z.strictObject({
@@ -125,15 +143,24 @@ export const RequestModelBody = z.strictObject({
   fields: z
     .array(
       z.strictObject({
-        name: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a letter then letters, digits or _')),
+        name: z
+          .string()
+          .check(
+            z.maxLength(63),
+            z.regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a letter then letters, digits or _'),
+          ),
         label: z.optional(Text(200)),
         type: z.enum(FIELD_TYPES),
         required: z._default(z.boolean(), false),
-        allowedValues: z.optional(z.array(Text(200)).check(z.minLength(1), z.maxLength(200))),
+        allowedValues: z.optional(z.array(Text(60)).check(z.minLength(1), z.maxLength(20))),
       }),
     )
-    .check(z.maxLength(50)),
-  tasks: z._default(z.array(z.strictObject({ title: Text(500), group: z.optional(Slug) })).check(z.maxLength(40)), []),
+    .check(z.maxLength(30)),
+  /** Each task becomes a ticket item when a request is recorded from the model, in the same transaction. */
+  tasks: z._default(
+    fanOut(z.array(z.strictObject({ title: Text(200), group: z.optional(Slug) })).check(z.maxLength(40)), 1),
+    [],
+  ),
   approval: z.optional(z.strictObject({ role: z.optional(Id), userId: z.optional(Id) })),
   group: z.optional(Slug),
   active: z._default(z.boolean(), true),
@@ -146,11 +173,26 @@ interface CategoryInput {
 }
 const Category: z.ZodMiniType<CategoryInput> = z.strictObject({
   id: Slug,
-  name: Text(200),
+  name: Text(60),
   get children() {
     return z.optional(z.array(Category).check(z.maxLength(100)));
   },
 });
+
+/** The whole category tree holds at most 200 nodes (at most 6 levels, as a category path), so settings fit one item with their history (ADR 20). */
+const MAX_CATEGORY_NODES = 200;
+const countNodes = (nodes: CategoryInput[], depth = 1): number =>
+  depth > 6 ? Number.POSITIVE_INFINITY : nodes.reduce((n, c) => n + 1 + countNodes(c.children ?? [], depth + 1), 0);
+const Categories = boundedTree(
+  z.array(Category).check(
+    z.maxLength(200),
+    z.refine(
+      (tree) => countNodes(tree) <= MAX_CATEGORY_NODES,
+      `must hold at most ${MAX_CATEGORY_NODES} categories, at most 6 levels deep`,
+    ),
+  ),
+  MAX_CATEGORY_NODES,
+);
 
 const Rule = z.strictObject({
   notify: z.enum(['none', 'group-manager', 'duty-manager', 'both']),
@@ -162,11 +204,11 @@ export const SettingsBody = z.strictObject({
     impacts: z.array(Level).check(z.minLength(1), z.maxLength(10)),
     urgencies: z.array(Level).check(z.minLength(1), z.maxLength(10)),
     priorities: z.array(Level).check(z.minLength(1), z.maxLength(10)),
-    matrix: z.record(z.string(), z.record(z.string(), Level)),
+    matrix: boundedRecord(Level, boundedRecord(Level, Level, 10), 10),
     defaultImpact: Level,
     defaultUrgency: Level,
   }),
-  categories: z.array(Category).check(z.maxLength(200)),
+  categories: Categories,
   defaultGroup: Slug,
   autoCloseDays: z.number().check(z.int(), z.gte(1), z.lte(90)),
   reopenWindowDays: z.number().check(z.int(), z.gte(1), z.lte(365)),
@@ -175,15 +217,15 @@ export const SettingsBody = z.strictObject({
       .array(
         z.strictObject({
           id: Slug,
-          description: z.optional(Text(500)),
-          priorities: z.optional(z.array(Level)),
-          impacts: z.optional(z.array(Level)),
-          serviceIds: z.optional(z.array(Id)),
+          description: z.optional(Text(200)),
+          priorities: z.optional(z.array(Level).check(z.maxLength(10))),
+          impacts: z.optional(z.array(Level).check(z.maxLength(10))),
+          serviceIds: z.optional(z.array(Id).check(z.maxLength(10))),
         }),
       )
-      .check(z.maxLength(50)),
+      .check(z.maxLength(10)),
     cadenceSeconds: z.number().check(z.int(), z.gte(60), z.lte(86_400)),
-    stakeholderEmails: z._default(z.array(Email).check(z.maxLength(50)), []),
+    stakeholderEmails: z._default(z.array(Email).check(z.maxLength(20)), []),
   }),
   escalation: z.strictObject({
     onWarning: Rule,

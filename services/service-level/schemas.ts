@@ -1,10 +1,13 @@
 import * as z from 'zod/mini';
+import { boundedRecord, fanOut, instant, limitsRegistry } from '../../shared/contracts/limits';
 
 /** API schemas of the service-level service (FitSM PR2). */
-const HHMM = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24:00 ends a day)'));
+const HHMM = z
+  .string()
+  .check(z.maxLength(5), z.regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24:00 ends a day)'));
 const Interval = z.strictObject({ start: HHMM, end: HHMM });
 const Day = z.array(Interval).check(z.maxLength(12));
-const DateOnly = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'));
+const DateOnly = z.string().check(z.maxLength(10), z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'));
 
 export const CalendarSchema = z.union([
   z.strictObject({
@@ -12,8 +15,8 @@ export const CalendarSchema = z.union([
     hours: z.strictObject({ mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day }),
     holidays: z._default(
       z
-        .array(z.strictObject({ date: DateOnly, name: z.optional(z.string().check(z.maxLength(200))) }))
-        .check(z.maxLength(500)),
+        .array(z.strictObject({ date: DateOnly, name: z.optional(z.string().check(z.maxLength(100))) }))
+        .check(z.maxLength(200)),
       [],
     ),
   }),
@@ -22,15 +25,17 @@ export const CalendarSchema = z.union([
     twentyFourSeven: z.literal(true),
     holidays: z._default(
       z
-        .array(z.strictObject({ date: DateOnly, name: z.optional(z.string().check(z.maxLength(200))) }))
-        .check(z.maxLength(500)),
+        .array(z.strictObject({ date: DateOnly, name: z.optional(z.string().check(z.maxLength(100))) }))
+        .check(z.maxLength(200)),
       [],
     ),
   }),
 ]);
 
 export const DefineCalendarBody = z.strictObject({
-  calendarId: z.string().check(z.regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes')),
+  calendarId: z
+    .string()
+    .check(z.maxLength(63), z.regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes')),
   name: z.string().check(z.minLength(1), z.maxLength(200)),
   calendar: CalendarSchema,
 });
@@ -41,19 +46,31 @@ const Target = z.strictObject({ firstResponseMinutes: z.optional(Minutes), resol
 export const SlaSchema = z.strictObject({
   slaId: z.string().check(z.minLength(1), z.maxLength(100)),
   /** A stored calendar's id, or a calendar given inline. */
-  calendarId: z.optional(z.string()),
+  calendarId: z.optional(z.string().check(z.minLength(1), z.maxLength(63))),
   calendar: z.optional(CalendarSchema),
-  targets: z.record(z.string().check(z.minLength(1), z.maxLength(20)), Target),
+  targets: boundedRecord(z.string().check(z.minLength(1), z.maxLength(20)), Target, 10),
   warnAt: z.optional(z.number().check(z.gt(0), z.lt(1))),
 });
 
-export const TimelineEvent = z.strictObject({
-  at: z.iso.datetime({ offset: true }),
-  kind: z.enum(['created', 'status', 'priority', 'sla', 'first-response']),
-  status: z.optional(z.string().check(z.minLength(1), z.maxLength(40))),
-  priority: z.optional(z.string().check(z.minLength(1), z.maxLength(20))),
-  slaId: z.optional(z.string()),
-});
+const At = instant({ offset: true });
+const Status = z.string().check(z.minLength(1), z.maxLength(40));
+const PriorityLabel = z.string().check(z.minLength(1), z.maxLength(20));
+const SlaRef = z.string().check(z.minLength(1), z.maxLength(100));
+/** One timeline event; each kind carries what it changes (a `priority` event without a priority is refused, not a silent clear). */
+export const TimelineEvent = z.discriminatedUnion('kind', [
+  z.strictObject({
+    at: At,
+    kind: z.literal('created'),
+    status: z.optional(Status),
+    priority: z.optional(PriorityLabel),
+    slaId: z.optional(SlaRef),
+  }),
+  z.strictObject({ at: At, kind: z.literal('status'), status: Status }),
+  z.strictObject({ at: At, kind: z.literal('priority'), priority: PriorityLabel }),
+  /** Without `slaId` (or with an empty one), the SLA in force is removed. */
+  z.strictObject({ at: At, kind: z.literal('sla'), slaId: z.optional(z.string().check(z.maxLength(100))) }),
+  z.strictObject({ at: At, kind: z.literal('first-response') }),
+]);
 
 const Statuses = z.array(z.string().check(z.minLength(1), z.maxLength(40))).check(z.maxLength(30));
 const ClockStatuses = z.strictObject({
@@ -64,14 +81,16 @@ const ClockStatuses = z.strictObject({
 });
 export const ClockConfigSchema = z.strictObject({ 'first-response': ClockStatuses, resolution: ClockStatuses });
 
+/** Computed and answered; nothing is stored. */
 export const EvaluationBody = z.strictObject({
   timeline: z.array(TimelineEvent).check(z.minLength(1), z.maxLength(2000)),
   slas: z.array(SlaSchema).check(z.minLength(1), z.maxLength(10)),
   /** Which statuses run, pause or stop each clock (default: the service desk's lifecycle). */
   clocks: z.optional(ClockConfigSchema),
   /** Evaluate as of this moment (default: now). */
-  now: z.optional(z.iso.datetime({ offset: true })),
+  now: z.optional(instant({ offset: true })),
 });
+limitsRegistry.add(EvaluationBody, { notStored: true });
 
 import { ListQuery } from '../../shared/kit/paging';
 
@@ -81,9 +100,12 @@ export { ListQuery };
 
 const Id = z.string().check(z.minLength(1), z.maxLength(100));
 const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
-const CalendarId = z.string().check(z.regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be a calendar id'));
+const CalendarId = z.string().check(z.maxLength(63), z.regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be a calendar id'));
 const Priority = z.string().check(z.minLength(1), z.maxLength(20));
-const Targets = z.record(Priority, Target);
+/** At most 10 priorities, as the desk's priority matrix. */
+const Targets = boundedRecord(Priority, Target, 10);
+/** Each covered service is a coverage item: a change replacing all 40 removes 40 and adds 40 in one transaction. */
+const ServiceIds = fanOut(z.array(Id).check(z.maxLength(40)), 2);
 const Percent = z.number().check(z.gt(0), z.lte(100));
 const Share = z.number().check(z.gt(0), z.lt(1));
 
@@ -99,7 +121,7 @@ export const CreateAgreementBody = z.strictObject({
   /** SLA: the customer organisation. */
   customerId: z.optional(Id),
   /** SLA: the portfolio services it covers. */
-  serviceIds: z._default(z.array(Id).check(z.maxLength(40)), []),
+  serviceIds: z._default(ServiceIds, []),
   /** SLA only: the default SLA for live services without a customer SLA (at most one active). */
   default: z._default(z.boolean(), false),
   /** OLA: the internal group that supports. */
@@ -123,7 +145,7 @@ export const UpdateAgreementBody = z.strictObject({
   name: z.optional(Text(200)),
   description: z.optional(z.nullable(z.string().check(z.maxLength(4000)))),
   owner: z.optional(z.nullable(Id)),
-  serviceIds: z.optional(z.array(Id).check(z.maxLength(40))),
+  serviceIds: z.optional(ServiceIds),
   supportingGroup: z.optional(Id),
   supplierId: z.optional(Id),
   supports: z.optional(z.array(Id).check(z.maxLength(40))),
@@ -141,8 +163,8 @@ export const UpdateAgreementBody = z.strictObject({
 export type UpdateAgreementInput = z.infer<typeof UpdateAgreementBody>;
 
 export const ListAgreementsQuery = z.object({
-  limit: z.optional(z.string()),
-  cursor: z.optional(z.string()),
+  limit: ListQuery.shape.limit,
+  cursor: ListQuery.shape.cursor,
   kind: z.optional(z.enum(AGREEMENT_KINDS)),
   customerId: z.optional(Id),
   /** `true`: agreements not expired whose review date is on or before `asOf` (default today). */
@@ -150,7 +172,7 @@ export const ListAgreementsQuery = z.object({
   asOf: z.optional(DateOnly),
 });
 
-const Month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM'));
+const Month = z.string().check(z.maxLength(7), z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM'));
 export const ComplianceQuery = z.object({
   /** One month, or `from`..`to` (months, at most 12). */
   period: z.optional(Month),
@@ -159,10 +181,10 @@ export const ComplianceQuery = z.object({
 });
 
 export const ListNoticesQuery = z.object({
-  limit: z.optional(z.string()),
-  cursor: z.optional(z.string()),
+  limit: ListQuery.shape.limit,
+  cursor: ListQuery.shape.cursor,
   customerId: z.optional(Id),
 });
 
 /** The schedule's input: a scheduled event, or `{ now }` to evaluate as of a given instant (operators, tests). */
-export const TimersInput = z.object({ now: z.optional(z.iso.datetime({ offset: true })) });
+export const TimersInput = z.object({ now: z.optional(instant({ offset: true })) });

@@ -1,13 +1,14 @@
 import * as z from 'zod/mini';
+import { instant, LIMITS, str } from './limits';
 
 /** `detail.metadata` of every platform event (ARCHITECTURE §6). */
 export const EventMetadata = z.object({
-  eventId: z.string().check(z.minLength(1)),
+  eventId: str(LIMITS.ref, 1),
   version: z.number().check(z.int(), z.gte(1)),
-  occurredAt: z.iso.datetime(),
-  correlationId: z.string(),
-  causationId: z.optional(z.string()),
-  actor: z.object({ id: z.string(), name: z.string(), kind: z.enum(['user', 'system']) }),
+  occurredAt: instant(),
+  correlationId: str(LIMITS.ref),
+  causationId: z.optional(str(LIMITS.ref)),
+  actor: z.object({ id: str(LIMITS.actor), name: str(LIMITS.actor), kind: z.enum(['user', 'system']) }),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
 

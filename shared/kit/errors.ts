@@ -84,6 +84,13 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** A change larger than DynamoDB or EventBridge can hold (ADR 20): refused before anything is written. */
+export class TooLargeError extends DomainError {
+  constructor(message: string, code = 'too-large') {
+    super(code, 413, message);
+  }
+}
+
 export class PreconditionError extends DomainError {
   constructor(message: string, code = 'precondition-required') {
     super(code, 428, message);

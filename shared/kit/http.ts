@@ -102,7 +102,12 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
   const dispatch = (event: Event) => withUsage(() => serve(event));
   const serve = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
     const headers = lowerHeaders(event.headers);
-    const correlationId = headers['x-correlation-id'] ?? event.requestContext?.requestId ?? newId();
+    // A client's correlation id is kept only when short and plain: it is stored in history and events (ADR 20).
+    const given = headers['x-correlation-id'];
+    const correlationId =
+      (given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : undefined) ??
+      event.requestContext?.requestId ??
+      newId();
     logger.appendKeys({ correlationId, route: event.routeKey });
     try {
       const route = declared.get(event.routeKey);

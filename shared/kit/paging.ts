@@ -3,8 +3,8 @@ import { parse } from './validation';
 
 /** The query every list route takes: `limit` (1-100, default 25) and an opaque `cursor`. */
 export const ListQuery = z.object({
-  limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
-  cursor: z.optional(z.string()),
+  limit: z.optional(z.string().check(z.maxLength(3), z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
+  cursor: z.optional(z.string().check(z.maxLength(4096))),
 });
 
 export interface PageRequest {

@@ -13,9 +13,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { OperationContext } from './context';
 import { newId } from './context';
-import { ConflictError, UnavailableError, ValidationError, VersionConflictError } from './errors';
+import { ConflictError, TooLargeError, UnavailableError, ValidationError, VersionConflictError } from './errors';
 import { type OutgoingEvent, outboxItem, putEvents } from './events';
 import { logger } from './logger';
+import { assertUnitOfWorkFits, isItemSizeRefusal } from './size';
 import { addCapacity, addItemsRead } from './usage';
 
 /**
@@ -88,8 +89,6 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-/** Transactions hold at most 100 items; the kit checks before sending. */
-const MAX_TX_ITEMS = 100;
 const INBOX_TTL_SECONDS = 7 * 24 * 3600;
 /**
  * A unit of work cancelled only because another transaction was writing one of its items
@@ -365,7 +364,8 @@ export class Store {
       });
     }
     if (tx.length === 0) return;
-    if (tx.length > MAX_TX_ITEMS) throw new Error(`unit of work too large: ${tx.length} items (max ${MAX_TX_ITEMS})`);
+    // Measured as DynamoDB and EventBridge measure, before sending: 413, nothing written (ADR 20).
+    assertUnitOfWorkFits(tx, events);
     try {
       const out = await repeatOnContention(() =>
         client().send(new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' })),
@@ -544,6 +544,10 @@ export class Store {
 
   /** Map a cancelled transaction to the domain error the failing write means (contention is handled before). */
   private translate(err: unknown, writes: Write[], hasInbox: boolean): unknown {
+    // An update whose result outgrows 400 KB can only be seen by DynamoDB itself.
+    if (isItemSizeRefusal(err)) {
+      return new TooLargeError('A record this change writes would exceed the 400 KB DynamoDB stores per item.');
+    }
     if (!(err instanceof TransactionCanceledException) && (err as Error)?.name !== 'TransactionCanceledException') {
       return err;
     }

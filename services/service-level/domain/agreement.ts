@@ -3,6 +3,7 @@
  * Pure: no I/O.
  */
 import type { FieldError } from '../../../shared/kit/errors';
+import { type BusinessCalendar, unreachableTarget } from './calendar';
 import type { SlaTarget } from './clock';
 
 export type AgreementKind = 'sla' | 'ola' | 'ua';
@@ -83,6 +84,27 @@ export function agreementProblems(a: AgreementState, prefix = 'body'): FieldErro
   }
   if (a.validFrom && a.validTo && a.validFrom > a.validTo) f('validTo', 'must not be before validFrom');
   return p;
+}
+
+/**
+ * Targets their calendar cannot reach within the horizon (ADR 20): a calendar open one minute a
+ * week cannot give a 525,600-minute target a deadline, so such terms are refused when defined
+ * rather than leaving every ticket under them without clocks. `at` is the targets' field path.
+ */
+export function unreachableTargets(
+  targets: Record<string, SlaTarget>,
+  calendar: BusinessCalendar,
+  at: string,
+): FieldError[] {
+  const out: FieldError[] = [];
+  for (const [priority, t] of Object.entries(targets)) {
+    for (const name of ['firstResponseMinutes', 'resolutionMinutes'] as const) {
+      const minutes = t[name];
+      const why = minutes === undefined ? undefined : unreachableTarget(calendar, minutes);
+      if (why) out.push({ field: `${at}.${priority}.${name}`, message: why });
+    }
+  }
+  return out;
 }
 
 /**

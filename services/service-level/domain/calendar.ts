@@ -338,3 +338,35 @@ export function nextBusinessInstant(cal: BusinessCalendar, t: number): number {
   }
   throw new CalendarError('no business time within 50 years');
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bounds (ADR 20): what a calendar can reach, so a target it cannot meet is refused when defined
+// instead of failing every clock that uses it.
+
+/** A target's deadline must fall within this many years of the clock's start, on its calendar. */
+export const TARGET_HORIZON_YEARS = 5;
+/** An evaluation covers at most this many years, from the created event to `now`. */
+export const MAX_EVALUATION_YEARS = 10;
+
+/**
+ * The least business time, in minutes, that any stretch of `years` years of the calendar holds,
+ * whatever its start: whole weeks (52 a year) of the weekly hours, less every holiday as a whole
+ * longest day, less an hour a year (at most a day's hours) for a daylight-saving day an hour short. A target up to
+ * this is always reached within the stretch.
+ */
+export function guaranteedBusinessMinutes(cal: BusinessCalendar, years: number): number {
+  const days = isAlwaysOpen(cal)
+    ? WEEKDAYS.map(() => 1440)
+    : WEEKDAYS.map((d) => (cal.hours[d] ?? []).reduce((sum, w) => sum + minutesOf(w.end) - minutesOf(w.start), 0));
+  const perWeek = days.reduce((a, b) => a + b, 0);
+  const longestDay = Math.max(...days);
+  const holidays = (cal.holidays ?? []).length;
+  return Math.max(0, perWeek * Math.floor(52 * years) - holidays * longestDay - Math.min(60, longestDay) * years);
+}
+
+/** Why a target of `minutes` business minutes is out of the calendar's reach, or undefined when it is reachable. */
+export function unreachableTarget(cal: BusinessCalendar, minutes: number): string | undefined {
+  const reach = guaranteedBusinessMinutes(cal, TARGET_HORIZON_YEARS);
+  if (minutes <= reach) return undefined;
+  return `cannot be reached within ${TARGET_HORIZON_YEARS} years on this calendar (at most ${reach} business minutes are sure to be open in that time)`;
+}

@@ -290,6 +290,13 @@ function evaluateClock(
   if (breachedAt !== undefined) reading.breachedAt = iso(breachedAt);
   if (warnedAt !== undefined) reading.warnAt = iso(warnedAt);
   if (current.phase === 'stopped' && stoppedSince !== undefined) reading.stoppedAt = iso(stoppedSince);
+  // A breach is a fact once it happened: lowering the priority to one without a target (or
+  // removing the SLA) afterwards leaves the clock breached, so compliance keeps counting it.
+  // FitSM PR2.5: the customer was told of the breach; the report must agree.
+  if (breachedAt !== undefined && (targetNow === undefined || current.phase === 'no-sla')) {
+    reading.state = 'breached';
+    return reading;
+  }
   if (targetNow === undefined || current.phase === 'no-sla') return reading;
 
   reading.targetMinutes = targetNow / MINUTE;

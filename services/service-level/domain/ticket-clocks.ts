@@ -148,7 +148,8 @@ export function outcomesOf(evaluation: SlaEvaluation, agreementId: string | unde
   if (!agreementId) return [];
   const out: Outcome[] = [];
   for (const r of Object.values(evaluation.clocks)) {
-    if (!r.stoppedAt || r.state === 'not-applicable') continue;
+    // A clock breached once stays counted as breached, whatever its target is now.
+    if (!r.stoppedAt || (r.state === 'not-applicable' && !r.breachedAt)) continue;
     out.push({
       clock: r.clock,
       outcome: r.breachedAt ? 'breached' : r.state === 'met' ? 'met' : 'unmet',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClockError, evaluateClocks, type TimelineEvent, validateClockConfig } from '../domain/clock';
 import { nextDueMoment } from '../domain/next-due';
+import { outcomesOf } from '../domain/ticket-clocks';
 import { config, created, priority, responded, sla, slas, status, z } from './fixtures';
 
 const evaluate = (timeline: TimelineEvent[], now: string) => evaluateClocks({ timeline, slas, config, now });
@@ -54,6 +55,31 @@ describe('pending (glpi #1912, #17186, #10594)', () => {
 });
 
 describe('priority and SLA changes (glpi #6902, #15605)', () => {
+  it('keeps a breach counted when the priority is later lowered to one without a target (issue 7 §4)', () => {
+    // Prepare: P1 breaches both clocks (first response 09:30, resolution 13:00), then the
+    // priority drops to P5, which has no target, and the ticket is resolved.
+    const timeline = [
+      created('2026-03-02T09:00:00+01:00', 'P1', 'office'),
+      priority('2026-03-02T14:00:00+01:00', 'P5'),
+      status('2026-03-02T15:00:00+01:00', 'resolved'),
+    ];
+    // Act
+    const evaluation = evaluate(timeline, '2026-03-02T16:00:00+01:00');
+    // Assess: both clocks stay breached, and the compliance outcomes count them.
+    expect(evaluation.clocks['first-response']).toMatchObject({
+      state: 'breached',
+      breachedAt: z('2026-03-02T09:30:00+01:00'),
+    });
+    expect(evaluation.clocks.resolution).toMatchObject({
+      state: 'breached',
+      breachedAt: z('2026-03-02T13:00:00+01:00'),
+    });
+    expect(outcomesOf(evaluation, 'SLA-1').map((o) => [o.clock, o.outcome, o.period])).toEqual([
+      ['first-response', 'breached', '2026-03'],
+      ['resolution', 'breached', '2026-03'],
+    ]);
+  });
+
   it('recomputes targets from a priority raised while pending, keeping elapsed and paused time', () => {
     const timeline = [
       created('2026-03-02T09:00:00+01:00', 'P3', 'office'),

@@ -21,6 +21,7 @@ import {
   isAgreementNumber,
   numberOf,
   termsChanged,
+  unreachableTargets,
 } from '../domain/agreement';
 import type { BusinessCalendar } from '../domain/calendar';
 import { CreateAgreementBody, ListAgreementsQuery, UpdateAgreementBody } from '../schemas';
@@ -118,6 +119,17 @@ async function calendarFor(calendarId: string, field: string): Promise<BusinessC
   }
 }
 
+/** Refuse terms whose targets the calendar cannot reach (400 `target-unreachable`, naming each target). */
+function checkReach(a: Pick<AgreementState, 'targets'>, calendar: BusinessCalendar) {
+  const problems = unreachableTargets(a.targets, calendar, 'body.targets');
+  if (problems.length)
+    throw new ValidationError(
+      'A target cannot be reached on the agreement’s calendar.',
+      problems,
+      'target-unreachable',
+    );
+}
+
 function check(a: AgreementState, prefix = 'body') {
   const problems = agreementProblems(a, prefix);
   if (problems.length) throw new ValidationError('The agreement is not valid.', problems, 'invalid-agreement');
@@ -175,6 +187,7 @@ export async function createAgreement(ctx: OperationContext, body: unknown): Pro
   const a: AgreementState = { ...input, serviceIds: input.serviceIds, supports: input.supports } as AgreementState;
   check(a);
   const calendar = await calendarFor(a.calendarId, 'body.calendarId');
+  checkReach(a, calendar);
   const coverage = coverageOf(a);
   // Checked before a number is drawn, so a refused agreement burns none.
   await assertCoverageFree('', coverage);
@@ -250,6 +263,7 @@ export async function updateAgreement(
   if (termsChanged(before, after)) {
     termsVersion += 1;
     const calendar = await calendarFor(after.calendarId, 'body.calendarId');
+    checkReach(after, calendar);
     writes.push({ kind: 'create', item: termsItem(agreementId, termsVersion, after, calendar) });
   }
   const was = coverageOf(before);

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent, type ReceivedEvent } from '../../../shared/kit/events';
 import { logger } from '../../../shared/kit/logger';
 import type { HistoryEntry, Item, Write } from '../../../shared/kit/store';
-import type { BusinessCalendar } from '../domain/calendar';
+import { type BusinessCalendar, CalendarError } from '../domain/calendar';
 import { evaluateClocks, type SlaDefinition, type SlaEvaluation, type SlaTarget } from '../domain/clock';
 import { nextDueMoment } from '../domain/next-due';
 import {
@@ -202,7 +202,14 @@ async function refreshOnce(
       await agreementFor(incoming.customerId, incoming.serviceId),
     );
   const list = Object.values(versions);
-  const { evaluation, latest, terms } = await evaluateTicket(list, opts.now);
+  let evaluated: Awaited<ReturnType<typeof evaluateTicket>>;
+  try {
+    evaluated = await evaluateTicket(list, opts.now);
+  } catch (err) {
+    if (!(err instanceof CalendarError)) throw err;
+    return recordUnmeasurable(ctx, { ticketId, item, before, versions, incoming, error: err });
+  }
+  const { evaluation, latest, terms } = evaluated;
   const agreementId = agreementOfRef(latest.slaRef);
   const clocks = Object.values(evaluation.clocks).map(summarise);
   const print = fingerprint(agreementId, clocks);
@@ -293,6 +300,88 @@ async function refreshOnce(
   if (!before) writes.push({ kind: 'upsert', item: { ...keys.ticketNumber(number), type: 'ticket-number', ticketId } });
   await table().commit(ctx, { writes, history, events });
   return toAnnounce.length;
+}
+
+/**
+ * Terms whose calendar cannot give a deadline (stored before targets were checked against their
+ * calendar, ADR 20): the ticket's clocks are never dropped silently. The version is kept, the
+ * problem logged as an error, stored on the record (the clocks answer shows it) and announced in
+ * `SlaClocksChanged`, once; the next version under reachable terms clears it.
+ */
+async function recordUnmeasurable(
+  ctx: OperationContext,
+  p: {
+    ticketId: string;
+    item: Item | undefined;
+    before: TicketClocks | undefined;
+    versions: Record<string, TicketVersion>;
+    incoming: TicketSnapshot | undefined;
+    error: CalendarError;
+  },
+): Promise<number> {
+  const latest = latestOf(Object.values(p.versions))!;
+  const agreementId = agreementOfRef(latest.slaRef);
+  const problem = { code: 'target-unreachable', detail: `Clocks cannot be computed: ${p.error.message}.` };
+  logger.error('ticket clocks cannot be computed', { ticketId: p.ticketId, agreementId, error: p.error });
+  const print = `problem:${problem.code}:${agreementId ?? ''}`;
+  const number = p.incoming?.number ?? p.before!.number;
+  const ticketVersion = Math.max(p.before?.ticketVersion ?? 0, p.incoming?.version ?? 0);
+  const changed = print !== p.before?.fingerprint;
+  if (!p.incoming && !changed) return 0;
+  const record: Item = {
+    ...keys.ticket(p.ticketId),
+    type: 'ticket-clocks',
+    ticketId: p.ticketId,
+    number,
+    versions: p.versions,
+    ticketVersion,
+    ...(agreementId ? { agreementId } : {}),
+    ...(latest.customerId ? { customerId: latest.customerId } : {}),
+    ...(latest.serviceId ? { serviceId: latest.serviceId } : {}),
+    priority: latest.priority,
+    status: latest.status,
+    clocks: [],
+    fingerprint: print,
+    announced: p.before?.announced ?? [],
+    outcomes: p.before?.outcomes ?? {},
+    problem,
+  };
+  const writes: Write[] = [
+    p.before
+      ? {
+          kind: 'replace',
+          item: { ...record, createdAt: p.item!.createdAt, createdBy: p.item!.createdBy },
+          expectVersion: p.before.version,
+        }
+      : { kind: 'create', item: record },
+  ];
+  if (!p.before)
+    writes.push({
+      kind: 'upsert',
+      item: { ...keys.ticketNumber(number), type: 'ticket-number', ticketId: p.ticketId },
+    });
+  const events = changed
+    ? [
+        buildEvent(
+          SlaClocksChanged,
+          { ticketId: p.ticketId, number, ticketVersion, ...(agreementId ? { agreementId } : {}), clocks: [], problem },
+          ctx,
+        ),
+      ]
+    : [];
+  const history: HistoryEntry[] = changed
+    ? [
+        {
+          pk: keys.ticket(p.ticketId).pk,
+          entityType: 'ticket-clocks',
+          entityId: p.ticketId,
+          action: 'clocks cannot be computed',
+          reason: problem.detail,
+        },
+      ]
+    : [];
+  await table().commit(ctx, { writes, history, events });
+  return 0;
 }
 
 /** The writes and events announcing one warning or breach; the marker's create condition makes it once only. */
@@ -437,7 +526,29 @@ export async function explainTicketClocks(idOrNumber: string) {
   const item = await table().get(keys.ticket(ticketId));
   if (!item) throw new NotFoundError(`No clocks are known for ticket ${ticketId}.`, 'ticket-clocks-not-found');
   const t = toClocks(item);
-  const { evaluation, latest } = await evaluateTicket(Object.values(t.versions), Date.now());
+  let evaluated: Awaited<ReturnType<typeof evaluateTicket>>;
+  try {
+    evaluated = await evaluateTicket(Object.values(t.versions), Date.now());
+  } catch (err) {
+    if (!(err instanceof CalendarError)) throw err;
+    // The ticket has no clocks, and says why (never a 500, never silence).
+    const latest = latestOf(Object.values(t.versions))!;
+    return {
+      ticketId,
+      number: t.number,
+      ticketVersion: t.ticketVersion,
+      ...(latest.slaRef ? { agreementId: agreementOfRef(latest.slaRef), terms: latest.slaRef } : {}),
+      priority: latest.priority,
+      status: latest.status,
+      clocks: {},
+      problem: { code: 'target-unreachable', detail: `Clocks cannot be computed: ${err.message}.` },
+      announced: t.announced,
+      versionsReceived: Object.keys(t.versions)
+        .map(Number)
+        .sort((a, b) => a - b),
+    };
+  }
+  const { evaluation, latest } = evaluated;
   const due = nextDueMoment(evaluation);
   return {
     ticketId,

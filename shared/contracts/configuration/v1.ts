@@ -1,18 +1,25 @@
 import * as z from 'zod/mini';
 import { defineEvent } from '../envelope';
+import { instant, LIMITS, str } from '../limits';
+
+/** Field limits (ADR 20): at least the API's own, so every legal request makes a legal event. */
+const Id = str(LIMITS.ref);
+const ListId = str(LIMITS.id);
+const FieldName = str(LIMITS.code);
+const Name = str(LIMITS.name);
 
 /** Configuration events (FitSM PR11), version 1. Published by `services/configuration`. */
 const SOURCE = 'itsm.configuration';
 
 const CiSnapshot = z.object({
-  ciId: z.string(),
-  number: z.string(),
-  typeId: z.string(),
-  name: z.string(),
+  ciId: Id,
+  number: Id,
+  typeId: Id,
+  name: Name,
   status: z.enum(['planned', 'active', 'maintenance', 'retired']),
-  owner: z.optional(z.string()),
-  serviceIds: z.array(z.string()),
-  customerIds: z.array(z.string()),
+  owner: z.optional(Id),
+  serviceIds: z.array(ListId).check(z.maxLength(100)),
+  customerIds: z.array(ListId).check(z.maxLength(100)),
   version: z.number().check(z.int(), z.gte(1)),
 });
 
@@ -29,7 +36,7 @@ export const CiUpdated = defineEvent({
   detailType: 'CiUpdated',
   version: 1,
   description: 'A configuration item changed; `changedFields` names what changed.',
-  data: z.extend(CiSnapshot, { changedFields: z.array(z.string()) }),
+  data: z.extend(CiSnapshot, { changedFields: z.array(FieldName).check(z.maxLength(32)) }),
 });
 
 export const CiRetired = defineEvent({
@@ -41,9 +48,9 @@ export const CiRetired = defineEvent({
 });
 
 const Relationship = z.object({
-  sourceCiId: z.string(),
-  targetCiId: z.string(),
-  type: z.string(),
+  sourceCiId: Id,
+  targetCiId: Id,
+  type: Id,
 });
 
 export const RelationshipAdded = defineEvent({
@@ -67,7 +74,7 @@ export const BaselineCaptured = defineEvent({
   detailType: 'BaselineCaptured',
   version: 1,
   description: 'A named snapshot of a set of CIs was captured.',
-  data: z.object({ baselineId: z.string(), name: z.string(), ciCount: z.number(), capturedAt: z.iso.datetime() }),
+  data: z.object({ baselineId: Id, name: Name, ciCount: z.number(), capturedAt: instant() }),
 });
 
 export const VerificationCompleted = defineEvent({
@@ -76,8 +83,8 @@ export const VerificationCompleted = defineEvent({
   version: 1,
   description: 'A verification campaign closed; accuracy is confirmed / verified CIs (FitSM PR11.5).',
   data: z.object({
-    campaignId: z.string(),
-    name: z.string(),
+    campaignId: Id,
+    name: Name,
     scopeSize: z.number(),
     confirmed: z.number(),
     discrepancies: z.number(),

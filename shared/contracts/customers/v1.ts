@@ -1,15 +1,21 @@
 import * as z from 'zod/mini';
 import { defineEvent } from '../envelope';
+import { instant, LIMITS, str } from '../limits';
+
+/** Field limits (ADR 20): at least the API's own, so every legal request makes a legal event. */
+const Id = str(LIMITS.ref);
+const ListId = str(LIMITS.id);
+const Name = str(LIMITS.name);
 
 /** Customer relationship events (FitSM PR7), version 1. */
-const Iso = z.iso.datetime({ offset: true });
+const Iso = instant({ offset: true });
 
 const CustomerSnapshot = z.object({
-  customerId: z.string(),
-  name: z.string(),
+  customerId: Id,
+  name: Name,
   status: z.enum(['active', 'inactive']),
   /** Portfolio service ids this customer uses. */
-  serviceIds: z.array(z.string()),
+  serviceIds: z.array(ListId).check(z.maxLength(100)),
   version: z.number().check(z.int(), z.gte(1)),
 });
 
@@ -35,12 +41,12 @@ export const SurveyAnswered = defineEvent({
   version: 1,
   description: 'A caller answered the satisfaction survey of a closed ticket.',
   data: z.object({
-    surveyId: z.string(),
-    ticketId: z.string(),
-    number: z.string(),
-    customerId: z.optional(z.string()),
-    serviceId: z.optional(z.string()),
-    assignmentGroup: z.optional(z.string()),
+    surveyId: Id,
+    ticketId: Id,
+    number: Id,
+    customerId: z.optional(Id),
+    serviceId: z.optional(Id),
+    assignmentGroup: z.optional(Id),
     /** 1 (very dissatisfied) to 5 (very satisfied). */
     score: z.number().check(z.int(), z.gte(1), z.lte(5)),
     /** At or below the follow-up threshold: a follow-up was opened. */
@@ -50,10 +56,10 @@ export const SurveyAnswered = defineEvent({
 });
 
 const ComplaintSnapshot = z.object({
-  complaintId: z.string(),
-  number: z.string(),
-  customerId: z.string(),
-  serviceId: z.optional(z.string()),
+  complaintId: Id,
+  number: Id,
+  customerId: Id,
+  serviceId: z.optional(Id),
   status: z.enum(['registered', 'responded', 'closed']),
   version: z.number().check(z.int(), z.gte(1)),
 });

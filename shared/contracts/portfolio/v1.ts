@@ -1,13 +1,18 @@
 import * as z from 'zod/mini';
 import { defineEvent } from '../envelope';
+import { LIMITS, str } from '../limits';
+
+/** Field limits (ADR 20): at least the API's own, so every legal request makes a legal event. */
+const Id = str(LIMITS.ref);
+const Name = str(LIMITS.name);
 
 /**
  * Portfolio events (FitSM PR1), version 1. The portfolio service publishes them; the
  * configuration service keeps a small copy of each service (id, name, status) from them.
  */
 const ServiceSnapshot = z.object({
-  serviceId: z.string(),
-  name: z.string(),
+  serviceId: Id,
+  name: Name,
   status: z.enum(['proposed', 'planned', 'live', 'retired']),
   /** Monotonic record version: consumers keep the highest they have seen. */
   version: z.number().check(z.int(), z.gte(1)),

@@ -1,5 +1,13 @@
 import * as z from 'zod/mini';
 import { defineEvent } from '../envelope';
+import { instant, LIMITS, str } from '../limits';
+
+/** Field limits (ADR 20): at least the API's own, so every legal request makes a legal event. */
+const Id = str(LIMITS.ref);
+const ListId = str(LIMITS.id);
+const FieldName = str(LIMITS.code);
+const Name = str(LIMITS.name);
+const Reason = str(LIMITS.reason);
 
 /**
  * Service desk events (FitSM PR9), version 1. Every ticket event carries the ticket's snapshot
@@ -18,29 +26,29 @@ export const TICKET_STATUSES = [
 ] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
-const Iso = z.iso.datetime({ offset: true });
+const Iso = instant({ offset: true });
 
 export const TicketSnapshot = z.object({
-  ticketId: z.string(),
+  ticketId: Id,
   /** Readable number: `INC-1001` or `REQ-1001`. */
-  number: z.string(),
+  number: Id,
   type: z.enum(['incident', 'request']),
   /** Monotonic record version: consumers order by it and keep the highest they have seen. */
   version: z.number().check(z.int(), z.gte(1)),
-  title: z.string(),
+  title: Name,
   status: z.enum(TICKET_STATUSES),
-  pendingReason: z.optional(z.string()),
+  pendingReason: z.optional(Id),
   /** Priority label from the impact x urgency matrix, e.g. `P1`..`P4`. */
-  priority: z.string(),
-  impact: z.optional(z.string()),
-  urgency: z.optional(z.string()),
-  channel: z.optional(z.string()),
-  callerId: z.string(),
-  callerEmail: z.optional(z.string()),
-  customerId: z.optional(z.string()),
-  serviceId: z.optional(z.string()),
-  assignmentGroup: z.optional(z.string()),
-  assigneeId: z.optional(z.string()),
+  priority: Id,
+  impact: z.optional(Id),
+  urgency: z.optional(Id),
+  channel: z.optional(Id),
+  callerId: Id,
+  callerEmail: z.optional(Id),
+  customerId: z.optional(Id),
+  serviceId: z.optional(Id),
+  assignmentGroup: z.optional(Id),
+  assigneeId: z.optional(Id),
   major: z.boolean(),
   /** When the ticket was recorded. */
   createdAt: Iso,
@@ -50,7 +58,7 @@ export const TicketSnapshot = z.object({
   firstRespondedAt: z.optional(Iso),
   resolvedAt: z.optional(Iso),
   closedAt: z.optional(Iso),
-  resolutionCode: z.optional(z.string()),
+  resolutionCode: z.optional(Id),
   /** How many times the ticket was reopened. */
   reopenCount: z.number().check(z.int(), z.gte(0)),
 });
@@ -59,7 +67,7 @@ export type TicketSnapshot = z.infer<typeof TicketSnapshot>;
 const Change = z.object({
   ticket: TicketSnapshot,
   /** Names of the fields this version changed (e.g. `status`, `priority`, `assignmentGroup`). */
-  changes: z.array(z.string()),
+  changes: z.array(FieldName).check(z.maxLength(32)),
 });
 
 export const TicketCreated = defineEvent({
@@ -110,13 +118,13 @@ export const TicketEscalated = defineEvent({
   description: 'A ticket was escalated: functionally (to another group) or hierarchically (to a manager).',
   data: z.object({
     ticket: TicketSnapshot,
-    changes: z.array(z.string()),
+    changes: z.array(FieldName).check(z.maxLength(32)),
     escalation: z.object({
       kind: z.enum(['functional', 'hierarchical']),
       trigger: z.enum(['manual', 'sla-warning', 'sla-breach']),
-      reason: z.string(),
-      from: z.optional(z.string()),
-      to: z.string(),
+      reason: Reason,
+      from: z.optional(Id),
+      to: Id,
     }),
   }),
 });
@@ -128,9 +136,9 @@ export const MajorIncidentDeclared = defineEvent({
   description: 'An incident was declared major (FitSM PR9.6): a coordinator leads it and stakeholders get updates.',
   data: z.object({
     ticket: TicketSnapshot,
-    changes: z.array(z.string()),
-    coordinatorId: z.string(),
-    criteria: z.array(z.string()),
+    changes: z.array(FieldName).check(z.maxLength(32)),
+    coordinatorId: Id,
+    criteria: z.array(ListId).check(z.maxLength(50)),
   }),
 });
 
@@ -140,9 +148,9 @@ export const MajorIncidentUpdateRequested = defineEvent({
   version: 1,
   description: 'The stakeholder-update cadence of an open major incident came round: the coordinator is reminded.',
   data: z.object({
-    ticketId: z.string(),
-    number: z.string(),
-    coordinatorId: z.string(),
+    ticketId: Id,
+    number: Id,
+    coordinatorId: Id,
     dueAt: Iso,
     reminder: z.number(),
   }),

@@ -1,5 +1,10 @@
 import * as z from 'zod/mini';
 import { defineEvent } from '../envelope';
+import { instant, LIMITS, str } from '../limits';
+
+/** Field limits (ADR 20): at least the API's own, so every legal request makes a legal event. */
+const Id = str(LIMITS.ref);
+const Summary = str(LIMITS.text);
 
 /**
  * Service-level events (FitSM PR2), version 1. The service-level service computes each ticket's
@@ -7,7 +12,7 @@ import { defineEvent } from '../envelope';
  * (the service desk keeps deadlines for its "breaching soon" queue), warnings and breaches (the
  * service desk escalates), and violations of an SLA (the customers service tells the customer).
  */
-const Iso = z.iso.datetime({ offset: true });
+const Iso = instant({ offset: true });
 const ClockName = z.enum(['first-response', 'resolution']);
 
 export const ClockSummary = z.object({
@@ -29,24 +34,26 @@ export const SlaClocksChanged = defineEvent({
   version: 1,
   description: "A ticket's SLA clocks were recomputed (new ticket version, new agreement, priority change).",
   data: z.object({
-    ticketId: z.string(),
-    number: z.string(),
+    ticketId: Id,
+    number: Id,
     /** The ticket version these clocks reflect; consumers keep the highest. */
     ticketVersion: z.number().check(z.int(), z.gte(1)),
     /** The agreement in force (`SLA-3`), absent when none applies. */
-    agreementId: z.optional(z.string()),
-    clocks: z.array(ClockSummary),
+    agreementId: z.optional(Id),
+    clocks: z.array(ClockSummary).check(z.maxLength(4)),
+    /** Set when the clocks cannot be computed (e.g. a target its calendar cannot reach); `clocks` is then empty. */
+    problem: z.optional(z.object({ code: str(LIMITS.code), detail: str(LIMITS.reason) })),
   }),
 });
 
 const Moment = z.object({
-  ticketId: z.string(),
-  number: z.string(),
+  ticketId: Id,
+  number: Id,
   clock: ClockName,
-  agreementId: z.string(),
-  customerId: z.optional(z.string()),
-  serviceId: z.optional(z.string()),
-  priority: z.string(),
+  agreementId: Id,
+  customerId: z.optional(Id),
+  serviceId: z.optional(Id),
+  priority: Id,
   targetMinutes: z.number(),
   deadline: Iso,
   /** The moment itself (warning share reached, or target reached). */
@@ -76,15 +83,15 @@ export const SlaViolationNoticeIssued = defineEvent({
   description:
     'A notice of an SLA violation was issued for a customer (FitSM PR2.3); the customers service delivers it.',
   data: z.object({
-    noticeId: z.string(),
-    agreementId: z.string(),
-    customerId: z.string(),
-    serviceId: z.optional(z.string()),
-    ticketId: z.string(),
-    number: z.string(),
+    noticeId: Id,
+    agreementId: Id,
+    customerId: Id,
+    serviceId: z.optional(Id),
+    ticketId: Id,
+    number: Id,
     clock: ClockName,
     breachedAt: Iso,
-    summary: z.string(),
+    summary: Summary,
   }),
 });
 
