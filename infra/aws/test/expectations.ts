@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAIL_FROM,
   functionEnvironment,
+  functionPages,
   indexProjection,
   type ServiceDefinition,
   substituteDefinition,
@@ -22,6 +23,7 @@ import {
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_RETRY_ATTEMPTS,
   PUBLISH_ACTIONS,
+  READ_CURSOR_KEY_ACTIONS,
   SEND_MAIL_ACTIONS,
   START_FLOW_ACTIONS,
   TABLE_READ_ACTIONS,
@@ -69,6 +71,7 @@ export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
     ...(access.sendMail
       ? pairs(SEND_MAIL_ACTIONS, [DEFAULT_MAIL_FROM, DEFAULT_MAIL_FROM.split('@')[1]!].map(local.sesIdentityArn))
       : []),
+    ...(functionPages(def, fnId) ? pairs(READ_CURSOR_KEY_ACTIONS, [local.secretArn(local.CURSOR_KEY_SECRET)]) : []),
   ];
 }
 
@@ -148,6 +151,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           busName: local.PLATFORM_BUS,
           flowArn: (flowId) => local.stateMachineArn(local.stateMachineName(def.name, flowId)),
           mailFrom: DEFAULT_MAIL_FROM,
+          cursorSecretArn: local.secretArn(local.CURSOR_KEY_SECRET),
         });
         expect(fn(fnId).environment, fnId).toEqual(expected);
       }
