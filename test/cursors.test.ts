@@ -67,6 +67,7 @@ beforeAll(async () => {
   conrad = await as(rt, 'conrad', ['configuration-manager']);
   other = await as(rt, 'connie', ['configuration-manager']);
   await conrad.post('/v1/ci-types', { typeId: 'server', name: 'Server', attributes: [] });
+  await conrad.post('/v1/ci-types', { typeId: 'switch', name: 'Switch', attributes: [] });
   for (let i = 0; i < CIS; i++) await conrad.post('/v1/cis', { typeId: 'server', name: `s${i}` });
 }, 60_000);
 afterAll(async () => {
@@ -92,6 +93,17 @@ describe('cursors', () => {
     expect(seen).toHaveLength(CIS);
     expect(new Set(seen).size).toBe(CIS);
     expect(pages).toBe(3);
+  });
+
+  it('are signed on every list route, also one whose use case pages a small index (CI types)', async () => {
+    // Act
+    const first = await conrad.get<{ items: { typeId: string }[]; nextCursor?: string }>('/v1/ci-types?limit=1');
+    const second = await conrad.get<{ items: { typeId: string }[] }>(
+      `/v1/ci-types?limit=1&cursor=${first.body.nextCursor}`,
+    );
+    // Assess
+    expect(first.body.nextCursor?.split('.')).toHaveLength(3);
+    expect([...first.body.items, ...second.body.items].map((t) => t.typeId).sort()).toEqual(['server', 'switch']);
   });
 
   it('refuse a cursor of another route, another filter, another principal or another customer', async () => {

@@ -117,10 +117,14 @@ export async function openCursor(req: CursorBinding, keys = cursorKeys): Promise
   req.query = { ...req.query, cursor: verifyCursor(cursor, req, held) };
 }
 
-/** For a list route, after its implementation ran: sign the page's `nextCursor` for this query and caller. */
-export async function sealCursor(req: CursorBinding, body: unknown, keys = cursorKeys): Promise<void> {
+/**
+ * After a route's implementation ran: sign the page's `nextCursor` for this query and caller.
+ * A route that returns a cursor without declaring `cursor` in its query is a definition mistake;
+ * it fails here (500, found by any test that pages it) rather than hand out an unsigned key.
+ */
+export async function sealCursor(req: CursorBinding, body: unknown, listRoute: boolean, keys = cursorKeys) {
   const page = body as { nextCursor?: unknown } | undefined;
-  if (page && typeof page === 'object' && typeof page.nextCursor === 'string') {
-    page.nextCursor = signCursor(page.nextCursor, req, await keys());
-  }
+  if (!page || typeof page !== 'object' || typeof page.nextCursor !== 'string') return;
+  if (!listRoute) throw new Error(`${req.routeKey} returns a cursor but its query schema declares no cursor`);
+  page.nextCursor = signCursor(page.nextCursor, req, await keys());
 }

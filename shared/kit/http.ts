@@ -126,7 +126,7 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
       const pages = routePages(route);
       if (pages) await openCursor(req);
       const result = await impls[event.routeKey]!(req);
-      if (pages) await sealCursor(req, result.body);
+      await sealCursor(req, result.body, pages);
       return {
         statusCode: result.status,
         headers: {
