@@ -13,13 +13,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Principal } from './auth';
 import { ValidationError } from './errors';
-import { cursorKeys } from './secrets';
+import { type CursorKeys, cursorKeys } from './secrets';
 
-/** The deployment's cursor keys, as the secret holds them: new cursors use `current`. */
-export interface CursorKeys {
-  current: string;
-  previous?: string;
-}
+export type { CursorKeys };
 
 /** What a cursor is bound to: the query and the caller. */
 export interface CursorBinding {

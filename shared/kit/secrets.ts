@@ -9,9 +9,14 @@
  * key this instance has not seen yet makes it read the secret again, at most once a second.
  */
 import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { CursorKeys } from './cursor';
 import { CURSOR_SECRET_ENV } from './definition';
 import { requireEnv } from './env';
+
+/** The deployment's cursor keys, as the secret holds them: new cursors use `current`. */
+export interface CursorKeys {
+  current: string;
+  previous?: string;
+}
 
 /** Smallest key length accepted: a shorter secret is a deployment mistake, not a key. */
 const MIN_KEY_LENGTH = 32;
