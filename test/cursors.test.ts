@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURSOR_KEY_SECRET } from '../infra/local/names';
-import type { Runtime } from '../infra/local/runtime';
+import { type Runtime, startRuntime } from '../infra/local/runtime';
 import { LocalSecretsManager } from '../infra/local/secrets';
 import { type CursorBinding, type CursorKeys, keyId, signCursor } from '../shared/kit/cursor';
 import type { Problem } from '../shared/kit/errors';
@@ -192,4 +192,31 @@ describe('the local cursor key secret', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('in data mode: a cursor issued before a restart still works after it', async () => {
+    // Prepare: a runtime with a data folder, two CI types and the first page of their list.
+    const dataDir = mkdtempSync(join(tmpdir(), 'itsm-cursor-data-'));
+    const start = () => startRuntime({ dataDir, awsPort: 0, apiPort: 0, schedules: false, waitScale: 0 });
+    let local = await start();
+    try {
+      const admin = await as(local, 'conrad', ['configuration-manager']);
+      for (const typeId of ['router', 'server']) {
+        expect((await admin.post('/v1/ci-types', { typeId, name: typeId, attributes: [] })).status).toBe(201);
+      }
+      const cursor = (await admin.get<Page>('/v1/ci-types?limit=1')).body.nextCursor;
+      expect(cursor).toBeDefined();
+      expect(statSync(join(dataDir, 'cursor-key.json')).mode & 0o777).toBe(0o600);
+      // Act
+      await local.close();
+      local = await start();
+      const again = await as(local, 'conrad', ['configuration-manager']);
+      const next = await again.get<{ items: { typeId: string }[] }>(`/v1/ci-types?limit=1&cursor=${cursor}`);
+      // Assess
+      expect(next.status, JSON.stringify(next.body)).toBe(200);
+      expect(next.body.items.map((t) => t.typeId)).toEqual(['server']);
+    } finally {
+      await local.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
