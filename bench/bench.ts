@@ -96,6 +96,7 @@ async function bundles() {
           busName: 'b',
           flowArn: (x) => `arn:aws:states:us-east-1:0:stateMachine:${x}`,
           mailFrom: DEFAULT_MAIL_FROM,
+          cursorSecretArn: 'arn:aws:secretsmanager:us-east-1:0:secret:k',
         }),
       })),
     ),

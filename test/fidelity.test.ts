@@ -59,6 +59,9 @@ async function exercise(): Promise<void> {
   await admin.patch(`/v1/cis/${a.ciId}`, { name: 'f-a2', customerIds: [] }, a.version);
   await admin.get(`/v1/cis/${a.number}`);
   await admin.get('/v1/cis?limit=5');
+  // A second page: the function reads the cursor key secret to sign and verify the cursor.
+  const first = await admin.get<{ nextCursor?: string }>('/v1/cis?limit=1');
+  await admin.get(`/v1/cis?limit=1&cursor=${first.body.nextCursor}`);
   await admin.get('/v1/cis?typeId=server');
   await admin.get(`/v1/cis/${a.ciId}/history`);
   await admin.post(`/v1/cis/${a.ciId}/relationships`, { type: 'depends-on', targetCiId: b.ciId });
@@ -228,6 +231,7 @@ describe('local runtime versus the synthesized stack', () => {
       'states:StartExecution',
       'states:SendTaskSuccess',
       'ses:SendEmail',
+      'secretsmanager:GetSecretValue',
     ]) {
       if (a === 'dynamodb:TransactWriteItems') continue; // recorded as the per-item actions IAM checks
       expect(actions, a).toContain(a);

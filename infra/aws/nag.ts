@@ -29,6 +29,15 @@ export const ACCEPTED_FINDINGS = {
       'tracing needs X-Ray writes; none of these support resource-level permissions. The Lambda invoke ' +
       'statements in this policy name each function ARN.',
   },
+  /** On the cursor key secret. */
+  cursorKeyManualRotation: {
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'The secret holds HMAC keys for list cursors (ADR 19), not credentials: a leaked key lets a client forge a ' +
+      'cursor into its own query only, since reads are still scoped by the caller. Automatic rotation would need a ' +
+      'rotation Lambda for one JSON write; rotate by hand instead (README: put {"current": new, "previous": old}), ' +
+      'cursors signed with either key are accepted.',
+  },
   /** On each dead-letter queue. */
   queueIsDlq: {
     id: 'AwsSolutions-SQS3',

@@ -57,6 +57,11 @@ export class AwsNames {
     return limited('SNS topic', `${this.prefix}-alarms`, 256, /^[A-Za-z0-9_-]+$/);
   }
 
+  /** The secret holding the cursor keys (ADR 19); the same name as the local runtime's. */
+  get cursorKeySecret(): string {
+    return limited('secret', `${this.prefix}-cursor-key`, 512, /^[A-Za-z0-9/_+=.@-]+$/);
+  }
+
   table(service: string): string {
     return limited('table', `${this.prefix}-${service}`, 255, /^[A-Za-z0-9._-]{3,}$/);
   }

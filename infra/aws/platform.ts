@@ -34,6 +34,7 @@ import { CfnArchive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -77,6 +78,8 @@ export class Platform extends Construct {
   /** Sender address of platform e-mail (SES). */
   readonly mailFrom: string;
   readonly apiFunction: ItsmFunction;
+  /** The secret whose keys sign list cursors; functions serving list routes may read it. */
+  readonly cursorKey: Secret;
   private readonly routeOwners = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: PlatformProps) {
@@ -121,6 +124,25 @@ export class Platform extends Construct {
     this.mailFrom = props.mailFrom ?? DEFAULT_MAIL_FROM;
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(this.mailFrom))
       throw new Error(`mailFrom "${this.mailFrom}" is not an e-mail address`);
+
+    // --- Cursor key (ADR 19) ----------------------------------------------------------------
+    // Generated at deploy, never in the template: `{"current": <64 random characters>}`. To
+    // rotate, put `{"current": <new>, "previous": <old current>}` (README, Deploying); cursors
+    // signed with either key are accepted. Destroyed with the stack: a recreated stack gets a
+    // fresh key (old cursors then fail with 400 invalid-cursor, which clients handle anyway),
+    // and a retained secret would block the next deployment with its name.
+    this.cursorKey = new Secret(this, 'CursorKey', {
+      secretName: names.cursorKeySecret,
+      description: 'HMAC keys that sign list cursors (current, and previous during a rotation)',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'current',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    accept(this.cursorKey, 'cursorKeyManualRotation');
 
     // --- Users and roles ------------------------------------------------------------------
     this.userPool = new UserPool(this, 'Users', {

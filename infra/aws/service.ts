@@ -21,6 +21,7 @@ import {
   type FlowSpec,
   flowSubstitutions,
   functionEnvironment,
+  functionPages,
   indexProjection,
   type ServiceDefinition,
 } from '../../shared/kit/definition';
@@ -51,6 +52,8 @@ export const mailIdentityArns = (stack: Stack, from: string): string[] =>
   [from, from.slice(from.indexOf('@') + 1)].map((identity) =>
     stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
   );
+/** Functions serving list routes read the cursor key secret, and nothing else of it. */
+export const READ_CURSOR_KEY_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
 export const START_FLOW_ACTIONS = ['states:StartExecution'] as const;
 /** Scoped to the state machine, as CDK's grantTaskResponse does. */
 export const COMPLETE_TASK_ACTIONS = [
@@ -154,6 +157,7 @@ export class ServiceConstruct extends Construct {
           busName: platform.bus.eventBusName,
           flowArn,
           mailFrom: platform.mailFrom,
+          cursorSecretArn: platform.cursorKey.secretArn,
         }),
       });
       this.functions[fnId] = fn;
@@ -168,6 +172,8 @@ export class ServiceConstruct extends Construct {
       grant(START_FLOW_ACTIONS, (access.startFlows ?? []).map(flowArn));
       grant(COMPLETE_TASK_ACTIONS, (access.completeFlowTasks ?? []).map(flowArn));
       if (access.sendMail) grant(SEND_MAIL_ACTIONS, mailIdentityArns(Stack.of(this), platform.mailFrom));
+      // Only GetSecretValue, and only for functions that sign and verify cursors (ADR 19).
+      if (functionPages(def, fnId)) grant(READ_CURSOR_KEY_ACTIONS, [platform.cursorKey.secretArn]);
     }
     const fnOf = (fnId: string): ItsmFunction => {
       const fn = this.functions[fnId];

@@ -238,6 +238,11 @@ function refOf(id: string, scope: ResolveScope): unknown {
       return getAtt(id, 'Arn', scope);
     case 'AWS::Logs::LogGroup':
       return resolve(p.LogGroupName, scope) ?? id;
+    case 'AWS::SecretsManager::Secret': {
+      // Ref of a secret is its ARN; AWS adds a random suffix, the local runtime's ARN has none.
+      const { partition: P, region: R, account: A } = scope.env;
+      return `arn:${P}:secretsmanager:${R}:${A}:secret:${String(resolve(p.Name, scope) ?? id)}`;
+    }
     default:
       return `<${id}>`;
   }

@@ -29,6 +29,7 @@ import { type GatewayRoute, LocalGateway } from './gateway';
 import { LocalIdentity, type TokenRequest } from './identity';
 import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
+import { LocalSecretsManager } from './secrets';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
 import { ensureTable } from './tables';
 
@@ -84,6 +85,8 @@ export class Runtime {
     readonly functions: LocalFunctions,
     /** Where e-mail sent through SES lands locally. */
     readonly mailbox: LocalMailbox,
+    /** Secrets Manager: the cursor key secret (ADR 19). */
+    readonly secrets: LocalSecretsManager,
     readonly services: ServiceDefinition[],
     /** Failure switches shared with the emulators. */
     readonly faults: Faults,
@@ -228,8 +231,12 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'stepfunctions') } : {}),
   });
   const mailbox = new LocalMailbox({ ...(opts.dataDir ? { file: join(opts.dataDir, 'mail.jsonl') } : {}), record });
+  const secrets = new LocalSecretsManager({
+    ...(opts.dataDir ? { cursorKeyFile: join(opts.dataDir, 'cursor-key.json') } : {}),
+    record,
+  });
   const endpoint = new AwsEndpoint(
-    [dynamodb, new FaultyService(bus, () => faults.eventsUnavailable), stepFunctions],
+    [dynamodb, new FaultyService(bus, () => faults.eventsUnavailable), stepFunctions, secrets],
     mailbox,
   );
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
@@ -254,6 +261,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           busName: names.PLATFORM_BUS,
           flowArn: (flowId) => stateMachineArn(def.name, flowId),
           mailFrom: DEFAULT_MAIL_FROM,
+          cursorSecretArn: names.secretArn(names.CURSOR_KEY_SECRET),
         }),
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
@@ -357,6 +365,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     stepFunctions,
     functions,
     mailbox,
+    secrets,
     services,
     faults,
     closers,

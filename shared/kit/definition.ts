@@ -293,6 +293,22 @@ export function asyncInvokeConfig(fn: FunctionSpec): { maximumRetryAttempts: num
 /** Environment variable naming for a flow's ARN. */
 export const flowArnEnv = (flowId: string) => `FLOW_${flowId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_ARN`;
 
+/** Environment variable holding the ARN of the cursor key secret (ADR 19). */
+export const CURSOR_SECRET_ENV = 'CURSOR_SECRET_ARN';
+
+/** The keys of a route's query schema (a zod object's shape), read structurally. */
+function queryKeys(r: RouteSpec): string[] {
+  const def = (r.query as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def;
+  return Object.keys(def?.shape ?? {});
+}
+
+/** A list route: its query takes a `cursor`, so the kit signs and verifies cursors for it. */
+export const routePages = (r: RouteSpec): boolean => queryKeys(r).includes('cursor');
+
+/** Whether a function serves a list route, and so needs the cursor key. */
+export const functionPages = (def: ServiceDefinition, fnId: string): boolean =>
+  def.routes.some((r) => r.function === fnId && routePages(r));
+
 /**
  * The environment a function gets, from its definition. Both interpreters call this, with
  * their own resolver for physical names, so the local runtime and AWS set the same variables.
@@ -300,7 +316,14 @@ export const flowArnEnv = (flowId: string) => `FLOW_${flowId.toUpperCase().repla
 export function functionEnvironment(
   def: ServiceDefinition,
   fnId: string,
-  names: { tableName: string; busName: string; flowArn: (flowId: string) => string; mailFrom: string },
+  names: {
+    tableName: string;
+    busName: string;
+    flowArn: (flowId: string) => string;
+    mailFrom: string;
+    /** ARN of the cursor key secret, set on functions that serve list routes. */
+    cursorSecretArn: string;
+  },
 ): Record<string, string> {
   const fn = def.functions[fnId];
   if (!fn) throw new Error(`unknown function ${def.name}.${fnId}`);
@@ -312,6 +335,7 @@ export function functionEnvironment(
   if (fn.access.table) env.TABLE_NAME = names.tableName;
   if (fn.access.publish) env.EVENT_BUS_NAME = names.busName;
   if (fn.access.sendMail) env.MAIL_FROM = names.mailFrom;
+  if (functionPages(def, fnId)) env[CURSOR_SECRET_ENV] = names.cursorSecretArn;
   for (const f of new Set([...(fn.access.startFlows ?? []), ...(fn.access.completeFlowTasks ?? [])])) {
     env[flowArnEnv(f)] = names.flowArn(f);
   }

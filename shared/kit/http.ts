@@ -3,7 +3,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { authorizeRoute, type Principal, principalFromClaims } from './auth';
 import { newId, type OperationContext } from './context';
-import type { ServiceDefinition } from './definition';
+import { openCursor, sealCursor } from './cursor';
+import { routePages, type ServiceDefinition } from './definition';
 import { DomainError, PreconditionError, problem, problemResponse, ValidationError } from './errors';
 import { logger } from './logger';
 import { retryAfterOf, runRoute } from './retry';
@@ -127,7 +128,11 @@ export function apiHandler(def: ServiceDefinition, fnId: string, impls: Record<s
         ctx: { actor: { id: principal.id, name: principal.name, kind: 'user' }, correlationId },
         ...(ifMatch !== undefined ? { ifMatch } : {}),
       };
+      // List routes: cursors are signed for their query and caller (ADR 19).
+      const pages = routePages(route);
+      if (pages) await openCursor(req);
       const result = await runRoute(impls[event.routeKey]!, req);
+      await sealCursor(req, result.body, pages);
       return {
         statusCode: result.status,
         headers: {

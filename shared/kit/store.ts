@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { OperationContext } from './context';
 import { newId } from './context';
-import { ConflictError, TooLargeError, UnavailableError, ValidationError, VersionConflictError } from './errors';
+import { InvalidCursorError } from './cursor';
+import { ConflictError, TooLargeError, UnavailableError, VersionConflictError } from './errors';
 import { type OutgoingEvent, outboxItem, putEvents } from './events';
 import { logger } from './logger';
 import { assertUnitOfWorkFits, isItemSizeRefusal } from './size';
@@ -142,18 +143,40 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
 }
 
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+/** The key a page query may start after: its key attributes, and the conditions its key must meet. */
+export interface StartKeyShape {
+  /** Exactly the attributes of the start key: `pk`, `sk`, and for an index its own pair. */
+  attributes: string[];
+  partition: { name: string; value: string };
+  sort?: { name: string; beginsWith?: string; between?: [string, string] };
+}
+
+/**
+ * The start key inside a store cursor, checked against the query's shape (ADR 19): exactly the
+ * key attributes of the table or index queried, the query's partition, a sort key within its
+ * condition. Even a correctly signed cursor then cannot steer a query to other items.
+ */
+export function decodeCursor(cursor: string | undefined, shape: StartKeyShape): Record<string, string> | undefined {
   if (cursor === undefined || cursor === '') return undefined;
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const entries = Object.entries(value);
-      if (entries.length > 0 && entries.every(([, v]) => typeof v === 'string')) return value as Record<string, string>;
-    }
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    /* reported below */
+    throw new InvalidCursorError();
   }
-  throw new ValidationError('The cursor is not one this API issued.', [{ field: 'cursor', message: 'is invalid' }]);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InvalidCursorError();
+  const key = value as Record<string, unknown>;
+  const names = Object.keys(key).sort();
+  const want = [...shape.attributes].sort();
+  const sk = shape.sort ? key[shape.sort.name] : undefined;
+  const ok =
+    names.length === want.length &&
+    names.every((n, i) => n === want[i] && typeof key[n] === 'string' && key[n] !== '') &&
+    key[shape.partition.name] === shape.partition.value &&
+    (shape.sort?.beginsWith === undefined || String(sk).startsWith(shape.sort.beginsWith)) &&
+    (shape.sort?.between === undefined || (String(sk) >= shape.sort.between[0] && String(sk) <= shape.sort.between[1]));
+  if (!ok) throw new InvalidCursorError();
+  return key as Record<string, string>;
 }
 
 export const nowIso = () => new Date().toISOString();
@@ -216,7 +239,15 @@ export class Store {
       ReturnConsumedCapacity: 'TOTAL',
       ...(q.index ? { IndexName: q.index } : {}),
     };
-    const start = decodeCursor(q.cursor);
+    const start = decodeCursor(q.cursor, {
+      attributes: q.index ? ['pk', 'sk', pkName, skName] : ['pk', 'sk'],
+      partition: { name: pkName, value: q.pk },
+      sort: {
+        name: skName,
+        ...(q.skBeginsWith !== undefined ? { beginsWith: q.skBeginsWith } : {}),
+        ...(q.skBetween ? { between: q.skBetween } : {}),
+      },
+    });
     if (start) input.ExclusiveStartKey = start;
     const out = await client().send(new QueryCommand(input));
     addCapacity(out.ConsumedCapacity, 'read');

@@ -9,6 +9,7 @@ import {
   asyncInvokeConfig,
   DEFAULT_MAIL_FROM,
   functionEnvironment,
+  functionPages,
   indexProjection,
   type ServiceDefinition,
   substituteDefinition,
@@ -21,6 +22,7 @@ import {
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_RETRY_ATTEMPTS,
   PUBLISH_ACTIONS,
+  READ_CURSOR_KEY_ACTIONS,
   SEND_MAIL_ACTIONS,
   START_FLOW_ACTIONS,
   TABLE_READ_ACTIONS,
@@ -68,6 +70,7 @@ export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
     ...(access.sendMail
       ? pairs(SEND_MAIL_ACTIONS, [DEFAULT_MAIL_FROM, DEFAULT_MAIL_FROM.split('@')[1]!].map(local.sesIdentityArn))
       : []),
+    ...(functionPages(def, fnId) ? pairs(READ_CURSOR_KEY_ACTIONS, [local.secretArn(local.CURSOR_KEY_SECRET)]) : []),
   ];
 }
 
@@ -147,6 +150,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           busName: local.PLATFORM_BUS,
           flowArn: (flowId) => local.stateMachineArn(local.stateMachineName(def.name, flowId)),
           mailFrom: DEFAULT_MAIL_FROM,
+          cursorSecretArn: local.secretArn(local.CURSOR_KEY_SECRET),
         });
         expect(fn(fnId).environment, fnId).toEqual(expected);
       }

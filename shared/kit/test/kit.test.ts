@@ -51,11 +51,34 @@ describe('route matching', () => {
 });
 
 describe('cursors', () => {
-  it('round-trip and refuse anything the API did not issue', () => {
-    const key = { pk: 'CI#1', sk: 'CI' };
-    expect(decodeCursor(encodeCursor(key))).toEqual(key);
-    for (const bad of ['x', Buffer.from('[1]').toString('base64url'), Buffer.from('{"pk":1}').toString('base64url')]) {
-      expect(() => decodeCursor(bad)).toThrow('cursor');
+  const shape = {
+    attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+    partition: { name: 'gsi1pk', value: 'CUST#acme' },
+    sort: { name: 'gsi1sk', beginsWith: 'CI#' },
+  };
+  const key = { pk: 'CI#1', sk: 'CI', gsi1pk: 'CUST#acme', gsi1sk: 'CI#1' };
+  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+  it('round-trip a start key of the query they came from', () => {
+    expect(decodeCursor(encodeCursor(key), shape)).toEqual(key);
+  });
+
+  it('refuse a start key of any other shape, partition or sort range (a signed cursor cannot steer the query)', () => {
+    for (const bad of [
+      'x',
+      enc([1]),
+      enc({ pk: 1 }),
+      enc({ ...key, gsi1pk: 'CUST#globex' }),
+      enc({ ...key, gsi1sk: 'TICKET#1' }),
+      enc({ pk: 'CI#1', sk: 'CI' }),
+      enc({ gsi1pk: 'CUST#acme', gsi1sk: 'CI#1' }),
+      enc({ ...key, extra: 'x' }),
+      enc({ ...key, pk: '' }),
+    ]) {
+      expect(() => decodeCursor(bad, shape), bad).toThrow(expect.objectContaining({ code: 'invalid-cursor' }));
     }
+    const between = { ...shape, sort: { name: 'gsi1sk', between: ['2026', '2027'] as [string, string] } };
+    expect(decodeCursor(enc({ ...key, gsi1sk: '2026-05' }), between)).toBeDefined();
+    expect(() => decodeCursor(enc({ ...key, gsi1sk: '2028' }), between)).toThrow('cursor');
   });
 });
