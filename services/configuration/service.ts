@@ -44,7 +44,14 @@ export const configuration = defineService({
     relay: outboxRelayFunction,
   },
   routes: [
-    { method: 'GET', path: '/v1/ci-types', function: 'api', roles: STAFF_READERS, summary: 'List CI types' },
+    {
+      method: 'GET',
+      path: '/v1/ci-types',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'List CI types',
+      query: s.ListQuery,
+    },
     {
       method: 'POST',
       path: '/v1/ci-types',
