@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../infra/local/runtime';
+import { ALL_ROLES } from '../shared/kit/roles';
 import { as, type Client, client, testRuntime } from './support/runtime';
 
 /**
@@ -20,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => rt?.close());
 
+type Json = Record<string, unknown>;
 type Reply = { status: number; headers: Headers; body: Record<string, unknown> };
 const errorsOf = (r: Reply) => r.body.errors as Array<{ field: string; message: string }>;
 
@@ -77,6 +79,37 @@ describe('limit', () => {
 });
 
 describe('query parameters', () => {
+  it('every list route in the served document declares limit and cursor, and the kit takes them', async () => {
+    // Prepare: staff holding every role but customer-user, and the lists the document names.
+    const staff = await as(
+      rt,
+      'stella',
+      ALL_ROLES.filter((r) => r !== 'customer-user'),
+    );
+    const doc = (await client(rt, undefined).get('/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, { parameters: Array<{ name: string; in: string }>; responses: Json }>>;
+    };
+    const lists = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(
+          ([method, op]) => method === 'get' && JSON.stringify(op.responses).includes('#/components/schemas/Page'),
+        )
+        .map(([, op]) => ({ path, names: op.parameters.filter((p) => p.in === 'query').map((p) => p.name) })),
+    );
+    expect(lists.length).toBeGreaterThanOrEqual(30);
+    for (const { path, names } of lists) {
+      expect(names, path).toEqual(expect.arrayContaining(['limit', 'cursor']));
+      // Act: one item per page, on a record that may not exist.
+      const r = await staff.get<{ items?: unknown[]; errors?: Array<{ field: string; message: string }> }>(
+        `${path.replace(/\{[^}]+\}/g, 'x')}?limit=1`,
+      );
+      // Assess: never refused for limit (a list with a required filter may refuse its absence).
+      expect(r.status, path).toBeLessThan(500);
+      expect(r.body.errors?.filter((e) => e.field === 'query.limit') ?? [], path).toEqual([]);
+      if (r.status === 200) expect(r.body.items?.length, path).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('an undeclared query parameter is 400, whether or not the route has a query schema', async () => {
     const onList = await admin.get('/v1/cis?q=router');
     expectProblem(onList, 400, 'validation-failed');

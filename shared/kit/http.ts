@@ -245,7 +245,9 @@ export function requestValidationMiddleware(): MiddlewareObj<Event, Response, Er
  * handler only calls the route's implementation with the validated, typed request.
  *
  * @example
- * export const handler = apiHandler(configuration, 'api', { 'GET /v1/cis/{id}': (req) => getCi(req.params.id!) });
+ * export const handler = apiHandler(configuration, 'api', {
+ *   'POST /v1/cis': async (req) => ({ status: 201, body: await registerCi(req.ctx, req.body) }),
+ * });
  */
 export function apiHandler<D extends ServiceDefinition, F extends keyof D['functions'] & string>(
   def: D,
