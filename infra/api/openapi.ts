@@ -161,7 +161,11 @@ function operation(def: ServiceDefinition, r: RouteSpec, components: Record<stri
       '500': problemRef('Something went wrong on our side; quote the correlation id.'),
     },
   };
-  if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(r.body) } } };
+  if (r.body) {
+    // A route whose body schema is optional (closing a ticket with no comment) takes no body.
+    const required = !z.safeParse(r.body as z.core.$ZodType, undefined).success;
+    op.requestBody = { required, content: { 'application/json': { schema: schemaOf(r.body) } } };
+  }
   return op;
 }
 

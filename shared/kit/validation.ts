@@ -73,15 +73,9 @@ export function parse<T extends z.core.$ZodType>(schema: T, value: unknown, pref
   throw new ValidationError('The request is not valid.', issuesToFields(result.error.issues, prefix));
 }
 
-/**
- * Validate a request body with the route's schema. An absent body counts as `{}` when the schema
- * refuses "nothing" but takes an empty object (a body whose fields are all optional).
- */
+/** Validate a request body with the route's schema; an absent body is valid only where the schema is optional. */
 export function validateBody(schema: SchemaLike, body: unknown): unknown {
-  const s = schema as z.core.$ZodType;
-  if (body === undefined && !z.safeParse(s, undefined).success && z.safeParse(s, {}).success)
-    return parse(s, {}, 'body');
-  return parse(s, body, 'body');
+  return parse(schema as z.core.$ZodType, body, 'body');
 }
 
 /** The parameter names an object schema declares (its shape), or none. */
