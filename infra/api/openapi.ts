@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { RouteSpec, ServiceDefinition } from '../../shared/kit/definition';
+import { MAX_PATH_PARAMETER_BYTES } from '../../shared/kit/routing';
 
 /**
  * The OpenAPI 3.1 document, generated from the service definitions and their zod schemas, so
@@ -30,25 +31,74 @@ const PROBLEM: Json = {
   },
 };
 
-const schemaOf = (s: unknown): Json => {
-  const { $schema: _s, ...rest } = z.toJSONSchema(s as z.core.$ZodType, {
-    io: 'input',
-    unrepresentable: 'any',
-  }) as Json;
-  return rest;
+/** API Gateway's own answer when it refuses a request itself (authorizer 401, throttling 429). */
+const GATEWAY_MESSAGE: Json = {
+  type: 'object',
+  description: "API Gateway's own answer (not made by our functions).",
+  required: ['message'],
+  properties: { message: { type: 'string' } },
 };
+
+/** What every list route answers when its definition names no schema: a page of items and the next cursor. */
+const PAGE: Json = {
+  type: 'object',
+  required: ['items'],
+  properties: {
+    items: { type: 'array', items: { type: 'object' } },
+    nextCursor: { type: 'string', description: 'Pass as `cursor` for the next page; absent on the last page.' },
+  },
+};
+
+/**
+ * A route schema as JSON Schema. zod puts the definitions of a recursive schema (the desk's
+ * category tree) in a local `$defs` with `#/$defs/...` references, which inside an OpenAPI document
+ * point at the document root, where nothing is: so each definition moves to `components/schemas`
+ * under a name made from where it is used, and its references follow it.
+ */
+function schemaIn(components: Record<string, Json>, context: string) {
+  return (s: unknown): Json => {
+    const {
+      $schema: _s,
+      $defs,
+      ...rest
+    } = z.toJSONSchema(s as z.core.$ZodType, {
+      io: 'input',
+      unrepresentable: 'any',
+    }) as Json;
+    const defs = ($defs ?? {}) as Record<string, Json>;
+    const names = new Map(Object.keys(defs).map((d) => [d, `${context}.${d.replace(/[^A-Za-z0-9._-]/g, '')}`]));
+    const relink = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(relink);
+      if (!node || typeof node !== 'object') return node;
+      const out: Json = {};
+      for (const [k, v] of Object.entries(node)) {
+        const local = k === '$ref' && typeof v === 'string' ? /^#\/\$defs\/(.+)$/.exec(v)?.[1] : undefined;
+        out[k] = local !== undefined && names.has(local) ? `#/components/schemas/${names.get(local)}` : relink(v);
+      }
+      return out;
+    };
+    for (const [d, def] of Object.entries(defs)) components[names.get(d)!] = relink(def) as Json;
+    return relink(rest) as Json;
+  };
+}
 
 const problemRef = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-function operation(def: ServiceDefinition, r: RouteSpec): Json {
+function operation(def: ServiceDefinition, r: RouteSpec, components: Record<string, Json>): Json {
+  const operationId = `${def.name}.${r.method.toLowerCase()}${r.path
+    .replace(/\/v1/, '')
+    .replace(/[{}]/g, '')
+    .replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`;
+  const schemaOf = schemaIn(components, operationId);
   const params: Json[] = [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
     name: m[1],
     in: 'path',
     required: true,
-    schema: { type: 'string' },
+    description: `At most ${MAX_PATH_PARAMETER_BYTES} bytes of UTF-8 (400 \`invalid-path\` otherwise).`,
+    schema: { type: 'string', minLength: 1, maxLength: MAX_PATH_PARAMETER_BYTES },
   }));
   if (r.query) {
     const q = schemaOf(r.query) as { properties?: Record<string, Json>; required?: string[] };
@@ -66,11 +116,14 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
     });
   }
   const status = String(r.response?.status ?? (r.method === 'DELETE' ? 204 : 200));
+  const isList = r.method === 'GET' && params.some((p) => p.in === 'query' && p.name === 'limit');
+  const success = r.response?.schema
+    ? schemaOf(r.response.schema)
+    : isList
+      ? { $ref: '#/components/schemas/Page' }
+      : { type: 'object' };
   const op: Json = {
-    operationId: `${def.name}.${r.method.toLowerCase()}${r.path
-      .replace(/\/v1/, '')
-      .replace(/[{}]/g, '')
-      .replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+    operationId,
     summary: r.summary,
     tags: [def.name],
     description: r.public
@@ -86,13 +139,20 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
         ...(status === '204'
           ? {}
           : {
-              content: {
-                'application/json': { schema: r.response?.schema ? schemaOf(r.response.schema) : { type: 'object' } },
-              },
+              content: { 'application/json': { schema: success } },
             }),
       },
-      '400': problemRef('The request is not valid (malformed JSON, failing fields listed in `errors`).'),
-      '401': { description: 'Missing or invalid bearer token (answered by the gateway).' },
+      '400': problemRef(
+        'The request is not valid: malformed JSON, failing fields listed in `errors`, an unknown query parameter, or a path parameter that is not valid percent-encoding or too long (`invalid-path`).',
+      ),
+      ...(r.public
+        ? {}
+        : {
+            '401': {
+              description: 'Missing or invalid bearer token (answered by the gateway).',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } } },
+            },
+          }),
       '403': problemRef('Your roles do not allow this operation.'),
       '404': problemRef('Not found.'),
       ...(r.method !== 'GET'
@@ -104,18 +164,24 @@ function operation(def: ServiceDefinition, r: RouteSpec): Json {
           }
         : {}),
       ...(r.method === 'PATCH' ? { '428': problemRef('If-Match is required.') } : {}),
+      '500': problemRef('Something went wrong on our side; quote the correlation id.'),
     },
   };
-  if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(r.body) } } };
+  if (r.body) {
+    // A route whose body schema is optional (closing a ticket with no comment) takes no body.
+    const required = !z.safeParse(r.body as z.core.$ZodType, undefined).success;
+    op.requestBody = { required, content: { 'application/json': { schema: schemaOf(r.body) } } };
+  }
   return op;
 }
 
 export function buildOpenApi(services: readonly ServiceDefinition[], version = '0.1.0'): Json {
   const paths: Record<string, Json> = {};
+  const schemas: Record<string, Json> = {};
   for (const def of services) {
     for (const r of def.routes) {
       paths[r.path] ??= {};
-      paths[r.path]![r.method.toLowerCase()] = operation(def, r);
+      paths[r.path]![r.method.toLowerCase()] = operation(def, r, schemas);
     }
   }
   return {
@@ -134,14 +200,19 @@ export function buildOpenApi(services: readonly ServiceDefinition[], version = '
           operationId: 'platform.openapi',
           summary: 'This document',
           security: [],
-          responses: { '200': { description: 'OpenAPI 3.1 document' } },
+          responses: {
+            '200': {
+              description: 'OpenAPI 3.1 document',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
         },
       },
       ...paths,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Problem: PROBLEM },
+      schemas: { Problem: PROBLEM, GatewayMessage: GATEWAY_MESSAGE, Page: PAGE, ...schemas },
     },
   };
 }

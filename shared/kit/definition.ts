@@ -183,7 +183,7 @@ export interface ServiceDefinition {
 }
 
 /** Identity helper that keeps literal types; validates cross references early with clear messages. */
-export function defineService<T extends ServiceDefinition>(def: T): T {
+export function defineService<const T extends ServiceDefinition>(def: T): T {
   const fnIds = new Set(Object.keys(def.functions));
   const problems: string[] = [];
   const need = (id: string, where: string) => {

@@ -1,9 +1,15 @@
 import * as z from 'zod/mini';
-import { parse } from './validation';
 
-/** The query every list route takes: `limit` (1-100, default 25) and an opaque `cursor`. */
-export const ListQuery = z.object({
-  limit: z.optional(z.string().check(z.maxLength(3), z.regex(/^\d{1,3}$/, 'must be a number from 1 to 100'))),
+/** Page sizes a list route accepts; one rule for every list. */
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 25;
+
+/**
+ * The query every list route takes: `limit` (a whole number from 1 to 100, default 25; anything else
+ * is refused with 400, never capped) and an opaque `cursor` from the previous page.
+ */
+export const ListQuery = z.strictObject({
+  limit: z.optional(z.string().check(z.regex(/^(?:[1-9]\d?|100)$/, 'must be a whole number from 1 to 100'))),
   cursor: z.optional(z.string().check(z.maxLength(4096))),
 });
 
@@ -12,8 +18,10 @@ export interface PageRequest {
   cursor?: string;
 }
 
-/** Read `limit` and `cursor` from a query string; an over-large limit is capped, not refused. */
-export function pageRequest(query: Record<string, string>): PageRequest {
-  const q = parse(ListQuery, query, 'query');
-  return { limit: Math.min(Math.max(Number(q.limit ?? 25), 1), 100), ...(q.cursor ? { cursor: q.cursor } : {}) };
+/** Turn a validated list query (the API kit checked it against ListQuery) into a page request. */
+export function pageRequest(query: { limit?: string | undefined; cursor?: string | undefined }): PageRequest {
+  return {
+    limit: query.limit ? Number(query.limit) : DEFAULT_PAGE_SIZE,
+    ...(query.cursor ? { cursor: query.cursor } : {}),
+  };
 }

@@ -1,7 +1,5 @@
 import { type ApiRequest, apiHandler, requireIfMatch } from '../../../shared/kit/http';
 import { pageRequest } from '../../../shared/kit/paging';
-import { parse } from '../../../shared/kit/validation';
-import { ImpactQuery, ListCisQuery } from '../schemas';
 import { configuration } from '../service';
 import { ciView } from '../store';
 import { baselineDiff, captureBaseline, getBaseline, listBaselines } from '../use-cases/baselines';
@@ -50,7 +48,7 @@ export const handler = apiHandler(configuration, 'api', {
     body: await createRelationshipType(req.ctx, req.body),
   }),
   'GET /v1/cis': async (req) => {
-    const q = parse(ListCisQuery, req.query, 'query');
+    const q = req.query;
     const page = await listCis(req.principal, { ...paging(req), ...(q.typeId ? { typeId: q.typeId } : {}) });
     return {
       status: 200,
@@ -83,7 +81,7 @@ export const handler = apiHandler(configuration, 'api', {
     return { status: 204 };
   },
   'GET /v1/cis/{id}/impact': async (req) => {
-    const q = parse(ImpactQuery, req.query, 'query');
+    const q = req.query;
     return { status: 200, body: await impact(req.params.id!, q.direction ?? 'downstream', Number(q.depth ?? 5)) };
   },
   'POST /v1/ci-imports': async (req) => ({ status: 200, body: await importCis(req.ctx, req.body) }),

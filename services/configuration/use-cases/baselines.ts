@@ -1,11 +1,11 @@
+import type * as z from 'zod/mini';
 import { BaselineCaptured } from '../../../shared/contracts/configuration/v1';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import type { Item } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { type BaselineMember, diffBaseline } from '../domain/baseline';
-import { CaptureBaselineBody } from '../schemas';
+import type { CaptureBaselineBody } from '../schemas';
 import { type Ci, keys, table, toCi } from '../store';
 import { resolveScope } from './scope';
 
@@ -40,8 +40,7 @@ const header = (i: Item) => ({
   capturedBy: i.createdBy,
 });
 
-export async function captureBaseline(ctx: OperationContext, body: unknown) {
-  const input = parse(CaptureBaselineBody, body, 'body');
+export async function captureBaseline(ctx: OperationContext, input: z.infer<typeof CaptureBaselineBody>) {
   const cis = await resolveScope(input);
   const baselineId = newId();
   const capturedAt = new Date().toISOString();

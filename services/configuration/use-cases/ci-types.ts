@@ -1,7 +1,7 @@
+import type * as z from 'zod/mini';
 import type { OperationContext } from '../../../shared/kit/context';
 import { NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import type { Page } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import {
   BUILT_IN_RELATIONSHIP_TYPES,
   type CiType,
@@ -9,12 +9,11 @@ import {
   validateAttributeSpecs,
   validateTypeChange,
 } from '../domain/ci-types';
-import { CreateCiTypeBody, CreateRelationshipTypeBody, UpdateCiTypeBody } from '../schemas';
+import type { CreateCiTypeBody, CreateRelationshipTypeBody, UpdateCiTypeBody } from '../schemas';
 import { keys, table, toCiType, toRelType } from '../store';
 
 /** CI types and relationship types (FitSM PR11.1). */
-export async function createCiType(ctx: OperationContext, body: unknown): Promise<CiType> {
-  const input = parse(CreateCiTypeBody, body, 'body');
+export async function createCiType(ctx: OperationContext, input: z.infer<typeof CreateCiTypeBody>): Promise<CiType> {
   const problems = validateAttributeSpecs(input.attributes);
   if (problems.length) throw new ValidationError('The attribute schema is not valid.', problems.map(prefixBody));
   await table().commit(ctx, {
@@ -45,9 +44,8 @@ export async function updateCiType(
   ctx: OperationContext,
   typeId: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateCiTypeBody>,
 ): Promise<CiType> {
-  const input = parse(UpdateCiTypeBody, body, 'body');
   const before = await getCiType(typeId);
   if (input.attributes) {
     const problems = [...validateAttributeSpecs(input.attributes), ...validateTypeChange(before, input.attributes)];
@@ -83,8 +81,10 @@ export async function listRelationshipTypes(): Promise<RelationshipType[]> {
   return [...BUILT_IN_RELATIONSHIP_TYPES, ...custom];
 }
 
-export async function createRelationshipType(ctx: OperationContext, body: unknown): Promise<RelationshipType> {
-  const input = parse(CreateRelationshipTypeBody, body, 'body');
+export async function createRelationshipType(
+  ctx: OperationContext,
+  input: z.infer<typeof CreateRelationshipTypeBody>,
+): Promise<RelationshipType> {
   if (BUILT_IN_RELATIONSHIP_TYPES.some((t) => t.typeId === input.typeId)) {
     throw new ValidationError('That relationship type is built in.', [
       { field: 'body.typeId', message: 'is a built-in type' },

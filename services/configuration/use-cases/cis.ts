@@ -1,14 +1,14 @@
+import type * as z from 'zod/mini';
 import { CiRegistered, CiRetired, CiUpdated } from '../../../shared/contracts/configuration/v1';
 import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
 import type { HistoryEntry, Page, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanChange, assertCanSee } from '../access';
 import { allowedTransitions, type CiState, canTransition, ciNumber, diffCi } from '../domain/ci';
 import { validateAttributes } from '../domain/ci-types';
-import { CreateCiBody, UpdateCiBody } from '../schemas';
+import type { CreateCiBody, UpdateCiBody } from '../schemas';
 import { type Ci, ciItem, indexOfName, keys, table, toCi, toCiType } from '../store';
 
 /** CIs: register, read, change, retire, list, history (FitSM PR11.2-PR11.4). */
@@ -78,8 +78,7 @@ export async function registrationWork(
   return { ci, writes, history, events: [buildEvent(CiRegistered, snapshot(ci), ctx)] };
 }
 
-export async function registerCi(ctx: OperationContext, body: unknown): Promise<Ci> {
-  const input = parse(CreateCiBody, body, 'body');
+export async function registerCi(ctx: OperationContext, input: z.infer<typeof CreateCiBody>): Promise<Ci> {
   const problems = await checkAgainstType(input);
   if (problems.length) throw new ValidationError('The CI does not fit its type.', problems);
   const work = await registrationWork(ctx, stateOf(input));
@@ -179,9 +178,8 @@ export async function updateCi(
   p: Principal,
   idOrNumber: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateCiBody>,
 ): Promise<Ci> {
-  const input = parse(UpdateCiBody, body, 'body');
   const before = await loadCi(idOrNumber, true);
   assertCanSee(p, before, idOrNumber);
   assertCanChange(p, before);

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, DomainError, type FieldError } from '../../../shared/kit/errors';
-import { issuesToFields, parse } from '../../../shared/kit/validation';
+import { issuesToFields } from '../../../shared/kit/validation';
 import type { CiState } from '../domain/ci';
-import { ImportBody, ImportRow } from '../schemas';
+import { type ImportBody, ImportRow } from '../schemas';
 import { keys, table } from '../store';
 import { changeWork, checkAgainstType, loadCi, registrationWork } from './cis';
 
@@ -27,8 +27,7 @@ export interface RowReport {
 
 const CONCURRENCY = 8;
 
-export async function importCis(ctx: OperationContext, body: unknown) {
-  const input = parse(ImportBody, body, 'body');
+export async function importCis(ctx: OperationContext, input: z.infer<typeof ImportBody>) {
   const seen = new Map<string, number>();
   const reports: RowReport[] = new Array(input.rows.length);
   let next = 0;

@@ -1,13 +1,13 @@
+import type * as z from 'zod/mini';
 import { RelationshipAdded, RelationshipRemoved } from '../../../shared/contracts/configuration/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import type { HistoryEntry, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanChange, assertCanSee } from '../access';
 import { dependencyPairs, type GraphNode, type ImpactDirection, walkImpact } from '../domain/impact';
-import { AddRelationshipBody } from '../schemas';
+import type { AddRelationshipBody } from '../schemas';
 import { type Ci, keys, table, toCi } from '../store';
 import { getRelationshipType } from './ci-types';
 import { loadCi } from './cis';
@@ -66,8 +66,12 @@ function edgeHistory(source: Ci, target: Ci, type: string, verb: 'added' | 'remo
   ];
 }
 
-export async function addRelationship(ctx: OperationContext, p: Principal, sourceRef: string, body: unknown) {
-  const input = parse(AddRelationshipBody, body, 'body');
+export async function addRelationship(
+  ctx: OperationContext,
+  p: Principal,
+  sourceRef: string,
+  input: z.infer<typeof AddRelationshipBody>,
+) {
   const [source, target, type] = await Promise.all([
     loadCi(sourceRef),
     loadCi(input.targetCiId).catch(() => undefined),

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import { VerificationCompleted } from '../../../shared/contracts/configuration/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
@@ -6,10 +7,9 @@ import { buildEvent } from '../../../shared/kit/events';
 import { completeTask, startFlow } from '../../../shared/kit/flows';
 import { logger } from '../../../shared/kit/logger';
 import type { Item } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanChange } from '../access';
 import { campaignFigures, counterDelta, type VerificationResult } from '../domain/verification';
-import { CloseCampaignBody, PlanCampaignBody, RecordResultBody } from '../schemas';
+import type { CloseCampaignBody, PlanCampaignBody, RecordResultBody } from '../schemas';
 import { keys, table, toCi } from '../store';
 import { resolveScope } from './scope';
 
@@ -45,8 +45,7 @@ async function loadCampaign(id: string, consistent = false) {
   return item;
 }
 
-export async function planCampaign(ctx: OperationContext, body: unknown) {
-  const input = parse(PlanCampaignBody, body, 'body');
+export async function planCampaign(ctx: OperationContext, input: z.infer<typeof PlanCampaignBody>) {
   const timeoutSeconds = Math.floor((Date.parse(input.dueAt) - Date.now()) / 1000);
   if (timeoutSeconds < MIN_LEAD_SECONDS) {
     throw new ValidationError('The due date must be at least a minute from now.', [
@@ -111,8 +110,12 @@ export async function listResults(id: string, limit: number, cursor?: string) {
   }));
 }
 
-export async function recordResult(ctx: OperationContext, p: Principal, id: string, body: unknown) {
-  const input = parse(RecordResultBody, body, 'body');
+export async function recordResult(
+  ctx: OperationContext,
+  p: Principal,
+  id: string,
+  input: z.infer<typeof RecordResultBody>,
+) {
   const campaign = await loadCampaign(id, true);
   if (campaign.status !== 'open')
     throw new ConflictError('The campaign is closed; results can no longer be recorded.', 'campaign-closed');
@@ -174,8 +177,7 @@ async function release(campaign: Item, because: string) {
   }
 }
 
-export async function requestClosure(ctx: OperationContext, id: string, body: unknown) {
-  const input = parse(CloseCampaignBody, body ?? {}, 'body');
+export async function requestClosure(ctx: OperationContext, id: string, input: z.infer<typeof CloseCampaignBody>) {
   const campaign = await loadCampaign(id, true);
   if (campaign.status !== 'open') throw new ConflictError('The campaign is already closed.', 'campaign-closed');
   await table().commit(ctx, {

@@ -1,9 +1,9 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import type { Page } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanSee } from '../access';
-import { RecordCommunicationBody } from '../schemas';
+import type { RecordCommunicationBody } from '../schemas';
 import { type Communication, keys, strip, table } from '../store';
 import { customerExists, customerHistoryEntry, loadCustomer } from './customers';
 
@@ -20,9 +20,8 @@ export const communicationItem = (c: Communication) => ({
 export async function recordCommunication(
   ctx: OperationContext,
   customerId: string,
-  body: unknown,
+  input: z.infer<typeof RecordCommunicationBody>,
 ): Promise<Communication> {
-  const input = parse(RecordCommunicationBody, body, 'body');
   await loadCustomer(customerId);
   const entry: Communication = {
     communicationId: newId(),

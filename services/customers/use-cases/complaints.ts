@@ -1,10 +1,10 @@
+import type * as z from 'zod/mini';
 import { ComplaintClosed, ComplaintRegistered } from '../../../shared/contracts/customers/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
 import type { Page, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanSee, isCustomerBound } from '../access';
 import {
   type ComplaintStatus,
@@ -15,7 +15,7 @@ import {
   mergeActions,
 } from '../domain/complaint';
 import { diff } from '../domain/customer';
-import { CloseComplaintBody, CreateComplaintBody, RespondComplaintBody, UpdateComplaintBody } from '../schemas';
+import type { CloseComplaintBody, CreateComplaintBody, RespondComplaintBody, UpdateComplaintBody } from '../schemas';
 import { type Complaint, idx, keys, strip, table } from '../store';
 import { loadCustomer } from './customers';
 
@@ -43,8 +43,11 @@ const statusIndex = (status: ComplaintStatus, id: string) => ({
   gsi2sk: id,
 });
 
-export async function registerComplaint(ctx: OperationContext, p: Principal, body: unknown): Promise<Complaint> {
-  const input = parse(CreateComplaintBody, body, 'body');
+export async function registerComplaint(
+  ctx: OperationContext,
+  p: Principal,
+  input: z.infer<typeof CreateComplaintBody>,
+): Promise<Complaint> {
   let customerId = input.customerId;
   if (isCustomerBound(p)) {
     // Customer users complain for their own organisation only.
@@ -204,10 +207,9 @@ function checkActions(actions: readonly { id: string }[], field: string): void {
 export async function respondToComplaint(
   ctx: OperationContext,
   idOrNumber: string,
-  body: unknown,
+  input: z.infer<typeof RespondComplaintBody>,
   version?: number,
 ): Promise<Complaint> {
-  const input = parse(RespondComplaintBody, body, 'body');
   checkActions(input.actions, 'body.actions');
   const before = await loadComplaint(idOrNumber, true);
   if (version !== undefined && before.version !== version) throw stale(before, version);
@@ -230,9 +232,8 @@ export async function updateComplaint(
   ctx: OperationContext,
   idOrNumber: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateComplaintBody>,
 ): Promise<Complaint> {
-  const input = parse(UpdateComplaintBody, body, 'body');
   if (input.actions) checkActions(input.actions, 'body.actions');
   const before = await loadComplaint(idOrNumber, true);
   if (before.version !== version) throw stale(before, version);
@@ -251,10 +252,9 @@ export async function updateComplaint(
 export async function closeComplaint(
   ctx: OperationContext,
   idOrNumber: string,
-  body: unknown,
+  input: z.infer<typeof CloseComplaintBody>,
   version?: number,
 ): Promise<Complaint> {
-  const input = parse(CloseComplaintBody, body, 'body');
   const before = await loadComplaint(idOrNumber, true);
   if (version !== undefined && before.version !== version) throw stale(before, version);
   const check = canClose(before);

@@ -1,11 +1,11 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError } from '../../../shared/kit/errors';
 import type { Page } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanSee } from '../access';
 import { CONTACT_FIELDS, type ContactState, diff } from '../domain/customer';
-import { CreateContactBody, UpdateContactBody } from '../schemas';
+import type { CreateContactBody, UpdateContactBody } from '../schemas';
 import { type Contact, contactIndexes, keys, strip, table } from '../store';
 import { customerExists, customerHistoryEntry, loadCustomer, loadForChange } from './customers';
 
@@ -16,9 +16,8 @@ export async function addContact(
   ctx: OperationContext,
   p: Principal,
   customerId: string,
-  body: unknown,
+  input: z.infer<typeof CreateContactBody>,
 ): Promise<Contact> {
-  const input = parse(CreateContactBody, body, 'body');
   await loadForChange(p, customerId);
   const contactId = newId();
   const state: ContactState = {
@@ -86,9 +85,8 @@ export async function updateContact(
   customerId: string,
   contactId: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateContactBody>,
 ): Promise<Contact> {
-  const input = parse(UpdateContactBody, body, 'body');
   await loadForChange(p, customerId);
   const before = await loadContact(customerId, contactId, true);
   if (before.version !== version) {

@@ -1,10 +1,10 @@
+import type * as z from 'zod/mini';
 import { CustomerRegistered, CustomerUpdated } from '../../../shared/contracts/customers/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import type { HistoryEntry, Page, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanManage, assertCanSee, isCustomerBound } from '../access';
 import {
   CUSTOMER_FIELDS,
@@ -14,7 +14,7 @@ import {
   diff,
   duplicateServices,
 } from '../domain/customer';
-import { CreateCustomerBody, UpdateCustomerBody } from '../schemas';
+import type { CreateCustomerBody, UpdateCustomerBody } from '../schemas';
 import { type Customer, customerIndexes, customerItem, idx, keys, strip, table } from '../store';
 
 /** Customers: register, read, change, history (FitSM PR7.1 identified, PR7.2 named manager, PR7.3 channels). */
@@ -34,8 +34,10 @@ export const toCustomer = (item: Record<string, unknown>): Customer => {
 /** What the caller may see of a customer: customer users never see internal notes. */
 export const viewFor = (p: Principal, c: Customer) => (isCustomerBound(p) ? customerView(c) : c);
 
-export async function registerCustomer(ctx: OperationContext, body: unknown): Promise<Customer> {
-  const input = parse(CreateCustomerBody, body, 'body');
+export async function registerCustomer(
+  ctx: OperationContext,
+  input: z.infer<typeof CreateCustomerBody>,
+): Promise<Customer> {
   const dupes = duplicateServices(input.services, 'body.services');
   if (dupes.length) throw new ValidationError('The request is not valid.', dupes);
   const state: CustomerState = {
@@ -95,9 +97,8 @@ export async function updateCustomer(
   p: Principal,
   customerId: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateCustomerBody>,
 ): Promise<Customer> {
-  const input = parse(UpdateCustomerBody, body, 'body');
   const before = await loadForChange(p, customerId);
   if (before.version !== version) {
     throw new ConflictError(`Customer ${customerId} is at version ${before.version}, not ${version}. Read it again.`);

@@ -1,11 +1,11 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import type { Page } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanCloseFollowUp } from '../access';
 import { isFollowUpNumber } from '../domain/complaint';
-import { CloseFollowUpBody } from '../schemas';
+import type { CloseFollowUpBody } from '../schemas';
 import { type FollowUp, idx, keys, strip, table } from '../store';
 
 /**
@@ -30,10 +30,9 @@ export async function closeFollowUp(
   ctx: OperationContext,
   p: Principal,
   idOrNumber: string,
-  body: unknown,
+  input: z.infer<typeof CloseFollowUpBody>,
   version?: number,
 ): Promise<FollowUp> {
-  const input = parse(CloseFollowUpBody, body, 'body');
   const before = await loadFollowUp(idOrNumber, true);
   assertCanCloseFollowUp(p, before);
   if (before.status === 'closed') throw new ConflictError(`${before.number} is already closed.`, 'follow-up-closed');

@@ -1,11 +1,11 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import type { Page } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanSee } from '../access';
 import { canRecordOutcome, upcomingKey } from '../domain/review';
-import { PlanReviewBody, ReviewOutcomeBody } from '../schemas';
+import type { PlanReviewBody, ReviewOutcomeBody } from '../schemas';
 import { idx, keys, type Review, strip, table } from '../store';
 import { customerExists, customerHistoryEntry, loadCustomer, loadForChange } from './customers';
 
@@ -23,9 +23,8 @@ export async function planReview(
   ctx: OperationContext,
   p: Principal,
   customerId: string,
-  body: unknown,
+  input: z.infer<typeof PlanReviewBody>,
 ): Promise<Review> {
-  const input = parse(PlanReviewBody, body, 'body');
   await loadForChange(p, customerId);
   const reviewId = newId();
   const scheduledFor = new Date(input.scheduledFor).toISOString();
@@ -85,10 +84,9 @@ export async function recordOutcome(
   p: Principal,
   customerId: string,
   reviewId: string,
-  body: unknown,
+  input: z.infer<typeof ReviewOutcomeBody>,
   version?: number,
 ): Promise<Review> {
-  const input = parse(ReviewOutcomeBody, body, 'body');
   await loadForChange(p, customerId);
   const before = await loadReview(customerId, reviewId, true);
   if (version !== undefined && before.version !== version) {

@@ -1,10 +1,10 @@
+import type * as z from 'zod/mini';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError } from '../../../shared/kit/errors';
 import type { Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { diff } from '../domain/customer';
 import { DEFAULT_SETTINGS, type SurveySettings } from '../domain/survey';
-import { SurveySettingsBody } from '../schemas';
+import type { SurveySettingsBody } from '../schemas';
 import { keys, table } from '../store';
 
 /**
@@ -27,8 +27,11 @@ export async function loadSettings(consistent = false): Promise<StoredSettings> 
 }
 
 /** Change settings; `If-Match` is optional (409 when stale), version 0 means "never set". */
-export async function changeSettings(ctx: OperationContext, body: unknown, version?: number): Promise<StoredSettings> {
-  const input = parse(SurveySettingsBody, body, 'body');
+export async function changeSettings(
+  ctx: OperationContext,
+  input: z.infer<typeof SurveySettingsBody>,
+  version?: number,
+): Promise<StoredSettings> {
   const before = await loadSettings(true);
   if (version !== undefined && version !== before.version) {
     throw new ConflictError(`The survey settings are at version ${before.version}, not ${version}. Read them again.`);

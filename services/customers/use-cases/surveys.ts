@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import type { SurveyAnswered as SurveyAnsweredData } from '../../../shared/contracts/customers/v1';
 import { SurveyAnswered } from '../../../shared/contracts/customers/v1';
 import type { EventData } from '../../../shared/contracts/envelope';
@@ -7,7 +8,6 @@ import { ConflictError, DomainError, NotFoundError, ValidationError } from '../.
 import { buildEvent, type ReceivedEvent } from '../../../shared/kit/events';
 import { sendMail } from '../../../shared/kit/mail';
 import type { HistoryEntry, Page, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { followUpNumber } from '../domain/complaint';
 import {
   aggregateCells,
@@ -24,7 +24,7 @@ import {
   toResult,
   wantsSurvey,
 } from '../domain/survey';
-import { SurveyAnswerBody, SurveyResultsQuery } from '../schemas';
+import type { SurveyAnswerBody, SurveyResultsQuery } from '../schemas';
 import { type FollowUp, idx, keys, type Survey, strip, table } from '../store';
 import { mailOnce } from './mail-once';
 import { loadSettings } from './settings';
@@ -154,8 +154,7 @@ export async function getSurvey(token: string) {
 }
 
 /** Answer once (409 the second time), before expiry (410 after). A low score opens a follow-up. */
-export async function answerSurvey(ctx: OperationContext, token: string, body: unknown) {
-  const input = parse(SurveyAnswerBody, body, 'body');
+export async function answerSurvey(ctx: OperationContext, token: string, input: z.infer<typeof SurveyAnswerBody>) {
   const s = await loadByToken(token, true);
   const now = new Date();
   const check = answerable(s, now);
@@ -277,8 +276,7 @@ async function followUpFor(s: Survey, score: number, comment: string | undefined
  * Results of one dimension (service, agent group, customer, or overall when none is given):
  * one period is one read; without a period, a page of periods newest first (one query).
  */
-export async function surveyResults(query: Record<string, string>): Promise<Page<Result>> {
-  const q = parse(SurveyResultsQuery, query, 'query');
+export async function surveyResults(q: z.infer<typeof SurveyResultsQuery>): Promise<Page<Result>> {
   const given: Array<[Dimension, string, string]> = [];
   if (q.serviceId) given.push(['service', q.serviceId, 'serviceId']);
   if (q.group) given.push(['group', q.group, 'group']);

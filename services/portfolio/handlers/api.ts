@@ -1,7 +1,5 @@
 import { type ApiRequest, apiHandler, requireIfMatch } from '../../../shared/kit/http';
 import { pageRequest } from '../../../shared/kit/paging';
-import { parse } from '../../../shared/kit/validation';
-import { ListServicesQuery } from '../schemas';
 import { portfolio } from '../service';
 import { catalogue } from '../use-cases/catalogue';
 import {
@@ -17,7 +15,7 @@ const paging = (req: ApiRequest) => pageRequest(req.query);
 
 export const handler = apiHandler(portfolio, 'api', {
   'GET /v1/services': async (req) => {
-    const q = parse(ListServicesQuery, req.query, 'query');
+    const q = req.query;
     return { status: 200, body: await listServices({ ...paging(req), ...(q.status ? { status: q.status } : {}) }) };
   },
   'POST /v1/services': async (req) => {

@@ -1,10 +1,10 @@
+import type * as z from 'zod/mini';
 import { ServiceRegistered, ServiceRetired, ServiceUpdated } from '../../../shared/contracts/portfolio/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import type { HistoryEntry, Page, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanChange } from '../access';
 import {
   allowedTransitions,
@@ -20,7 +20,7 @@ import {
   sameValue,
   serviceNumber,
 } from '../domain/service';
-import { CreateServiceBody, FulfilCriterionBody, UpdateServiceBody } from '../schemas';
+import type { CreateServiceBody, FulfilCriterionBody, UpdateServiceBody } from '../schemas';
 import {
   catalogueEntryItem,
   catalogueView,
@@ -65,8 +65,10 @@ function catalogueWrites(before: Service | undefined, after: Service): Write[] {
   return writes;
 }
 
-export async function registerService(ctx: OperationContext, body: unknown): Promise<Service> {
-  const input = parse(CreateServiceBody, body, 'body');
+export async function registerService(
+  ctx: OperationContext,
+  input: z.infer<typeof CreateServiceBody>,
+): Promise<Service> {
   const dupes = duplicateIds(input.acceptanceCriteria, 'body.acceptanceCriteria');
   if (dupes.length) throw new ValidationError('The request is not valid.', dupes);
   const state: ServiceState = {
@@ -172,9 +174,8 @@ export async function updateService(
   p: Principal,
   idOrNumber: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateServiceBody>,
 ): Promise<Service> {
-  const input = parse(UpdateServiceBody, body, 'body');
   const before = await loadService(idOrNumber, true);
   assertCanChange(p, before);
   if (before.version !== version) throw stale(before, version);
@@ -234,10 +235,9 @@ export async function fulfilCriterion(
   p: Principal,
   idOrNumber: string,
   criterionId: string,
-  body: unknown,
+  input: z.infer<typeof FulfilCriterionBody>,
   version?: number,
 ): Promise<Service> {
-  const input = parse(FulfilCriterionBody, body, 'body');
   const before = await loadService(idOrNumber, true);
   assertCanChange(p, before);
   if (version !== undefined && before.version !== version) throw stale(before, version);

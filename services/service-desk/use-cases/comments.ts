@@ -1,13 +1,13 @@
+import type * as z from 'zod/mini';
 import { TicketChanged } from '../../../shared/contracts/service-desk/v1';
 import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, ForbiddenError } from '../../../shared/kit/errors';
 import type { PageRequest } from '../../../shared/kit/paging';
 import type { Item } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanSee } from '../access';
 import { isFinal, resumeStatus } from '../domain/ticket';
-import { CommentBody, WorkLogBody } from '../schemas';
+import type { CommentBody, WorkLogBody } from '../schemas';
 import { keys, QUEUE, type Ticket, type TicketState, table } from '../store';
 import { commitChange, stateOf, withTicket } from './ticket-work';
 
@@ -92,8 +92,12 @@ export async function publicComment(
   return { ticket, comment };
 }
 
-export async function addComment(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
-  const input = parse(CommentBody, body, 'body');
+export async function addComment(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  input: z.infer<typeof CommentBody>,
+) {
   if (isCustomerBound(p) && input.visibility === 'internal')
     throw new ForbiddenError('Customer users write public comments only.');
   return withTicket(idOrNumber, undefined, async (before) => {
@@ -142,8 +146,12 @@ export async function listComments(p: Principal, idOrNumber: string, q: PageRequ
   });
 }
 
-export async function addWork(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
-  const input = parse(WorkLogBody, body, 'body');
+export async function addWork(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  input: z.infer<typeof WorkLogBody>,
+) {
   return withTicket(idOrNumber, undefined, async (t) => {
     const entry = {
       entryId: newId(),

@@ -5,11 +5,10 @@ import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent, type ReceivedEvent } from '../../../shared/kit/events';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanSee } from '../access';
 import type { DeskSettings, EscalationRule } from '../domain/settings';
 import { isOpenWork } from '../domain/ticket';
-import { EscalationBody } from '../schemas';
+import type { EscalationBody } from '../schemas';
 import { type Escalation, indexKeys, keys, snapshot, type Ticket, type TicketState, table, toTicket } from '../store';
 import { findGroup, loadSettings } from './settings';
 import { commitChange, loadTicket, stateOf, withTicket } from './ticket-work';
@@ -60,8 +59,12 @@ async function escalate(ctx: OperationContext, before: Ticket, planned: Planned[
   });
 }
 
-export async function manualEscalation(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
-  const input = parse(EscalationBody, body, 'body');
+export async function manualEscalation(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  input: z.infer<typeof EscalationBody>,
+) {
   return withTicket(idOrNumber, undefined, async (before) => {
     assertCanSee(p, before, idOrNumber);
     if (!isOpenWork(before.status))

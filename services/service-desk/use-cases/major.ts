@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import {
   MajorIncidentDeclared,
   MajorIncidentUpdateRequested,
@@ -7,11 +8,10 @@ import { hasAnyRole, type Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, DomainError, NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanLeadMajor, assertCanSee } from '../access';
 import { majorCriteriaMet } from '../domain/settings';
 import { isOpenWork } from '../domain/ticket';
-import { DeclareMajorBody, MajorReviewBody, MajorUpdateBody } from '../schemas';
+import type { DeclareMajorBody, MajorReviewBody, MajorUpdateBody } from '../schemas';
 import { ADMINS } from '../service';
 import { keys, snapshot, type TicketState, table } from '../store';
 import { publicComment } from './comments';
@@ -23,8 +23,13 @@ import { startCadence } from './tickets';
  * Major incidents (FitSM PR9.6): identified by configured criteria, led by a coordinator, kept
  * to a stakeholder-update cadence by a flow, and closed only after a review.
  */
-export async function declareMajor(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
-  const input = parse(DeclareMajorBody, body ?? undefined, 'body') ?? {};
+export async function declareMajor(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  body: z.infer<typeof DeclareMajorBody>,
+) {
+  const input = body ?? {};
   return withTicket(idOrNumber, undefined, async (before) => {
     assertCanSee(p, before, idOrNumber);
     if (before.type !== 'incident')
@@ -75,8 +80,12 @@ export async function declareMajor(ctx: OperationContext, p: Principal, idOrNumb
 }
 
 /** Stakeholder update: a public comment the caller and the stakeholders receive. */
-export async function majorUpdate(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
-  const input = parse(MajorUpdateBody, body, 'body');
+export async function majorUpdate(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  input: z.infer<typeof MajorUpdateBody>,
+) {
   return withTicket(idOrNumber, undefined, async (before) => {
     if (!before.major) throw new ConflictError(`${before.number} is not a major incident.`, 'not-major');
     assertCanLeadMajor(p, before);
@@ -85,8 +94,12 @@ export async function majorUpdate(ctx: OperationContext, p: Principal, idOrNumbe
 }
 
 /** The major incident review (PR9.6); closure waits for it. */
-export async function majorReview(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
-  const input = parse(MajorReviewBody, body, 'body');
+export async function majorReview(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  input: z.infer<typeof MajorReviewBody>,
+) {
   return withTicket(idOrNumber, undefined, async (before) => {
     if (!before.major) throw new ConflictError(`${before.number} is not a major incident.`, 'not-major');
     assertCanLeadMajor(p, before);

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import { TicketChanged, TicketClosed } from '../../../shared/contracts/service-desk/v1';
 import { hasAnyRole, type Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
@@ -11,11 +12,10 @@ import {
 import type { PageRequest } from '../../../shared/kit/paging';
 import { isRole } from '../../../shared/kit/roles';
 import type { Item, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCanSee } from '../access';
 import { checkModel, type FulfilmentTaskSpec, type RequestModel } from '../domain/request-model';
 import { resumeStatus } from '../domain/ticket';
-import { ApprovalBody, RequestModelBody } from '../schemas';
+import type { ApprovalBody, RequestModelBody } from '../schemas';
 import { keys, type TicketState, table } from '../store';
 import { commitChange, stateOf, withTicket } from './ticket-work';
 
@@ -59,13 +59,12 @@ export async function putModel(
   ctx: OperationContext,
   modelId: string,
   ifMatch: number | undefined,
-  body: unknown,
+  input: z.infer<typeof RequestModelBody>,
 ): Promise<RequestModel> {
   if (!MODEL_ID.test(modelId))
     throw new ValidationError('The model id is not valid.', [
       { field: 'path.id', message: 'must be lower-case letters, digits and dashes' },
     ]);
-  const input = parse(RequestModelBody, body, 'body');
   const problems = checkModel(input);
   if (input.approval?.role && !isRole(input.approval.role))
     problems.push({ field: 'body.approval.role', message: 'is not a role' });
@@ -175,8 +174,12 @@ export async function completeTask(ctx: OperationContext, p: Principal, idOrNumb
 }
 
 /** Approve or reject a request that needs approval (PR9.2); fulfilment tasks appear on approval. */
-export async function decideApproval(ctx: OperationContext, p: Principal, idOrNumber: string, body: unknown) {
-  const input = parse(ApprovalBody, body, 'body');
+export async function decideApproval(
+  ctx: OperationContext,
+  p: Principal,
+  idOrNumber: string,
+  input: z.infer<typeof ApprovalBody>,
+) {
   return withTicket(idOrNumber, undefined, async (before) => {
     const approval = before.approval;
     if (approval?.status !== 'pending')

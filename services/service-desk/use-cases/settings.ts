@@ -1,10 +1,10 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, PreconditionError, ValidationError } from '../../../shared/kit/errors';
 import { sameJson } from '../../../shared/kit/json';
-import { parse } from '../../../shared/kit/validation';
 import { checkSettings, DEFAULT_SETTINGS, type DeskSettings } from '../domain/settings';
-import { GroupBody, SettingsBody } from '../schemas';
+import type { GroupBody, SettingsBody } from '../schemas';
 import { keys, table } from '../store';
 
 /**
@@ -18,8 +18,8 @@ export async function loadSettings(consistent = false): Promise<{ settings: Desk
   return { settings: item.settings as DeskSettings, version: Number(item.version) };
 }
 
-export async function putSettings(ctx: OperationContext, version: number, body: unknown) {
-  const input = parse(SettingsBody, body, 'body') as DeskSettings;
+export async function putSettings(ctx: OperationContext, version: number, body: z.infer<typeof SettingsBody>) {
+  const input = body as DeskSettings;
   const problems = checkSettings(input);
   if (problems.length) throw new ValidationError('The settings are not consistent.', problems);
   const current = await loadSettings(true);
@@ -80,14 +80,13 @@ export async function putGroup(
   _p: Principal,
   group: string,
   ifMatch: number | undefined,
-  body: unknown,
+  input: z.infer<typeof GroupBody>,
 ): Promise<Group> {
   if (!GROUP_ID.test(group)) {
     throw new ValidationError('The group id is not valid.', [
       { field: 'path.group', message: 'must be lower-case letters, digits and dashes' },
     ]);
   }
-  const input = parse(GroupBody, body, 'body');
   const current = await findGroup(group, true);
   const state = {
     group,

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import {
   TicketChanged,
   TicketClosed,
@@ -18,7 +19,6 @@ import { buildEvent } from '../../../shared/kit/events';
 import { startFlow } from '../../../shared/kit/flows';
 import type { PageRequest } from '../../../shared/kit/paging';
 import type { Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertCallerOrStaff, assertCanSee } from '../access';
 import { validateForm } from '../domain/request-model';
 import { type DeskSettings, isCategoryPath, majorCriteriaMet, priorityOf } from '../domain/settings';
@@ -32,7 +32,7 @@ import {
   type TicketType,
   ticketNumber,
 } from '../domain/ticket';
-import {
+import type {
   CloseBody,
   CreateIncidentBody,
   CreateRequestBody,
@@ -102,8 +102,7 @@ async function resolveParent(p: Principal, parentId: string, selfId?: string): P
   return parent;
 }
 
-type CreateInput = ReturnType<typeof parseCreate>;
-const parseCreate = (body: unknown) => parse(CreateRequestBody, body, 'body');
+type CreateInput = z.infer<typeof CreateRequestBody>;
 
 async function recordTicket(
   ctx: OperationContext,
@@ -224,13 +223,16 @@ const childLink = (parentId: string, child: TicketState) => ({
   title: child.title,
 });
 
-export async function createIncident(ctx: OperationContext, p: Principal, body: unknown): Promise<Ticket> {
-  const input = parse(CreateIncidentBody, body, 'body');
+export async function createIncident(
+  ctx: OperationContext,
+  p: Principal,
+  input: z.infer<typeof CreateIncidentBody>,
+): Promise<Ticket> {
   return recordTicket(ctx, p, 'incident', input);
 }
 
-export async function createRequest(ctx: OperationContext, p: Principal, body: unknown): Promise<Ticket> {
-  return recordTicket(ctx, p, 'request', parseCreate(body));
+export async function createRequest(ctx: OperationContext, p: Principal, input: CreateInput): Promise<Ticket> {
+  return recordTicket(ctx, p, 'request', input);
 }
 
 export async function getTicket(p: Principal, idOrNumber: string): Promise<Ticket> {
@@ -245,9 +247,8 @@ export async function updateTicket(
   p: Principal,
   idOrNumber: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateTicketBody>,
 ): Promise<Ticket> {
-  const input = parse(UpdateTicketBody, body, 'body');
   return withTicket(idOrNumber, version, async (before) => {
     assertCanSee(p, before, idOrNumber);
     if (!isOpenWork(before.status)) {
@@ -325,9 +326,8 @@ export async function resolveTicket(
   p: Principal,
   idOrNumber: string,
   ifMatch: number | undefined,
-  body: unknown,
+  input: z.infer<typeof ResolveBody>,
 ): Promise<Ticket> {
-  const input = parse(ResolveBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
     assertCanSee(p, before, idOrNumber);
     const refused = refuseAction({
@@ -384,9 +384,8 @@ export async function closeTicket(
   p: Principal,
   idOrNumber: string,
   ifMatch: number | undefined,
-  body: unknown,
+  input: z.infer<typeof CloseBody>,
 ): Promise<Ticket> {
-  const input = parse(CloseBody, body ?? undefined, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
     assertCallerOrStaff(p, before, idOrNumber);
     const by = before.caller.id === p.id ? 'caller' : 'agent';
@@ -405,9 +404,8 @@ export async function reopenTicket(
   p: Principal,
   idOrNumber: string,
   ifMatch: number | undefined,
-  body: unknown,
+  input: z.infer<typeof ReasonBody>,
 ): Promise<Ticket> {
-  const input = parse(ReasonBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
     assertCallerOrStaff(p, before, idOrNumber);
     const { settings } = await loadSettings();
@@ -445,9 +443,8 @@ export async function cancelTicket(
   p: Principal,
   idOrNumber: string,
   ifMatch: number | undefined,
-  body: unknown,
+  input: z.infer<typeof ReasonBody>,
 ): Promise<Ticket> {
-  const input = parse(ReasonBody, body, 'body');
   return withTicket(idOrNumber, ifMatch, async (before) => {
     assertCallerOrStaff(p, before, idOrNumber);
     const refused = refuseAction({ from: before.status, to: 'cancelled' });

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import {
@@ -10,7 +11,6 @@ import {
 import { sameJson as sameValue } from '../../../shared/kit/json';
 import type { PageRequest } from '../../../shared/kit/paging';
 import type { Item, Page, Write } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { assertMayRead, customerScope } from '../access';
 import {
   type AgreementState,
@@ -24,7 +24,7 @@ import {
   unreachableTargets,
 } from '../domain/agreement';
 import type { BusinessCalendar } from '../domain/calendar';
-import { CreateAgreementBody, ListAgreementsQuery, UpdateAgreementBody } from '../schemas';
+import type { CreateAgreementBody, ListAgreementsQuery, UpdateAgreementBody } from '../schemas';
 import { keys, REVIEW_PK, table } from '../store';
 import { getCalendar } from './calendars';
 
@@ -182,8 +182,10 @@ function coverageWrites(
 }
 
 /** Record an agreement (`SLA-3`, `OLA-1`, `UA-2`); active at once or as a draft. */
-export async function createAgreement(ctx: OperationContext, body: unknown): Promise<Agreement> {
-  const input = parse(CreateAgreementBody, body, 'body');
+export async function createAgreement(
+  ctx: OperationContext,
+  input: z.infer<typeof CreateAgreementBody>,
+): Promise<Agreement> {
   const a: AgreementState = { ...input, serviceIds: input.serviceIds, supports: input.supports } as AgreementState;
   check(a);
   const calendar = await calendarFor(a.calendarId, 'body.calendarId');
@@ -230,9 +232,8 @@ export async function updateAgreement(
   ctx: OperationContext,
   agreementId: string,
   version: number,
-  body: unknown,
+  input: z.infer<typeof UpdateAgreementBody>,
 ): Promise<Agreement> {
-  const input = parse(UpdateAgreementBody, body, 'body');
   const before = await loadAgreement(agreementId, true);
   if (before.version !== version)
     throw new ConflictError(`Agreement ${agreementId} is at version ${before.version}, not ${version}. Read it again.`);
@@ -304,10 +305,9 @@ export async function updateAgreement(
  */
 export async function listAgreements(
   p: Principal,
-  query: Record<string, string>,
+  q: z.infer<typeof ListAgreementsQuery>,
   paging: PageRequest,
 ): Promise<Page<Agreement>> {
-  const q = parse(ListAgreementsQuery, query, 'query');
   const cursor = paging.cursor ? { cursor: paging.cursor } : {};
   const scope = customerScope(p, q.customerId);
   if (scope !== undefined) {

@@ -1,9 +1,9 @@
+import type * as z from 'zod/mini';
 import type { OperationContext } from '../../../shared/kit/context';
 import { NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import type { Item, Page } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { type BusinessCalendar, validateCalendar } from '../domain/calendar';
-import { DefineCalendarBody } from '../schemas';
+import type { DefineCalendarBody } from '../schemas';
 import { table } from '../store';
 
 /**
@@ -37,8 +37,10 @@ export function checkCalendar(calendar: BusinessCalendar, field: string): void {
   }
 }
 
-export async function defineCalendar(ctx: OperationContext, body: unknown): Promise<StoredCalendar> {
-  const input = parse(DefineCalendarBody, body, 'body');
+export async function defineCalendar(
+  ctx: OperationContext,
+  input: z.infer<typeof DefineCalendarBody>,
+): Promise<StoredCalendar> {
   const calendar = input.calendar as BusinessCalendar;
   checkCalendar(calendar, 'body.calendar');
   await table().commit(ctx, {

@@ -1,8 +1,8 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import { ValidationError } from '../../../shared/kit/errors';
-import { parse } from '../../../shared/kit/validation';
 import { CLOCKS } from '../domain/clock';
-import { ComplianceQuery } from '../schemas';
+import type { ComplianceQuery } from '../schemas';
 import { compliancePk, table } from '../store';
 import { getAgreement } from './agreements';
 
@@ -40,9 +40,8 @@ export interface ClockCompliance {
  * from the outcome records written when each clock stopped, stored under agreement + month, so
  * the report reads one index partition per month and nothing else.
  */
-export async function complianceReport(p: Principal, agreementId: string, query: Record<string, string>) {
+export async function complianceReport(p: Principal, agreementId: string, q: z.infer<typeof ComplianceQuery>) {
   const agreement = await getAgreement(p, agreementId);
-  const q = parse(ComplianceQuery, query, 'query');
   let months: string[];
   if (q.period && !q.from && !q.to) months = [q.period];
   else if (!q.period && q.from && q.to) {

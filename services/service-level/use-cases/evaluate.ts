@@ -1,5 +1,5 @@
+import type * as z from 'zod/mini';
 import { ValidationError } from '../../../shared/kit/errors';
-import { parse } from '../../../shared/kit/validation';
 import { unreachableTargets } from '../domain/agreement';
 import { type BusinessCalendar, CalendarError, MAX_EVALUATION_YEARS } from '../domain/calendar';
 import {
@@ -11,7 +11,7 @@ import {
   validateClockConfig,
 } from '../domain/clock';
 import { nextDueMoment } from '../domain/next-due';
-import { EvaluationBody } from '../schemas';
+import type { EvaluationBody } from '../schemas';
 import { checkCalendar, getCalendar } from './calendars';
 
 /**
@@ -38,8 +38,7 @@ export const DEFAULT_CLOCKS: ClockConfig = {
  * Evaluate a timeline against SLAs without storing anything (FitSM PR2.3): users simulate
  * their rules with it, and the clocks explain themselves.
  */
-export async function evaluate(body: unknown): Promise<SlaEvaluation & { nextDue?: unknown }> {
-  const input = parse(EvaluationBody, body, 'body');
+export async function evaluate(input: z.infer<typeof EvaluationBody>): Promise<SlaEvaluation & { nextDue?: unknown }> {
   const now = input.now ? Date.parse(input.now) : Date.now();
   const timelineProblems = checkTimeline(input.timeline, now);
   if (timelineProblems.length)

@@ -1,9 +1,9 @@
+import type * as z from 'zod/mini';
 import type { Principal } from '../../../shared/kit/auth';
 import type { PageRequest } from '../../../shared/kit/paging';
 import type { Item, Page } from '../../../shared/kit/store';
-import { parse } from '../../../shared/kit/validation';
 import { customerScope } from '../access';
-import { ListNoticesQuery } from '../schemas';
+import type { ListNoticesQuery } from '../schemas';
 import { table } from '../store';
 
 /** SLA violation notices (FitSM PR2.3), issued when a customer SLA's clock breaches; newest first. */
@@ -36,10 +36,9 @@ const toNotice = (i: Item): ViolationNotice => ({
 /** One customer's notices (gsi2) or, for staff without a filter, all (gsi1). Customer users get their own only. */
 export async function listNotices(
   p: Principal,
-  query: Record<string, string>,
+  q: z.infer<typeof ListNoticesQuery>,
   paging: PageRequest,
 ): Promise<Page<ViolationNotice>> {
-  const q = parse(ListNoticesQuery, query, 'query');
   const scope = customerScope(p, q.customerId);
   const cursor = paging.cursor ? { cursor: paging.cursor } : {};
   return scope !== undefined
