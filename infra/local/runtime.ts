@@ -61,6 +61,8 @@ const PLATFORM_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.ur
 export interface Faults {
   /** PutEvents answers 500 (EventBridge unavailable). */
   eventsUnavailable: boolean;
+  /** DynamoDB throttles the calls this selects (every retry too), as a hot partition would. */
+  dynamodbThrottles?: (action: string, input: Record<string, unknown>) => boolean;
 }
 
 export class Runtime {
@@ -166,18 +168,18 @@ const scheduledEvent = (def: ServiceDefinition, id: string) => ({
   detail: {},
 });
 
-/** Wraps the EventBridge emulator so tests can make it fail like an outage would. */
+/** Wraps an emulator so tests can make it fail like an outage or throttling would. */
 class FaultyService implements AwsService {
   constructor(
     private readonly inner: AwsService,
-    private readonly broken: () => boolean,
+    private readonly fault: (action: string, input: Record<string, unknown>) => AwsError | undefined,
   ) {}
   get targetPrefix() {
     return this.inner.targetPrefix;
   }
   handle(action: string, input: Record<string, unknown>, ctx: CallContext) {
-    if (this.broken())
-      return Promise.reject(new AwsError('InternalException', 'Service unavailable (injected fault)', 500));
+    const fault = this.fault(action, input);
+    if (fault) return Promise.reject(fault);
     return this.inner.handle(action, input, ctx);
   }
   close() {
@@ -213,7 +215,19 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   });
   const mailbox = new LocalMailbox({ ...(opts.dataDir ? { file: join(opts.dataDir, 'mail.jsonl') } : {}), record });
   const endpoint = new AwsEndpoint(
-    [dynamodb, new FaultyService(bus, () => faults.eventsUnavailable), stepFunctions],
+    [
+      new FaultyService(dynamodb, (action, input) =>
+        faults.dynamodbThrottles?.(action, input)
+          ? new AwsError('ProvisionedThroughputExceededException', 'Rate exceeded (injected fault)', 400)
+          : undefined,
+      ),
+      new FaultyService(bus, () =>
+        faults.eventsUnavailable
+          ? new AwsError('InternalException', 'Service unavailable (injected fault)', 500)
+          : undefined,
+      ),
+      stepFunctions,
+    ],
     mailbox,
   );
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);

@@ -1,7 +1,7 @@
 import { RelationshipAdded, RelationshipRemoved } from '../../../shared/contracts/configuration/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
-import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
+import { ConflictError, ifFound, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import type { HistoryEntry, Write } from '../../../shared/kit/store';
 import { parse } from '../../../shared/kit/validation';
@@ -70,8 +70,8 @@ export async function addRelationship(ctx: OperationContext, p: Principal, sourc
   const input = parse(AddRelationshipBody, body, 'body');
   const [source, target, type] = await Promise.all([
     loadCi(sourceRef),
-    loadCi(input.targetCiId).catch(() => undefined),
-    getRelationshipType(input.type).catch(() => undefined),
+    ifFound(loadCi(input.targetCiId)),
+    ifFound(getRelationshipType(input.type)),
   ]);
   const fields = [];
   if (!target) fields.push({ field: 'body.targetCiId', message: `CI ${input.targetCiId} does not exist` });

@@ -7,7 +7,7 @@ import {
 } from '../../../shared/contracts/service-desk/v1';
 import { isCustomerOnly, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
-import { ConflictError, type FieldError, ForbiddenError, ValidationError } from '../../../shared/kit/errors';
+import { ConflictError, type FieldError, ForbiddenError, ifFound, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import { startFlow } from '../../../shared/kit/flows';
 import type { PageRequest } from '../../../shared/kit/paging';
@@ -65,7 +65,7 @@ function derive(s: DeskSettings, t: TicketState): TicketState {
 }
 
 async function resolveParent(p: Principal, parentId: string, selfId?: string): Promise<Ticket> {
-  const parent = await loadTicket(parentId).catch(() => undefined);
+  const parent = await ifFound(loadTicket(parentId));
   if (!parent || (isCustomerOnly(p) && parent.customerId !== p.customerId))
     throw new ValidationError('The parent ticket does not exist.', [
       { field: 'body.parentId', message: 'is not a ticket' },

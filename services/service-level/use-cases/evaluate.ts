@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../shared/kit/errors';
+import { ifFound, ValidationError } from '../../../shared/kit/errors';
 import { parse } from '../../../shared/kit/validation';
 import type { BusinessCalendar } from '../domain/calendar';
 import {
@@ -46,13 +46,12 @@ export async function evaluate(body: unknown): Promise<SlaEvaluation & { nextDue
       calendar = s.calendar as BusinessCalendar;
       checkCalendar(calendar, `body.slas.${i}.calendar`);
     } else if (s.calendarId && !s.calendar) {
-      calendar = (
-        await getCalendar(s.calendarId).catch(() => {
-          throw new ValidationError('An SLA names a calendar that does not exist.', [
-            { field: `body.slas.${i}.calendarId`, message: `calendar ${s.calendarId} does not exist` },
-          ]);
-        })
-      ).calendar;
+      const found = await ifFound(getCalendar(s.calendarId));
+      if (!found)
+        throw new ValidationError('An SLA names a calendar that does not exist.', [
+          { field: `body.slas.${i}.calendarId`, message: `calendar ${s.calendarId} does not exist` },
+        ]);
+      calendar = found.calendar;
     } else {
       throw new ValidationError('Each SLA needs exactly one of calendarId or calendar.', [
         { field: `body.slas.${i}`, message: 'give calendarId or calendar' },
