@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError, type AwsService } from './aws-service';
+import type { LocalIdentity } from './identity';
 import { type LocalMailbox, MailError } from './mail/mailbox';
 
 /**
@@ -18,6 +19,8 @@ export class AwsEndpoint {
   url = '';
   /** Serves `GET /_local/metrics` when set (the runtime's meter). */
   metrics?: () => unknown;
+  /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
+  identity?: LocalIdentity;
 
   constructor(
     services: AwsService[],
@@ -48,6 +51,14 @@ export class AwsEndpoint {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/_local/metrics' && req.method === 'GET' && this.metrics) {
       sendJson(res, 200, this.metrics());
+      return;
+    }
+    if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/jwks.json') {
+      sendJson(res, 200, this.identity.jwks());
+      return;
+    }
+    if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/openid-configuration') {
+      sendJson(res, 200, this.identity.discovery(this.url));
       return;
     }
     if (this.mailbox && path === '/_local/mail' && req.method === 'GET') {

@@ -360,6 +360,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   );
   runtime.gateway = gateway;
   endpoint.metrics = () => runtime!.metrics();
+  endpoint.identity = identity;
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;
 }
