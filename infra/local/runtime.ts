@@ -120,6 +120,15 @@ export class Runtime {
     return this.identity.mint(req);
   }
 
+  /**
+   * Set the instant functions act on through the kit clock (the SLA timer), as if the machine's
+   * clock read `at`; `undefined` goes back to real time. Their input cannot do this (deployed
+   * functions read the real clock), so this is how tests move time.
+   */
+  setTime(at: Date | string | number | undefined): void {
+    this.functions.clock = at === undefined ? undefined : new Date(at).getTime();
+  }
+
   /** Invoke a schedule's function now, as EventBridge Scheduler would. */
   runSchedule(service: string, scheduleId: string): Promise<unknown> {
     const def = this.services.find((s) => s.name === service);

@@ -163,6 +163,3 @@ export const ListNoticesQuery = z.object({
   cursor: z.optional(z.string()),
   customerId: z.optional(Id),
 });
-
-/** The schedule's input: a scheduled event, or `{ now }` to evaluate as of a given instant (operators, tests). */
-export const TimersInput = z.object({ now: z.optional(z.iso.datetime({ offset: true })) });
