@@ -100,6 +100,8 @@ describe('the JWT authorizer, locally', () => {
   it('refuses a token without a kid, or with a kid the JWKS does not list', async () => {
     await refused(await signed({}, claims()), /the token has no kid/);
     await refused(await signed({ kid: 'someone-else' }, claims()), /kid someone-else is not a key of the issuer/);
+    // The header names what the token said, made safe: a hostile kid is no 500.
+    await refused(await signed({ kid: 'é\r\n"x' }, claims()), /kid \?\?\?'x is not a key/);
   });
 
   it('refuses a token signed by another key under the right kid', async () => {

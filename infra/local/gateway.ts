@@ -82,7 +82,7 @@ export class LocalGateway {
         res.setHeader(
           'www-authenticate',
           err instanceof InvalidTokenError
-            ? `Bearer error="invalid_token", error_description="${err.description.replaceAll('"', "'")}"`
+            ? `Bearer error="invalid_token", error_description="${headerSafe(err.description)}"`
             : 'Bearer',
         );
         json(res, 401, { message: 'Unauthorized' });
@@ -160,6 +160,13 @@ function normalise(result: unknown): APIGatewayProxyStructuredResultV2 {
     body: typeof result === 'string' ? result : JSON.stringify(result ?? null),
   };
 }
+
+/** A token's own header values appear in the description: printable ASCII only, no quotes, bounded. */
+const headerSafe = (text: string) =>
+  text
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replaceAll('"', "'")
+    .slice(0, 200);
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
