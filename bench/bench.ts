@@ -10,22 +10,39 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { type Cli, fail, integerFlag, parseCli } from '../infra/local/cli-args';
 import { SERVICES } from '../services/index';
 import { DEFAULT_MAIL_FROM, functionEnvironment } from '../shared/kit/definition';
 import { call, load, pct, round, target } from './harness';
 import { benchServiceDesk } from './service-desk';
 
-const { values } = parseArgs({
-  options: {
-    cis: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-    memory: { type: 'boolean', default: false },
-    suite: { type: 'string', default: 'all' },
-    tickets: { type: 'string' },
-  },
+const BENCH: Cli = {
+  command: 'npm run bench',
+  help: 'npm run bench -- --help',
+  usage: `usage: npm run bench -- [--suite cmdb|desk|all] [--quick] [--memory] [--cis N] [--tickets N]
+
+Measures the local platform (started as its own process) and writes bench/results.json.
+
+Options:
+  --suite S      cmdb, desk, or all (default), comma-separated
+  --quick        a smaller run (2,000 CIs, 5,000 tickets)
+  --memory       run the platform in memory, as \`npm start -- --memory\` (default: on disk)
+  --cis N        graph size (default 10000, quick 2000)
+  --tickets N    tickets for the desk suite (default 50000, quick 5000)
+  -h, --help     this text`,
+};
+const values = parseCli(BENCH, {
+  cis: { type: 'string' },
+  quick: { type: 'boolean', default: false },
+  memory: { type: 'boolean', default: false },
+  suite: { type: 'string', default: 'all' },
+  tickets: { type: 'string' },
 });
+for (const s of String(values.suite).split(','))
+  if (!['all', 'cmdb', 'desk'].includes(s)) fail(BENCH, `--suite must be cmdb, desk or all (got "${s}")`);
+integerFlag(BENCH, 'cis', values.cis, 1, 1_000_000);
+integerFlag(BENCH, 'tickets', values.tickets, 1, 10_000_000);
 /** `--suite cmdb`, `--suite desk` or `all` (default). */
 const SUITES = values.suite === 'all' ? ['cmdb', 'desk'] : String(values.suite).split(',');
 const TICKETS = Number(values.tickets ?? (values.quick ? 5000 : 50_000));

@@ -3,9 +3,19 @@
  * consumes it, with which pattern), generated from the service definitions and contracts.
  */
 import { writeFileSync } from 'node:fs';
+import { parseCli } from '../infra/local/cli-args';
 import { SERVICES } from '../services/index';
 import type { EventContract } from '../shared/contracts/envelope';
 import { ALL_CONTRACTS } from '../shared/contracts/index';
+
+parseCli(
+  {
+    command: 'npm run catalogue',
+    help: 'npm run catalogue -- --help',
+    usage: 'usage: npm run catalogue\n\nWrites docs/events.md from the service definitions and contracts. No options.',
+  },
+  {},
+);
 
 const CONTRACTS = ALL_CONTRACTS;
 

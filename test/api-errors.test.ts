@@ -1,3 +1,4 @@
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../infra/local/runtime';
 import { as, type Client, client, testRuntime } from './support/runtime';
@@ -16,6 +17,28 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => rt?.close());
+
+/** Every item of the configuration table, by key (counters apart, with their values). */
+async function tableSnapshot() {
+  const ddb = new DynamoDBClient({
+    endpoint: rt.awsUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'x' },
+  });
+  const items: string[] = [];
+  const counters: Record<string, number> = {};
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: 'itsm-configuration', ExclusiveStartKey: start }));
+    for (const i of page.Items ?? []) {
+      if (i.pk?.S === 'COUNTER') counters[i.sk!.S!] = Number(i.value?.N);
+      else items.push(`${i.pk?.S} ${i.sk?.S}`);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  ddb.destroy();
+  return { items: items.sort(), counters };
+}
 
 const isProblem = (r: { headers: Headers; body: Record<string, unknown> }, status: number, code: string) => {
   expect(r.headers.get('content-type')).toBe('application/problem+json');
@@ -147,16 +170,43 @@ describe('no partial writes', () => {
     expect(history.body.items).toHaveLength(1);
   });
 
-  it('a failed create leaves no record, no number, no history, no event', async () => {
-    await rt.bus.drain();
-    const before = rt.bus.published().length;
-    const list = await admin.get<{ items: unknown[] }>('/v1/cis?typeId=server&limit=100');
+  it('a create refused by validation writes nothing, not even a number', async () => {
+    // Prepare
+    const before = await tableSnapshot();
+    // Act
     const r = await admin.post('/v1/cis', { typeId: 'server', name: 'bad', attributes: { cpu: 'many' } });
+    // Assess: the table is exactly as it was, counter included.
     expect(r.status).toBe(400);
-    const after = await admin.get<{ items: unknown[] }>('/v1/cis?typeId=server&limit=100');
-    expect(after.body.items.length).toBe(list.body.items.length);
+    expect(await tableSnapshot()).toEqual(before);
+  });
+
+  it('a failed create leaves no record, no number, no history, no event', async () => {
+    // Prepare
+    const server = (name: string) => ({ typeId: 'server', name, attributes: { cpu: 1 } });
+    const first = await admin.post<{ number: string }>('/v1/cis', server('first'));
+    const n = Number(first.body.number.slice('CI-'.length));
     await rt.bus.drain();
-    expect(rt.bus.published().length).toBe(before);
+    const published = rt.bus.published().length;
+    const before = await tableSnapshot();
+    // Act: the input is valid and a number is drawn, then DynamoDB refuses the transaction.
+    rt.faults.dynamodbThrottles = (action) => action === 'TransactWriteItems';
+    const r = await admin.post('/v1/cis', server('doomed')).finally(() => {
+      rt.faults.dynamodbThrottles = undefined;
+    });
+    // Assess
+    expect(r.status).toBe(500);
+    const after = await tableSnapshot();
+    // Only the counter moved (a drawn number is burned, never reused); no CI, number
+    // reference, history entry, customer link or outbox item was written.
+    expect(after.counters.CI).toBe(before.counters.CI! + 1);
+    expect(after.items).toEqual(before.items);
+    expect((await admin.get(`/v1/cis/CI-${n + 1}`)).status).toBe(404);
+    const next = await admin.post<{ number: string }>('/v1/cis', server('next'));
+    expect(next.body.number).toBe(`CI-${n + 2}`);
+    await rt.bus.drain();
+    const events = rt.bus.published().slice(published);
+    expect(events.map((e) => (e.detail as { data: { name: string } }).data.name)).toEqual(['next']);
+    expect(await rt.functions.invoke('itsm-configuration-relay', { minAgeMs: 0 })).toEqual({ published: 0 });
   });
 });
 

@@ -1,7 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, type DeployedFunction, deployedFunctions, synthTemplates } from '../infra/aws/synth';
+import type { RecordedCall } from '../infra/local/aws-service';
 import type { Runtime } from '../infra/local/runtime';
 import { SERVICES } from '../services/index';
+import { defineService } from '../shared/kit/definition';
 import { deskValueStream } from './support/desk-scenario';
 import { publishEvents } from './support/events';
 import { as, type Client, eventually, testRuntime } from './support/runtime';
@@ -185,6 +188,13 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => rt?.close());
 
+/** The calls a function made that its role in the template would not allow (or by an undeployed caller). */
+const deniedCalls = (calls: RecordedCall[], functions: DeployedFunction[]) =>
+  calls.filter((c) => {
+    const fn = functions.find((d) => d.functionName === c.caller);
+    return !fn || !allows(fn, c.action, c.resource);
+  });
+
 const functionCalls = () =>
   rt
     .recordedCalls()
@@ -236,11 +246,7 @@ describe('local runtime versus the synthesized stack', () => {
       if (a === 'dynamodb:TransactWriteItems') continue; // recorded as the per-item actions IAM checks
       expect(actions, a).toContain(a);
     }
-    const denied = calls.filter((c) => {
-      const fn = deployed.find((d) => d.functionName === c.caller);
-      return !fn || !allows(fn, c.action, c.resource);
-    });
-    expect(denied).toEqual([]);
+    expect(deniedCalls(calls, deployed)).toEqual([]);
   });
 
   it('every environment variable a function read is set on it in the template', async () => {
@@ -256,16 +262,46 @@ describe('local runtime versus the synthesized stack', () => {
     expect(checked).toBeGreaterThan(5);
   });
 
-  it('a function with read-only access could not write (the check has teeth)', () => {
+  it('a function with read-only access could not write (the check has teeth)', async () => {
+    // Prepare: no function of ours is read-only today, so deploy one that is, in a probe service.
+    const probe = defineService({
+      name: 'probe',
+      title: 'Probe',
+      fitsm: 'PR0',
+      table: { indexes: [] },
+      functions: {
+        reader: {
+          entry: fileURLToPath(new URL('../services/portfolio/handlers/api.ts', import.meta.url)),
+          description: 'reads its table only',
+          access: { table: 'read' },
+        },
+      },
+      routes: [],
+      subscriptions: [],
+      flows: [],
+      schedules: [],
+      publishes: [],
+    });
+    const reader = deployedFunctions(await synthTemplates({ services: [probe] })).find(
+      (d) => d.functionName === 'itsm-probe-reader',
+    )!;
+    const table = 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-probe';
+    const call = (action: string): RecordedCall => ({ caller: reader.functionName, action, resource: table });
+    // Act
+    const reads = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'].map(call);
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'].map(
+      call,
+    );
+    // Assess: its reads pass the check above, each of its writes would have failed it.
+    expect(deniedCalls(reads, [reader])).toEqual([]);
+    expect(deniedCalls(writes, [reader])).toEqual(writes);
+    // And a writer may write its own table only.
     const api = deployed.find((d) => d.functionName === 'itsm-configuration-api')!;
     expect(allows(api, 'dynamodb:PutItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration')).toBe(
       true,
     );
     expect(allows(api, 'dynamodb:PutItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-other')).toBe(false);
-    expect(
-      allows(api, 'dynamodb:DeleteTable', 'arn:aws:dynamodb:us-east-1:000000000000:table/itsm-configuration'),
-    ).toBe(false);
     const platform = deployed.find((d) => d.functionName === 'itsm-platform-api')!;
     expect(allows(platform, 'events:PutEvents', 'arn:aws:events:us-east-1:000000000000:event-bus/itsm')).toBe(false);
-  });
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError, type AwsService } from './aws-service';
+import type { LocalIdentity } from './identity';
 import { type LocalMailbox, MailError } from './mail/mailbox';
 
 /**
@@ -20,6 +21,8 @@ export class AwsEndpoint {
   metrics?: () => unknown;
   /** Serves `GET /_local/failures` when set: events the bus or a consumer's retries gave up on. */
   failures?: () => unknown;
+  /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
+  identity?: LocalIdentity;
 
   constructor(
     services: AwsService[],
@@ -54,6 +57,14 @@ export class AwsEndpoint {
     }
     if (path === '/_local/failures' && req.method === 'GET' && this.failures) {
       sendJson(res, 200, this.failures());
+      return;
+    }
+    if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/jwks.json') {
+      sendJson(res, 200, this.identity.jwks());
+      return;
+    }
+    if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/openid-configuration') {
+      sendJson(res, 200, this.identity.discovery(this.url));
       return;
     }
     if (this.mailbox && path === '/_local/mail' && req.method === 'GET') {

@@ -91,6 +91,7 @@ class FunctionInstance {
     readonly spec: LocalFunctionSpec,
     private readonly awsEnv: Record<string, string>,
     private readonly bundleDir: string,
+    private readonly clock: () => number | undefined,
   ) {}
 
   private start(): Promise<void> {
@@ -178,7 +179,7 @@ class FunctionInstance {
     this.invocations++;
     const t0 = performance.now();
     try {
-      return await this.call({ event }, this.spec.timeoutSeconds * 1000);
+      return await this.call({ event, clock: this.clock() }, this.spec.timeoutSeconds * 1000);
     } finally {
       this.busyMs += performance.now() - t0;
     }
@@ -201,6 +202,11 @@ export class LocalFunctions {
   private readonly byName = new Map<string, FunctionInstance>();
   private readonly bundleDir: string;
   private readonly async: AsyncInvocations;
+  /**
+   * The instant functions see through the kit clock (shared/kit/clock.ts), when tests set one;
+   * undefined is real time. Deployed functions always read the real clock.
+   */
+  clock: number | undefined;
 
   constructor(
     private readonly awsEnv: Record<string, string>,
@@ -220,7 +226,7 @@ export class LocalFunctions {
   }
 
   add(spec: LocalFunctionSpec): void {
-    this.byName.set(spec.functionName, new FunctionInstance(spec, this.awsEnv, this.bundleDir));
+    this.byName.set(spec.functionName, new FunctionInstance(spec, this.awsEnv, this.bundleDir, () => this.clock));
   }
 
   /** Accepts a function name or ARN (optionally qualified), as Lambda does. */

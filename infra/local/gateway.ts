@@ -3,13 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RouteTable } from '../../shared/kit/routing';
-import type { LocalIdentity } from './identity';
+import { InvalidTokenError, type LocalIdentity } from './identity';
 import { LOCAL_ACCOUNT } from './names';
 
 /**
  * The local HTTP API: builds API Gateway HTTP API (payload 2.0) events for the same routes the
- * CDK stack creates, verifies bearer JWTs as its JWT authorizer does, and answers the way API
- * Gateway answers when it rejects a request itself (401 `{"message":"Unauthorized"}`, 500
+ * CDK stack creates, verifies bearer JWTs as its JWT authorizer does (ADR 21), and answers the way
+ * API Gateway answers when it rejects a request itself (401 `{"message":"Unauthorized"}` with the
+ * reason in `www-authenticate`, 500
  * `{"message":"Internal Server Error"}` when a function crashes, 413 over 10 MB).
  */
 export interface GatewayRoute {
@@ -76,8 +77,14 @@ export class LocalGateway {
       try {
         if (!token) throw new Error('missing');
         claims = await this.identity.verify(token);
-      } catch {
-        res.setHeader('www-authenticate', 'Bearer');
+      } catch (err) {
+        // API Gateway's own body; the header says why (RFC 6750), as the authorizer's does.
+        res.setHeader(
+          'www-authenticate',
+          err instanceof InvalidTokenError
+            ? `Bearer error="invalid_token", error_description="${headerSafe(err.description)}"`
+            : 'Bearer',
+        );
         json(res, 401, { message: 'Unauthorized' });
         return;
       }
@@ -153,6 +160,13 @@ function normalise(result: unknown): APIGatewayProxyStructuredResultV2 {
     body: typeof result === 'string' ? result : JSON.stringify(result ?? null),
   };
 }
+
+/** A token's own header values appear in the description: printable ASCII only, no quotes, bounded. */
+const headerSafe = (text: string) =>
+  text
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replaceAll('"', "'")
+    .slice(0, 200);
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

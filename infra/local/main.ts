@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type Cli, integerFlag, parseCli } from './cli-args';
 import { startRuntime } from './runtime';
 import { DEMO_USERS, seedDemo } from './seed';
 
@@ -8,14 +8,37 @@ import { DEMO_USERS, seedDemo } from './seed';
  * `npm start`: the whole platform on this machine. Data lives in `.itsm/` (or ITSM_HOME) and
  * survives restarts; `npm start -- --memory` runs throwaway.
  */
-const { values } = parseArgs({
-  options: {
-    memory: { type: 'boolean', default: false },
-    port: { type: 'string' },
-    'aws-port': { type: 'string' },
-    'no-seed': { type: 'boolean', default: false },
-  },
+const START: Cli = {
+  command: 'npm start',
+  help: 'npm start -- --help',
+  usage: `usage: npm start -- [--memory] [--port N] [--aws-port N] [--no-seed]
+
+Runs the whole platform on this machine: the HTTP API, the AWS-compatible endpoint (DynamoDB,
+EventBridge, Step Functions, SES), every function, and the demo organisation on first start.
+
+Options:
+  --memory         keep nothing: data in memory only, seeded on every start
+  --port N         the HTTP API's port (default PORT, else 3000)
+  --aws-port N     the AWS-compatible endpoint's port (default the port of ITSM_AWS_ENDPOINT,
+                   else 4566)
+  --no-seed        do not seed the demo organisation
+  -h, --help       this text
+
+Environment:
+  ITSM_HOME          folder for data, the signing key and demo users (default .itsm)
+  PORT               the HTTP API's port, when --port is not given
+  ITSM_AWS_ENDPOINT  the AWS endpoint's URL, whose port is used when --aws-port is not given
+  ITSM_LOG_LEVEL     the functions' log level (DEBUG, INFO, WARN, ERROR)`,
+};
+const values = parseCli(START, {
+  memory: { type: 'boolean', default: false },
+  port: { type: 'string' },
+  'aws-port': { type: 'string' },
+  'no-seed': { type: 'boolean', default: false },
 });
+const awsEndpointPort = process.env.ITSM_AWS_ENDPOINT ? new URL(process.env.ITSM_AWS_ENDPOINT).port : undefined;
+const apiPort = integerFlag(START, 'port', values.port ?? process.env.PORT, 0, 65_535) ?? 3000;
+const awsPort = integerFlag(START, 'aws-port', values['aws-port'] ?? awsEndpointPort, 0, 65_535) ?? 4566;
 
 const home = resolve(process.env.ITSM_HOME ?? '.itsm');
 mkdirSync(home, { recursive: true });
@@ -24,10 +47,8 @@ const seededMarker = join(home, 'seeded');
 const runtime = await startRuntime({
   ...(dataDir ? { dataDir } : {}),
   identityFile: join(home, 'dev-signing-key.json'),
-  apiPort: Number(values.port ?? process.env.PORT ?? 3000),
-  awsPort: Number(
-    values['aws-port'] ?? (process.env.ITSM_AWS_ENDPOINT ? new URL(process.env.ITSM_AWS_ENDPOINT).port : 4566),
-  ),
+  apiPort,
+  awsPort,
 });
 
 const admin = DEMO_USERS[0]!;

@@ -69,6 +69,8 @@ const PLATFORM_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.ur
 export interface Faults {
   /** PutEvents answers 500 (EventBridge unavailable). */
   eventsUnavailable: boolean;
+  /** DynamoDB throttles the calls this selects (every retry too), as a hot partition would. */
+  dynamodbThrottles?: (action: string, input: Record<string, unknown>) => boolean;
 }
 
 export class Runtime {
@@ -128,6 +130,15 @@ export class Runtime {
     return this.identity.mint(req);
   }
 
+  /**
+   * Set the instant functions act on through the kit clock (the SLA timer), as if the machine's
+   * clock read `at`; `undefined` goes back to real time. Their input cannot do this (deployed
+   * functions read the real clock), so this is how tests move time.
+   */
+  setTime(at: Date | string | number | undefined): void {
+    this.functions.clock = at === undefined ? undefined : new Date(at).getTime();
+  }
+
   /** Invoke a schedule's function now, as EventBridge Scheduler would. */
   runSchedule(service: string, scheduleId: string): Promise<unknown> {
     const def = this.services.find((s) => s.name === service);
@@ -176,18 +187,18 @@ const scheduledEvent = (def: ServiceDefinition, id: string) => ({
   detail: {},
 });
 
-/** Wraps the EventBridge emulator so tests can make it fail like an outage would. */
+/** Wraps an emulator so tests can make it fail like an outage or throttling would. */
 class FaultyService implements AwsService {
   constructor(
     private readonly inner: AwsService,
-    private readonly broken: () => boolean,
+    private readonly fault: (action: string, input: Record<string, unknown>) => AwsError | undefined,
   ) {}
   get targetPrefix() {
     return this.inner.targetPrefix;
   }
   handle(action: string, input: Record<string, unknown>, ctx: CallContext) {
-    if (this.broken())
-      return Promise.reject(new AwsError('InternalException', 'Service unavailable (injected fault)', 500));
+    const fault = this.fault(action, input);
+    if (fault) return Promise.reject(fault);
     return this.inner.handle(action, input, ctx);
   }
   close() {
@@ -236,7 +247,20 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     record,
   });
   const endpoint = new AwsEndpoint(
-    [dynamodb, new FaultyService(bus, () => faults.eventsUnavailable), stepFunctions, secrets],
+    [
+      new FaultyService(dynamodb, (action, input) =>
+        faults.dynamodbThrottles?.(action, input)
+          ? new AwsError('ProvisionedThroughputExceededException', 'Rate exceeded (injected fault)', 400)
+          : undefined,
+      ),
+      new FaultyService(bus, () =>
+        faults.eventsUnavailable
+          ? new AwsError('InternalException', 'Service unavailable (injected fault)', 500)
+          : undefined,
+      ),
+      stepFunctions,
+      secrets,
+    ],
     mailbox,
   );
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
@@ -377,6 +401,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   // What a previous run accepted and had not finished is delivered now that everything is wired.
   functions.resumeAsync();
   bus.resume();
+  endpoint.identity = identity;
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;
 }

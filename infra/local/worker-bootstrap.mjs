@@ -30,6 +30,8 @@ parentPort.on('message', async (msg) => {
     parentPort.postMessage({ id: msg.id, result: environmentReads() });
     return;
   }
+  // The runtime's clock (Runtime.setTime), read through shared/kit/clock.ts; unset, real time.
+  globalThis[Symbol.for('itsm.localClock')] = msg.clock;
   try {
     const result = await mod.handler(msg.event, context(Date.now() + workerData.timeoutMs));
     parentPort.postMessage({ id: msg.id, result });

@@ -185,6 +185,3 @@ export const ListNoticesQuery = z.object({
   cursor: ListQuery.shape.cursor,
   customerId: z.optional(Id),
 });
-
-/** The schedule's input: a scheduled event, or `{ now }` to evaluate as of a given instant (operators, tests). */
-export const TimersInput = z.object({ now: z.optional(instant({ offset: true })) });

@@ -33,6 +33,22 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/**
+ * The record a read promises, or `undefined` when it does not exist. Only not-found is absorbed:
+ * throttling, a network failure or a bug still throws, and becomes a 500 (or a retry), never a
+ * client's 400 "does not exist".
+ *
+ * @example const parent = await ifFound(loadTicket(parentId));
+ */
+export async function ifFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
 export class ConflictError extends DomainError {
   constructor(message: string, code = 'version-conflict') {
     super(code, 409, message);

@@ -228,11 +228,15 @@ export async function deskValueStream(rt: Runtime): Promise<void> {
   // Time passes beyond the deadline: the every-minute SLA timer finds the ticket in its due index.
   // The warning at 75% of the resolution target, then the breach: each found in the due index.
   const resolution = withClocks.sla!.clocks.find((c) => c.clock === 'resolution')!;
-  const timers = (at: number) =>
-    rt.functions.invoke('itsm-service-level-timers', { now: new Date(at).toISOString() }) as Promise<{
-      read: number;
-      announced: number;
-    }>;
+  // The SLA schedule with the runtime's clock at `at` (the function ignores its input, as deployed).
+  const timers = async (at: number) => {
+    rt.setTime(at);
+    try {
+      return (await rt.runSchedule('service-level', 'sla-timers')) as { read: number; announced: number };
+    } finally {
+      rt.setTime(undefined);
+    }
+  };
   expect(await timers(Date.parse(resolution.warnAt!) + 1000)).toMatchObject({ read: 1, announced: 1 });
   await eventually(
     async () => {

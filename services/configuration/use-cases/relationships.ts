@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import { RelationshipAdded, RelationshipRemoved } from '../../../shared/contracts/configuration/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
-import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
+import { ConflictError, ifFound, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import type { HistoryEntry, Write } from '../../../shared/kit/store';
 import { assertCanChange, assertCanSee } from '../access';
@@ -74,8 +74,8 @@ export async function addRelationship(
 ) {
   const [source, target, type] = await Promise.all([
     loadCi(sourceRef),
-    loadCi(input.targetCiId).catch(() => undefined),
-    getRelationshipType(input.type).catch(() => undefined),
+    ifFound(loadCi(input.targetCiId)),
+    ifFound(getRelationshipType(input.type)),
   ]);
   const fields = [];
   if (!target) fields.push({ field: 'body.targetCiId', message: `CI ${input.targetCiId} does not exist` });

@@ -166,6 +166,9 @@ export async function recordResult(
   return { ciId: input.ciId, result: input.result, verifiedAt };
 }
 
+/** What Step Functions answers for a task token whose flow is no longer waiting on it. */
+const FLOW_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
+
 /** Let the flow go on to closing, if it is waiting. */
 async function release(campaign: Item, because: string) {
   if (!campaign.taskToken) return;
@@ -173,7 +176,9 @@ async function release(campaign: Item, because: string) {
     await completeTask(String(campaign.taskToken), { because });
   } catch (error) {
     // The flow already moved on (closed by someone else or timed out): nothing to release.
-    logger.info('campaign flow was not waiting', { error: error as Error });
+    // Anything else (throttling, an outage) must surface, or the campaign would never close.
+    if (!(error instanceof Error) || !FLOW_GONE.has(error.name)) throw error;
+    logger.info('campaign flow was not waiting', { error });
   }
 }
 

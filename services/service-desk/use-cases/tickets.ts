@@ -12,6 +12,7 @@ import {
   ConflictError,
   type FieldError,
   ForbiddenError,
+  ifFound,
   NotFoundError,
   ValidationError,
 } from '../../../shared/kit/errors';
@@ -90,7 +91,7 @@ async function unknownRelated(p: Principal, ids: readonly string[]): Promise<Fie
 }
 
 async function resolveParent(p: Principal, parentId: string, selfId?: string): Promise<Ticket> {
-  const parent = await loadTicket(parentId).catch(() => undefined);
+  const parent = await ifFound(loadTicket(parentId));
   if (!parent || (isCustomerBound(p) && parent.customerId !== p.customerId))
     throw new ValidationError('The parent ticket does not exist.', [
       { field: 'body.parentId', message: 'is not a ticket' },

@@ -1,17 +1,15 @@
+import { now } from '../../../shared/kit/clock';
 import { functionHandler } from '../../../shared/kit/handlers';
 import { logger } from '../../../shared/kit/logger';
-import { parse } from '../../../shared/kit/validation';
-import { TimersInput } from '../schemas';
 import { runDueTimers } from '../use-cases/ticket-clocks';
 
 /**
- * The every-minute SLA timer (FitSM PR2.3). Scheduled events carry no input; operators and tests
- * may pass `{ "now": "<ISO instant>" }` to run it as of another moment (as the outbox relay takes
- * `{ "minAgeMs": 0 }`).
+ * The every-minute SLA timer (FitSM PR2.3). It ignores its input and runs as of the clock: a
+ * direct invocation cannot announce breaches or send customer notices for a future moment. Tests
+ * move the clock through the local runtime (`Runtime.setTime`).
  */
-const run = async (event: unknown) => {
-  const input = parse(TimersInput, typeof event === 'object' && event && 'now' in event ? event : {}, 'input');
-  const result = await runDueTimers(input.now ? Date.parse(input.now) : Date.now());
+const run = async () => {
+  const result = await runDueTimers(now());
   if (result.announced > 0) logger.info('SLA moments announced', result);
   return result;
 };

@@ -73,8 +73,15 @@ const published = (type: string, ticketId?: string) =>
   (rt.bus.published() as unknown as Published[]).filter(
     (e) => e['detail-type'] === type && (ticketId === undefined || e.detail.data.ticketId === ticketId),
   );
-const timers = (now: string) =>
-  rt.functions.invoke('itsm-service-level-timers', { now }) as Promise<{ read: number; announced: number }>;
+/** Run the SLA schedule with the runtime's clock at `now` (the function ignores its input, as deployed). */
+const timers = async (now: string) => {
+  rt.setTime(now);
+  try {
+    return (await rt.runSchedule('service-level', 'sla-timers')) as { read: number; announced: number };
+  } finally {
+    rt.setTime(undefined);
+  }
+};
 
 beforeAll(async () => {
   process.env.ITSM_LOG_LEVEL ??= 'ERROR';
@@ -191,6 +198,15 @@ describe('ticket clocks from service-desk events', () => {
 });
 
 describe('warnings and breaches from the schedule', () => {
+  it('cannot be announced early by invoking the timer with another "now"', async () => {
+    // A's warning is due at T0+45, a quarter of an hour from now: asking for T0+61 changes nothing.
+    const direct = await rt.functions.invoke('itsm-service-level-timers', { now: at(61) });
+    await rt.bus.drain();
+    expect(direct).toMatchObject({ read: 0, announced: 0 });
+    expect(published('SlaWarningReached', 'A')).toHaveLength(0);
+    expect(published('SlaBreached', 'A')).toHaveLength(0);
+  });
+
   it('are announced once each, after their moment, reading only due entries', async () => {
     // Before the warning moment of A (T0+45) nothing is due.
     expect(await timers(at(44))).toMatchObject({ read: 0, announced: 0 });

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { ValidationError } from '../../../shared/kit/errors';
+import { ifFound, ValidationError } from '../../../shared/kit/errors';
 import { unreachableTargets } from '../domain/agreement';
 import { type BusinessCalendar, CalendarError, MAX_EVALUATION_YEARS } from '../domain/calendar';
 import {
@@ -57,13 +57,12 @@ export async function evaluate(input: z.infer<typeof EvaluationBody>): Promise<S
       calendar = s.calendar as BusinessCalendar;
       checkCalendar(calendar, `body.slas.${i}.calendar`);
     } else if (s.calendarId && !s.calendar) {
-      calendar = (
-        await getCalendar(s.calendarId).catch(() => {
-          throw new ValidationError('An SLA names a calendar that does not exist.', [
-            { field: `body.slas.${i}.calendarId`, message: `calendar ${s.calendarId} does not exist` },
-          ]);
-        })
-      ).calendar;
+      const found = await ifFound(getCalendar(s.calendarId));
+      if (!found)
+        throw new ValidationError('An SLA names a calendar that does not exist.', [
+          { field: `body.slas.${i}.calendarId`, message: `calendar ${s.calendarId} does not exist` },
+        ]);
+      calendar = found.calendar;
     } else {
       throw new ValidationError('Each SLA needs exactly one of calendarId or calendar.', [
         { field: `body.slas.${i}`, message: 'give calendarId or calendar' },

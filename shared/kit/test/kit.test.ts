@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { claimList, principalFromClaims } from '../auth';
+import { ifFound, NotFoundError } from '../errors';
 import { encodeTimePrefix } from '../relay';
 import { RouteTable } from '../routing';
 import { decodeCursor, encodeCursor } from '../store';
@@ -80,5 +81,14 @@ describe('cursors', () => {
     const between = { ...shape, sort: { name: 'gsi1sk', between: ['2026', '2027'] as [string, string] } };
     expect(decodeCursor(enc({ ...key, gsi1sk: '2026-05' }), between)).toBeDefined();
     expect(() => decodeCursor(enc({ ...key, gsi1sk: '2028' }), between)).toThrow('cursor');
+  });
+});
+
+describe('ifFound', () => {
+  it('absorbs not-found only: any other failure of the read still throws', async () => {
+    expect(await ifFound(Promise.resolve(1))).toBe(1);
+    expect(await ifFound(Promise.reject(new NotFoundError('gone')))).toBeUndefined();
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
+    await expect(ifFound(Promise.reject(throttled))).rejects.toBe(throttled);
   });
 });
