@@ -31,7 +31,9 @@ beforeAll(async () => {
   rt = await testRuntime();
   fixtures = await seedFixtures(rt);
   const doc = (await (await fetch(`${rt.apiUrl}/v1/openapi.json`)).json()) as Parameters<typeof operations>[0];
-  ops = operations(doc);
+  // ITSM_FUZZ_ROUTES (a regular expression on `METHOD /path`) narrows the run while a cause is fixed.
+  const only = process.env.ITSM_FUZZ_ROUTES ? new RegExp(process.env.ITSM_FUZZ_ROUTES) : undefined;
+  ops = operations(doc).filter((op) => !only || only.test(routeKey(op)));
 });
 afterAll(async () => rt?.close());
 

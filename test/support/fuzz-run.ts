@@ -20,6 +20,8 @@ export interface Outcome {
   contentType: string;
   /** The function answered (it echoed our correlation id); false for the gateway's own answers. */
   fromFunction: boolean;
+  /** The If-Match actually sent (the current version resolved). */
+  ifMatch?: string;
   excerpt: string;
   correlationId: string;
 }
@@ -35,6 +37,8 @@ export interface FuzzRun {
   stats: RouteStats[];
   /** Answers that break a rule: any 5xx, or a 4xx from our functions that is not problem+json. */
   violations: Outcome[];
+  /** The answers to issue 7's replayed findings, shown in the summary whatever they are. */
+  findings: Outcome[];
   /** The function's error log line for a 5xx, by the request's correlation id (from a replay alone). */
   logs: Map<string, string>;
   sent: number;
@@ -70,6 +74,7 @@ async function send(
     status: res.status,
     contentType: res.headers.get('content-type') ?? '',
     fromFunction: res.headers.get('x-correlation-id') === correlationId,
+    ...(headers['if-match'] !== undefined ? { ifMatch: headers['if-match'] } : {}),
     excerpt: text.slice(0, 240),
     correlationId,
     ...(etag ? { etag } : {}),
@@ -154,6 +159,7 @@ export async function runFuzz(
   const functionOf = new Map(routes.map((r) => [routeKey(r.op), r.functionName]));
   const stats: RouteStats[] = [];
   const violations: Outcome[] = [];
+  const findings: Outcome[] = [];
   let sent = 0;
   let fiveXx = 0;
   try {
@@ -174,6 +180,7 @@ export async function runFuzz(
               s.sent++;
               s.statuses.set(o.status, (s.statuses.get(o.status) ?? 0) + 1);
               if (o.status >= 500) fiveXx++;
+              if (c.input.startsWith('finding:')) findings.push(o);
               if (o.status >= 500 || (o.status >= 400 && !o.contentType.startsWith('application/problem+json'))) {
                 violations.push(o);
               }
@@ -192,6 +199,7 @@ export async function runFuzz(
   return {
     stats,
     violations,
+    findings,
     logs,
     sent,
     reached: stats.reduce((n, s) => n + s.reached.admin + s.reached.customer, 0),
@@ -218,19 +226,25 @@ async function replayForLogs(
     const key = groupKey(v);
     if (seen.has(key) || seen.size >= MAX_REPLAYS || v.status < 500) continue;
     seen.add(key);
-    const fn = functionOf.get(routeKey(v.c.op));
+    const fn = functionOf.get(routeKey(v.c.op))!;
+    // A request that sent the record's current version sends the one the record has now.
+    let current = v.ifMatch;
+    if (v.c.ifMatch === CURRENT_VERSION) {
+      const read = await fetch(`${rt.apiUrl}${v.c.url}`, { headers: { authorization: `Bearer ${tokens.admin}` } });
+      current = read.headers.get('etag') ?? current;
+    }
     const from = lines.length;
-    const again = await send(rt, v.c, tokens[v.c.principal], {});
+    const before = invocations(rt, fn);
+    const again = await send(rt, v.c, tokens[v.c.principal], current ? { current } : {});
+    const invoked = invocations(rt, fn) > before;
     const found = () => lines.slice(from).find((l) => l.functionName === fn);
     const deadline = Date.now() + 250;
     while (again.status >= 500 && again.fromFunction && !found() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const line = found();
-    logs.set(
-      v.correlationId,
-      line ? `${line.text} (replayed alone: ${again.status})` : `no error logged (replayed alone: ${again.status})`,
-    );
+    const what = line?.text ?? (invoked ? 'no error logged' : 'the function was not invoked');
+    logs.set(v.correlationId, `${what} (replayed alone: ${again.status})`);
   }
 }
 
@@ -257,6 +271,9 @@ export function summary(run: FuzzRun): string {
     line(head),
     ...rows.map(line),
     '',
+    'issue 7 findings replayed:',
+    ...run.findings.map((o) => `  ${routeKey(o.c.op)} | ${o.c.input.replace(/^finding: /, '')} | ${o.status}`),
+    '',
     `requests sent: ${run.sent}; reached handlers: ${run.reached}; 5xx seen: ${run.fiveXx}; ` +
       `${run.stats.length} routes in ${(run.ms / 1000).toFixed(1)} s`,
   ].join('\n');
@@ -279,7 +296,7 @@ export function violationListing(run: FuzzRun, max = 60): string {
     const url = v.c.url.length > 140 ? `${v.c.url.slice(0, 140)}… (${v.c.url.length} chars)` : v.c.url;
     out.push(
       `${key} | ×${list.length} as ${[...new Set(list.map((o) => o.c.principal))].join('+')}`,
-      `    ${v.c.op.method} ${url}${size ? ` (body ${size})` : ''}${v.c.ifMatch ? ` If-Match: ${v.c.ifMatch.slice(0, 30)}` : ''}`,
+      `    ${v.c.op.method} ${url}${size ? ` (body ${size})` : ''}${v.ifMatch ? ` If-Match: ${v.ifMatch.slice(0, 30)}` : ''}`,
       `    ${v.fromFunction ? 'function' : 'gateway'} answered ${v.contentType || 'no content-type'}: ${v.excerpt.slice(0, 160)}`,
       ...(run.logs.get(v.correlationId) ? [`    log: ${run.logs.get(v.correlationId)}`] : []),
     );
