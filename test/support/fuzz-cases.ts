@@ -279,7 +279,9 @@ export function casesFor(op: Operation, principal: PrincipalName, options: CaseO
   }
 
   // Path ids: existing ones (own and another organisation's), missing, badly encoded, too long.
-  for (const assignment of existing.slice(0, 3)) add('path: existing id', { url: urlOf(op, encoded(assignment)) });
+  for (const assignment of existing.slice(0, 3)) {
+    add(op.params.length ? 'path: existing id' : 'generated request', { url: urlOf(op, encoded(assignment)) });
+  }
   for (const name of op.params) {
     for (const cls of PATH_CLASSES) {
       const segment = cls.raw ?? encodeURIComponent(cls.value!);

@@ -35,10 +35,16 @@ export interface RouteStats {
 
 export interface FuzzRun {
   stats: RouteStats[];
-  /** Answers that break a rule: any 5xx, or a 4xx from our functions that is not problem+json. */
+  /**
+   * Answers that break a rule: any 5xx, or a 4xx that is not problem+json. Every request carries a
+   * valid token and a body under the gateway's 10 MB, so every 4xx here comes from our functions
+   * (the gateway's own 401 and 413 cannot occur).
+   */
   violations: Outcome[];
   /** The answers to issue 7's replayed findings, shown in the summary whatever they are. */
   findings: Outcome[];
+  /** Error lines the functions logged during the run (kept out of the output; 5xx show theirs). */
+  errorLines: number;
   /** The function's error log line for a 5xx, by the request's correlation id (from a replay alone). */
   logs: Map<string, string>;
   sent: number;
@@ -200,6 +206,7 @@ export async function runFuzz(
     stats,
     violations,
     findings,
+    errorLines: capture.lines.length,
     logs,
     sent,
     reached: stats.reduce((n, s) => n + s.reached.admin + s.reached.customer, 0),
@@ -282,11 +289,15 @@ export function summary(run: FuzzRun): string {
     line(head),
     ...rows.map(line),
     '',
-    'issue 7 findings replayed:',
-    ...run.findings.map((o) => `  ${routeKey(o.c.op)} | ${o.c.input.replace(/^finding: /, '')} | ${o.status}`),
-    '',
+    ...(run.findings.length
+      ? [
+          'issue 7 findings replayed (route | finding | status):',
+          ...run.findings.map((o) => `  ${routeKey(o.c.op)} | ${o.c.input.replace(/^finding: /, '')} | ${o.status}`),
+          '',
+        ]
+      : []),
     `requests sent: ${run.sent}; reached handlers: ${run.reached}; 5xx seen: ${run.fiveXx}; ` +
-      `${run.stats.length} routes in ${(run.ms / 1000).toFixed(1)} s`,
+      `${run.stats.length} routes in ${(run.ms / 1000).toFixed(1)} s; ${run.errorLines} function error log lines`,
   ].join('\n');
 }
 
