@@ -36,8 +36,8 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
   const cis = await items('/v1/cis?limit=100');
   const acmeCi = cis.find((c) => (c.customerIds as string[]).includes('acme'))!;
   const otherCi = cis.find((c) => !(c.customerIds as string[]).includes('acme'))!;
-  const relationships = ((await must(admin.get(`/v1/cis/${acmeCi.ciId}/relationships`), 'relationships')).items ??
-    (await admin.get(`/v1/cis/${acmeCi.ciId}/relationships`)).body.outgoing) as Item[] | undefined;
+  const relationships = (await must(admin.get(`/v1/cis/${acmeCi.ciId}/relationships`), 'relationships'))
+    .items as Item[];
   const agreements = await items('/v1/agreements?limit=100');
   const acmeTickets = await items('/v1/queues/customer?customerId=acme');
   const globexTickets = await items('/v1/queues/customer?customerId=globex');
@@ -102,7 +102,7 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
       String(globexComplaint.complaintId ?? globexComplaint.number),
     ],
   };
-  const rel = relationships?.[0];
+  const rel = relationships.find((r) => r.direction === 'outgoing');
   const one = (params: Record<string, string>) => [params];
   const byTemplate: Array<[RegExp, (p: PrincipalName) => Array<Record<string, string>>]> = [
     [/^\/v1\/services\/\{id\}\/acceptance-criteria/, () => one({ id: ids.service[0]!, criterionId: 'runbook' })],
@@ -114,7 +114,7 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
         one({
           id: String(acmeCi.ciId),
           type: String(rel?.type ?? 'runs-on'),
-          targetId: String(rel?.targetCiId ?? rel?.targetId ?? otherCi.ciId),
+          targetId: String(rel?.ciId ?? otherCi.ciId),
         }),
     ],
     [/^\/v1\/cis\/\{id\}/, () => ids.ci.map((id) => ({ id }))],
