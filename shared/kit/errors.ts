@@ -83,6 +83,8 @@ export class UnavailableError extends DomainError {
     code: 'contention' | 'busy',
     message: string,
     readonly retryAfterSeconds = 1,
+    /** For `contention`: the contended record (table and key), so retries of one record can take turns. */
+    readonly record = '',
   ) {
     super(code, 503, message);
   }

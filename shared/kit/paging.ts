@@ -9,7 +9,9 @@ export const DEFAULT_PAGE_SIZE = 25;
  * is refused with 400, never capped) and an opaque `cursor` from the previous page.
  */
 export const ListQuery = z.strictObject({
-  limit: z.optional(z.string().check(z.regex(/^(?:[1-9]\d?|100)$/, 'must be a whole number from 1 to 100'))),
+  limit: z.optional(
+    z.string().check(z.maxLength(3), z.regex(/^(?:[1-9]\d?|100)$/, 'must be a whole number from 1 to 100')),
+  ),
   cursor: z.optional(z.string().check(z.maxLength(4096))),
 });
 

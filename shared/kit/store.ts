@@ -99,8 +99,11 @@ const INBOX_TTL_SECONDS = 7 * 24 * 3600;
 const CONTENTION_REPEATS = 5;
 const CONTENTION_BASE_MS = 20;
 
-/** Sends again while DynamoDB reports a transaction in flight on an item; then 503 `contention`. */
-async function repeatOnContention<T>(send: () => Promise<T>): Promise<T> {
+/**
+ * Sends again while DynamoDB reports a transaction in flight on an item; then 503 `contention`,
+ * naming the contended record (`record`, as version conflicts do) so a caller may retry in turn.
+ */
+async function repeatOnContention<T>(send: () => Promise<T>, record: (err: unknown) => string): Promise<T> {
   for (let repeat = 0; ; repeat++) {
     try {
       return await send();
@@ -111,6 +114,8 @@ async function repeatOnContention<T>(send: () => Promise<T>): Promise<T> {
         throw new UnavailableError(
           'contention',
           'The record is being changed by other requests right now. Nothing was changed; send the request again.',
+          1,
+          record(err),
         );
       }
       await new Promise((r) => setTimeout(r, Math.random() * CONTENTION_BASE_MS * 2 ** repeat));
@@ -334,18 +339,20 @@ export class Store {
 
   /** Next readable number for a prefix (`CI` gives 1, 2, ...). Numbers burned by failed writes are not reused. */
   async nextNumber(prefix: string): Promise<number> {
-    const out = await repeatOnContention(() =>
-      client().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: 'COUNTER', sk: prefix },
-          UpdateExpression: 'ADD #v :one',
-          ExpressionAttributeNames: { '#v': 'value' },
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+    const out = await repeatOnContention(
+      () =>
+        client().send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: 'COUNTER', sk: prefix },
+            UpdateExpression: 'ADD #v :one',
+            ExpressionAttributeNames: { '#v': 'value' },
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      () => `${this.tableName}|COUNTER|${prefix}`,
     );
     addCapacity(out.ConsumedCapacity, 'write');
     return Number(out.Attributes?.value);
@@ -398,8 +405,20 @@ export class Store {
     // Measured as DynamoDB and EventBridge measure, before sending: 413, nothing written (ADR 20).
     assertUnitOfWorkFits(tx, events);
     try {
-      const out = await repeatOnContention(() =>
-        client().send(new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' })),
+      const out = await repeatOnContention(
+        () => client().send(new TransactWriteCommand({ TransactItems: tx, ReturnConsumedCapacity: 'TOTAL' })),
+        (err) => {
+          // The item another transaction held: its index in the cancellation reasons is its index here.
+          const reasons = (err as Partial<TransactionCanceledException>).CancellationReasons ?? [];
+          const at = Math.max(
+            0,
+            reasons.findIndex((r) => r.Code === 'TransactionConflict'),
+          );
+          const op = tx[at] as Record<string, { Key?: Key; Item?: Key } | undefined> | undefined;
+          const key = op && Object.values(op).find((v) => v !== undefined);
+          const k = key?.Key ?? key?.Item;
+          return k ? `${this.tableName}|${k.pk}|${k.sk}` : this.tableName;
+        },
       );
       addCapacity(out.ConsumedCapacity, 'write');
     } catch (err) {

@@ -347,6 +347,11 @@ describe('service reviews', () => {
       `/v1/upcoming-reviews?to=${encodeURIComponent(new Date(Date.now() + 10 * 86_400_000).toISOString())}`,
     );
     expect(window.body.items.map((r) => r.reviewId)).toEqual([first.body.reviewId]);
+    // A window that ends before it starts is the caller's mistake: 400 naming `to`, never a 500.
+    const upsideDown = await auditor.get<Problem>(
+      '/v1/upcoming-reviews?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z',
+    );
+    expect([upsideDown.status, upsideDown.body.errors?.[0]?.field]).toEqual([400, 'query.to']);
 
     const outcome = await sam.post<Review>(`/v1/customers/globex/reviews/${first.body.reviewId}/outcome`, {
       minutes: 'Reviewed SLA results; customer satisfied with response times.',
