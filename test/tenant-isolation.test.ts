@@ -284,5 +284,7 @@ describe('tenant isolation, for every role set and customer claim', () => {
       { seed: SEED, numRuns: 12 },
     );
     expect(calls).toBeGreaterThan(1000);
+    // The figure the issue asks for: how much the property tried.
+    console.log(`tenant isolation: 12 principals, ${operations.length} routes, ${calls} requests, 0 leaks`);
   }, 300_000);
 });

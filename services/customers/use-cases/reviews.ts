@@ -154,7 +154,10 @@ export async function upcomingReviews(q: {
   // An empty window is the caller's mistake, not an empty page: DynamoDB refuses BETWEEN upside down.
   if (q.to !== undefined && Date.parse(q.to) < Date.parse(from))
     throw new ValidationError('The window ends before it starts.', [
-      { field: 'query.to', message: `must not be before from (${q.from === undefined ? 'now, when from is absent' : 'query.from'})` },
+      {
+        field: 'query.to',
+        message: `must not be before from (${q.from === undefined ? 'now, when from is absent' : 'query.from'})`,
+      },
     ]);
   const to = q.to ? `${new Date(q.to).toISOString()}#~` : '9999';
   return table().page(
