@@ -7,6 +7,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  ResourceNotFoundException,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { indexProjection, type ServiceDefinition } from '../../shared/kit/definition';
@@ -78,6 +79,17 @@ export async function ensureTable(
     start = page.LastEvaluatedKey;
   } while (start);
   await ddb.send(new DeleteTableCommand({ TableName }));
+  // DeleteTable answers while the table is DELETING (on DynamoDB as here): wait until it is gone.
+  for (const deadline = Date.now() + 10_000; ; ) {
+    try {
+      await ddb.send(new DescribeTableCommand({ TableName }));
+    } catch (err) {
+      if (err instanceof ResourceNotFoundException) break;
+      throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`local table ${TableName} was not deleted within 10 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
   await ddb.send(new CreateTableCommand(input));
   for (let i = 0; i < items.length; i += 25) {
     let request: Record<string, Array<{ PutRequest: { Item: Record<string, AttributeValue> } }>> | undefined = {

@@ -9,8 +9,14 @@ export const DEFAULT_PAGE_SIZE = 25;
  * is refused with 400, never capped) and an opaque `cursor` from the previous page.
  */
 export const ListQuery = z.strictObject({
+  // The length bound goes first and stops there, so `limit=1000` gets one message, not two.
   limit: z.optional(
-    z.string().check(z.maxLength(3), z.regex(/^(?:[1-9]\d?|100)$/, 'must be a whole number from 1 to 100')),
+    z
+      .string()
+      .check(
+        z.maxLength(3, { error: 'must be a whole number from 1 to 100', abort: true }),
+        z.regex(/^(?:[1-9]\d?|100)$/, 'must be a whole number from 1 to 100'),
+      ),
   ),
   cursor: z.optional(z.string().check(z.maxLength(4096))),
 });
