@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Journal } from './journal';
+import { WorkCount } from './work-count';
 
 export interface AsyncInvokeConfig {
   functionArn: string;
@@ -65,8 +66,7 @@ export class AsyncInvocations {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly failed = new Map<string, AsyncFailure>();
   private restored: Invocation[] = [];
-  private outstanding = 0;
-  private waiters: (() => void)[] = [];
+  private readonly work = new WorkCount();
   private closed = false;
 
   constructor(private readonly options: AsyncInvokeOptions) {
@@ -101,12 +101,11 @@ export class AsyncInvocations {
 
   /** Resolves once nothing is queued, in flight or waiting for a retry. */
   drain(): Promise<void> {
-    if (this.outstanding === 0 || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.closed ? Promise.resolve() : this.work.whenIdle();
   }
 
   idle(): boolean {
-    return this.outstanding === 0 || this.closed;
+    return this.work.idle || this.closed;
   }
 
   /** On-failure records, oldest first; optionally of one function. */
@@ -131,13 +130,12 @@ export class AsyncInvocations {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.outstanding = 0;
     this.options.journal?.close();
-    this.settle();
+    this.work.reset();
   }
 
   private run(invocation: Invocation, delayMs: number): void {
-    this.outstanding++;
+    this.work.start();
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.attempt(invocation);
@@ -164,7 +162,7 @@ export class AsyncInvocations {
     if (this.closed) return;
     if (error) this.retryOrFail(invocation, error);
     else this.options.journal?.delete(`i:${invocation.requestId}`);
-    this.finish();
+    this.work.done();
   }
 
   private retryOrFail(invocation: Invocation, error: { errorType: string; errorMessage: string }): void {
@@ -213,16 +211,5 @@ export class AsyncInvocations {
     this.failed.set(failure.id, failure);
     this.options.journal?.put([[`f:${failure.id}`, { failure }]], { sync: true });
     this.options.journal?.delete(`i:${invocation.requestId}`);
-  }
-
-  private finish(): void {
-    this.outstanding--;
-    if (this.outstanding === 0) this.settle();
-  }
-
-  private settle(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) resolve();
   }
 }

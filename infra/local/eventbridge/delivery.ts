@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Journal } from '../journal';
+import { WorkCount } from '../work-count';
 import type { EventBridgeEvent } from './put-events';
 
 export interface DeliveryTarget {
@@ -86,8 +87,7 @@ export class DeliveryQueue {
   /** Dead letters with the route they failed on, so a redrive retries as the rule says. */
   private readonly letters = new Map<string, { letter: DeadLetter; route: DeliveryRoute }>();
   /** Deliveries not yet finished: batched, scheduled, in flight or waiting for a retry. */
-  private outstanding = 0;
-  private waiters: (() => void)[] = [];
+  private readonly work = new WorkCount();
   private closed = false;
   /** Deliveries found pending in the journal, started by `resume()`. */
   private restored: Delivery[] = [];
@@ -104,7 +104,7 @@ export class DeliveryQueue {
     const restored = this.restored;
     this.restored = [];
     for (const delivery of restored) {
-      this.outstanding++;
+      this.work.start();
       this.start(delivery);
     }
   }
@@ -135,13 +135,12 @@ export class DeliveryQueue {
   /** Resolves once every queued, in-flight and retrying delivery has finished. */
   drain(): Promise<void> {
     this.releaseBatch();
-    if (this.outstanding === 0 || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.closed ? Promise.resolve() : this.work.whenIdle();
   }
 
   /** Nothing batched, scheduled, in flight or waiting for a retry. */
   idle(): boolean {
-    return this.outstanding === 0 || this.closed;
+    return this.work.idle || this.closed;
   }
 
   /** Copies of the dead letters, oldest first. */
@@ -158,7 +157,7 @@ export class DeliveryQueue {
     this.options.journal?.put([[`d:${delivery.id}`, { delivery }]], { sync: true });
     this.letters.delete(id);
     this.options.journal?.delete(`l:${id}`);
-    this.outstanding++;
+    this.work.start();
     this.start(delivery);
   }
 
@@ -171,13 +170,12 @@ export class DeliveryQueue {
     this.timers.clear();
     this.immediates.clear();
     this.batch = [];
-    this.outstanding = 0;
     this.options.journal?.close();
-    this.settle();
+    this.work.reset();
   }
 
   private add(delivery: Delivery): void {
-    this.outstanding++;
+    this.work.start();
     if (!this.mode.shuffle) {
       this.start(delivery);
       return;
@@ -220,7 +218,7 @@ export class DeliveryQueue {
     if (this.closed) return;
     if (failure === undefined) {
       this.options.journal?.delete(`d:${delivery.id}`);
-      this.finish();
+      this.work.done();
     } else this.failed(delivery, failure);
   }
 
@@ -269,17 +267,6 @@ export class DeliveryQueue {
     this.letters.set(letter.id, { letter, route });
     this.options.journal?.put([[`l:${letter.id}`, { letter, route }]], { sync: true });
     this.options.journal?.delete(`d:${delivery.id}`);
-    this.finish();
-  }
-
-  private finish(): void {
-    this.outstanding--;
-    if (this.outstanding === 0) this.settle();
-  }
-
-  private settle(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) resolve();
+    this.work.done();
   }
 }

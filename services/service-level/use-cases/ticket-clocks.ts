@@ -526,6 +526,21 @@ export async function explainTicketClocks(idOrNumber: string) {
   const item = await table().get(keys.ticket(ticketId));
   if (!item) throw new NotFoundError(`No clocks are known for ticket ${ticketId}.`, 'ticket-clocks-not-found');
   const t = toClocks(item);
+  // What every answer says, with clocks or without.
+  const explained = (latest: { slaRef?: string; priority: unknown; status: unknown }) => ({
+    ticketId,
+    number: t.number,
+    ticketVersion: t.ticketVersion,
+    ...(latest.slaRef ? { agreementId: agreementOfRef(latest.slaRef), terms: latest.slaRef } : {}),
+    priority: latest.priority,
+    status: latest.status,
+  });
+  const received = {
+    announced: t.announced,
+    versionsReceived: Object.keys(t.versions)
+      .map(Number)
+      .sort((a, b) => a - b),
+  };
   let evaluated: Awaited<ReturnType<typeof evaluateTicket>>;
   try {
     evaluated = await evaluateTicket(Object.values(t.versions), Date.now());
@@ -534,38 +549,22 @@ export async function explainTicketClocks(idOrNumber: string) {
     // The ticket has no clocks, and says why (never a 500, never silence).
     const latest = latestOf(Object.values(t.versions))!;
     return {
-      ticketId,
-      number: t.number,
-      ticketVersion: t.ticketVersion,
-      ...(latest.slaRef ? { agreementId: agreementOfRef(latest.slaRef), terms: latest.slaRef } : {}),
-      priority: latest.priority,
-      status: latest.status,
+      ...explained(latest),
       clocks: {},
       problem: { code: 'target-unreachable', detail: `Clocks cannot be computed: ${err.message}.` },
-      announced: t.announced,
-      versionsReceived: Object.keys(t.versions)
-        .map(Number)
-        .sort((a, b) => a - b),
+      ...received,
     };
   }
   const { evaluation, latest } = evaluated;
   const due = nextDueMoment(evaluation);
   return {
-    ticketId,
-    number: t.number,
-    ticketVersion: t.ticketVersion,
-    ...(latest.slaRef ? { agreementId: agreementOfRef(latest.slaRef), terms: latest.slaRef } : {}),
-    priority: latest.priority,
-    status: latest.status,
+    ...explained(latest),
     ...(latest.customerId ? { customerId: latest.customerId } : {}),
     ...(latest.serviceId ? { serviceId: latest.serviceId } : {}),
     now: evaluation.now,
     clocks: evaluation.clocks,
     ...(due ? { nextDue: due } : {}),
-    announced: t.announced,
-    versionsReceived: Object.keys(t.versions)
-      .map(Number)
-      .sort((a, b) => a - b),
+    ...received,
   };
 }
 
