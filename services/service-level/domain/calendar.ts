@@ -192,6 +192,12 @@ interface Compiled {
 }
 
 const compiledCache = new WeakMap<BusinessCalendar, Compiled>();
+
+/**
+ * How many days this calendar has worked out so far (its memo). Says how much work a deadline
+ * took, independent of the machine's speed: walking days, not minutes.
+ */
+export const daysWorkedOut = (cal: BusinessCalendar): number => compiledCache.get(cal)?.days.size ?? 0;
 const MEMO_LIMIT = 20_000;
 
 function compile(cal: BusinessCalendar): Compiled {

@@ -4,6 +4,7 @@ import {
   type BusinessCalendar,
   businessMillisBetween,
   CalendarError,
+  daysWorkedOut,
   nextBusinessInstant,
   validateCalendar,
   type WeeklyCalendar,
@@ -234,16 +235,14 @@ describe('calendar validation', () => {
 
 describe('speed', () => {
   it('computes a 720-business-hour deadline (90 working days, 123 calendar days) by walking days, not minutes', () => {
-    // Prepare: fresh calendars so every run is cold (no memo).
-    const runs = 200;
-    const cals = Array.from({ length: runs }, () => weekdays('Europe/Berlin'));
+    // Prepare: a fresh calendar, so nothing is memoised yet.
+    const cal = weekdays('Europe/Berlin');
     const start = ms('2026-03-02T09:00:00+01:00');
     // Act
-    const t0 = performance.now();
-    for (const cal of cals) addBusinessMillis(cal, start, 720 * HOUR);
-    const perCall = (performance.now() - t0) / runs;
-    // Assess: generous bound for slow CI; the measured figure is in the README.
-    expect(addBusinessMillis(cals[0]!, start, 720 * HOUR)).toBe(ms('2026-07-03T17:00:00+02:00'));
-    expect(perCall).toBeLessThan(5);
+    const deadline = addBusinessMillis(cal, start, 720 * HOUR);
+    // Assess: the work is counted, not timed (timed assertions flake on a loaded machine): the
+    // calendar worked out the 124 days from 2 March to 3 July once each, nothing per minute.
+    expect(deadline).toBe(ms('2026-07-03T17:00:00+02:00'));
+    expect(daysWorkedOut(cal)).toBe(124);
   });
 });

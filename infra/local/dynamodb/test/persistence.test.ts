@@ -10,12 +10,14 @@ import { createTable, type Harness, queryByStatus, startHarness } from './harnes
 const TABLE = 'itsm-disk';
 
 describe('on-disk mode', () => {
+  let parent: string;
   let folder: string;
 
   beforeAll(async () => {
-    folder = join(await mkdtemp(join(tmpdir(), 'itsm-dynamodb-')), 'data');
+    parent = await mkdtemp(join(tmpdir(), 'itsm-dynamodb-'));
+    folder = join(parent, 'data');
   });
-  afterAll(() => rm(folder, { recursive: true, force: true }));
+  afterAll(() => rm(parent, { recursive: true, force: true }));
 
   it('keeps tables, items, index entries and TTL settings across close and start', async () => {
     // Prepare
