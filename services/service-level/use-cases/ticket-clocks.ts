@@ -268,17 +268,7 @@ async function refreshOnce(
   if (nothingNew) return 0;
 
   const record: Item = {
-    ...keys.ticket(ticketId),
-    type: 'ticket-clocks',
-    ticketId,
-    number,
-    versions,
-    ticketVersion,
-    ...(agreementId ? { agreementId } : {}),
-    ...(latest.customerId ? { customerId: latest.customerId } : {}),
-    ...(latest.serviceId ? { serviceId: latest.serviceId } : {}),
-    priority: latest.priority,
-    status: latest.status,
+    ...recordHead({ ticketId, number, versions, ticketVersion, agreementId, latest }),
     clocks,
     fingerprint: print,
     announced: [...announced].sort(),
@@ -287,19 +277,55 @@ async function refreshOnce(
     // FitSM PR2.3 near-breach and breach detection: the sparse index of what is due next.
     ...(dueAt ? { dueAt, duepk: DUE_PK(dueShard(ticketId)), duesk: `${dueAt}#${ticketId}` } : {}),
   };
-  writes.unshift(
-    before
-      ? {
-          kind: 'replace',
-          item: { ...record, createdAt: item!.createdAt, createdBy: item!.createdBy },
-          expectVersion: before.version,
-        }
-      : { kind: 'create', item: record },
-  );
-  // With the first clocks, the readable number's alias (`GET /v1/tickets/INC-1001/clocks`).
-  if (!before) writes.push({ kind: 'upsert', item: { ...keys.ticketNumber(number), type: 'ticket-number', ticketId } });
+  writes.unshift(...recordWrites(record, item, before));
   await table().commit(ctx, { writes, history, events });
   return toAnnounce.length;
+}
+
+/** What every clocks record says of its ticket, with clocks or without. */
+function recordHead(r: {
+  ticketId: string;
+  number: string;
+  versions: Record<string, TicketVersion>;
+  ticketVersion: number;
+  agreementId: string | undefined;
+  latest: TicketVersion;
+}): Item {
+  return {
+    ...keys.ticket(r.ticketId),
+    type: 'ticket-clocks',
+    ticketId: r.ticketId,
+    number: r.number,
+    versions: r.versions,
+    ticketVersion: r.ticketVersion,
+    ...(r.agreementId ? { agreementId: r.agreementId } : {}),
+    ...(r.latest.customerId ? { customerId: r.latest.customerId } : {}),
+    ...(r.latest.serviceId ? { serviceId: r.latest.serviceId } : {}),
+    priority: r.latest.priority,
+    status: r.latest.status,
+  };
+}
+
+/**
+ * Store a clocks record: replace the one read (keeping who created it), or create it together
+ * with the readable number's alias (`GET /v1/tickets/INC-1001/clocks`).
+ */
+function recordWrites(record: Item, item: Item | undefined, before: TicketClocks | undefined): Write[] {
+  if (before)
+    return [
+      {
+        kind: 'replace',
+        item: { ...record, createdAt: item!.createdAt, createdBy: item!.createdBy },
+        expectVersion: before.version,
+      },
+    ];
+  return [
+    { kind: 'create', item: record },
+    {
+      kind: 'upsert',
+      item: { ...keys.ticketNumber(String(record.number)), type: 'ticket-number', ticketId: record.ticketId },
+    },
+  ];
 }
 
 /**
@@ -329,37 +355,14 @@ async function recordUnmeasurable(
   const changed = print !== p.before?.fingerprint;
   if (!p.incoming && !changed) return 0;
   const record: Item = {
-    ...keys.ticket(p.ticketId),
-    type: 'ticket-clocks',
-    ticketId: p.ticketId,
-    number,
-    versions: p.versions,
-    ticketVersion,
-    ...(agreementId ? { agreementId } : {}),
-    ...(latest.customerId ? { customerId: latest.customerId } : {}),
-    ...(latest.serviceId ? { serviceId: latest.serviceId } : {}),
-    priority: latest.priority,
-    status: latest.status,
+    ...recordHead({ ticketId: p.ticketId, number, versions: p.versions, ticketVersion, agreementId, latest }),
     clocks: [],
     fingerprint: print,
     announced: p.before?.announced ?? [],
     outcomes: p.before?.outcomes ?? {},
     problem,
   };
-  const writes: Write[] = [
-    p.before
-      ? {
-          kind: 'replace',
-          item: { ...record, createdAt: p.item!.createdAt, createdBy: p.item!.createdBy },
-          expectVersion: p.before.version,
-        }
-      : { kind: 'create', item: record },
-  ];
-  if (!p.before)
-    writes.push({
-      kind: 'upsert',
-      item: { ...keys.ticketNumber(number), type: 'ticket-number', ticketId: p.ticketId },
-    });
+  const writes = recordWrites(record, p.item, p.before);
   const events = changed
     ? [
         buildEvent(
