@@ -8,14 +8,7 @@ import {
 } from '../../../shared/contracts/service-desk/v1';
 import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
-import {
-  ConflictError,
-  type FieldError,
-  ForbiddenError,
-  ifFound,
-  NotFoundError,
-  ValidationError,
-} from '../../../shared/kit/errors';
+import { ConflictError, type FieldError, ForbiddenError, ifFound, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
 import { startFlow } from '../../../shared/kit/flows';
 import type { PageRequest } from '../../../shared/kit/paging';
@@ -80,10 +73,7 @@ function derive(s: DeskSettings, t: TicketState): TicketState {
 async function unknownRelated(p: Principal, ids: readonly string[]): Promise<FieldError[]> {
   const problems: FieldError[] = [];
   for (const [i, id] of [...new Set(ids)].entries()) {
-    const t = await loadTicket(id).catch((err: unknown) => {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    });
+    const t = await ifFound(loadTicket(id));
     if (!t || (isCustomerBound(p) && t.customerId !== p.customerId))
       problems.push({ field: `body.relatedIds.${i}`, message: 'is not a ticket' });
   }
