@@ -49,6 +49,47 @@ export interface TableSpec {
   indexes: IndexSpec[];
   /** Attribute holding an epoch-seconds expiry (inbox markers, tokens). */
   timeToLiveAttribute?: string;
+  /**
+   * The table's DynamoDB stream and what each record carries; set when a `streamConsumers` entry
+   * reads it (the event relay, ADR 22). Records are kept 24 hours, as on AWS.
+   */
+  stream?: StreamViewType;
+}
+
+export type StreamViewType = 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'OLD_IMAGE' | 'KEYS_ONLY';
+
+/**
+ * A Lambda event source mapping on the service's own table stream, as Lambda polls it: batches
+ * of records in order per shard, retried whole (or from the first failed item when the function
+ * reports batch item failures) until they succeed, run out of retries or grow too old; then the
+ * batch's description (shard and sequence numbers, never the records) goes to the failure
+ * destination (an SQS queue on AWS).
+ */
+export interface StreamConsumerSpec {
+  /** Stable id; part of the mapping's and failure queue's names. */
+  id: string;
+  description: string;
+  /** Consumer function id. */
+  function: string;
+  /** Where reading starts when the mapping is created. */
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** Records per invocation at most (1-10,000; Lambda's default 100). */
+  batchSize?: number;
+  /** Seconds to gather records before invoking (0-300; default 0). */
+  maximumBatchingWindowSeconds?: number;
+  /** Split a failing batch in two and retry the halves (finds the record that fails). */
+  bisectBatchOnFunctionError?: boolean;
+  /** Retries of a failing batch (0-10,000); bounded, so one bad record cannot block the shard for a day. */
+  maximumRetryAttempts: number;
+  /** Records older than this are not retried (60-604,800 s). */
+  maximumRecordAgeInSeconds: number;
+  /** The function answers `{ batchItemFailures: [{ itemIdentifier: <SequenceNumber> }] }`. */
+  reportBatchItemFailures?: boolean;
+  /**
+   * Lambda filter criteria: EventBridge-syntax patterns over the stream record (`eventName`,
+   * `dynamodb.NewImage.<attr>.S`, ...); a record matching none is dropped without an invocation.
+   */
+  filters?: EventPattern[];
 }
 
 /** What a function may do; grants (AWS) and environment (both) derive from this. */
@@ -79,6 +120,12 @@ export interface FunctionSpec {
    */
   asyncRetryAttempts?: number;
   asyncMaximumEventAgeSeconds?: number;
+  /**
+   * Reserved concurrency: the function never runs more instances than this, and calls beyond it
+   * are throttled (429 `TooManyRequestsException` for synchronous calls; asynchronous ones wait
+   * in Lambda's queue), as on AWS. Unset: the account's unreserved pool.
+   */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -179,6 +226,8 @@ export interface ServiceDefinition {
   subscriptions: SubscriptionSpec[];
   flows: FlowSpec[];
   schedules: ScheduleSpec[];
+  /** Event source mappings on the service's own table stream (needs `table.stream`). */
+  streamConsumers?: StreamConsumerSpec[];
   publishes: EventContractRef[];
 }
 
@@ -192,6 +241,25 @@ export function defineService<const T extends ServiceDefinition>(def: T): T {
   for (const r of def.routes) need(r.function, `route ${r.method} ${r.path}`);
   for (const s of def.subscriptions) need(s.function, `subscription ${s.id}`);
   for (const s of def.schedules) need(s.function, `schedule ${s.id}`);
+  for (const c of def.streamConsumers ?? []) {
+    need(c.function, `stream consumer ${c.id}`);
+    if (!def.table.stream) problems.push(`stream consumer ${c.id} reads a stream, so table.stream must be set`);
+    const within = (v: number | undefined, lo: number, hi: number, what: string) => {
+      if (v !== undefined && (!Number.isInteger(v) || v < lo || v > hi))
+        problems.push(`stream consumer ${c.id}: ${what} must be an integer from ${lo} to ${hi}`);
+    };
+    within(c.batchSize, 1, 10_000, 'batchSize');
+    within(c.maximumBatchingWindowSeconds, 0, 300, 'maximumBatchingWindowSeconds');
+    within(c.maximumRetryAttempts, 0, 10_000, 'maximumRetryAttempts');
+    within(c.maximumRecordAgeInSeconds, 60, 604_800, 'maximumRecordAgeInSeconds');
+  }
+  for (const [id, fn] of Object.entries(def.functions)) {
+    if (
+      fn.reservedConcurrency !== undefined &&
+      (!Number.isInteger(fn.reservedConcurrency) || fn.reservedConcurrency < 0)
+    )
+      problems.push(`function ${id}: reservedConcurrency must be a whole number`);
+  }
   const flowIds = new Set(def.flows.map((f) => f.id));
   for (const f of def.flows) for (const t of f.taskFunctions) need(t, `flow ${f.id}`);
   for (const [id, fn] of Object.entries(def.functions)) {
