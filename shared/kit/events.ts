@@ -9,11 +9,9 @@ import { addEvents } from './usage';
 import { issuesToFields } from './validation';
 
 /**
- * Events out: the envelope, the outbox and the publisher. Events are written to the outbox in
- * the same transaction as the state change, published right after the commit, and deleted
- * once EventBridge accepted them. If the process dies in between, the outbox relay (a
- * scheduled function every service that publishes has) publishes what is left. Consumers are
- * idempotent on `metadata.eventId`, so the rare double publish is harmless.
+ * Events: the envelope a producer builds, the publisher, and what a consumer receives. How a
+ * committed event reaches the bus is `store/publication.ts`. Consumers are idempotent on
+ * `metadata.eventId`, so the rare double publish is harmless.
  */
 export interface OutgoingEvent {
   eventId: string;
@@ -21,10 +19,6 @@ export interface OutgoingEvent {
   detailType: string;
   detail: EventDetail;
 }
-
-/** Outbox partitions: spread so an event storm does not make one hot key. */
-export const OUTBOX_SHARDS = 8;
-const shardOf = (eventId: string) => eventId.charCodeAt(eventId.length - 1) % OUTBOX_SHARDS;
 
 /** Build and validate an event. An invalid event is our bug, so it throws before anything is written. */
 export function buildEvent<D extends z.core.$ZodType>(
@@ -47,17 +41,6 @@ export function buildEvent<D extends z.core.$ZodType>(
     ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
   };
   return { eventId, source: contract.source, detailType: contract.detailType, detail: { metadata, data: parsed.data } };
-}
-
-export function outboxItem(e: OutgoingEvent) {
-  return {
-    pk: `OUTBOX#${shardOf(e.eventId)}`,
-    sk: e.eventId,
-    type: 'outbox',
-    source: e.source,
-    detailType: e.detailType,
-    detail: JSON.stringify(e.detail),
-  };
 }
 
 /**

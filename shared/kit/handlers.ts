@@ -6,8 +6,8 @@ import { type OperationContext, systemContext } from './context';
 import { requireEnv } from './env';
 import { type EventHandler, receive } from './events';
 import { logger } from './logger';
-import { relayOutbox } from './relay';
 import { DuplicateEventError, Store } from './store';
+import { relayOutbox } from './store/publication';
 import { withUsage } from './usage';
 
 /**

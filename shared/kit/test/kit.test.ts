@@ -2,9 +2,9 @@ import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { claimList, principalFromClaims } from '../auth';
 import { ifFound, NotFoundError } from '../errors';
-import { encodeTimePrefix } from '../relay';
 import { RouteTable } from '../routing';
 import { decodeCursor, encodeCursor } from '../store';
+import { encodeTimePrefix } from '../store/publication';
 
 describe('outbox time prefix', () => {
   it('is the ULID time prefix, so "older than" is a key range', () => {
