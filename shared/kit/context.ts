@@ -13,8 +13,11 @@ export interface OperationContext {
   correlationId: string;
   /** The event or request that caused this operation. */
   causationId?: string;
-  /** Set when running as an event consumer: the event id, made idempotent by an inbox marker. */
-  inboxEventId?: string;
+  /**
+   * Set for an `inbox` event consumer (see `eventConsumer`): the event it handles, and whether a
+   * unit of work recorded it in the inbox yet (`handled(ctx)`, store/inbox.ts).
+   */
+  inbox?: { eventId: string; recorded: boolean };
 }
 
 export const newId = () => ulid();

@@ -6,8 +6,8 @@ import type { Item, Key, Store } from './store';
  * Keep a local copy of another service's record from its events (ARCHITECTURE: services never
  * call each other; they keep what they need). Events may arrive twice or out of order, so the copy
  * only moves forward: written when `version` is newer than the copy's `versionAttribute`, under a
- * condition, so the end state is the same whatever the order. Either way the event is recorded as
- * handled (the consumer's inbox marker commits with the write, or alone).
+ * condition, so the end state is the same whatever the order. A duplicate or older event changes
+ * nothing, so a consumer keeping copies needs no inbox marker (`idempotency: 'by-version'`).
  */
 export async function keepCopy(
   store: Store,
@@ -18,10 +18,7 @@ export async function keepCopy(
   versionAttribute = 'sourceVersion',
 ): Promise<'applied' | 'stale'> {
   const current = await store.get(key, true);
-  if (current && Number(current[versionAttribute]) >= version) {
-    await store.commit(ctx, { writes: [] });
-    return 'stale';
-  }
+  if (current && Number(current[versionAttribute]) >= version) return 'stale';
   try {
     await store.commit(ctx, {
       writes: [
@@ -37,7 +34,6 @@ export async function keepCopy(
     return 'applied';
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    await store.commit(ctx, { writes: [] });
     return 'stale';
   }
 }

@@ -11,36 +11,60 @@ import { relayOutbox } from './store/publication';
 import { withUsage } from './usage';
 
 /**
- * Build an event consumer. Each event runs once per event id: a fast inbox check skips known
- * duplicates, and the unit of work the handler commits carries a conditional inbox marker, so
- * two concurrent deliveries of one event cannot both apply. Errors are thrown, never swallowed:
- * EventBridge retries and then dead-letters.
+ * What keeps a consumer's handling of an event from applying twice, declared where it is wired:
+ *
+ * - `by-version`: the work is a versioned copy written only while it is newer (`keepCopy`,
+ *   `ifBelow`, a version map): a duplicate or an older event changes nothing, so no marker.
+ * - `inbox`: the work is not idempotent by itself (mail, counters, records created): the unit of
+ *   work that does it carries the inbox marker (`handles: handled(ctx)`, or `recordHandled`
+ *   when there is nothing to do), and the handler fails if it returns without recording it.
+ */
+export type Idempotency = 'inbox' | 'by-version';
+
+export interface EventHandling {
+  idempotency: Idempotency;
+  handle: EventHandler;
+}
+
+/**
+ * Build an event consumer. Errors are thrown, never swallowed: EventBridge retries and then
+ * dead-letters. An `inbox` handler runs once per event id: a fast inbox check skips known
+ * duplicates, and the conditional marker in its unit of work stops two concurrent deliveries.
  *
  * @example
- * export const handler = eventConsumer('configuration', [ServiceRegistered], { ServiceRegistered: applyService });
+ * export const handler = eventConsumer('configuration', [ServiceRegistered], {
+ *   // A copy that only moves forward on the service's version.
+ *   ServiceRegistered: { idempotency: 'by-version', handle: applyService },
+ * });
  */
 export function eventConsumer(
   consumer: string,
   contracts: readonly EventContract[],
-  handlers: Record<string, EventHandler>,
+  handlers: Record<string, EventHandling>,
 ) {
   const store = new Store(requireEnv('TABLE_NAME'));
   const run = (raw: EventBridgeEvent<string, unknown>) => withUsage(() => consume(raw));
   const consume = async (raw: EventBridgeEvent<string, unknown>) => {
     const { event } = receive(raw, contracts);
-    const handle = handlers[event.detailType];
-    if (!handle) throw new Error(`${consumer} has no handler for ${event.detailType}`);
-    logger.appendKeys({ correlationId: event.metadata.correlationId, eventId: event.metadata.eventId });
+    const handling = handlers[event.detailType];
+    if (!handling) throw new Error(`${consumer} has no handler for ${event.detailType}`);
+    const { eventId, correlationId } = event.metadata;
+    logger.appendKeys({ correlationId, eventId });
     try {
-      if (await store.seen(event.metadata.eventId)) {
+      const ctx: OperationContext = systemContext(consumer, correlationId, eventId);
+      if (handling.idempotency === 'by-version') {
+        await handling.handle(event, ctx);
+        return;
+      }
+      if (await store.seen(eventId)) {
         logger.info('duplicate event skipped', { detailType: event.detailType });
         return;
       }
-      const ctx: OperationContext = {
-        ...systemContext(consumer, event.metadata.correlationId, event.metadata.eventId),
-        inboxEventId: event.metadata.eventId,
-      };
-      await handle(event, ctx);
+      ctx.inbox = { eventId, recorded: false };
+      await handling.handle(event, ctx);
+      // Without the marker a redelivery would do the work again: a bug, so the event is retried and dead-lettered.
+      if (!ctx.inbox.recorded)
+        throw new Error(`${consumer} handled ${event.detailType} without recording it in its inbox`);
     } catch (err) {
       if (err instanceof DuplicateEventError) {
         logger.info('duplicate event lost the race and was skipped', { detailType: event.detailType });

@@ -1,7 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperationContext } from './context';
 import { client, type Item, type Key } from './store/client';
-import { inboxHas } from './store/inbox';
+import { handled, inboxHas } from './store/inbox';
 import { encodeCursor, type Page, type PageQuery, pageQueryInput } from './store/paging';
 import { deleteKeys } from './store/publication';
 import { commitUnitOfWork, type HistoryView, repeatOnContention, type UnitOfWork } from './store/unit-of-work';
@@ -21,7 +21,7 @@ import { addCapacity, addItemsRead } from './usage';
 export type { Item, Key } from './store/client';
 export { nowIso } from './store/client';
 export type { TransactItem, Write } from './store/expressions';
-export { DuplicateEventError } from './store/inbox';
+export { DuplicateEventError, handled } from './store/inbox';
 export { decodeCursor, encodeCursor, type Page, type PageQuery, type StartKeyShape } from './store/paging';
 export type { HistoryEntry, HistoryView, UnitOfWork } from './store/unit-of-work';
 
@@ -154,7 +154,7 @@ export class Store {
 
   /**
    * Commit a unit of work atomically: the writes, their history entries, the outbox items of
-   * the events, and (for consumers) the inbox marker. Then publish the events; if publishing
+   * the events, and the inbox marker of the event it `handles`. Then publish the events; if publishing
    * fails the outbox relay publishes them later, so no event is lost.
    */
   commit(ctx: OperationContext, work: UnitOfWork): Promise<void> {
@@ -164,6 +164,11 @@ export class Store {
   /** Delete outbox items after they were published (best effort; the relay retries). */
   deleteKeys(keys: Key[]): Promise<void> {
     return deleteKeys(this.tableName, keys);
+  }
+
+  /** An `inbox` consumer with nothing to do for its event: record only that it was handled. */
+  recordHandled(ctx: OperationContext): Promise<void> {
+    return this.commit(ctx, { writes: [], handles: handled(ctx) });
   }
 
   /** True when this consumer already processed the event (fast path before doing any work). */

@@ -6,6 +6,8 @@ import { surveyClosedTicket } from '../use-cases/surveys';
 
 /** Consumer of closed tickets (surveys, FitSM PR7.6) and SLA violation notices (PR2.3, PR7.3). */
 export const handler = eventConsumer('customers', [TicketClosed, SlaViolationNoticeIssued], {
-  TicketClosed: surveyClosedTicket,
-  SlaViolationNoticeIssued: deliverViolationNotice,
+  // A survey created and mailed: not idempotent by itself, the inbox is its guard (with the mail claim).
+  TicketClosed: { idempotency: 'inbox', handle: surveyClosedTicket },
+  // A notice mailed and logged as a communication: the inbox is its guard.
+  SlaViolationNoticeIssued: { idempotency: 'inbox', handle: deliverViolationNotice },
 });

@@ -1,6 +1,6 @@
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError } from '../../../shared/kit/errors';
-import type { Key, UnitOfWork } from '../../../shared/kit/store';
+import { handled, type Key, type UnitOfWork } from '../../../shared/kit/store';
 import { table } from '../store';
 
 /** How long a delivery's claim on a mail holds before another delivery may take the mail over. */
@@ -20,9 +20,9 @@ export class MailInProgressError extends Error {
  * the second delivery yet, so the mail is claimed first:
  *
  * 1. claim `key` (`sending`, with the time); a claim already `sent` means done (record the inbox
- *    marker only); a fresh claim of another delivery makes this one fail and be retried;
+ *    marker only, `recordHandled`); a fresh claim of another delivery makes this one fail and be retried;
  * 2. send the mail;
- * 3. commit the work, the claim marked `sent` and the inbox marker in one transaction.
+ * 3. commit the work, the claim marked `sent` and the inbox marker (`handled`) in one transaction.
  *
  * A delivery that dies between 1 and 3 leaves a claim that goes stale after CLAIM_TIMEOUT_MS;
  * the retry then takes it over and sends again (a second mail beats no mail).
@@ -39,11 +39,10 @@ export async function mailOnce(
   work: () => UnitOfWork & { claimSet?: Record<string, unknown> },
   prepare?: (stale: Record<string, unknown> | undefined) => UnitOfWork & { claimSet?: Record<string, unknown> },
 ): Promise<'sent' | 'already-sent'> {
-  const { inboxEventId: _inbox, ...claimCtx } = ctx;
   const existing = await table().get(key, true);
   let version: number;
   if (existing?.state === 'sent') {
-    await table().commit(ctx, { writes: [] });
+    await table().recordHandled(ctx);
     return 'already-sent';
   }
   const now = Date.now();
@@ -53,7 +52,7 @@ export async function mailOnce(
     const { claimSet, ...prepared } = prepare?.(existing) ?? { writes: [] };
     await claim(
       () =>
-        table().commit(claimCtx, {
+        table().commit(ctx, {
           ...prepared,
           writes: [
             ...prepared.writes,
@@ -72,7 +71,7 @@ export async function mailOnce(
     const { claimSet, ...prepared } = prepare?.(undefined) ?? { writes: [] };
     await claim(
       () =>
-        table().commit(claimCtx, {
+        table().commit(ctx, {
           ...prepared,
           writes: [
             ...prepared.writes,
@@ -97,6 +96,7 @@ export async function mailOnce(
   await table().commit(ctx, {
     ...unit,
     writes: [...unit.writes, { kind: 'update', key, set: { ...claimSet, state: 'sent' }, expectVersion: version }],
+    handles: handled(ctx),
   });
   return 'sent';
 }

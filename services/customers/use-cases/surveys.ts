@@ -45,7 +45,7 @@ export async function surveyClosedTicket(event: ReceivedEvent, ctx: OperationCon
   const { ticket } = event.data as { ticket: TicketSnapshot };
   // Cancelled tickets and tickets without a caller address get no survey.
   if (!wantsSurvey(ticket)) {
-    await table().commit(ctx, { writes: [] });
+    await table().recordHandled(ctx);
     return;
   }
   const settings = await loadSettings();

@@ -12,10 +12,13 @@ export const handler = eventConsumer(
   'service-desk',
   [SlaClocksChanged, SlaWarningReached, SlaBreached, CustomerRegistered, CustomerUpdated],
   {
-    SlaClocksChanged: applySlaClocks,
-    SlaWarningReached: onSlaMoment,
-    SlaBreached: onSlaMoment,
-    CustomerRegistered: applyCustomerEvent,
-    CustomerUpdated: applyCustomerEvent,
+    // The ticket's clocks, written only while the ticket version they describe is newer (ifBelow).
+    SlaClocksChanged: { idempotency: 'by-version', handle: applySlaClocks },
+    // Escalations change the ticket and write history: a second run would escalate again.
+    SlaWarningReached: { idempotency: 'inbox', handle: onSlaMoment },
+    SlaBreached: { idempotency: 'inbox', handle: onSlaMoment },
+    // A copy written only while the customer's version is newer.
+    CustomerRegistered: { idempotency: 'by-version', handle: applyCustomerEvent },
+    CustomerUpdated: { idempotency: 'by-version', handle: applyCustomerEvent },
   },
 );

@@ -6,5 +6,6 @@ import { notify } from '../use-cases/notifications';
 export const handler = eventConsumer(
   'service-desk-notifications',
   serviceDeskEvents,
-  Object.fromEntries(serviceDeskEvents.map((e) => [e.detailType, notify])),
+  // Mail sent and logged on the ticket: a second run would mail again, so the inbox is the guard.
+  Object.fromEntries(serviceDeskEvents.map((e) => [e.detailType, { idempotency: 'inbox', handle: notify } as const])),
 );

@@ -5,6 +5,7 @@ import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent, type ReceivedEvent } from '../../../shared/kit/events';
+import { handled } from '../../../shared/kit/store';
 import { assertCanSee } from '../access';
 import type { DeskSettings, EscalationRule } from '../domain/settings';
 import { isOpenWork } from '../domain/ticket';
@@ -21,7 +22,13 @@ import { commitChange, loadTicket, stateOf, withTicket } from './ticket-work';
 type Planned = Omit<Escalation, 'at' | 'by'>;
 
 /** Apply escalations to a ticket in one change: the functional one moves the ticket to the new group. */
-async function escalate(ctx: OperationContext, before: Ticket, planned: Planned[], by: string): Promise<Ticket> {
+async function escalate(
+  ctx: OperationContext,
+  before: Ticket,
+  planned: Planned[],
+  by: string,
+  handles?: string,
+): Promise<Ticket> {
   const now = new Date().toISOString();
   const after: TicketState = { ...stateOf(before), changedAt: now };
   const entries: Escalation[] = planned.map((e) => ({ ...e, at: now, by }));
@@ -35,6 +42,7 @@ async function escalate(ctx: OperationContext, before: Ticket, planned: Planned[
   // History on the record; the newest 100 are kept on the ticket, the audit trail keeps them all.
   after.escalations = [...before.escalations, ...entries].slice(-100);
   return commitChange(ctx, before, after, {
+    ...(handles !== undefined ? { handles } : {}),
     event: TicketChanged,
     action: `escalated (${entries.map((e) => `${e.kind} to ${e.to}`).join('; ')})`,
     reason: entries.map((e) => e.reason).join('; '),
@@ -150,7 +158,7 @@ export async function onSlaMoment(event: ReceivedEvent, ctx: OperationContext): 
   });
   const { settings } = await loadSettings();
   if (!t || !isOpenWork(t.status)) {
-    await table().commit(ctx, { writes: [] });
+    await table().recordHandled(ctx);
     return;
   }
   const reason = warning
@@ -161,6 +169,7 @@ export async function onSlaMoment(event: ReceivedEvent, ctx: OperationContext): 
   if (planned.length === 0) {
     await table().commit(ctx, {
       writes: [],
+      handles: handled(ctx),
       history: [
         {
           pk: keys.ticket(t.ticketId).pk,
@@ -174,7 +183,7 @@ export async function onSlaMoment(event: ReceivedEvent, ctx: OperationContext): 
     return;
   }
   // A race with a person's change fails the version check: the event is retried on the new version.
-  await escalate(ctx, t, planned, ctx.actor.id);
+  await escalate(ctx, t, planned, ctx.actor.id, handled(ctx));
 }
 
 type Clocks = z.infer<typeof SlaClocksChanged.data>;
@@ -183,10 +192,8 @@ type Clocks = z.infer<typeof SlaClocksChanged.data>;
 export async function applySlaClocks(event: ReceivedEvent, ctx: OperationContext): Promise<void> {
   const c = event.data as Clocks;
   const item = await table().get(keys.ticket(c.ticketId), true);
-  if (!item || Number(item.slaTicketVersion ?? 0) >= c.ticketVersion) {
-    await table().commit(ctx, { writes: [] });
-    return;
-  }
+  // Older or the same clocks: already applied (or overtaken), nothing to do.
+  if (!item || Number(item.slaTicketVersion ?? 0) >= c.ticketVersion) return;
   const running = c.clocks.filter((k) => k.state === 'running' && k.deadline).map((k) => k.deadline!);
   const deadline = running.sort()[0];
   const t = toTicket(item);
@@ -215,7 +222,7 @@ export async function applySlaClocks(event: ReceivedEvent, ctx: OperationContext
       ],
     });
   } catch (err) {
+    // Newer clocks were stored meanwhile (or the ticket went): this event is overtaken.
     if (!(err instanceof ConflictError)) throw err;
-    await table().commit(ctx, { writes: [] });
   }
 }

@@ -2,6 +2,7 @@ import type { TicketSnapshot } from '../../../shared/contracts/service-desk/v1';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import type { ReceivedEvent } from '../../../shared/kit/events';
 import { type Mail, sendMail } from '../../../shared/kit/mail';
+import { handled } from '../../../shared/kit/store';
 import { keys, table } from '../store';
 import { findGroup, loadSettings } from './settings';
 
@@ -10,7 +11,7 @@ import { findGroup, loadSettings } from './settings';
  * ticket events and e-mails whoever should know: the caller of caller-facing changes, the
  * coordinator of a major incident, the manager a ticket was escalated to. Internal changes
  * (priority, group, internal comments) tell the caller nothing. The inbox marker committed after
- * sending keeps a redelivered event from mailing twice; each message sent is logged on the ticket.
+ * sending (`handled`) keeps a redelivered event from mailing twice; each message sent is logged on the ticket.
  */
 interface Planned {
   to: string[];
@@ -175,6 +176,7 @@ export async function notify(event: ReceivedEvent, ctx: OperationContext): Promi
     sent.push({ ...m, messageId: await sendMail(mail) });
   }
   await table().commit(ctx, {
+    handles: handled(ctx),
     writes: sent.map((m) => ({
       kind: 'create' as const,
       item: {

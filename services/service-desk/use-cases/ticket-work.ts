@@ -67,6 +67,8 @@ export interface ChangeOptions {
   events?: (ticket: Ticket, changes: string[]) => OutgoingEvent[];
   /** Check the stored version (API If-Match); otherwise the version read is expected. */
   expectVersion?: number;
+  /** The event an `inbox` consumer makes this change for (`handled(ctx)`): recorded with it. */
+  handles?: string;
 }
 
 /** Build the unit of work of a change; undefined when nothing changed. */
@@ -116,8 +118,12 @@ export async function commitChange(
   opts: ChangeOptions,
 ): Promise<Ticket> {
   const change = changeWork(ctx, before, after, opts);
-  if (!change) return before;
-  await table().commit(ctx, change.work);
+  const handles = opts.handles !== undefined ? { handles: opts.handles } : {};
+  if (!change) {
+    if (opts.handles !== undefined) await table().commit(ctx, { writes: [], ...handles });
+    return before;
+  }
+  await table().commit(ctx, { ...change.work, ...handles });
   return change.ticket;
 }
 

@@ -10,9 +10,14 @@ export const handler = eventConsumer(
   'service-level',
   [...serviceDeskEvents.filter((e) => TICKET_EVENTS.includes(e.detailType)), ...portfolioEvents],
   {
-    ...Object.fromEntries(TICKET_EVENTS.map((t) => [t, applyTicketEvent])),
-    ServiceRegistered: applyServiceEvent,
-    ServiceUpdated: applyServiceEvent,
-    ServiceRetired: applyServiceEvent,
+    // Each ticket version is stored once in the clocks record's version map, which the clocks are
+    // computed from whatever the order; moments are announced once (`announced`): no marker needed.
+    ...Object.fromEntries(
+      TICKET_EVENTS.map((t) => [t, { idempotency: 'by-version', handle: applyTicketEvent } as const]),
+    ),
+    // A copy written only while the portfolio's version is newer.
+    ServiceRegistered: { idempotency: 'by-version', handle: applyServiceEvent },
+    ServiceUpdated: { idempotency: 'by-version', handle: applyServiceEvent },
+    ServiceRetired: { idempotency: 'by-version', handle: applyServiceEvent },
   },
 );

@@ -190,8 +190,7 @@ async function refreshOnce(
   const before = item ? toClocks(item) : undefined;
   const incoming = opts.incoming;
   if (incoming && before?.versions[String(incoming.version)]) {
-    // A duplicate (or a redelivery after a crash): the version is stored, only the inbox marker is new.
-    await table().commit(ctx, { writes: [] });
+    // A duplicate (or a redelivery after a crash): the version is stored, so nothing is new.
     return 0;
   }
   if (!before && !incoming) return 0;

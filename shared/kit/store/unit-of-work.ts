@@ -36,6 +36,11 @@ export interface UnitOfWork {
   writes: Write[];
   history?: HistoryEntry[];
   events?: OutgoingEvent[];
+  /**
+   * The event this unit of work handles (`handled(ctx)`), recorded in the consumer's inbox in the
+   * same transaction: a second delivery of the event then fails with DuplicateEventError.
+   */
+  handles?: string;
 }
 
 /**
@@ -107,7 +112,7 @@ function historyItem(TableName: string, h: HistoryEntry, ctx: OperationContext, 
 
 /**
  * Commit a unit of work atomically: the writes, their history entries, the outbox items of
- * the events, and (for consumers) the inbox marker. Then publish the events; if publishing
+ * the events, and the inbox marker of the event it `handles`. Then publish the events; if publishing
  * fails the outbox relay publishes them later, so no event is lost.
  */
 export async function commitUnitOfWork(TableName: string, ctx: OperationContext, work: UnitOfWork): Promise<void> {
@@ -116,7 +121,7 @@ export async function commitUnitOfWork(TableName: string, ctx: OperationContext,
   for (const h of work.history ?? []) tx.push(historyItem(TableName, h, ctx, at));
   const events = work.events ?? [];
   for (const e of events) tx.push({ Put: { TableName, Item: outboxItem(e) } });
-  if (ctx.inboxEventId) tx.push(inboxMarker(TableName, ctx.inboxEventId));
+  if (work.handles !== undefined) tx.push(inboxMarker(TableName, work.handles));
   if (tx.length === 0) return;
   // Measured as DynamoDB and EventBridge measure, before sending: 413, nothing written (ADR 20).
   assertUnitOfWorkFits(tx, events);
@@ -138,8 +143,9 @@ export async function commitUnitOfWork(TableName: string, ctx: OperationContext,
     );
     addCapacity(out.ConsumedCapacity, 'write');
   } catch (err) {
-    throw translate(TableName, err, work.writes, Boolean(ctx.inboxEventId));
+    throw translate(TableName, err, work.writes, work.handles !== undefined);
   }
+  if (ctx.inbox && work.handles === ctx.inbox.eventId) ctx.inbox.recorded = true;
   if (events.length > 0) await publishCommitted(TableName, events);
 }
 
