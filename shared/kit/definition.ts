@@ -199,6 +199,16 @@ export interface FlowSpec {
   taskFunctions: string[];
 }
 
+/** One function run on deploy (see `ServiceDefinition.onDeploy`); it must be safe to run again. */
+export interface DeployHookSpec {
+  /** Stable id; part of the trigger's name. */
+  id: string;
+  description: string;
+  function: string;
+  /** The invocation's payload (JSON). */
+  payload: Record<string, unknown>;
+}
+
 export interface ScheduleSpec {
   id: string;
   description: string;
@@ -228,6 +238,12 @@ export interface ServiceDefinition {
   schedules: ScheduleSpec[];
   /** Event source mappings on the service's own table stream (needs `table.stream`). */
   streamConsumers?: StreamConsumerSpec[];
+  /**
+   * Functions invoked once with a payload when the service is deployed, after its resources are
+   * updated (a CDK Trigger on AWS; the local runtime on start with a kept data folder). Used to
+   * finish what the previous version left (ADR 23: its outbox is drained).
+   */
+  onDeploy?: DeployHookSpec[];
   publishes: EventContractRef[];
 }
 
@@ -241,6 +257,7 @@ export function defineService<const T extends ServiceDefinition>(def: T): T {
   for (const r of def.routes) need(r.function, `route ${r.method} ${r.path}`);
   for (const s of def.subscriptions) need(s.function, `subscription ${s.id}`);
   for (const s of def.schedules) need(s.function, `schedule ${s.id}`);
+  for (const h of def.onDeploy ?? []) need(h.function, `deploy hook ${h.id}`);
   for (const c of def.streamConsumers ?? []) {
     need(c.function, `stream consumer ${c.id}`);
     if (!def.table.stream) problems.push(`stream consumer ${c.id} reads a stream, so table.stream must be set`);

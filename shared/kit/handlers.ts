@@ -7,7 +7,7 @@ import { requireEnv } from './env';
 import { type EventHandler, receive } from './events';
 import { logger } from './logger';
 import { DuplicateEventError, Store } from './store';
-import { relayOutbox } from './store/publication';
+import { publishStreamRecords, redriveEvents, relayOutbox, type StreamRecord } from './store/publication';
 import { withUsage } from './usage';
 
 /**
@@ -120,6 +120,50 @@ export function outboxRelayHandler() {
     const published = await relayOutbox(store, typeof minAge === 'number' && minAge >= 0 ? minAge : undefined);
     if (published > 0) logger.warn('outbox relay published events left behind', { published });
     return { published };
+  };
+  return functionHandler(relay);
+}
+
+/** What the event relay is invoked with (ADR 23). */
+export type RelayPayload =
+  | { Records: StreamRecord[] }
+  | { redrive: { from: string; to: string } }
+  | { drainOutbox: true };
+
+const isoTime = (v: unknown): Date | undefined => {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(v)) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+};
+
+/**
+ * The event relay every publishing service runs. Its table's stream invokes it with the records
+ * of inserted event items (answering the sequence numbers not published, for the mapping to
+ * retry); an operator invokes it with `{ redrive: { from, to } }` (ISO times) to publish a range
+ * of event items again; the deploy hook invokes it with `{ drainOutbox: true }` to publish the
+ * outbox the previous version left. A scheduled event of the previous version's relay schedule,
+ * which CloudFormation deletes only after the new code runs, drains the outbox too.
+ */
+export function eventRelayHandler() {
+  const store = new Store(requireEnv('TABLE_NAME'));
+  const relay = async (event: unknown) => {
+    const e = (event ?? {}) as Record<string, unknown>;
+    if (Array.isArray(e.Records)) return publishStreamRecords(e.Records as StreamRecord[]);
+    if (e.redrive !== undefined) {
+      const r = e.redrive as { from?: unknown; to?: unknown } | null;
+      const from = isoTime(r?.from);
+      const to = isoTime(r?.to);
+      if (!from || !to || from > to) throw new Error('redrive needs { from, to }: ISO times, from not after to');
+      const out = await redriveEvents(store, { from, to });
+      logger.info('events redriven', { ...out, from: from.toISOString(), to: to.toISOString() });
+      return out;
+    }
+    if (e.drainOutbox === true || (e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event')) {
+      const published = await relayOutbox(store, 0);
+      if (published > 0) logger.warn('outbox of the previous version drained', { published });
+      return { published };
+    }
+    throw new Error('the relay takes stream records, { redrive: { from, to } } or { drainOutbox: true }');
   };
   return functionHandler(relay);
 }
