@@ -42,8 +42,9 @@ export const ACCEPTED_FINDINGS = {
   queueIsDlq: {
     id: 'AwsSolutions-SQS3',
     reason:
-      "This queue is itself a dead-letter queue (of an EventBridge target or of a function's asynchronous " +
-      'invocations); it is alarmed on its first message, and a dead-letter queue of a dead-letter queue adds nothing.',
+      "This queue is itself a dead-letter queue (of an EventBridge target, of a function's asynchronous " +
+      "invocations, or a stream mapping's on-failure destination); it is alarmed on its first message, and a " +
+      'dead-letter queue of a dead-letter queue adds nothing.',
   },
   /** On the user pool. */
   mfaOptional: {

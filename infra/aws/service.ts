@@ -1,18 +1,29 @@
 /**
- * One service, deployed from its definition: its table, its functions with the grants their
- * `access` asks for (and nothing more), its routes on the shared HTTP API, its rules (event
- * subscriptions and schedules) each with a dead-letter queue and an alarm, and its flows.
+ * One service, deployed from its definition: its table (and its stream), its functions with the
+ * grants their `access` asks for (and nothing more), its routes on the shared HTTP API, its rules
+ * (event subscriptions and schedules) each with a dead-letter queue and an alarm, its stream
+ * consumers (event source mappings, each with a failure queue), its deploy hooks, and its flows.
  * The definition is the only input; nothing here knows about a particular service.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule, type EventPattern as RuleEventPattern, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Trigger } from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import {
   asyncInvokeConfig,
@@ -46,6 +57,19 @@ export const TABLE_WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 export const PUBLISH_ACTIONS = ['events:PutEvents'] as const;
+/**
+ * What a stream consumer's role needs to read its table's stream, on that stream only (DynamoDB
+ * Developer Guide, "IAM policy to allow an AWS Lambda function to access DynamoDB stream
+ * records", which scopes them to `<table>/stream/*`; the exact stream ARN is narrower still).
+ * CDK's DynamoEventSource would also grant ListStreams on "*", so the mapping is built from its
+ * parts here.
+ */
+export const STREAM_READ_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+] as const;
 /** SES v2 SendEmail is authorised against the sending identity: the address, or its verified domain. */
 export const SEND_MAIL_ACTIONS = ['ses:SendEmail'] as const;
 export const mailIdentityArns = (stack: Stack, from: string): string[] =>
@@ -95,8 +119,13 @@ export class ServiceConstruct extends Construct {
   readonly stateMachines: Record<string, StateMachine> = {};
   /** Rules by subscription or schedule id. */
   readonly rules: Record<string, Rule> = {};
-  /** Dead-letter queues by subscription or schedule id, and by `<fnId>:async` for functions' failed invocations. */
+  /**
+   * Dead-letter queues by subscription or schedule id, by `<fnId>:async` for functions' failed
+   * invocations, and by `stream:<consumer id>` for batches a stream consumer gave up on.
+   */
   readonly deadLetterQueues: Record<string, Queue> = {};
+  /** Event source mappings on the table's stream, by stream consumer id. */
+  readonly streamMappings: Record<string, EventSourceMapping> = {};
 
   constructor(scope: Construct, id: string, props: ServiceConstructProps) {
     super(scope, id);
@@ -116,6 +145,7 @@ export class ServiceConstruct extends Construct {
       deletionProtection: true,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: def.table.timeToLiveAttribute,
+      ...(def.table.stream ? { stream: StreamViewType[def.table.stream] } : {}),
       // Deleting the stack must not delete the records and their history (audit trail, FitSM GR2.3).
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -244,6 +274,50 @@ export class ServiceConstruct extends Construct {
         retryAttempts: config.maximumRetryAttempts,
         maxEventAge: Duration.seconds(config.maximumEventAgeSeconds),
       });
+    }
+
+    // --- Stream consumers: event source mappings on the table's stream ----------------------------
+    for (const c of def.streamConsumers ?? []) {
+      const fn = fnOf(c.function);
+      const streamArn = this.table.tableStreamArn;
+      if (!streamArn) throw new Error(`${def.name}: stream consumer ${c.id} needs table.stream`);
+      // Lambda reads the stream with the function's role: the stream read actions, on this stream only.
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...STREAM_READ_ACTIONS], resources: [streamArn] }));
+      // The failure destination receives each abandoned batch's shard and sequence numbers (never
+      // the records); the redrive reads the event items back from the table.
+      const failures = platform.deadLetterQueue(
+        this,
+        `Stream-${c.id}-Failures`,
+        `${def.name} stream consumer ${c.id} gave up on a batch (redrive: npx itsm events redrive)`,
+      );
+      this.deadLetterQueues[`stream:${c.id}`] = failures;
+      this.streamMappings[c.id] = fn.function.addEventSourceMapping(`Stream-${c.id}`, {
+        eventSourceArn: streamArn,
+        startingPosition: StartingPosition[c.startingPosition],
+        ...(c.batchSize !== undefined ? { batchSize: c.batchSize } : {}),
+        ...(c.maximumBatchingWindowSeconds !== undefined
+          ? { maxBatchingWindow: Duration.seconds(c.maximumBatchingWindowSeconds) }
+          : {}),
+        ...(c.bisectBatchOnFunctionError !== undefined ? { bisectBatchOnError: c.bisectBatchOnFunctionError } : {}),
+        retryAttempts: c.maximumRetryAttempts,
+        maxRecordAge: Duration.seconds(c.maximumRecordAgeInSeconds),
+        reportBatchItemFailures: c.reportBatchItemFailures === true,
+        onFailure: new SqsDlq(failures),
+        // The definition holds EventBridge-syntax patterns exactly as Lambda's filter criteria take them.
+        ...(c.filters?.length ? { filters: c.filters.map((f) => FilterCriteria.filter(f)) } : {}),
+      });
+    }
+
+    // --- Deploy hooks: run once the service's resources are updated --------------------------------
+    // A Trigger runs after every resource of this service it depends on is created or updated, and
+    // fails the deployment (rolling back) when the function fails; CloudFormation deletes resources
+    // a new template drops (the old relay schedule) only in the cleanup phase after that (ADR 23).
+    for (const hook of def.onDeploy ?? []) {
+      const trigger = new Trigger(this, `OnDeploy-${hook.id}`, {
+        handler: fnOf(hook.function).function,
+        timeout: Duration.seconds(def.functions[hook.function]?.timeoutSeconds ?? 60),
+      });
+      trigger.executeAfter(this.table, ...Object.values(this.functions));
     }
 
     // --- Flows ----------------------------------------------------------------------------------

@@ -273,6 +273,10 @@ function getAtt(id: string, attr: string, scope: ResolveScope): unknown {
         return `arn:${P}:iam::${A}:role/${name(p.RoleName)}`;
     }
   }
+  if (attr === 'StreamArn' && r?.Type === 'AWS::DynamoDB::Table') {
+    // A stream's ARN ends in a label (its creation time) known only once it exists: any label.
+    return `arn:${P}:dynamodb:${R}:${A}:table/${name(p.TableName)}/stream/*`;
+  }
   return `<${id}.${attr}>`;
 }
 

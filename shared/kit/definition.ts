@@ -201,12 +201,10 @@ export interface FlowSpec {
 
 /** One function run on deploy (see `ServiceDefinition.onDeploy`); it must be safe to run again. */
 export interface DeployHookSpec {
-  /** Stable id; part of the trigger's name. */
+  /** Stable id; part of the trigger's construct id. */
   id: string;
   description: string;
   function: string;
-  /** The invocation's payload (JSON). */
-  payload: Record<string, unknown>;
 }
 
 export interface ScheduleSpec {
@@ -239,9 +237,10 @@ export interface ServiceDefinition {
   /** Event source mappings on the service's own table stream (needs `table.stream`). */
   streamConsumers?: StreamConsumerSpec[];
   /**
-   * Functions invoked once with a payload when the service is deployed, after its resources are
-   * updated (a CDK Trigger on AWS; the local runtime on start with a kept data folder). Used to
-   * finish what the previous version left (ADR 23: its outbox is drained).
+   * Functions invoked when the service is deployed, after its resources are updated, with an
+   * empty payload (`{}`): a CDK Trigger on AWS, which invokes with none and fails the deployment
+   * when the function fails; the local runtime on start with a kept data folder. Used to finish
+   * what the previous version left (ADR 23: its outbox is drained).
    */
   onDeploy?: DeployHookSpec[];
   publishes: EventContractRef[];

@@ -128,7 +128,8 @@ export function outboxRelayHandler() {
 export type RelayPayload =
   | { Records: StreamRecord[] }
   | { redrive: { from: string; to: string } }
-  | { drainOutbox: true };
+  | { drainOutbox: true }
+  | Record<string, never>;
 
 const isoTime = (v: unknown): Date | undefined => {
   if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(v)) return undefined;
@@ -140,9 +141,10 @@ const isoTime = (v: unknown): Date | undefined => {
  * The event relay every publishing service runs. Its table's stream invokes it with the records
  * of inserted event items (answering the sequence numbers not published, for the mapping to
  * retry); an operator invokes it with `{ redrive: { from, to } }` (ISO times) to publish a range
- * of event items again; the deploy hook invokes it with `{ drainOutbox: true }` to publish the
- * outbox the previous version left. A scheduled event of the previous version's relay schedule,
- * which CloudFormation deletes only after the new code runs, drains the outbox too.
+ * of event items again; `{ drainOutbox: true }` publishes the outbox the previous version left.
+ * The deploy hook's empty payload (a CDK Trigger invokes with none) and a scheduled event of the
+ * previous version's relay schedule (CloudFormation deletes it only after the new code runs)
+ * drain the outbox too.
  */
 export function eventRelayHandler() {
   const store = new Store(requireEnv('TABLE_NAME'));
@@ -158,12 +160,14 @@ export function eventRelayHandler() {
       logger.info('events redriven', { ...out, from: from.toISOString(), to: to.toISOString() });
       return out;
     }
-    if (e.drainOutbox === true || (e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event')) {
+    const deployHook = Object.keys(e).length === 0;
+    const oldSchedule = e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event';
+    if (e.drainOutbox === true || deployHook || oldSchedule) {
       const published = await relayOutbox(store, 0);
       if (published > 0) logger.warn('outbox of the previous version drained', { published });
       return { published };
     }
-    throw new Error('the relay takes stream records, { redrive: { from, to } } or { drainOutbox: true }');
+    throw new Error('the relay takes stream records, { redrive: { from, to } }, { drainOutbox: true } or {}');
   };
   return functionHandler(relay);
 }

@@ -39,10 +39,12 @@ export const eventRelayStream = (fn = 'relay'): StreamConsumerSpec => ({
   filters: [{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['event'] } } } }],
 });
 
-/** On deploy, publish and delete what the outbox of the previous version still holds. */
+/**
+ * On deploy, publish and delete what the outbox of the previous version still holds: the relay
+ * takes the deploy hook's empty payload as `{ drainOutbox: true }`.
+ */
 export const drainOutboxOnDeploy = (fn = 'relay'): DeployHookSpec => ({
   id: 'drain-outbox',
   description: 'Publishes the outbox items the previous version left, before its relay schedule goes.',
   function: fn,
-  payload: { drainOutbox: true },
 });

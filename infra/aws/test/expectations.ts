@@ -25,6 +25,7 @@ import {
   READ_CURSOR_KEY_ACTIONS,
   SEND_MAIL_ACTIONS,
   START_FLOW_ACTIONS,
+  STREAM_READ_ACTIONS,
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
 } from '../service';
@@ -74,6 +75,9 @@ export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
   ];
 }
 
+/** Functions that read the table's stream, by consumer. */
+export const streamReaders = (def: ServiceDefinition) => new Set((def.streamConsumers ?? []).map((c) => c.function));
+
 /** Functions that EventBridge invokes (subscriptions and schedules). */
 export const ruleTargets = (def: ServiceDefinition) =>
   new Set([...def.subscriptions.map((s) => s.function), ...def.schedules.map((s) => s.function)]);
@@ -121,6 +125,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       );
       const ttl = def.table.timeToLiveAttribute;
       expect(p.TimeToLiveSpecification).toEqual(ttl ? { AttributeName: ttl, Enabled: true } : undefined);
+      expect(p.StreamSpecification).toEqual(def.table.stream ? { StreamViewType: def.table.stream } : undefined);
     });
 
     it('deploys each function on nodejs22.x arm64, JSON logs, active tracing, its memory and timeout', () => {
@@ -174,6 +179,18 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           baseline.push(
             ...pairs(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], [String(rq(destination))]),
           );
+        }
+        if (streamReaders(def).has(fnId)) {
+          // Reading this table's streams, and sending abandoned batches to its mapping's failure queue.
+          baseline.push(...pairs(STREAM_READ_ACTIONS, [`${tableArn}/stream/*`]));
+          for (const [, m] of resourcesOf(scope(), 'AWS::Lambda::EventSourceMapping')) {
+            const mp = asRecord(m.Properties);
+            if (rq(mp.FunctionName) !== f.functionName) continue;
+            const destination = asRecord(asRecord(mp.DestinationConfig).OnFailure).Destination;
+            baseline.push(
+              ...pairs(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], [String(rq(destination))]),
+            );
+          }
         }
         expect(new Set(pairsOf(f.statements)), fnId).toEqual(new Set([...baseline, ...expectedGrants(def, fnId)]));
       }
@@ -293,7 +310,9 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
 
     it('encrypts every queue, refuses non-TLS access, and alarms on its first message', () => {
       const queues = resourcesOf(scope(), 'AWS::SQS::Queue');
-      expect(queues).toHaveLength(def.subscriptions.length + def.schedules.length + ruleTargets(def).size);
+      expect(queues).toHaveLength(
+        def.subscriptions.length + def.schedules.length + ruleTargets(def).size + (def.streamConsumers?.length ?? 0),
+      );
       const policies = resourcesOf(scope(), 'AWS::SQS::QueuePolicy').map(([, r]) => asRecord(r.Properties));
       const alarms = resourcesOf(scope(), 'AWS::CloudWatch::Alarm').map(([, r]) => asRecord(r.Properties));
       for (const [id, queue] of queues) {
@@ -318,6 +337,58 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           TreatMissingData: 'notBreaching',
         });
         expect(rq(alarm[0]?.AlarmActions)).toEqual([ALARM_TOPIC_ARN]);
+      }
+    });
+
+    it("reads the table's stream through one event source mapping per stream consumer, as defined, with a failure queue", () => {
+      const mappings = resourcesOf(scope(), 'AWS::Lambda::EventSourceMapping').map(([, r]) => asRecord(r.Properties));
+      const consumers = def.streamConsumers ?? [];
+      expect(mappings).toHaveLength(consumers.length);
+      const [tableId] = resourcesOf(scope(), 'AWS::DynamoDB::Table')[0] as [string, CfnResourceJson];
+      const queues = new Set(resourcesOf(scope(), 'AWS::SQS::Queue').map(([id]) => id));
+      for (const c of consumers) {
+        const m = mappings.find((x) => rq(x.FunctionName) === local.functionName(def.name, c.function));
+        expect(m, `mapping of ${c.id}`).toBeDefined();
+        expect(m?.EventSourceArn).toEqual({ 'Fn::GetAtt': [tableId, 'StreamArn'] });
+        expect(m).toMatchObject({
+          StartingPosition: c.startingPosition,
+          BatchSize: c.batchSize,
+          MaximumBatchingWindowInSeconds: c.maximumBatchingWindowSeconds,
+          BisectBatchOnFunctionError: c.bisectBatchOnFunctionError,
+          MaximumRetryAttempts: c.maximumRetryAttempts,
+          MaximumRecordAgeInSeconds: c.maximumRecordAgeInSeconds,
+        });
+        expect(m?.FunctionResponseTypes).toEqual(c.reportBatchItemFailures ? ['ReportBatchItemFailures'] : undefined);
+        // The filters exactly as defined: Lambda drops every record that matches none, unbilled.
+        const filters = (asRecord(m?.FilterCriteria).Filters ?? []) as Array<{ Pattern: string }>;
+        expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual(c.filters ?? []);
+        const destination = asRecord(asRecord(asRecord(m?.DestinationConfig).OnFailure).Destination)['Fn::GetAtt'];
+        expect(queues.has(String((destination as unknown[] | undefined)?.[0])), `failure queue of ${c.id}`).toBe(true);
+      }
+    });
+
+    it('runs each deploy hook from a Trigger after the table and the functions, failing the deployment when it fails', () => {
+      const triggers = resourcesOf(scope(), 'Custom::Trigger');
+      const hooks = def.onDeploy ?? [];
+      expect(triggers).toHaveLength(hooks.length);
+      const [tableId] = resourcesOf(scope(), 'AWS::DynamoDB::Table')[0] as [string, CfnResourceJson];
+      for (const hook of hooks) {
+        const fnLogicalId = fn(hook.function).logicalId;
+        // A Trigger invokes the function's current version, so it runs again whenever the function changes.
+        const versionOf = (t: CfnResourceJson) =>
+          scope().template.Resources[String(asRecord(asRecord(t.Properties).HandlerArn).Ref)];
+        const found = triggers.find(
+          ([, t]) =>
+            versionOf(t)?.Type === 'AWS::Lambda::Version' &&
+            asRecord(versionOf(t)?.Properties?.FunctionName).Ref === fnLogicalId,
+        );
+        expect(found, `trigger of ${hook.id}`).toBeDefined();
+        const [, trigger] = found as [string, CfnResourceJson];
+        expect(asRecord(trigger.Properties)).toMatchObject({
+          InvocationType: 'RequestResponse',
+          ExecuteOnHandlerChange: true,
+        });
+        expect(trigger.DependsOn as string[]).toEqual(expect.arrayContaining([tableId, fnLogicalId]));
       }
     });
 
