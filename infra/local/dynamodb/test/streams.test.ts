@@ -19,7 +19,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StreamRecord } from '../streams';
+import { DynaliteStore, type TableDescription } from '../dynalite';
+import { type StreamRecord, TableStreams } from '../streams';
 import { createTable, eventually, type Harness, rejectionOf, startHarness } from './harness';
 
 const tableInput = (TableName: string, StreamViewType?: string): CreateTableCommandInput => ({
@@ -306,6 +307,46 @@ describe('DynamoDB streams', () => {
       ),
     );
     expect(again.name).toBe('ValidationException');
+  });
+});
+
+describe('DynamoDB stream visibility', () => {
+  it('shows a record only once every record numbered before it is committed or abandoned', async () => {
+    // Prepare
+    const store = await DynaliteStore.open();
+    const streams = await TableStreams.load(store);
+    const KeySchema = [{ AttributeName: 'pk', KeyType: 'HASH' }];
+    const table = { TableName: 't', TableArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/t', KeySchema };
+    await streams.apply(table, { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' });
+    const arn = streams.of('t')!.arn;
+    const write = (pk: string) => [
+      { table: table as unknown as TableDescription, key: pk, before: undefined, after: { pk: { S: pk } } },
+    ];
+    const pks = async () => (await streams.read(arn, undefined, 10)).map((r) => r.dynamodb.Keys.pk!.S);
+
+    try {
+      // Act: a, b and c are numbered in that order; b commits first, c is abandoned.
+      const a = streams.stage(write('a'));
+      const b = streams.stage(write('b'));
+      const c = streams.stage(write('c'));
+      await store.batch(b.operations);
+      b.committed();
+      const whileAPending = await pks();
+      await store.batch(a.operations);
+      a.committed();
+      const whileCPending = await pks();
+      c.abandoned();
+      const d = streams.stage(write('d'));
+      await store.batch(d.operations);
+      d.committed();
+
+      // Assess
+      expect(whileAPending).toEqual([]);
+      expect(whileCPending).toEqual(['a', 'b']);
+      expect(await pks()).toEqual(['a', 'b', 'd']);
+    } finally {
+      await store.close();
+    }
   });
 });
 
