@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineService, type ServiceDefinition, type StreamConsumerSpec } from '../../../shared/kit/definition';
@@ -252,6 +252,38 @@ describe('stream event source mappings in data mode', () => {
       });
       expect(got.flatMap((d) => d.seqs)).toEqual(seqs);
       expect(rt.metrics().streams[mappingName('strmkept')]).toMatchObject({ records: 2 });
+    } finally {
+      c.client.destroy();
+      await rt.close();
+    }
+  });
+
+  it('gives a kept table the stream its definition now declares, as a deployment would', async () => {
+    // Prepare: the previous version of the service had no stream.
+    const withStream = fixture('strmadded');
+    const { streamConsumers: _, ...previous } = { ...withStream, table: { indexes: [] } };
+    const TableName = names.tableName('strmadded');
+    const run = (services: ServiceDefinition[]) =>
+      startRuntime({ dataDir: dir, awsPort: 0, apiPort: 0, schedules: false, retryBaseDelayMs: 5, services });
+    let rt = await run([previous]);
+    let c = clients(rt);
+    await c.doc.send(new PutCommand({ TableName, Item: { pk: 'in#old', sk: 'x' } }));
+    expect(rt.dynamodb.streams.of(TableName)).toBeUndefined();
+    c.client.destroy();
+    await rt.close();
+
+    // Act
+    rt = await run([withStream]);
+    c = clients(rt);
+    try {
+      await c.doc.send(new PutCommand({ TableName, Item: { pk: 'in#new', sk: 'x' } }));
+      await rt.drainStreams();
+
+      // Assess
+      const { Table } = await c.client.send(new DescribeTableCommand({ TableName }));
+      expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      const got = await deliveries(c.doc, 'strmadded');
+      expect(got.flatMap((d) => d.keys)).toEqual(['INSERT in#new']);
     } finally {
       c.client.destroy();
       await rt.close();
