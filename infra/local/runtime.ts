@@ -31,6 +31,7 @@ import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
 import { LocalSecretsManager } from './secrets';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
+import { StreamMappings } from './streams/event-source-mapping';
 import { ensureTable } from './tables';
 
 /**
@@ -120,11 +121,21 @@ export class Runtime {
       stepFunctions: { transitions: this.stepFunctions.transitions() },
       api: { requests: this.gateway?.requests ?? 0 },
       mail: { sent: this.mailbox.messages().length },
+      // Lambda does not bill a stream trigger's reads; its invocations are in `functions`.
+      streams: this.streamMappings?.metrics() ?? {},
     };
   }
 
   /** The HTTP API (set once it listens). */
   gateway?: LocalGateway;
+
+  /** Lambda's event source mappings on the tables' streams (`streamConsumers`). */
+  streamMappings?: StreamMappings;
+
+  /** Resolves once every stream consumer has read all there is and nothing is being retried (tests). */
+  drainStreams(): Promise<void> {
+    return this.streamMappings?.drain() ?? Promise.resolve();
+  }
 
   token(req: TokenRequest): Promise<string> {
     return this.identity.mint(req);
@@ -360,6 +371,29 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   ddb.destroy();
   sfn.destroy();
 
+  // Event source mappings, one per stream consumer, on the stream its table now has.
+  const streamMappings = new StreamMappings({
+    source: dynamodb.streams,
+    invoke: (fn, event) => functions.invoke(fn, event),
+    retryBaseDelayMs,
+    ...(opts.dataDir ? { journalFile: join(opts.dataDir, 'lambda', 'stream-mappings.jsonl') } : {}),
+  });
+  for (const def of services) {
+    const table = names.tableName(def.name);
+    for (const consumer of def.streamConsumers ?? []) {
+      const stream = dynamodb.streams.of(table);
+      if (!stream) throw new Error(`stream consumer ${def.name}/${consumer.id}: table ${table} has no stream`);
+      const functionName = names.functionName(def.name, consumer.function);
+      streamMappings.add({
+        name: `${table}-${consumer.id}`,
+        functionName,
+        functionArn: names.functionArn(functionName),
+        streamArn: stream.arn,
+        spec: consumer,
+      });
+    }
+  }
+
   // The HTTP API: every route of every service, plus the platform routes.
   const identity = await LocalIdentity.open(
     opts.identityFile ?? (opts.dataDir ? join(opts.dataDir, 'dev-signing-key.json') : undefined),
@@ -379,6 +413,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const apiUrl = await gateway.listen(opts.apiPort ?? 3000);
   // Closed in reverse: the gateway stops taking requests first, then functions, then the endpoint.
   closers.push(() => gateway.close());
+  // Closed before the gateway and the functions: no batch is invoked on a closing runtime.
+  closers.push(() => streamMappings.close());
 
   runtime = new Runtime(
     awsUrl,
@@ -395,12 +431,18 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     closers,
   );
   runtime.gateway = gateway;
+  runtime.streamMappings = streamMappings;
   endpoint.metrics = () => runtime!.metrics();
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
-  endpoint.failures = () => ({ deadLetters: bus.deadLetters(), asyncFailures: functions.asyncFailures() });
+  endpoint.failures = () => ({
+    deadLetters: bus.deadLetters(),
+    asyncFailures: functions.asyncFailures(),
+    streamFailures: streamMappings.failures(),
+  });
   // What a previous run accepted and had not finished is delivered now that everything is wired.
   functions.resumeAsync();
   bus.resume();
+  await streamMappings.start();
   endpoint.identity = identity;
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;

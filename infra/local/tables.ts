@@ -9,6 +9,8 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   ScanCommand,
+  type TableDescription,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { indexProjection, type ServiceDefinition } from '../../shared/kit/definition';
 
@@ -23,6 +25,8 @@ export function tableInput(def: ServiceDefinition, TableName: string): CreateTab
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ],
+    // The stream the service's stream consumers read (records kept 24 hours, as on AWS).
+    ...(def.table.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.table.stream } } : {}),
     ...(def.table.indexes.length
       ? {
           GlobalSecondaryIndexes: def.table.indexes.map((ix) => ({
@@ -52,6 +56,24 @@ const shapeOf = (
   );
 
 /**
+ * Gives a kept table the stream its definition declares, as a deployment would with UpdateTable:
+ * enabled if missing; a changed view type means a new stream (DynamoDB cannot change the view
+ * type of a stream: it is disabled and enabled again); removed if the definition has none.
+ */
+async function ensureStream(ddb: DynamoDBClient, def: ServiceDefinition, table: TableDescription | undefined) {
+  const TableName = table?.TableName;
+  const current = table?.StreamSpecification?.StreamEnabled ? table.StreamSpecification.StreamViewType : undefined;
+  const wanted = def.table.stream;
+  if (current === wanted) return;
+  if (current) await ddb.send(new UpdateTableCommand({ TableName, StreamSpecification: { StreamEnabled: false } }));
+  if (wanted) {
+    await ddb.send(
+      new UpdateTableCommand({ TableName, StreamSpecification: { StreamEnabled: true, StreamViewType: wanted } }),
+    );
+  }
+}
+
+/**
  * Create the table, or keep the one a data folder already holds. When a newer version of the
  * service changed its indexes (added one, changed a projection), the kept table is rebuilt with
  * its items: dynalite cannot add an index to a table, and on AWS a deployment adds and backfills
@@ -70,7 +92,10 @@ export async function ensureTable(
     if (!(err instanceof ResourceInUseException)) throw err;
   }
   const { Table } = await ddb.send(new DescribeTableCommand({ TableName }));
-  if (shapeOf(Table?.GlobalSecondaryIndexes) === shapeOf(input.GlobalSecondaryIndexes)) return 'kept';
+  if (shapeOf(Table?.GlobalSecondaryIndexes) === shapeOf(input.GlobalSecondaryIndexes)) {
+    await ensureStream(ddb, def, Table);
+    return 'kept';
+  }
   const items: Array<Record<string, AttributeValue>> = [];
   let start: Record<string, AttributeValue> | undefined;
   do {

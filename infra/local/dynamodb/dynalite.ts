@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { AwsError } from '../aws-service';
+import { itemLockKey } from './key-locks';
 
 const require = createRequire(import.meta.url);
 
@@ -77,7 +78,17 @@ interface ActionStore {
   getIndexDb(indexType: string, tableName: string, indexName: string): IndexDb;
 }
 
-type BatchOperation = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
+export type BatchOperation = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
+
+/** A key range of the LevelDB (abstract-level's iterator options). */
+export interface KeyRange {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+  reverse?: boolean;
+  limit?: number;
+}
 
 interface LevelDb {
   open(): Promise<void>;
@@ -86,7 +97,7 @@ interface LevelDb {
   put(key: string, value: unknown): Promise<void>;
   del(key: string): Promise<void>;
   batch(operations: BatchOperation[]): Promise<void>;
-  iterator(options: { gte: string; lt: string }): AsyncIterable<[string, unknown]>;
+  iterator(options: KeyRange): AsyncIterable<[string, unknown]>;
 }
 
 interface Store extends ActionStore {
@@ -112,6 +123,7 @@ interface DbModule {
     table: TableDescription,
   ): DynaliteError | undefined;
   checkConditional(data: ParsedInput, item: Item | undefined): DynaliteError | null | undefined;
+  itemSize(item: Item): number;
   capacityUnits(item: Item | undefined, isRead: boolean, isConsistent?: boolean): number;
   getIndexActions(
     indexes: IndexDescription[],
@@ -324,35 +336,79 @@ export class DynaliteStore {
     table: TableDescription,
     current: Item | undefined,
   ): Promise<Item | undefined> {
-    let after = current;
-    const itemDb: ItemDb = {
-      lock: (_key, critical) => critical((cb) => cb),
-      get: (_key, cb) => cb(null, current),
-      put: (_key, item, cb) => {
-        after = item;
-        cb(null);
-      },
-      del: (_key, cb) => {
-        after = undefined;
-        cb(null);
-      },
+    const key = this.requireItemKey(
+      table,
+      (action === 'PutItem' ? parsed.Item : parsed.Key) as Item,
+      action === 'PutItem',
+    );
+    const { writes } = await this.simulate(
+      action,
+      parsed,
+      [table],
+      new Map([[itemLockKey(table.TableName, key), current]]),
+    );
+    return writes.length ? writes[0]!.after : current;
+  }
+
+  /**
+   * Runs a write action (PutItem, UpdateItem, DeleteItem, BatchWriteItem) against items held in
+   * memory (`current`, by `itemLockKey`; every item the action reads must be there): dynalite's
+   * own validation, conditions and output (ReturnValues, ConsumedCapacity), and the item writes
+   * it would make, nothing written. Writes to a table with a stream are computed this way and
+   * committed with their stream records in one batch (see `commit`).
+   */
+  async simulate(
+    action: 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem',
+    parsed: ParsedInput,
+    tables: TableDescription[],
+    current: ReadonlyMap<string, Item | undefined>,
+  ): Promise<{ output: Output; writes: ItemWrite[] }> {
+    const byName = new Map(tables.map((t) => [t.TableName, t]));
+    const written = new Map<string, ItemWrite>();
+    const itemDbOf = (table: TableDescription): ItemDb => {
+      const lockKey = (key: string) => itemLockKey(table.TableName, key);
+      const write = (key: string, after: Item | undefined) => {
+        const before = current.get(lockKey(key));
+        written.set(lockKey(key), { table, key, before, after });
+      };
+      return {
+        lock: (_key, critical) => critical((cb) => cb),
+        get: (key, cb) => {
+          if (!current.has(lockKey(key)))
+            throw new Error(`simulate: item ${key} of ${table.TableName} was not read first`);
+          cb(null, current.get(lockKey(key)));
+        },
+        put: (key, item, cb) => {
+          write(key, item);
+          cb(null);
+        },
+        del: (key, cb) => {
+          write(key, undefined);
+          cb(null);
+        },
+      };
     };
     const ignoreIndexWrites: IndexDb = { put: (_k, _i, cb) => cb(null), del: (_k, cb) => cb(null) };
     const inMemory: ActionStore = {
       options: this.#store.options,
-      getTable: (_name, checkStatus, cb) => (typeof checkStatus === 'function' ? checkStatus : cb!)(null, table),
-      getItemDb: () => itemDb,
+      getTable: (name, checkStatus, cb) => {
+        const done = (typeof checkStatus === 'function' ? checkStatus : cb)!;
+        const table = byName.get(name);
+        done(table ? null : new Error(`simulate: table ${name} was not given`), table);
+      },
+      getItemDb: (name) => itemDbOf(byName.get(name)!),
       getIndexDb: () => ignoreIndexWrites,
     };
-    await runAction(actionFunctions.get(action)!, inMemory, parsed);
-    return after;
+    const output = await runAction(actionFunctions.get(action)!, inMemory, parsed);
+    return { output, writes: [...written.values()] };
   }
 
   /**
    * Writes the items and their secondary index entries in ONE LevelDB batch, which LevelDB
    * (and memory-level) apply atomically: no reader, and no crash, ever sees part of it.
+   * `extra` goes in the same batch: the writes' stream records (streams.ts).
    */
-  async commit(writes: ItemWrite[]): Promise<void> {
+  async commit(writes: ItemWrite[], extra: BatchOperation[] = []): Promise<void> {
     const operations: BatchOperation[] = [];
     for (const { table, key, before, after } of writes) {
       const name = table.TableName;
@@ -370,6 +426,7 @@ export class DynaliteStore {
           operations.push({ type: 'put', key: indexPrefix(indexType, name, p.index) + p.key, value: p.item });
       }
     }
+    operations.push(...extra);
     await this.#store.db.batch(operations);
   }
 
@@ -413,6 +470,21 @@ export class DynaliteStore {
     for await (const [key, value] of this.#store.db.iterator({ gte: prefix, lt: `${prefix}\xff` })) {
       yield [key.slice(prefix.length), value];
     }
+  }
+
+  /** Side data in a key range (full keys), e.g. stream records in sequence order. */
+  range(range: KeyRange): AsyncIterable<[string, unknown]> {
+    return this.#store.db.iterator(range);
+  }
+
+  /** Writes side data atomically (e.g. trimming a stream). */
+  batch(operations: BatchOperation[]): Promise<void> {
+    return this.#store.db.batch(operations);
+  }
+
+  /** dynalite's measure of an item's size in bytes (attribute names and values). */
+  itemSize(item: Item): number {
+    return db.itemSize(item);
   }
 
   putEntry(key: string, value: unknown): Promise<void> {

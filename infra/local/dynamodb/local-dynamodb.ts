@@ -10,10 +10,11 @@
  * in-flight transaction on one of its items is refused with TransactionConflict (ADR 0017).
  */
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from '../aws-service';
-import { DynaliteStore, type Item, isDynaliteAction, type Output, toAwsError } from './dynalite';
+import { DynaliteStore, type Item, type ItemWrite, isDynaliteAction, type Output, toAwsError } from './dynalite';
 import { conditionalCheckFailed, transactionConflict, wantsOldItemOnConditionFailure } from './errors';
 import { authorisationsFor } from './iam';
 import { itemLockKey, KeyLocks } from './key-locks';
+import { TableStreams } from './streams';
 import { isExpired, TimeToLive } from './time-to-live';
 import { Transactions } from './transactions';
 
@@ -30,6 +31,8 @@ export interface LocalDynamoDBOptions {
    * as on AWS, where a transaction takes milliseconds. 0 keeps only one event-loop turn.
    */
   transactionMs?: number;
+  /** The clock stream records are stamped and trimmed by (tests move it); default `Date.now`. */
+  now?: () => number;
 }
 
 /** AWS's default account and table quotas. */
@@ -78,12 +81,13 @@ export class LocalDynamoDB implements AwsService {
   readonly #transactions: Transactions;
   readonly #record: ((call: RecordedCall) => void) | undefined;
   #ttl!: TimeToLive;
+  #streams!: TableStreams;
   #closing: Promise<void> | undefined;
 
   private constructor(dynalite: DynaliteStore, opts: LocalDynamoDBOptions) {
     this.#dynalite = dynalite;
     this.#record = opts.record;
-    this.#transactions = new Transactions(dynalite, this.#locks, opts.transactionMs);
+    this.#transactions = new Transactions(dynalite, this.#locks, (writes) => this.#commit(writes), opts.transactionMs);
   }
 
   static async start(opts: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
@@ -93,6 +97,7 @@ export class LocalDynamoDB implements AwsService {
       dynamodb.#ttl = await TimeToLive.load(dynalite, (table, item, attribute, now) =>
         dynamodb.#expire(table, item, attribute, now),
       );
+      dynamodb.#streams = await TableStreams.load(dynalite, opts.now);
     } catch (err) {
       await dynalite.close();
       throw err;
@@ -138,10 +143,16 @@ export class LocalDynamoDB implements AwsService {
   /** Capacity units and requests per table since start (the bench's cost model reads it). */
   readonly meter = new Map<string, { readUnits: number; writeUnits: number; requests: number }>();
 
+  /** The tables' streams: records to read, in order, for the Streams API and Lambda's pollers. */
+  get streams(): TableStreams {
+    return this.#streams;
+  }
+
   /** Stops the TTL sweeper and closes the store (waiting for writes in flight). */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#ttl.stop();
+      await this.#streams.idle();
       await this.#dynalite.close();
     })();
     return this.#closing;
@@ -172,6 +183,8 @@ export class LocalDynamoDB implements AwsService {
       case 'UpdateTable':
       case 'DeleteTable':
         return this.#changeTable(action, input);
+      case 'DescribeTable':
+        return this.#describeTable(input);
       case 'DescribeLimits':
         return Promise.resolve(DESCRIBE_LIMITS);
       default:
@@ -200,6 +213,7 @@ export class LocalDynamoDB implements AwsService {
     return this.#locks.with([target.lockKey], async () => {
       try {
         const table = await this.#dynalite.table(target.tableName);
+        if (this.#streams.of(target.tableName)) return await this.#writeWithRecord(action, parsed, table, target);
         if (!table.GlobalSecondaryIndexes?.length) return await this.#dynalite.run(action, parsed);
         // DynamoDB bills the index entries a write maintains; dynalite does not, so add them.
         const before = await this.#dynalite.readItem(target.tableName, target.key);
@@ -219,6 +233,45 @@ export class LocalDynamoDB implements AwsService {
     });
   }
 
+  /**
+   * A single write to a table with a stream: computed against the item held in memory (dynalite's
+   * own semantics and output), then the item, its index entries and its stream record are
+   * committed in one batch. Runs under the item's lock.
+   */
+  async #writeWithRecord(
+    action: SingleWrite,
+    parsed: Record<string, unknown>,
+    table: Awaited<ReturnType<DynaliteStore['table']>>,
+    target: LockTarget,
+  ): Promise<Output> {
+    const before = await this.#dynalite.readItem(target.tableName, target.key);
+    const { output, writes } = await this.#dynalite.simulate(
+      action,
+      parsed,
+      [table],
+      new Map([[target.lockKey, before]]),
+    );
+    await this.#commit(writes);
+    const after = writes.length ? writes[0]!.after : before;
+    // DynamoDB bills the index entries a write maintains; dynalite does not, so add them.
+    const extra = this.#dynalite.indexWriteUnits(table, before, after);
+    const consumed = output.ConsumedCapacity as { CapacityUnits?: number } | undefined;
+    if (consumed && extra) consumed.CapacityUnits = (consumed.CapacityUnits ?? 0) + extra;
+    return output;
+  }
+
+  /** Commits item writes with their stream records, in one batch. */
+  async #commit(writes: ItemWrite[], options: { expiredByTtl?: boolean } = {}): Promise<void> {
+    const staged = this.#streams.stage(writes, options);
+    try {
+      await this.#dynalite.commit(writes, staged.operations);
+    } catch (err) {
+      staged.abandoned();
+      throw err;
+    }
+    staged.committed();
+  }
+
   /** Each item of the batch is locked like a single write, so none interleaves with a transaction. */
   async #batchWrite(input: Record<string, unknown>): Promise<Output> {
     const parsed = this.#dynalite.validate('BatchWriteItem', input);
@@ -233,16 +286,63 @@ export class LocalDynamoDB implements AwsService {
         if (target) lockKeys.push(target.lockKey);
       }
     }
-    return this.#locks.with(lockKeys, () => this.#dynalite.run('BatchWriteItem', parsed));
+    const streamed = Object.keys(requestItems).some((t) => this.#streams.of(t));
+    if (!streamed) return this.#locks.with(lockKeys, () => this.#dynalite.run('BatchWriteItem', parsed));
+    // A table with a stream: the whole batch is computed in memory, then committed with its
+    // records in one LevelDB batch (AWS applies a BatchWriteItem item by item; all at once is stricter).
+    const tables = await Promise.all(Object.keys(requestItems).map((t) => this.#dynalite.table(t)));
+    return this.#locks.with(lockKeys, async () => {
+      const current = new Map<string, Item | undefined>();
+      for (const table of tables) {
+        for (const { PutRequest, DeleteRequest } of requestItems[table.TableName]!) {
+          const keyOrItem = PutRequest?.Item ?? DeleteRequest?.Key;
+          const key = keyOrItem && this.#dynalite.itemKey(table, keyOrItem, Boolean(PutRequest));
+          if (key !== undefined)
+            current.set(itemLockKey(table.TableName, key), await this.#dynalite.readItem(table.TableName, key));
+        }
+      }
+      const { output, writes } = await this.#dynalite.simulate('BatchWriteItem', parsed, tables, current);
+      await this.#commit(writes);
+      return output;
+    });
+  }
+
+  /** DescribeTable with the stream (dynalite knows none). */
+  async #describeTable(input: Record<string, unknown>): Promise<Output> {
+    const output = await this.#dynalite.run('DescribeTable', this.#dynalite.validate('DescribeTable', input));
+    return withStream(output, this.#streams);
   }
 
   async #changeTable(action: 'CreateTable' | 'UpdateTable' | 'DeleteTable', input: Record<string, unknown>) {
-    const parsed = this.#dynalite.validate(action, input);
+    // dynalite's validation drops StreamSpecification (and UpdateTable needs another change): taken out first.
+    const streamSpec = action === 'DeleteTable' ? undefined : this.#streams.check(input.StreamSpecification);
+    const { StreamSpecification: _, ...rest } = input;
+    const onlyStream = action === 'UpdateTable' && streamSpec && !hasOtherTableUpdates(rest);
+    const parsed = this.#dynalite.validate(
+      onlyStream ? 'DescribeTable' : action,
+      onlyStream ? { TableName: rest.TableName } : rest,
+    );
     const name = parsed.TableName as string;
     try {
+      if (onlyStream) {
+        const { Table } = (await this.#dynalite.run('DescribeTable', parsed)) as { Table: TableLike };
+        await this.#streams.apply(Table, streamSpec);
+        return withStream({ TableDescription: Table }, this.#streams);
+      }
+      if (action === 'UpdateTable' && streamSpec) {
+        // The stream change is checked (and made) first: AWS refuses the whole call on a bad one.
+        const { Table } = (await this.#dynalite.run('DescribeTable', { TableName: name })) as { Table: TableLike };
+        await this.#streams.apply(Table, streamSpec);
+      }
       const output = await this.#dynalite.run(action, parsed);
-      if (action === 'DeleteTable') await this.#ttl.forget(name);
-      return output;
+      if (action === 'DeleteTable') {
+        await this.#ttl.forget(name);
+        await this.#streams.drop(name);
+      }
+      if (action === 'CreateTable' && streamSpec?.StreamEnabled) {
+        await this.#streams.apply(output.TableDescription as TableLike, streamSpec);
+      }
+      return action === 'DeleteTable' ? output : withStream(output, this.#streams);
     } catch (err) {
       if (err instanceof AwsError && err.code === 'ResourceInUseException' && action === 'CreateTable') {
         throw new AwsError('ResourceInUseException', `Table already exists: ${name}`); // dynalite's message is empty
@@ -274,9 +374,34 @@ export class LocalDynamoDB implements AwsService {
     await this.#locks.with([itemLockKey(tableName, key)], async () => {
       const current = await this.#dynalite.readItem(tableName, key);
       if (!current || !isExpired(current[attribute], nowSeconds)) return;
+      if (this.#streams.of(tableName)) {
+        // The REMOVE record says the TTL process deleted it (userIdentity), as on AWS.
+        await this.#commit([{ table, key, before: current, after: undefined }], { expiredByTtl: true });
+        return;
+      }
       await this.#dynalite.run('DeleteItem', this.#dynalite.validate('DeleteItem', { TableName: tableName, Key }));
     });
   }
+}
+
+interface TableLike {
+  TableName: string;
+  TableArn: string;
+  KeySchema: Array<{ AttributeName: string; KeyType: string }>;
+}
+
+/** UpdateTable members besides StreamSpecification that dynalite acts on or validates. */
+function hasOtherTableUpdates(input: Record<string, unknown>): boolean {
+  return Object.entries(input).some(([k, v]) => k !== 'TableName' && v != null);
+}
+
+/** Adds the table's stream to a TableDescription / Table output. */
+function withStream(output: Output, streams: TableStreams): Output {
+  for (const member of ['Table', 'TableDescription']) {
+    const table = output[member] as { TableName?: string } | undefined;
+    if (table?.TableName) Object.assign(table, streams.describe(table.TableName));
+  }
+  return output;
 }
 
 /** DynamoDB accepts a table ARN wherever it takes a TableName; dynalite only names. */

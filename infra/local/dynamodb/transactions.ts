@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from '../aws-service';
-import type { DynaliteStore, Item, Output, ParsedInput, TableDescription } from './dynalite';
+import type { DynaliteStore, Item, ItemWrite, Output, ParsedInput, TableDescription } from './dynalite';
 import { AwsErrorWithFields, TRANSACTION_ONGOING, validationError, wantsOldItemOnConditionFailure } from './errors';
 import { itemLockKey, type KeyLocks } from './key-locks';
 
@@ -77,6 +77,8 @@ export class Transactions {
   constructor(
     private readonly dynalite: DynaliteStore,
     private readonly locks: KeyLocks,
+    /** Commits item writes atomically, with their stream records (LocalDynamoDB). */
+    private readonly commit: (writes: ItemWrite[]) => Promise<void>,
     /** How long a write transaction stays in flight at least (see LocalDynamoDBOptions.transactionMs). */
     private readonly inFlightMs = DEFAULT_IN_FLIGHT_MS,
   ) {}
@@ -130,7 +132,7 @@ export class Transactions {
         ? []
         : [{ table: p.table, key: p.key, before: current[i], after: outcomes[i]!.after }],
     );
-    await this.dynalite.commit(writes);
+    await this.commit(writes);
 
     const writeUnits = new Map<string, number>();
     const readUnits = new Map<string, number>();
