@@ -174,8 +174,13 @@ async function exercise(): Promise<void> {
   await deskValueStream(rt);
   await rt.runSchedule('service-desk', 'auto-close');
   await rt.bus.drain();
-  // The outbox relays and the platform function.
-  for (const s of SERVICES) if (s.functions.relay) await rt.functions.invoke(`itsm-${s.name}-relay`, { minAgeMs: 0 });
+  // The event relays' upgrade and redrive paths (the stream invoked them all along), and the platform function.
+  for (const s of SERVICES) {
+    if (!s.functions.relay) continue;
+    await rt.functions.invoke(`itsm-${s.name}-relay`, { drainOutbox: true });
+    const now = new Date().toISOString();
+    await rt.functions.invoke(`itsm-${s.name}-relay`, { redrive: { from: now, to: now } });
+  }
   await fetch(`${rt.apiUrl}/v1/openapi.json`);
   await admin.get('/v1/no-such-thing');
 }

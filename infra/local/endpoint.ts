@@ -9,7 +9,9 @@ import { type LocalMailbox, MailError } from './mail/mailbox';
  * (awsJson 1.0/1.1 protocols: `X-Amz-Target: <prefix>.<Action>`). It identifies the calling
  * function from the SigV4 access key id and hands the call to the emulated service. SES v2 speaks
  * restJson instead (`POST /v2/email/outbound-emails`), answered by the local mailbox, which
- * `GET /_local/mail` lists for people.
+ * `GET /_local/mail` lists for people. Lambda's `Invoke` (restJson, `POST
+ * /2015-03-31/functions/<name>/invocations`) lets operators' tools invoke a function as the AWS CLI
+ * would (`npx itsm events redrive`).
  */
 const CREDENTIAL = /Credential=([^/,\s]+)\//;
 
@@ -21,6 +23,8 @@ export class AwsEndpoint {
   metrics?: () => unknown;
   /** Serves `GET /_local/failures` when set: events the bus or a consumer's retries gave up on. */
   failures?: () => unknown;
+  /** Serves Lambda `Invoke` (RequestResponse) when set: the function's result, or its error. */
+  invoke?: (functionName: string, payload: unknown) => Promise<unknown>;
   /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
   identity?: LocalIdentity;
 
@@ -67,6 +71,11 @@ export class AwsEndpoint {
       sendJson(res, 200, this.identity.discovery(this.url));
       return;
     }
+    const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path ?? '');
+    if (invocation && req.method === 'POST' && this.invoke) {
+      await this.answerInvoke(res, decodeURIComponent(invocation[1]!), Buffer.concat(chunks).toString('utf8'));
+      return;
+    }
     if (this.mailbox && path === '/_local/mail' && req.method === 'GET') {
       sendJson(res, 200, { messages: this.mailbox.messages() });
       return;
@@ -111,6 +120,41 @@ export class AwsEndpoint {
           ...fields,
         });
       } else send(res, 500, req, { __type: 'InternalFailure', message: (err as Error).message });
+    }
+  }
+
+  /**
+   * Lambda's synchronous Invoke answer: 200 with the result; a function error is 200 too, with
+   * `X-Amz-Function-Error: Unhandled` and `{ errorType, errorMessage }`; an unknown function 404.
+   */
+  private async answerInvoke(res: ServerResponse, name: string, body: string): Promise<void> {
+    let payload: unknown;
+    try {
+      payload = body ? JSON.parse(body) : {};
+    } catch {
+      sendJson(res, 400, { message: 'Could not parse request body into json' }, 'InvalidRequestContentException');
+      return;
+    }
+    // The SDK may send the function's name or its ARN.
+    const functionName = name.includes(':function:') ? name.slice(name.lastIndexOf(':function:') + 10) : name;
+    try {
+      const result = await this.invoke!(functionName, payload);
+      const text = JSON.stringify(result ?? null);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    } catch (err) {
+      const e = err as Error;
+      if (/^no local function /.test(e.message)) {
+        sendJson(res, 404, { message: e.message }, 'ResourceNotFoundException');
+        return;
+      }
+      const text = JSON.stringify({ errorType: e.name ?? 'Error', errorMessage: e.message });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-amz-function-error': 'Unhandled',
+      });
+      res.end(text);
     }
   }
 

@@ -129,6 +129,9 @@ export class Runtime {
   /** The HTTP API (set once it listens). */
   gateway?: LocalGateway;
 
+  /** Settles once the definitions' `onDeploy` hooks have run (data mode; at once in memory). */
+  deployHooks: Promise<void> = Promise.resolve();
+
   /** Lambda's event source mappings on the tables' streams (`streamConsumers`). */
   streamMappings?: StreamMappings;
 
@@ -241,7 +244,11 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     invoke: async (fn, event) => {
       functions.invokeAsync(fn, event);
     },
-    drainTargets: () => functions.drainAsync(),
+    // Consumers' events now leave through their tables' streams (ADR 23): drained with them.
+    drainTargets: async () => {
+      await functions.drainAsync();
+      await runtime?.drainStreams();
+    },
     record,
     retryBaseDelayMs,
     ...(opts.dataDir ? { journalFile: join(opts.dataDir, 'eventbridge', 'deliveries.jsonl') } : {}),
@@ -433,6 +440,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   runtime.gateway = gateway;
   runtime.streamMappings = streamMappings;
   endpoint.metrics = () => runtime!.metrics();
+  endpoint.invoke = (fn, payload) => functions.invoke(fn, payload);
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
   endpoint.failures = () => ({
     deadLetters: bus.deadLetters(),
@@ -443,6 +451,24 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   functions.resumeAsync();
   bus.resume();
   await streamMappings.start();
+  // Deploy hooks, as the CDK Trigger runs them after an update (ADR 23): only a kept data folder
+  // can hold what a previous version left (its outbox). They run beside the ready platform rather
+  // than before it (each is a cold start, about 2 s here), side by side; a failure is reported, and
+  // the hook runs again on the next start.
+  runtime.deployHooks = opts.dataDir
+    ? Promise.all(
+        services.flatMap((def) =>
+          (def.onDeploy ?? []).map((hook) =>
+            functions.invoke(names.functionName(def.name, hook.function), {}).then(
+              () => undefined,
+              (err: Error) => console.error(`deploy hook ${def.name}/${hook.id} failed: ${err.message}`),
+            ),
+          ),
+        ),
+      ).then(() => undefined)
+    : Promise.resolve();
+  // Closed first: a hook in flight finishes before the functions stop.
+  closers.push(() => runtime!.deployHooks);
   endpoint.identity = identity;
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;

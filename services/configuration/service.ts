@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { configurationEvents } from '../../shared/contracts/configuration/v1';
 import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
 import { defineService } from '../../shared/kit/definition';
-import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
+import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import type { Role } from '../../shared/kit/roles';
 import { verificationFlow } from './flows/verification';
 import * as s from './schemas';
@@ -21,7 +21,8 @@ export const configuration = defineService({
   name: 'configuration',
   title: 'Configuration management (CMDB)',
   fitsm: 'PR11',
-  table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }], timeToLiveAttribute: 'expiresAt' },
+  // Events leave through the table's stream (ADR 23).
+  table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }], timeToLiveAttribute: 'expiresAt', stream: 'NEW_IMAGE' },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
@@ -41,7 +42,7 @@ export const configuration = defineService({
       timeoutSeconds: 60,
       access: { table: 'write', publish: true, completeFlowTasks: ['verification'] },
     },
-    relay: outboxRelayFunction,
+    relay: eventRelayFunction,
   },
   routes: [
     {
@@ -266,7 +267,9 @@ export const configuration = defineService({
       taskFunctions: ['tasks'],
     },
   ],
-  schedules: [outboxRelaySchedule('relay')],
+  schedules: [],
+  streamConsumers: [eventRelayStream('relay')],
+  onDeploy: [drainOutboxOnDeploy('relay')],
   publishes: configurationEvents.map((e) => ({
     detailType: e.detailType,
     version: e.version,

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { customersEvents } from '../../shared/contracts/customers/v1';
 import { defineService } from '../../shared/kit/definition';
-import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
+import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import type { Role } from '../../shared/kit/roles';
 import * as s from './schemas';
 
@@ -24,7 +24,12 @@ export const customers = defineService({
   name: 'customers',
   title: 'Customer relationship management',
   fitsm: 'PR7',
-  table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }, { name: 'gsi3' }], timeToLiveAttribute: 'expiresAt' },
+  // Events leave through the table's stream (ADR 23).
+  table: {
+    indexes: [{ name: 'gsi1' }, { name: 'gsi2' }, { name: 'gsi3' }],
+    timeToLiveAttribute: 'expiresAt',
+    stream: 'NEW_IMAGE',
+  },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
@@ -38,7 +43,7 @@ export const customers = defineService({
       timeoutSeconds: 30,
       access: { table: 'write', sendMail: true },
     },
-    relay: outboxRelayFunction,
+    relay: eventRelayFunction,
   },
   routes: [
     {
@@ -325,7 +330,9 @@ export const customers = defineService({
     },
   ],
   flows: [],
-  schedules: [outboxRelaySchedule('relay')],
+  schedules: [],
+  streamConsumers: [eventRelayStream('relay')],
+  onDeploy: [drainOutboxOnDeploy('relay')],
   publishes: customersEvents.map((e) => ({
     detailType: e.detailType,
     version: e.version,

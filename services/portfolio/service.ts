@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
 import { defineService } from '../../shared/kit/definition';
-import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
+import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import type { Role } from '../../shared/kit/roles';
 import * as s from './schemas';
 
@@ -20,7 +20,8 @@ export const portfolio = defineService({
   name: 'portfolio',
   title: 'Service portfolio management',
   fitsm: 'PR1',
-  table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }] },
+  // Events leave through the table's stream (ADR 23); their items expire by TTL.
+  table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }], timeToLiveAttribute: 'expiresAt', stream: 'NEW_IMAGE' },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
@@ -28,7 +29,7 @@ export const portfolio = defineService({
       timeoutSeconds: 29,
       access: { table: 'write', publish: true },
     },
-    relay: outboxRelayFunction,
+    relay: eventRelayFunction,
   },
   routes: [
     {
@@ -91,7 +92,9 @@ export const portfolio = defineService({
   ],
   subscriptions: [],
   flows: [],
-  schedules: [outboxRelaySchedule('relay')],
+  schedules: [],
+  streamConsumers: [eventRelayStream('relay')],
+  onDeploy: [drainOutboxOnDeploy('relay')],
   publishes: portfolioEvents.map((e) => ({
     detailType: e.detailType,
     version: e.version,

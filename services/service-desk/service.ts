@@ -3,7 +3,7 @@ import { CustomerRegistered, CustomerUpdated } from '../../shared/contracts/cust
 import { serviceDeskEvents } from '../../shared/contracts/service-desk/v1';
 import { SlaBreached, SlaClocksChanged, SlaWarningReached } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
-import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
+import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import { ALL_ROLES, type Role } from '../../shared/kit/roles';
 import { majorIncidentFlow } from './flows/major-incident';
 import { PROJECTIONS } from './projections';
@@ -38,6 +38,8 @@ export const serviceDesk = defineService({
       { name: 'gsi5', projection: PROJECTIONS.gsi5 },
     ],
     timeToLiveAttribute: 'expiresAt',
+    // Events leave through the table's stream (ADR 23).
+    stream: 'NEW_IMAGE',
   },
   functions: {
     api: {
@@ -69,7 +71,7 @@ export const serviceDesk = defineService({
       timeoutSeconds: 60,
       access: { table: 'write', publish: true },
     },
-    relay: outboxRelayFunction,
+    relay: eventRelayFunction,
   },
   routes: [
     {
@@ -369,7 +371,6 @@ export const serviceDesk = defineService({
     },
   ],
   schedules: [
-    outboxRelaySchedule('relay'),
     {
       id: 'auto-close',
       description: 'Every hour, close resolved tickets whose confirmation period has passed (FitSM PR9.5).',
@@ -377,6 +378,8 @@ export const serviceDesk = defineService({
       function: 'closer',
     },
   ],
+  streamConsumers: [eventRelayStream('relay')],
+  onDeploy: [drainOutboxOnDeploy('relay')],
   publishes: serviceDeskEvents.map((e) => ({
     detailType: e.detailType,
     version: e.version,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
 import { serviceLevelEvents } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
-import { outboxRelayFunction, outboxRelaySchedule } from '../../shared/kit/outbox';
+import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import type { Role } from '../../shared/kit/roles';
 import * as s from './schemas';
 
@@ -48,6 +48,8 @@ export const serviceLevel = defineService({
     // one small write and a change elsewhere in the clock record does not touch it.
     indexes: [{ name: 'gsi1' }, { name: 'gsi2' }, { name: 'due', projection: 'keys-only' }],
     timeToLiveAttribute: 'expiresAt',
+    // Events leave through the table's stream (ADR 23).
+    stream: 'NEW_IMAGE',
   },
   functions: {
     api: {
@@ -68,7 +70,7 @@ export const serviceLevel = defineService({
       timeoutSeconds: 60,
       access: { table: 'write', publish: true },
     },
-    relay: outboxRelayFunction,
+    relay: eventRelayFunction,
   },
   routes: [
     {
@@ -193,8 +195,9 @@ export const serviceLevel = defineService({
       rate: 'rate(1 minute)',
       function: 'timers',
     },
-    outboxRelaySchedule('relay'),
   ],
+  streamConsumers: [eventRelayStream('relay')],
+  onDeploy: [drainOutboxOnDeploy('relay')],
   publishes: serviceLevelEvents.map((e) => ({
     detailType: e.detailType,
     version: e.version,

@@ -109,21 +109,6 @@ export function taskHandler(service: string, tasks: Record<string, TaskHandler>)
   return functionHandler(perform);
 }
 
-/**
- * The outbox relay every publishing service runs on a schedule (see events.ts). Operators can
- * also invoke it with `{"minAgeMs": 0}` to drain the outbox at once (after an outage, in tests).
- */
-export function outboxRelayHandler() {
-  const store = new Store(requireEnv('TABLE_NAME'));
-  const relay = async (event: unknown) => {
-    const minAge = (event as { minAgeMs?: unknown } | undefined)?.minAgeMs;
-    const published = await relayOutbox(store, typeof minAge === 'number' && minAge >= 0 ? minAge : undefined);
-    if (published > 0) logger.warn('outbox relay published events left behind', { published });
-    return { published };
-  };
-  return functionHandler(relay);
-}
-
 /** What the event relay is invoked with (ADR 23). */
 export type RelayPayload =
   | { Records: StreamRecord[] }

@@ -3,7 +3,6 @@ import type { OperationContext } from './context';
 import { client, type Item, type Key } from './store/client';
 import { handled, inboxHas } from './store/inbox';
 import { encodeCursor, type Page, type PageQuery, pageQueryInput } from './store/paging';
-import { deleteKeys } from './store/publication';
 import { commitUnitOfWork, type HistoryView, repeatOnContention, type UnitOfWork } from './store/unit-of-work';
 import { addCapacity, addItemsRead } from './usage';
 
@@ -153,17 +152,11 @@ export class Store {
   }
 
   /**
-   * Commit a unit of work atomically: the writes, their history entries, the outbox items of
-   * the events, and the inbox marker of the event it `handles`. Then publish the events; if publishing
-   * fails the outbox relay publishes them later, so no event is lost.
+   * Commit a unit of work atomically: the writes, their history entries, an item per event (the
+   * table's stream carries it to the relay, ADR 23), and the inbox marker of the event it `handles`.
    */
   commit(ctx: OperationContext, work: UnitOfWork): Promise<void> {
     return commitUnitOfWork(this.tableName, ctx, work);
-  }
-
-  /** Delete outbox items after they were published (best effort; the relay retries). */
-  deleteKeys(keys: Key[]): Promise<void> {
-    return deleteKeys(this.tableName, keys);
   }
 
   /** An `inbox` consumer with nothing to do for its event: record only that it was handled. */

@@ -172,24 +172,7 @@ export function outboxItem(e: OutgoingEvent) {
   };
 }
 
-/** After a commit: publish, then clear the outbox. Failures are logged; the relay finishes the job. */
-export async function publishCommitted(TableName: string, events: OutgoingEvent[]): Promise<void> {
-  try {
-    const accepted = await putEvents(events);
-    const done = events.filter((e) => accepted.has(e.eventId)).map((e) => outboxItem(e) as Key);
-    if (done.length)
-      await deleteKeys(
-        TableName,
-        done.map(({ pk, sk }) => ({ pk, sk })),
-      );
-    if (accepted.size < events.length)
-      logger.warn('some events left in the outbox', { left: events.length - accepted.size });
-  } catch (error) {
-    logger.warn('publish failed; the outbox relay will retry', { error: error as Error });
-  }
-}
-
-/** Delete outbox items after they were published (best effort; the relay retries). */
+/** Delete drained outbox items. */
 export async function deleteKeys(TableName: string, keys: Key[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 25) {
     const out = await client().send(

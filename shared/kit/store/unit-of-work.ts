@@ -9,7 +9,7 @@ import { addCapacity } from '../usage';
 import { client, type Key, nowIso } from './client';
 import { type TransactItem, toTransactItem, type Write } from './expressions';
 import { DuplicateEventError, inboxMarker } from './inbox';
-import { outboxItem, publishCommitted } from './publication';
+import { eventItem } from './publication';
 
 /** Audit trail entry (FitSM GR2.3): who, when, what changed, why. Stored beside the record. */
 export interface HistoryEntry {
@@ -111,16 +111,18 @@ function historyItem(TableName: string, h: HistoryEntry, ctx: OperationContext, 
 }
 
 /**
- * Commit a unit of work atomically: the writes, their history entries, the outbox items of
- * the events, and the inbox marker of the event it `handles`. Then publish the events; if publishing
- * fails the outbox relay publishes them later, so no event is lost.
+ * Commit a unit of work atomically: the writes, their history entries, an item per event, and
+ * the inbox marker of the event it `handles`. Nothing is published here: the table's stream
+ * carries the event items to the relay, which publishes them (ADR 23), so an event is published
+ * exactly when its change is committed, and never lost.
  */
 export async function commitUnitOfWork(TableName: string, ctx: OperationContext, work: UnitOfWork): Promise<void> {
   const at = nowIso();
   const tx: TransactItem[] = work.writes.map((w) => toTransactItem(TableName, w, ctx, at));
   for (const h of work.history ?? []) tx.push(historyItem(TableName, h, ctx, at));
   const events = work.events ?? [];
-  for (const e of events) tx.push({ Put: { TableName, Item: outboxItem(e) } });
+  const now = Date.now();
+  for (const e of events) tx.push({ Put: { TableName, Item: eventItem(e, now) } });
   if (work.handles !== undefined) tx.push(inboxMarker(TableName, work.handles));
   if (tx.length === 0) return;
   // Measured as DynamoDB and EventBridge measure, before sending: 413, nothing written (ADR 20).
@@ -146,7 +148,6 @@ export async function commitUnitOfWork(TableName: string, ctx: OperationContext,
     throw translate(TableName, err, work.writes, work.handles !== undefined);
   }
   if (ctx.inbox && work.handles === ctx.inbox.eventId) ctx.inbox.recorded = true;
-  if (events.length > 0) await publishCommitted(TableName, events);
 }
 
 /** Map a cancelled transaction to the domain error the failing write means (contention is handled before). */
