@@ -3,11 +3,13 @@ import { join, resolve } from 'node:path';
 import { GENERIC_ROLES, isRole, PROCESSES } from '../../shared/kit/roles';
 import { type Cli, fail, integerFlag, parseCli } from './cli-args';
 import { LocalIdentity } from './identity';
+import { functionName, LOCAL_REGION } from './names';
 import type { DemoUser } from './seed';
 
 /**
- * `npx itsm <command>`: command-line helpers for the local platform. Today one command, `token`,
- * which prints a bearer token for the local API signed with the local identity's key (ADR 21).
+ * `npx itsm <command>`: command-line helpers for the local platform: `token` prints a bearer token
+ * for the local API signed with the local identity's key (ADR 21); `events redrive` has a
+ * service's event relay publish a time range of its event items again (ADR 23).
  */
 /** Lines of at most 96 characters, each starting with `indent`. */
 function wrap(text: string, indent: string): string {
@@ -28,7 +30,8 @@ const ITSM: Cli = {
   usage: `usage: npx itsm <command> [options]
 
 Commands:
-  token     print a bearer token for the local API (npx itsm token --help)
+  token            print a bearer token for the local API (npx itsm token --help)
+  events redrive   publish a time range of a service's events again (npx itsm events redrive --help)
 
 Environment:
   ITSM_HOME   the local platform's folder (default .itsm): signing key, demo users, data`,
@@ -58,9 +61,38 @@ Examples:
   npx itsm token --user carol --roles customer-user --customer acme`,
 };
 
+const REDRIVE: Cli = {
+  command: 'npx itsm events redrive',
+  usage: `usage: npx itsm events redrive --service NAME --from ISO --to ISO
+
+Has the service's event relay publish again every event its table holds (event items are kept
+14 days) whose id was minted from --from to --to: what an operator runs for a batch the relay's
+stream mapping gave up on (its failure record names only sequence numbers and times; ADR 23).
+Consumers ignore events they already handled, so a range that overlaps is harmless.
+
+It invokes the function itsm-<service>-relay with {"redrive":{"from":...,"to":...}} through the
+Lambda API of the running local platform (\`npm start\`; AWS_ENDPOINT_URL, default
+http://127.0.0.1:4566). On AWS the same invocation is \`aws lambda invoke\` (infra/aws/README.md).
+
+Options:
+  --service NAME   the publishing service (portfolio, configuration, service-desk, ...)
+  --from ISO       start of the range, an ISO time (2026-12-02T10:00:00Z)
+  --to ISO         end of the range, included
+  -h, --help       this text
+
+Example:
+  npx itsm events redrive --service service-desk --from 2026-12-02T10:00:00Z --to 2026-12-02T11:00:00Z`,
+};
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   console.log(ITSM.usage);
+  process.exit(0);
+}
+if (command === 'events') {
+  const [sub, ...args] = rest;
+  if (sub !== 'redrive') fail(ITSM, sub ? `unknown events command "${sub}"` : 'events needs a command: redrive');
+  await redrive(args);
   process.exit(0);
 }
 if (command !== 'token') fail(ITSM, `unknown command "${command}"`);
@@ -102,3 +134,48 @@ console.log(
     ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
   }),
 );
+
+async function redrive(args: string[]): Promise<void> {
+  const values = parseCli(
+    REDRIVE,
+    { service: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+    args,
+  );
+  for (const flag of ['service', 'from', 'to'] as const) if (!values[flag]) fail(REDRIVE, `--${flag} is required`);
+  for (const flag of ['from', 'to'] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(values[flag]!) || Number.isNaN(Date.parse(values[flag]!)))
+      fail(REDRIVE, `--${flag} must be an ISO time such as 2026-12-02T10:00:00Z (got "${values[flag]}")`);
+  }
+  if (Date.parse(values.from!) > Date.parse(values.to!)) fail(REDRIVE, '--from must not be after --to');
+  const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+  const lambda = new LambdaClient({
+    endpoint: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'itsm-operator', secretAccessKey: 'local' },
+  });
+  const FunctionName = functionName(values.service!, 'relay');
+  try {
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName,
+        Payload: Buffer.from(JSON.stringify({ redrive: { from: values.from, to: values.to } })),
+      }),
+    );
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+    if (out.FunctionError) {
+      console.error(`${FunctionName} failed: ${text}`);
+      process.exit(1);
+    }
+    console.log(text);
+  } catch (err) {
+    const e = err as Error;
+    console.error(
+      e.name === 'ResourceNotFoundException'
+        ? `${REDRIVE.command}: no function ${FunctionName}: is --service a publishing service?`
+        : `${REDRIVE.command}: ${e.message} (is the platform running? npm start)`,
+    );
+    process.exit(1);
+  } finally {
+    lambda.destroy();
+  }
+}
