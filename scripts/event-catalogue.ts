@@ -32,6 +32,8 @@ const lines = [
   '',
   'Every event travels on the bus `itsm`; `detail` is `{ metadata: { eventId, version, occurredAt, correlationId, causationId?, actor }, data }`.',
   '',
+  "How an event leaves (ADR 23): the transaction that changes a record also writes the event as an item of its own (`EVENT#<shard>`, kept 14 days by TTL); the table's stream carries the insert to the service's relay, which puts it on the bus and has the mapping retry what EventBridge refused. Nothing is published on the request path. A batch the mapping gives up on lands in its failure queue; `npx itsm events redrive --service <name> --from <iso> --to <iso>` publishes the range again. Consumers are idempotent on `metadata.eventId`: each declares whether a versioned copy guards it (`by-version`) or an inbox marker does (`inbox`), in its `handlers/*.ts`.",
+  '',
   '| source | detail-type | v | published by | consumed by | meaning |',
   '|---|---|---|---|---|---|',
 ];
