@@ -106,7 +106,7 @@ describe('Store.commit refuses what AWS would refuse, before writing', () => {
     expect(await store.get({ pk: 'SIZE#many-0', sk: 'X' }, true)).toBeUndefined();
   });
 
-  it('an event over 256 KB: 413, neither the record nor the outbox item written', async () => {
+  it('an event over 256 KB: 413, neither the record nor the event item written', async () => {
     const key = { pk: 'SIZE#event', sk: 'X' };
     const event: OutgoingEvent = {
       eventId: '01JZZZZZZZZZZZZZZZZZZZZZZZ',
@@ -117,7 +117,7 @@ describe('Store.commit refuses what AWS would refuse, before writing', () => {
     const err = await refusal(store.commit(ctx, { writes: [{ kind: 'create', item: key }], events: [event] }));
     expect(err).toMatchObject({ status: 413, code: 'too-large' });
     expect(await store.get(key, true)).toBeUndefined();
-    expect(await store.all({ pk: `OUTBOX#${event.eventId.charCodeAt(25) % 8}` })).toEqual([]);
+    expect(await store.all({ pk: `EVENT#${event.eventId.charCodeAt(25) % 8}` })).toEqual([]);
   });
 
   it('an update that grows a stored item past 400 KB: 413 from DynamoDB’s own refusal, item unchanged', async () => {
