@@ -21,7 +21,7 @@ import type { Page, PageQuery } from './paging';
 /** Event partitions: spread so an event storm does not make one hot key (as the outbox had). */
 export const EVENT_SHARDS = 8;
 const shardOf = (eventId: string) => eventId.charCodeAt(eventId.length - 1) % EVENT_SHARDS;
-/** How long an event item stays: well past the stream's 24 h and the failure queue's 14 days of retention. */
+/** How long an event item stays: well past the stream's 24 h, as long as the failure queue keeps a record (14 days). */
 export const EVENT_TTL_SECONDS = 14 * 24 * 3600;
 
 /** The item an event travels in, in the transaction of the change that caused it. */
@@ -186,8 +186,8 @@ export async function deleteKeys(TableName: string, keys: Key[]): Promise<void> 
 }
 
 /**
- * Publish outbox items older than `minAgeMs` (younger ones are still being published by the
- * request that wrote them). Event ids are ULIDs, so "older than" is a key range, not a scan.
+ * Publish, then delete, the outbox items older than `minAgeMs` (the drain passes 0: every item
+ * left). Event ids are ULIDs, so "older than" is a key range per shard, not a scan.
  */
 export async function relayOutbox(
   table: { tableName: string; page(q: PageQuery): Promise<Page<Record<string, unknown>>> },
