@@ -243,7 +243,20 @@ class StreamMapping {
     this.#releaseIdleWaiters();
   }
 
+  /** Polls until stopped; a fault reading the stream (not the function's errors) is logged and retried. */
   async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        await this.#poll();
+      } catch (err) {
+        if (this.#stopped) return;
+        console.error(`event source mapping ${this.definition.name} failed to read its stream; retrying`, err);
+        await this.#sleep(this.options.retryBaseDelayMs * MAX_BACKOFF_FACTOR, false);
+      }
+    }
+  }
+
+  async #poll(): Promise<void> {
     const { source } = this.options;
     const { streamArn, spec } = this.definition;
     while (!this.#stopped) {
