@@ -210,8 +210,9 @@ class StreamMapping {
     this.#batchSize = batchSize ?? DEFAULT_BATCH_SIZE;
   }
 
+  /** Caught up and waiting for records (a stopped mapping counts as idle: it will do nothing more). */
   get idle(): boolean {
-    return this.#sleeping && !this.#dirty;
+    return this.#stopped || (this.#sleeping && !this.#dirty);
   }
 
   async start(): Promise<void> {
@@ -231,7 +232,7 @@ class StreamMapping {
   }
 
   whenIdle(): Promise<void> {
-    if (this.idle || this.#stopped) return Promise.resolve();
+    if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
