@@ -22,6 +22,7 @@ import {
 } from '../../shared/kit/definition';
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from './aws-service';
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
+import { LocalDynamoDBStreams } from './dynamodb/streams-api';
 import { AwsEndpoint } from './endpoint';
 import { LocalEventBridge } from './eventbridge/bus';
 import { LocalFunctions } from './functions';
@@ -276,6 +277,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           ? new AwsError('InternalException', 'Service unavailable (injected fault)', 500)
           : undefined,
       ),
+      // The DynamoDB Streams API, for tools; Lambda's pollers read the streams in-process.
+      new LocalDynamoDBStreams(dynamodb.streams, record),
       stepFunctions,
       secrets,
     ],

@@ -210,8 +210,9 @@ class StreamMapping {
     this.#batchSize = batchSize ?? DEFAULT_BATCH_SIZE;
   }
 
+  /** Caught up and waiting for records (a stopped mapping counts as idle: it will do nothing more). */
   get idle(): boolean {
-    return this.#sleeping && !this.#dirty;
+    return this.#stopped || (this.#sleeping && !this.#dirty);
   }
 
   async start(): Promise<void> {
@@ -231,7 +232,7 @@ class StreamMapping {
   }
 
   whenIdle(): Promise<void> {
-    if (this.idle || this.#stopped) return Promise.resolve();
+    if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -243,7 +244,20 @@ class StreamMapping {
     this.#releaseIdleWaiters();
   }
 
+  /** Polls until stopped; a fault reading the stream (not the function's errors) is logged and retried. */
   async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        await this.#poll();
+      } catch (err) {
+        if (this.#stopped) return;
+        console.error(`event source mapping ${this.definition.name} failed to read its stream; retrying`, err);
+        await this.#sleep(this.options.retryBaseDelayMs * MAX_BACKOFF_FACTOR, false);
+      }
+    }
+  }
+
+  async #poll(): Promise<void> {
     const { source } = this.options;
     const { streamArn, spec } = this.definition;
     while (!this.#stopped) {

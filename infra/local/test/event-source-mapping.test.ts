@@ -167,6 +167,20 @@ describe('event source mapping', () => {
     expect(t.mappings.metrics().esm).toMatchObject({ retries: 2, records: 2 });
   });
 
+  it('has nothing left to drain once closed', async () => {
+    // Prepare
+    const t = await setUp(() => undefined);
+    await t.start();
+    await t.put('a');
+
+    // Act
+    await t.mappings.close();
+
+    // Assess: resolves (a closed mapping will process nothing more).
+    await t.mappings.drain();
+    expect(t.batches.flat().length).toBeLessThanOrEqual(1);
+  });
+
   it('retries a throttled invocation without using up its retries', async () => {
     // Prepare
     const throttle = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });

@@ -282,6 +282,84 @@ describe('DynamoDB streams', () => {
     expect(got).toHaveLength(31 + 15);
   });
 
+  it('answers writes to a table with a stream exactly as to one without (values, capacity, errors)', async () => {
+    // Prepare: two tables shaped alike (with a GSI), one given a stream.
+    await createTable(h.client, 'itsm-s-same-plain');
+    await createTable(h.client, 'itsm-s-same-stream');
+    await h.client.send(
+      new UpdateTableCommand({
+        TableName: 'itsm-s-same-stream',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    const Key = { pk: 'p', sk: 's' };
+    const steps = (TableName: string) => [
+      () =>
+        h.doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...Key, status: 'open', updatedAt: '1', body: 'x'.repeat(1500) },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      () =>
+        h.doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...Key, status: 'closed', updatedAt: '2' },
+            ReturnValues: 'ALL_OLD',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      () =>
+        h.doc.send(
+          new UpdateCommand({
+            TableName,
+            Key,
+            UpdateExpression: 'SET n = :n',
+            ExpressionAttributeValues: { ':n': 1 },
+            ReturnValues: 'ALL_NEW',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      () =>
+        h.doc.send(
+          new UpdateCommand({
+            TableName,
+            Key,
+            UpdateExpression: 'SET n = :n',
+            ConditionExpression: 'n = :other',
+            ExpressionAttributeValues: { ':n': 2, ':other': 5 },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      () => h.doc.send(new DeleteCommand({ TableName, Key, ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' })),
+    ];
+    const outcome = async (step: () => Promise<unknown>) => {
+      try {
+        const { $metadata: _, ...out } = (await step()) as Record<string, unknown>;
+        return out;
+      } catch (err) {
+        const e = err as Error & { Item?: unknown };
+        return { error: e.name, message: e.message, item: e.Item };
+      }
+    };
+    const plain: unknown[] = [];
+    const streamed: unknown[] = [];
+
+    // Act
+    for (const step of steps('itsm-s-same-plain')) plain.push(await outcome(step));
+    for (const step of steps('itsm-s-same-stream')) streamed.push(await outcome(step));
+
+    // Assess
+    const named = (outcomes: unknown[], table: string) => JSON.parse(JSON.stringify(outcomes).replaceAll(table, 'T'));
+    expect(named(streamed, 'itsm-s-same-stream')).toEqual(named(plain, 'itsm-s-same-plain'));
+    expect(JSON.stringify(plain)).toContain('ConditionalCheckFailedException');
+    expect(h.dynamodb.meter.get('itsm-s-same-stream')).toEqual(h.dynamodb.meter.get('itsm-s-same-plain'));
+    const arn = h.dynamodb.streams.of('itsm-s-same-stream')!.arn;
+    expect((await records(h, arn)).map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY', 'MODIFY', 'REMOVE']);
+  });
+
   it('adds a stream to an existing table with UpdateTable, once', async () => {
     // Prepare
     const TableName = 'itsm-s-update';
