@@ -3,12 +3,12 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import * as names from '../../../infra/local/names';
-import type { Runtime } from '../../../infra/local/runtime';
-import { portfolio } from '../../../services/portfolio/service';
-import { testRuntime } from '../../../test/support/runtime';
-import type { OutgoingEvent } from '../events';
-import { eventItem, outboxItem } from '../store/publication';
+import * as names from '../infra/local/names';
+import type { Runtime } from '../infra/local/runtime';
+import { portfolio } from '../services/portfolio/service';
+import type { OutgoingEvent } from '../shared/kit/events';
+import { eventItem, outboxItem } from '../shared/kit/store/publication';
+import { testRuntime } from './support/runtime';
 
 /**
  * The event relay (ADR 23), invoked as Lambda invokes it: with the stream records of its table
