@@ -147,6 +147,10 @@ export async function deskValueStream(rt: Runtime): Promise<void> {
     ),
   );
 
+  // The desk learns which services ACME uses from the customers service's events: wait until it has
+  // (consumers run one event at a time per instance, so the setup's events may still be queued).
+  await rt.bus.drain();
+
   // --- Carol (ACME) reports an incident on the web shop; her organisation is taken from her token.
   const created = ok(
     await carol.post<Ticket>('/v1/incidents', {
