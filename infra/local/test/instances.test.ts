@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually';
@@ -274,6 +275,17 @@ describe('meters and fidelity', () => {
     const reads = await functions.environmentReads();
     // Assess
     expect(reads.get(NAME)).toEqual(['SERVICE_NAME', 'SET_ON_PROBE']);
+  });
+
+  it('leaves no bundler process running once the bundle is built', async () => {
+    // Prepare
+    const functions = probe();
+    const children = () => execFileSync('ps', ['-o', 'comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    // Act
+    await call(functions);
+    // Assess: esbuild's service (80-170 MB) was started for the build and stopped after it.
+    await eventually(() => !children().includes('esbuild'), 5000, 'esbuild to stop');
+    expect(stats(functions).coldStarts).toBe(1);
   });
 
   it('rejects calls running or waiting at close, and starts nothing after', async () => {
