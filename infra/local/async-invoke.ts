@@ -5,7 +5,9 @@
  * (`MaximumRetryAttempts`, 0-2; `MaximumEventAgeInSeconds`, 60-21,600), waiting about 1 minute
  * before the first retry and 2 before the second, as Lambda does. An invocation that fails every
  * attempt, or grows too old, goes to the function's on-failure destination (an SQS queue on AWS),
- * as the record Lambda sends there.
+ * as the record Lambda sends there. An invocation that waits for a free instance (the function's
+ * instances busy, or its reserved concurrency in use) uses no attempt; one still waiting past its
+ * maximum age goes to the on-failure destination with `EventAgeExceeded` (ADR 22).
  *
  * With a journal (data mode), a queued invocation is on disk before `enqueue` returns, and
  * on-failure records are kept too; a new queue on the same journal invokes what was pending once

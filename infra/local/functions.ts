@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build, stop as stopEsbuild } from 'esbuild';
 import { type AsyncFailure, AsyncInvocations, EventExpiredError, type StoredInvocation } from './async-invoke';
 import { AwsError } from './aws-service';
 import { Journal } from './journal';
@@ -86,32 +87,47 @@ const BOOTSTRAP = fileURLToPath(new URL('./worker-bootstrap.mjs', import.meta.ur
 const BUNDLE_ROOT = fileURLToPath(new URL('../../node_modules/.cache/itsm-functions/', import.meta.url));
 
 /**
- * Bundles a function entry the way the CDK stack does (see infra/aws/function.ts). esbuild's
- * service process (80-170 MB) is stopped once no build is running: nothing idle stays alive, and
- * the next build starts it again (esbuild restarts its service on the next call after `stop()`).
+ * The esbuild executable. The bundler runs as a child process per build and exits with it, so no
+ * bundler stays alive after bundling (esbuild's JS API keeps a service process of 80-170 MB, shared
+ * with every other esbuild user in the process, tsx included, so stopping it is not ours to do).
+ * npm installs the native binary there; where it could not, the file is a Node script.
  */
-let buildsRunning = 0;
-async function bundle(entry: string, outfile: string): Promise<void> {
-  buildsRunning++;
-  try {
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
-      sourcemap: 'inline',
-      banner: {
-        js: "import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);",
-      },
-      logLevel: 'error',
-    });
-  } finally {
-    if (--buildsRunning === 0) void stopEsbuild();
+const ESBUILD = createRequire(import.meta.url).resolve('esbuild/bin/esbuild');
+let esbuildCommand: [string, string[]] | undefined;
+function esbuild(): [string, string[]] {
+  if (!esbuildCommand) {
+    const head = Buffer.alloc(2);
+    const fd = openSync(ESBUILD, 'r');
+    readSync(fd, head, 0, 2, 0);
+    closeSync(fd);
+    esbuildCommand = head.toString() === '#!' ? [process.execPath, [ESBUILD]] : [ESBUILD, []];
   }
+  return esbuildCommand;
+}
+
+/** Bundles a function entry the way the CDK stack does (see infra/aws/function.ts). */
+function bundle(entry: string, outfile: string): Promise<void> {
+  const [command, prefix] = esbuild();
+  const args = [
+    ...prefix,
+    entry,
+    '--bundle',
+    `--outfile=${outfile}`,
+    '--platform=node',
+    '--target=node22',
+    '--format=esm',
+    '--main-fields=module,main',
+    '--external:@aws-sdk/*',
+    '--sourcemap=inline',
+    "--banner:js=import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);",
+    '--log-level=error',
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`esbuild could not bundle ${entry}: ${stderr || err.message}`));
+      else resolve();
+    });
+  });
 }
 
 /** Starts the worker thread of one instance (the one place a worker is created). */

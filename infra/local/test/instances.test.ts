@@ -116,6 +116,17 @@ describe('instances', () => {
     expect(functions.asyncFailures()).toEqual([]);
   });
 
+  it('fails a call whose function cannot be bundled, and keeps no instance for it', async () => {
+    // Prepare
+    const functions = probe({}, { entry: fileURLToPath(new URL('./fixtures/missing.ts', import.meta.url)) });
+    // Act
+    const first = await call(functions).catch((e: Error) => e);
+    const second = await call(functions).catch((e: Error) => e);
+    // Assess: each call tried to build again; nothing is left running or waiting.
+    for (const outcome of [first, second]) expect(String(outcome)).toMatch(/esbuild could not bundle .*missing\.ts/);
+    expect(stats(functions)).toMatchObject({ instances: 0, coldStarts: 0 });
+  });
+
   it('ends an instance whose call timed out; the next call gets a new one', async () => {
     // Prepare
     const functions = probe({ maxInstances: 1 }, { timeoutSeconds: 0.2 });
