@@ -201,13 +201,11 @@ class Instance {
       });
       // An uncaught error (also at import) or an exit ends the environment, as on Lambda.
       const end = (err: Error) => {
-        if (this.stopped) {
-          reject(shuttingDown()); // stopped while importing: the call waiting for it must not hang
-          return;
-        }
-        reject(err);
-        this.current?.reject(err);
-        this.end();
+        // Stopped while importing: the call waiting for the instance must not hang.
+        reject(this.stopped ? shuttingDown() : err);
+        if (this.stopped) return;
+        void this.stop(err); // the running call, if any, fails with the error
+        this.fn.remove(this);
       };
       worker.on('error', end);
       worker.on('exit', (code) =>

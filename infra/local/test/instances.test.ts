@@ -127,6 +127,19 @@ describe('instances', () => {
     expect(stats(functions)).toMatchObject({ instances: 0, coldStarts: 0 });
   });
 
+  it('fails the call of an instance whose runtime exits, and starts a new one for the next', async () => {
+    // Prepare
+    const functions = probe({ maxInstances: 1 });
+    const before = await call(functions);
+    // Act
+    const exited = await call(functions, { exit: 3 }).catch((e: Error) => e);
+    const after = await call(functions);
+    // Assess
+    expect(exited).toMatchObject({ name: 'Runtime.ExitError', message: 'Runtime exited with error: exit status 3' });
+    expect(after.instance).not.toBe(before.instance);
+    expect(stats(functions)).toMatchObject({ coldStarts: 2, instances: 1 });
+  });
+
   it('ends an instance whose call timed out; the next call gets a new one', async () => {
     // Prepare
     const functions = probe({ maxInstances: 1 }, { timeoutSeconds: 0.2 });
