@@ -118,5 +118,5 @@ describe('the demo organisation', () => {
       'survey mail',
     );
     expect(survey.text).toContain(`${rt.apiUrl}/v1/surveys/`);
-  });
+  }, 120_000); // a cold start for each instance the seed's parallel requests start (ADR 22)
 });

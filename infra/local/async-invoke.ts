@@ -5,7 +5,9 @@
  * (`MaximumRetryAttempts`, 0-2; `MaximumEventAgeInSeconds`, 60-21,600), waiting about 1 minute
  * before the first retry and 2 before the second, as Lambda does. An invocation that fails every
  * attempt, or grows too old, goes to the function's on-failure destination (an SQS queue on AWS),
- * as the record Lambda sends there.
+ * as the record Lambda sends there. An invocation that waits for a free instance (the function's
+ * instances busy, or its reserved concurrency in use) uses no attempt; one still waiting past its
+ * maximum age goes to the on-failure destination with `EventAgeExceeded` (ADR 22).
  *
  * With a journal (data mode), a queued invocation is on disk before `enqueue` returns, and
  * on-failure records are kept too; a new queue on the same journal invokes what was pending once
@@ -53,8 +55,20 @@ interface Invocation {
 /** What the journal keeps: a queued invocation (key `i:<id>`) or an on-failure record (key `f:<id>`). */
 export type StoredInvocation = { invocation: Invocation } | { failure: AsyncFailure };
 
+/**
+ * Thrown by `invoke` when the event waited (throttled) past its maximum age without running: Lambda
+ * drops it to the on-failure destination without using a retry attempt.
+ */
+export class EventExpiredError extends Error {
+  override name = 'TooManyRequestsException';
+  constructor() {
+    super('Rate Exceeded.');
+  }
+}
+
 export interface AsyncInvokeOptions {
-  invoke(functionName: string, payload: unknown): Promise<unknown>;
+  /** Runs the function; `acceptedAt` (ms) is when the event was queued, which bounds how long it may wait. */
+  invoke(functionName: string, payload: unknown, acceptedAt: number): Promise<unknown>;
   /** The function's asynchronous invocation config; throws for an unknown function. */
   config(functionName: string): AsyncInvokeConfig;
   /** Wait before the first retry, doubling after (Lambda: about 1 minute, then 2). */
@@ -147,10 +161,12 @@ export class AsyncInvocations {
     if (this.closed) return;
     invocation.attempts++;
     let error: { errorType: string; errorMessage: string } | undefined;
+    let expired = false;
     try {
       // A copy, so a handler that mutates its event cannot change a retry.
-      await this.options.invoke(invocation.functionName, structuredClone(invocation.payload));
+      await this.options.invoke(invocation.functionName, structuredClone(invocation.payload), invocation.acceptedAt);
     } catch (err) {
+      expired = err instanceof EventExpiredError;
       error =
         err instanceof Error
           ? { errorType: err.name, errorMessage: err.message }
@@ -160,19 +176,25 @@ export class AsyncInvocations {
             };
     }
     if (this.closed) return;
-    if (error) this.retryOrFail(invocation, error);
+    if (expired) {
+      invocation.attempts--; // it never ran
+      this.fail(invocation, this.configOf(invocation.functionName), error!, 'EventAgeExceeded');
+    } else if (error) this.retryOrFail(invocation, error);
     else this.options.journal?.delete(`i:${invocation.requestId}`);
     this.work.done();
   }
 
-  private retryOrFail(invocation: Invocation, error: { errorType: string; errorMessage: string }): void {
-    let config: AsyncInvokeConfig;
+  private configOf(functionName: string): AsyncInvokeConfig {
     try {
-      config = this.options.config(invocation.functionName);
+      return this.options.config(functionName);
     } catch {
       // The function is gone since (a restart with other services): nothing can run it again.
-      config = { functionArn: invocation.functionName, maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 };
+      return { functionArn: functionName, maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 };
     }
+  }
+
+  private retryOrFail(invocation: Invocation, error: { errorType: string; errorMessage: string }): void {
+    const config = this.configOf(invocation.functionName);
     if (invocation.attempts > config.maximumRetryAttempts) {
       this.fail(invocation, config, error, 'RetriesExhausted');
       return;

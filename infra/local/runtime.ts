@@ -311,6 +311,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
         asyncInvoke: asyncInvokeConfig(fn),
+        reservedConcurrency: fn.reservedConcurrency,
       });
     }
   }

@@ -1,14 +1,26 @@
-// Runs one Lambda function inside a worker thread, the way the Lambda runtime would: it imports
-// the function's bundle once (cold start), then serves invocations.
+// One Lambda instance (execution environment) inside a worker thread, the way the Lambda runtime
+// runs one: it imports the function's bundle once (the cold start), then serves one invocation at
+// a time (the pool in functions.ts never sends a second before the first is answered).
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
+// shared/kit/env.ts keeps the names it was asked for here. Each message carries the names read
+// since the last one, so the runtime keeps them after this instance is reaped (fidelity proof).
+const READS = Symbol.for('itsm.environmentReads');
+let reported = 0;
+const newEnvironmentReads = () => {
+  const reads = globalThis[READS];
+  if (!reads || reads.size === reported) return undefined;
+  const all = [...reads];
+  const fresh = all.slice(reported);
+  reported = all.length;
+  return fresh;
+};
+
 const started = performance.now();
 const mod = await import(pathToFileURL(workerData.bundle).href);
 const initMs = performance.now() - started;
-// shared/kit/env.ts keeps the names it was asked for here.
-const environmentReads = () => [...(globalThis[Symbol.for('itsm.environmentReads')] ?? [])].sort();
 
 const context = (deadline) => ({
   functionName: workerData.functionName,
@@ -26,20 +38,17 @@ const context = (deadline) => ({
 });
 
 parentPort.on('message', async (msg) => {
-  if (msg.type === 'env-reads') {
-    parentPort.postMessage({ id: msg.id, result: environmentReads() });
-    return;
-  }
   // The runtime's clock (Runtime.setTime), read through shared/kit/clock.ts; unset, real time.
   globalThis[Symbol.for('itsm.localClock')] = msg.clock;
   try {
     const result = await mod.handler(msg.event, context(Date.now() + workerData.timeoutMs));
-    parentPort.postMessage({ id: msg.id, result });
+    parentPort.postMessage({ type: 'result', result, envReads: newEnvironmentReads() });
   } catch (err) {
     parentPort.postMessage({
-      id: msg.id,
+      type: 'result',
       error: { name: err?.name ?? 'Error', message: String(err?.message ?? err), stack: String(err?.stack ?? '') },
+      envReads: newEnvironmentReads(),
     });
   }
 });
-parentPort.postMessage({ type: 'ready', initMs });
+parentPort.postMessage({ type: 'ready', initMs, envReads: newEnvironmentReads() });

@@ -147,7 +147,8 @@ export async function deskValueStream(rt: Runtime): Promise<void> {
     ),
   );
 
-  // The desk learns which services ACME uses from the customers service's events (ADR 15, 23).
+  // The desk learns which services ACME uses from the customers service's events (ADR 15, 23): wait until it has
+  // (consumers run one event at a time per instance, so the setup's events may still be queued).
   await rt.bus.drain();
 
   // --- Carol (ACME) reports an incident on the web shop; her organisation is taken from her token.

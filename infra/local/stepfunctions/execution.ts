@@ -17,6 +17,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
+import { AwsError } from '../aws-service';
 import { functionArn } from '../names';
 import type { CompiledMachine, StateInfo } from './compile';
 import { ExecutionClosedError, runtimeError, StatesError } from './errors';
@@ -108,6 +109,13 @@ function libraryTimeoutError(): Promise<Error> {
 
 /** The task error a thrown Lambda error becomes, as Step Functions reports it for Node.js functions. */
 function lambdaError(err: unknown): StatesError {
+  // Lambda's API refused the call (a throttle): Step Functions names it `Lambda.<code>`, with the
+  // SDK's message as the cause ("Handle Lambda service exceptions", Step Functions developer guide).
+  if (err instanceof AwsError)
+    return new StatesError(
+      `Lambda.${err.code}`,
+      `${err.message} (Service: AWSLambda; Status Code: ${err.statusCode}; Error Code: ${err.code}; Request ID: ${crypto.randomUUID()}; Proxy: null)`,
+    );
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as {
     name?: unknown;
     message?: unknown;
