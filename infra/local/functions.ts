@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import { type AsyncFailure, AsyncInvocations, type StoredInvocation } from './async-invoke';
+import { type AsyncFailure, AsyncInvocations, type AsyncSettled, type StoredInvocation } from './async-invoke';
 import { Journal } from './journal';
 
 /**
@@ -31,6 +31,8 @@ export interface LocalFunctionsOptions {
   asyncJournalFile?: string;
   /** Wait before the first retry of a failed asynchronous invocation, doubling after; default 60,000 (Lambda's). */
   asyncRetryBaseDelayMs?: number;
+  /** Told after each asynchronous attempt, with the tag given to `invokeAsync`. */
+  onAsyncSettled?: (settled: AsyncSettled) => void;
 }
 
 /** Lambda's defaults for a function without an asynchronous invocation config. */
@@ -222,6 +224,7 @@ export class LocalFunctions {
       },
       retryBaseDelayMs: options.asyncRetryBaseDelayMs ?? 60_000,
       ...(options.asyncJournalFile ? { journal: new Journal<StoredInvocation>(options.asyncJournalFile) } : {}),
+      ...(options.onAsyncSettled ? { onSettled: options.onAsyncSettled } : {}),
     });
   }
 
@@ -246,8 +249,8 @@ export class LocalFunctions {
    * data mode) and answered with the request id at once; failures are retried per the
    * function's `asyncInvoke` config, then kept as on-failure records (`asyncFailures`).
    */
-  invokeAsync(nameOrArn: string, event: unknown): string {
-    return this.async.enqueue(this.get(nameOrArn).spec.functionName, event);
+  invokeAsync(nameOrArn: string, event: unknown, tag?: unknown): string {
+    return this.async.enqueue(this.get(nameOrArn).spec.functionName, event, tag);
   }
 
   /** Invokes what a previous run queued and had not finished (call once every function is added). */
