@@ -24,6 +24,7 @@ import { AwsError, type AwsService, type CallContext, type RecordedCall } from '
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
 import { AwsEndpoint } from './endpoint';
 import { LocalEventBridge } from './eventbridge/bus';
+import { serveEvents } from './eventbridge/console';
 import { LocalFunctions } from './functions';
 import { type GatewayRoute, LocalGateway } from './gateway';
 import { LocalIdentity, type TokenRequest } from './identity';
@@ -187,6 +188,12 @@ const scheduledEvent = (def: ServiceDefinition, id: string) => ({
   detail: {},
 });
 
+/** The id of an EventBridge event (what a consumer's on-failure record carries as its payload). */
+function eventIdOf(payload: unknown): { eventId?: string } {
+  const event = payload as { id?: unknown; 'detail-type'?: unknown } | null;
+  return typeof event?.id === 'string' && typeof event['detail-type'] === 'string' ? { eventId: event.id } : {};
+}
+
 /** Wraps an emulator so tests can make it fail like an outage or throttling would. */
 class FaultyService implements AwsService {
   constructor(
@@ -223,17 +230,22 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const functions = new LocalFunctions(awsEnv, {
     asyncRetryBaseDelayMs: LAMBDA_RETRY_FACTOR * retryBaseDelayMs,
     ...(opts.dataDir ? { asyncJournalFile: join(opts.dataDir, 'lambda', 'async-invocations.jsonl') } : {}),
+    // What a consumer made of a delivered event, for the event console.
+    onAsyncSettled: (settled) => bus.invocationSettled(settled),
   });
   const bus = new LocalEventBridge({
     // EventBridge invokes Lambda targets asynchronously: its retries cover only the hand-off;
     // the function's own failures get Lambda's async retries and on-failure destination.
-    invoke: async (fn, event) => {
-      functions.invokeAsync(fn, event);
-    },
+    invoke: async (fn, event, ref) => functions.invokeAsync(fn, event, ref),
     drainTargets: () => functions.drainAsync(),
     record,
     retryBaseDelayMs,
-    ...(opts.dataDir ? { journalFile: join(opts.dataDir, 'eventbridge', 'deliveries.jsonl') } : {}),
+    ...(opts.dataDir
+      ? {
+          journalFile: join(opts.dataDir, 'eventbridge', 'deliveries.jsonl'),
+          eventsDir: join(opts.dataDir, 'eventbridge', 'events'),
+        }
+      : {}),
   });
   const stepFunctions = new LocalStepFunctions({
     invokeFunction: (arn, payload) => functions.invoke(arn, payload),
@@ -397,7 +409,12 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   runtime.gateway = gateway;
   endpoint.metrics = () => runtime!.metrics();
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
-  endpoint.failures = () => ({ deadLetters: bus.deadLetters(), asyncFailures: functions.asyncFailures() });
+  // Each links to its event in the console (`/_local/events/{eventId}`).
+  endpoint.failures = () => ({
+    deadLetters: bus.deadLetters().map((letter) => ({ eventId: letter.event.id, ...letter })),
+    asyncFailures: functions.asyncFailures().map((failure) => ({ ...eventIdOf(failure.requestPayload), ...failure })),
+  });
+  endpoint.events = (url, accept) => serveEvents(bus, url, accept);
   // What a previous run accepted and had not finished is delivered now that everything is wired.
   functions.resumeAsync();
   bus.resume();
