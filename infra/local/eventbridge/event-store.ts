@@ -251,8 +251,8 @@ export class EventStore {
     const reader = new Reader(this);
     const needle = `"id":${JSON.stringify(id)}`;
     for (const segment of this.newestSegments()) {
+      if (!reader.contains(segment, [needle])) continue;
       const text = reader.text(segment);
-      if (!text.includes(needle)) continue;
       for (const line of reverseLines(text)) {
         if (!line.startsWith(EVENT_PREFIX) || !line.includes(needle)) continue;
         const record = parse<EventRecord>(line);
@@ -270,9 +270,9 @@ export class EventStore {
     const needles = needlesOf(filter);
     for (const segment of [...this.segments]) {
       if (!mayHold(segment.meta, filter)) continue;
-      const text = readSegment(segment);
-      if (!needles.every((n) => text.includes(n))) continue;
-      for (const line of text.split('\n')) {
+      const data = readSegment(segment);
+      if (!needles.every((n) => data.includes(n))) continue;
+      for (const line of data.toString('utf8').split('\n')) {
         if (!line.startsWith(EVENT_PREFIX) || !needles.every((n) => line.includes(n))) continue;
         const record = parse<EventRecord>(line);
         if (record && matchesFilter(record, filter)) yield { seq: record.seq, bus: record.bus, event: record.event };
@@ -370,19 +370,31 @@ export class EventStore {
 
 /** One query's reads: a segment read twice (its events, then its outcomes) is read once. */
 class Reader {
-  private readonly cache = new Map<Segment, string>();
+  private readonly cache = new Map<Segment, { data: Buffer | string; text?: string }>();
 
   constructor(private readonly store: EventStore) {}
 
+  /** Whether the segment holds every needle, tested on its bytes (most segments are never decoded). */
+  contains(segment: Segment, needles: readonly string[]): boolean {
+    const { data } = this.read(segment);
+    return needles.every((n) => data.includes(n));
+  }
+
   text(segment: Segment): string {
-    let text = this.cache.get(segment);
-    if (text === undefined) {
-      text = readSegment(segment);
+    const entry = this.read(segment);
+    entry.text ??= entry.data.toString('utf8');
+    return entry.text;
+  }
+
+  private read(segment: Segment) {
+    let entry = this.cache.get(segment);
+    if (entry === undefined) {
+      entry = { data: readSegment(segment) };
       // Two segments at most: the scan moves on, and outcomes mostly sit near their event.
       if (this.cache.size >= 2) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(segment, text);
+      this.cache.set(segment, entry);
     }
-    return text;
+    return entry;
   }
 
   *newestFirst(filter: EventFilter, before?: number): Generator<EventRecord> {
@@ -391,9 +403,8 @@ class Reader {
       if (segment.meta.events === 0) continue;
       if (before !== undefined && segment.meta.first >= before) continue;
       if (!mayHold(segment.meta, filter)) continue;
-      const text = this.text(segment);
-      if (!needles.every((n) => text.includes(n))) continue;
-      for (const line of reverseLines(text)) {
+      if (!this.contains(segment, needles)) continue;
+      for (const line of reverseLines(this.text(segment))) {
         if (!line.startsWith(EVENT_PREFIX) || !needles.every((n) => line.includes(n))) continue;
         const record = parse<EventRecord>(line);
         if (!record || (before !== undefined && record.seq >= before)) continue;
@@ -515,11 +526,12 @@ function matchesFilter(record: EventRecord, filter: EventFilter): boolean {
   return true;
 }
 
-function readSegment(segment: Segment): string {
+/** A file segment's bytes (searched as bytes, decoded only if they hold what is sought), or a memory segment's text. */
+function readSegment(segment: Segment): Buffer | string {
   if (segment.lines) return segment.lines.length === 0 ? '' : `${segment.lines.join('\n')}\n`;
   // Only what was written as whole lines: the active segment may grow while a query runs.
   const buffer = readFileSync(segment.file!);
-  return buffer.subarray(0, Math.min(buffer.length, segment.bytes)).toString('utf8');
+  return buffer.subarray(0, Math.min(buffer.length, segment.bytes));
 }
 
 function* reverseLines(text: string): Generator<string> {
