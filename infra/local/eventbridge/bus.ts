@@ -263,7 +263,7 @@ export class LocalEventBridge implements AwsService {
     this.store.close();
   }
 
-  private putEvents(input: Record<string, unknown>, ctx: CallContext) {
+  private async putEvents(input: Record<string, unknown>, ctx: CallContext) {
     const entries = readEntries(input);
     // IAM authorises PutEvents on each bus the request names, whatever becomes of the entries.
     const named = new Set(entries.map((entry) => busNameOf(entry.EventBusName)));
@@ -284,9 +284,11 @@ export class LocalEventBridge implements AwsService {
       routed.push(routes);
       accepted.push({ bus: result.bus, event: result.event, rules: matchedRules(routes) });
     }
-    // The event is stored (synced in data mode) before its deliveries are queued and PutEvents answers.
     const seqs = this.store.append(accepted);
     this.delivery.enqueue(routed.flatMap((routes, i) => routes.map((route) => ({ ...route, ref: seqs[i]! }))));
+    // Stored events and queued deliveries are both on disk (data mode) before PutEvents answers:
+    // an accepted event is never lost, as on AWS. The store's sync ran while the queue's did.
+    await this.store.durable();
     return {
       FailedEntryCount: results.filter((r) => !r.ok).length,
       Entries: results.map((r) =>

@@ -21,6 +21,7 @@
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   ftruncateSync,
   mkdirSync,
@@ -166,7 +167,8 @@ const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 const DEFAULT_WINDOW = 10_000;
 const EVENT_PREFIX = '{"seq":';
 const OUTCOME_REF = /^\{"ref":(\d+),/;
-const SEGMENT_FILE = /^(\d{15})\.jsonl$/;
+/** `<seq of its first event>-<segment number>.jsonl`: segments of outcomes only share the first part. */
+const SEGMENT_FILE = /^(\d{15})-(\d{9})\.jsonl$/;
 
 export class EventStore {
   private readonly segments: Segment[] = [];
@@ -175,6 +177,11 @@ export class EventStore {
   private closed = false;
   private readonly segmentBytes: number;
   private readonly window: number;
+  /** The fdatasync running, and the one queued after it for writes it may have missed (group commit). */
+  private syncing: Promise<void> | undefined;
+  private syncAgain: Promise<void> | undefined;
+  /** Number of the latest segment file. */
+  private segmentNumber = 0;
 
   constructor(private readonly options: EventStoreOptions = {}) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
@@ -183,7 +190,10 @@ export class EventStore {
     else this.segments.push(newSegment(this.nextSeq, {}));
   }
 
-  /** Appends accepted events (one write; in data mode synced before it returns); returns their seqs. */
+  /**
+   * Appends accepted events (one write) and returns their seqs; in data mode they are on disk once
+   * `durable()` resolves, which PutEvents awaits before it answers.
+   */
   append(accepted: readonly AcceptedEvent[]): number[] {
     if (accepted.length === 0 || this.closed) return [];
     const seqs: number[] = [];
@@ -204,9 +214,31 @@ export class EventStore {
       meta.minTime = Math.min(meta.minTime, time);
       meta.maxTime = Math.max(meta.maxTime, time);
     }
-    // On disk before PutEvents answers: an accepted event is never lost, as on AWS.
-    this.write(segment, lines, true);
+    this.write(segment, lines);
     return seqs;
+  }
+
+  /**
+   * Resolves once everything appended so far is on disk. The fdatasync runs off the main thread,
+   * and callers that arrive while one runs share the next one (group commit), so concurrent
+   * PutEvents calls cost one sync between them and the endpoint keeps serving meanwhile.
+   */
+  durable(): Promise<void> {
+    if (this.fd === undefined || this.closed) return Promise.resolve();
+    if (!this.syncing) {
+      const fd = this.fd;
+      this.syncing = new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+      this.syncing = this.syncing.finally(() => {
+        this.syncing = undefined;
+      });
+      return this.syncing;
+    }
+    // Written while a sync runs, perhaps after it started: one more sync, after it, covers them all.
+    this.syncAgain ??= this.syncing.then(
+      () => this.again(),
+      () => this.again(),
+    );
+    return this.syncAgain;
   }
 
   /** Records a delivery's progress (not synced: losing it only leaves the view a step behind). */
@@ -216,7 +248,7 @@ export class EventStore {
     const record: OutcomeRecord = { ...outcome, at: new Date().toISOString() };
     segment.meta.minRef = Math.min(segment.meta.minRef, outcome.ref);
     segment.meta.maxRef = Math.max(segment.meta.maxRef, outcome.ref);
-    this.write(segment, [JSON.stringify(record)], false);
+    this.write(segment, [JSON.stringify(record)]);
   }
 
   /**
@@ -294,7 +326,7 @@ export class EventStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined) this.closeAfterSync(this.fd);
     this.fd = undefined;
   }
 
@@ -312,13 +344,25 @@ export class EventStore {
     return this.segments.at(-1)!;
   }
 
-  private write(segment: Segment, lines: string[], sync: boolean): void {
+  private again(): Promise<void> {
+    this.syncAgain = undefined;
+    return this.durable();
+  }
+
+  /** A descriptor a running fdatasync uses is closed once it has finished, never under it. */
+  private closeAfterSync(fd: number): void {
+    if (!this.syncing) closeSync(fd);
+    else
+      void this.syncing.then(
+        () => closeSync(fd),
+        () => closeSync(fd),
+      );
+  }
+
+  private write(segment: Segment, lines: string[]): void {
     const text = `${lines.join('\n')}\n`;
     if (segment.lines) segment.lines.push(...lines);
-    else if (this.fd !== undefined) {
-      writeSync(this.fd, text);
-      if (sync) fdatasyncSync(this.fd);
-    }
+    else if (this.fd !== undefined) writeSync(this.fd, text);
     segment.bytes += Buffer.byteLength(text);
     if (segment.bytes >= this.segmentBytes) this.seal();
   }
@@ -329,8 +373,10 @@ export class EventStore {
     if (sealed.file && this.fd !== undefined) {
       // The summary is a cache: lost in a crash, it is worked out again from the segment.
       writeFileSync(metaFileOf(sealed.file), JSON.stringify(sealed.meta));
-      closeSync(this.fd);
-      const file = join(this.options.dir!, segmentName(this.nextSeq));
+      // What callers of `durable()` wait for is in this file: sync it now, as the next syncs go to the new one.
+      fdatasyncSync(this.fd);
+      this.closeAfterSync(this.fd);
+      const file = join(this.options.dir!, segmentName(this.nextSeq, ++this.segmentNumber));
       this.fd = openSync(file, 'a');
       this.segments.push(newSegment(this.nextSeq, { file }));
       return;
@@ -354,6 +400,7 @@ export class EventStore {
       if (isLast) dropTornTail(file);
       const segment = (!isLast && readMeta(file)) || scanSegment(file);
       this.segments.push(segment);
+      this.segmentNumber = Math.max(this.segmentNumber, Number(SEGMENT_FILE.exec(name)![2]));
       this.nextSeq = Math.max(this.nextSeq, segment.meta.last + 1, segment.meta.first);
     }
     const last = this.segments.at(-1);
@@ -362,7 +409,7 @@ export class EventStore {
       return;
     }
     if (last) writeFileSync(metaFileOf(last.file!), JSON.stringify(last.meta));
-    const file = join(dir, segmentName(this.nextSeq));
+    const file = join(dir, segmentName(this.nextSeq, ++this.segmentNumber));
     this.fd = openSync(file, 'a');
     this.segments.push(newSegment(this.nextSeq, { file }));
   }
@@ -568,7 +615,8 @@ function newSegment(first: number, where: { file?: string; lines?: string[] }): 
   };
 }
 
-const segmentName = (first: number) => `${String(first).padStart(15, '0')}.jsonl`;
+const segmentName = (first: number, n: number) =>
+  `${String(first).padStart(15, '0')}-${String(n).padStart(9, '0')}.jsonl`;
 const metaFileOf = (file: string) => file.replace(/\.jsonl$/, '.meta.json');
 
 /** A sealed segment's summary, if it was written whole and matches the segment's size. */
