@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishEvents } from '../../../test/support/events';
 import { eventually, testRuntime } from '../../../test/support/runtime';
-import type { Runtime } from '../runtime';
+import { type Runtime, startRuntime } from '../runtime';
 import { CONSOLE_SOURCE, consoleService } from './fixtures/console-service';
 
 /** The event console on the AWS endpoint: `GET /_local/events` and `/_local/events/{id}`. */
@@ -234,5 +234,38 @@ describe('the HTML view', () => {
     expect(list.status).toBe(200);
     expect(list.text).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
     expect(list.text).not.toContain('<script>');
+  });
+});
+
+describe('with a data folder', () => {
+  it("still shows an event, its rules and its consumer's outcome after a restart", async () => {
+    // Prepare: a runtime on a data folder delivers an event, then stops.
+    const dataDir = join(markers, 'data');
+    const options = { dataDir, awsPort: 0, apiPort: 0, waitScale: 0, schedules: false, retryBaseDelayMs: 5 };
+    const first = await startRuntime({ ...options, services: [consoleService] });
+    let id: string;
+    try {
+      const [out] = await publishEvents(first, [
+        { source: CONSOLE_SOURCE, detailType: 'RestartTested', data: { outcome: 'ok', markers } },
+      ]);
+      id = out!.Entries![0]!.EventId!;
+      await first.bus.drain();
+    } finally {
+      await first.close();
+    }
+    // Act
+    const second = await startRuntime({ ...options, services: [consoleService] });
+    try {
+      const res = await fetch(`${second.awsUrl}/_local/events/${id}`);
+      const shown = (await res.json()) as Listed;
+      // Assess
+      expect(res.status).toBe(200);
+      expect(shown).toMatchObject({ id, detailType: 'RestartTested', rules: [{ name: 'console-test-react' }] });
+      expect(shown.deliveries).toEqual([
+        expect.objectContaining({ state: 'handed', invocation: expect.objectContaining({ state: 'succeeded' }) }),
+      ]);
+    } finally {
+      await second.close();
+    }
   });
 });
