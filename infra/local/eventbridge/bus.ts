@@ -215,7 +215,7 @@ export class LocalEventBridge implements AwsService {
       throw new EventQueryError('invalid-limit', `limit must be an integer from 1 to ${MAX_PAGE}`);
     }
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const page = this.store.page(filterOf(query), limit, before);
+    const page = await this.store.page(filterOf(query), limit, before);
     return { items: page.items, ...(page.next === undefined ? {} : { cursor: encodeCursor(page.next) }) };
   }
 
@@ -288,7 +288,7 @@ export class LocalEventBridge implements AwsService {
     this.delivery.enqueue(routed.flatMap((routes, i) => routes.map((route) => ({ ...route, ref: seqs[i]! }))));
     // Stored events and queued deliveries are both on disk (data mode) before PutEvents answers:
     // an accepted event is never lost, as on AWS. The store's sync ran while the queue's did.
-    await this.store.durable();
+    if (accepted.length > 0) await this.store.durable();
     return {
       FailedEntryCount: results.filter((r) => !r.ok).length,
       Entries: results.map((r) =>

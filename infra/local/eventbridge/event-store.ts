@@ -163,6 +163,9 @@ interface EventRecord {
 
 type OutcomeRecord = DeliveryOutcome & { at: string };
 
+/** Marks a segment read in a scan, where an asynchronous reader gives the event loop a turn. */
+const SEGMENT_READ = Symbol('segment read');
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 const DEFAULT_WINDOW = 10_000;
 const EVENT_PREFIX = '{"seq":';
@@ -255,10 +258,15 @@ export class EventStore {
    * Events matching the filter, newest first, with their deliveries; `before` continues after a
    * previous page (the seq of its last item). `next` is set when the page is full.
    */
-  page(filter: EventFilter, limit: number, before?: number): { items: StoredEvent[]; next?: number } {
+  async page(filter: EventFilter, limit: number, before?: number): Promise<{ items: StoredEvent[]; next?: number }> {
     const reader = new Reader(this);
     const records: EventRecord[] = [];
     for (const record of reader.newestFirst(filter, before)) {
+      // The endpoint serves every function: a long search lets it work between segments.
+      if (record === SEGMENT_READ) {
+        await nextTurn();
+        continue;
+      }
       records.push(record);
       if (records.length === limit) break;
     }
@@ -272,6 +280,7 @@ export class EventStore {
     const events: EventBridgeEvent[] = [];
     if (limit < 1) return events;
     for (const record of new Reader(this).newestFirst({})) {
+      if (record === SEGMENT_READ) continue;
       events.push(record.event);
       if (events.length === limit) break;
     }
@@ -279,10 +288,11 @@ export class EventStore {
   }
 
   /** One event by id, with its deliveries. */
-  get(id: string): StoredEvent | undefined {
+  async get(id: string): Promise<StoredEvent | undefined> {
     const reader = new Reader(this);
     const needle = `"id":${JSON.stringify(id)}`;
     for (const segment of this.newestSegments()) {
+      await nextTurn();
       if (!reader.contains(segment, [needle])) continue;
       const text = reader.text(segment);
       for (const line of reverseLines(text)) {
@@ -444,13 +454,16 @@ class Reader {
     return entry;
   }
 
-  *newestFirst(filter: EventFilter, before?: number): Generator<EventRecord> {
+  /** Matching event records, newest first, and `SEGMENT_READ` after each segment read from disk. */
+  *newestFirst(filter: EventFilter, before?: number): Generator<EventRecord | typeof SEGMENT_READ> {
     const needles = needlesOf(filter);
     for (const segment of this.store.newestSegments()) {
       if (segment.meta.events === 0) continue;
       if (before !== undefined && segment.meta.first >= before) continue;
       if (!mayHold(segment.meta, filter)) continue;
-      if (!this.contains(segment, needles)) continue;
+      const found = this.contains(segment, needles);
+      yield SEGMENT_READ;
+      if (!found) continue;
       for (const line of reverseLines(this.text(segment))) {
         if (!line.startsWith(EVENT_PREFIX) || !needles.every((n) => line.includes(n))) continue;
         const record = parse<EventRecord>(line);

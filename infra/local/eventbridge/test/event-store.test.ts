@@ -198,7 +198,7 @@ describe('matched rules and deliveries', () => {
 });
 
 describe('memory', () => {
-  it('holds nothing per event in data mode while 100,000 events are put', () => {
+  it('holds nothing per event in data mode while 100,000 events are put', async () => {
     // Prepare
     const eventsDir = join(dir, 'many');
     const store = new EventStore({ dir: eventsDir, segmentBytes: 1024 * 1024 });
@@ -224,8 +224,10 @@ describe('memory', () => {
     // Assess: no event line in memory, one small summary per file of about 1 MiB, and the data all there.
     expect(stats).toEqual({ events: 100_000, segments: files.length, linesInMemory: 0 });
     expect(files.length).toBeLessThanOrEqual(Math.ceil(bytes / (1024 * 1024)) + 1);
-    expect(store.get(event(42).id)?.event.detail).toEqual(event(42).detail);
-    expect(store.page({ correlationId: 'c-99999' }, 10).items.map((i) => i.event.id)).toEqual([event(99_999).id]);
+    expect((await store.get(event(42).id))?.event.detail).toEqual(event(42).detail);
+    expect((await store.page({ correlationId: 'c-99999' }, 10)).items.map((i) => i.event.id)).toEqual([
+      event(99_999).id,
+    ]);
   });
 
   it('keeps a bounded window in memory mode', () => {
