@@ -382,7 +382,7 @@ export class EventStore {
     const sealed = this.active();
     if (sealed.file && this.fd !== undefined) {
       // The summary is a cache: lost in a crash, it is worked out again from the segment.
-      writeFileSync(metaFileOf(sealed.file), JSON.stringify(sealed.meta));
+      writeFileSync(metaFileOf(sealed.file), JSON.stringify({ ...sealed.meta, bytes: sealed.bytes }));
       // What callers of `durable()` wait for is in this file: sync it now, as the next syncs go to the new one.
       fdatasyncSync(this.fd);
       this.closeAfterSync(this.fd);
@@ -418,7 +418,7 @@ export class EventStore {
       this.fd = openSync(last.file!, 'a');
       return;
     }
-    if (last) writeFileSync(metaFileOf(last.file!), JSON.stringify(last.meta));
+    if (last) writeFileSync(metaFileOf(last.file!), JSON.stringify({ ...last.meta, bytes: last.bytes }));
     const file = join(dir, segmentName(this.nextSeq, ++this.segmentNumber));
     this.fd = openSync(file, 'a');
     this.segments.push(newSegment(this.nextSeq, { file }));
@@ -641,6 +641,8 @@ function readMeta(file: string): Segment | undefined {
   // JSON has no Infinity: a segment without outcomes or events wrote null.
   const num = (v: number | null, fallback: number) => (typeof v === 'number' ? v : fallback);
   const bytes = statSync(file).size;
+  // A segment that grew after its summary was written (continued by a run with larger segments) is scanned.
+  if (meta.bytes !== bytes) return undefined;
   return {
     meta: {
       first: meta.first,

@@ -103,6 +103,45 @@ describe('every accepted event is kept (data mode)', () => {
   });
 });
 
+describe('segment summaries', () => {
+  it('does not trust a summary its segment outgrew', async () => {
+    // Prepare: two segments; then the sealed one grows behind its summary's back (as when a run
+    // with larger segments continued it), by an event of a time the summary does not cover.
+    const eventsDir = join(dir, 'summaries');
+    const first = new EventStore({ dir: eventsDir, segmentBytes: 600 });
+    const event = (id: string, time: string): EventBridgeEvent => ({
+      version: '0',
+      id,
+      'detail-type': 'Tested',
+      source: 'itsm.test',
+      account: '000000000000',
+      time,
+      region: 'us-east-1',
+      resources: [],
+      detail: {},
+    });
+    first.append([1, 2, 3].map((n) => ({ bus: 'itsm', event: event(`e-${n}`, '2026-01-01T00:00:00Z'), rules: [] })));
+    first.close();
+    const sealed = readdirSync(eventsDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()[0]!;
+    const late = {
+      seq: 100,
+      at: '2030-01-01T00:00:00.000Z',
+      bus: 'itsm',
+      rules: [],
+      event: event('late', '2030-01-01T00:00:00Z'),
+    };
+    appendFileSync(join(eventsDir, sealed), `${JSON.stringify(late)}\n`);
+    // Act
+    const second = new EventStore({ dir: eventsDir, segmentBytes: 600 });
+    open.push(second);
+    const found = await second.page({ from: Date.parse('2029-01-01T00:00:00Z') }, 10);
+    // Assess
+    expect(found.items.map((i) => i.event.id)).toEqual(['late']);
+  });
+});
+
 describe('filters and pages', () => {
   it('filters by source, detail-type, correlation id and time, and pages with a cursor', async () => {
     // Prepare: in memory and on disk, the same answers.
