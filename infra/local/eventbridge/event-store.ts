@@ -148,6 +148,10 @@ interface Segment {
   bytes: number;
   /** Data mode. */
   file?: string;
+  /** Data mode: the ids and correlation ids of its events, in memory while it is active... */
+  keys?: KeyFilter;
+  /** ...and in a file beside it once sealed, read only by a search for an id or correlation id. */
+  keysFile?: string;
   /** Memory mode. */
   lines?: string[];
 }
@@ -207,6 +211,8 @@ export class EventStore {
       const seq = this.nextSeq++;
       seqs.push(seq);
       const cid = correlationIdOf(event);
+      segment.keys?.add(`i:${event.id}`);
+      if (cid !== undefined) segment.keys?.add(`c:${cid}`);
       const record: EventRecord = { seq, at, bus, ...(cid === undefined ? {} : { cid }), rules: [...rules], event };
       lines.push(JSON.stringify(record));
       const meta = segment.meta;
@@ -292,6 +298,7 @@ export class EventStore {
     const reader = new Reader(this);
     const needle = `"id":${JSON.stringify(id)}`;
     for (const segment of this.newestSegments()) {
+      if (!reader.mayHoldKey(segment, `i:${id}`)) continue;
       await nextTurn();
       if (!reader.contains(segment, [needle])) continue;
       const text = reader.text(segment);
@@ -322,16 +329,24 @@ export class EventStore {
     }
   }
 
-  /** Events held, segments, and lines held in memory (memory mode only; data mode holds none). */
-  stats(): { events: number; segments: number; linesInMemory: number } {
+  /**
+   * Events held, segments, lines held in memory (memory mode only; data mode holds none), key
+   * filters held in memory (the active segment's, in data mode) and segments read by searches.
+   */
+  stats(): { events: number; segments: number; linesInMemory: number; filtersInMemory: number; segmentReads: number } {
     let events = 0;
     let linesInMemory = 0;
+    let filtersInMemory = 0;
     for (const s of this.segments) {
       events += s.meta.events;
       linesInMemory += s.lines?.length ?? 0;
+      if (s.keys) filtersInMemory++;
     }
-    return { events, segments: this.segments.length, linesInMemory };
+    return { events, segments: this.segments.length, linesInMemory, filtersInMemory, segmentReads: this.segmentReads };
   }
+
+  /** Segments read from disk or memory by searches since start. */
+  segmentReads = 0;
 
   close(): void {
     if (this.closed) return;
@@ -381,8 +396,7 @@ export class EventStore {
   private seal(): void {
     const sealed = this.active();
     if (sealed.file && this.fd !== undefined) {
-      // The summary is a cache: lost in a crash, it is worked out again from the segment.
-      writeFileSync(metaFileOf(sealed.file), JSON.stringify({ ...sealed.meta, bytes: sealed.bytes }));
+      this.writeSummary(sealed);
       // What callers of `durable()` wait for is in this file: sync it now, as the next syncs go to the new one.
       fdatasyncSync(this.fd);
       this.closeAfterSync(this.fd);
@@ -398,6 +412,19 @@ export class EventStore {
     }
   }
 
+  /**
+   * Writes a sealed segment's key filter, then its summary, which vouches for both (a cache: lost
+   * in a crash, the summary is worked out again from the segment, and the filter is not used).
+   */
+  private writeSummary(segment: Segment): void {
+    if (segment.keys) {
+      segment.keysFile = keysFileOf(segment.file!);
+      writeFileSync(segment.keysFile, segment.keys.bits);
+      segment.keys = undefined;
+    }
+    writeFileSync(metaFileOf(segment.file!), JSON.stringify({ ...segment.meta, bytes: segment.bytes }));
+  }
+
   /** Reads the summaries, works out those a crash lost, and continues the last segment. */
   private open(dir: string): void {
     mkdirSync(dir, { recursive: true });
@@ -409,6 +436,8 @@ export class EventStore {
       const isLast = i === files.length - 1;
       if (isLast) dropTornTail(file);
       const segment = (!isLast && readMeta(file)) || scanSegment(file);
+      // A sealed segment whose summary was lost has no trusted filter: searches read it.
+      if (!isLast) segment.keys = undefined;
       this.segments.push(segment);
       this.segmentNumber = Math.max(this.segmentNumber, Number(SEGMENT_FILE.exec(name)![2]));
       this.nextSeq = Math.max(this.nextSeq, segment.meta.last + 1, segment.meta.first);
@@ -418,7 +447,7 @@ export class EventStore {
       this.fd = openSync(last.file!, 'a');
       return;
     }
-    if (last) writeFileSync(metaFileOf(last.file!), JSON.stringify({ ...last.meta, bytes: last.bytes }));
+    if (last) this.writeSummary(last);
     const file = join(dir, segmentName(this.nextSeq, ++this.segmentNumber));
     this.fd = openSync(file, 'a');
     this.segments.push(newSegment(this.nextSeq, { file }));
@@ -443,9 +472,21 @@ class Reader {
     return entry.text;
   }
 
+  /** False when the segment's key filter says it holds no event with this key (`i:<id>`, `c:<correlation id>`). */
+  mayHoldKey(segment: Segment, key: string): boolean {
+    if (segment.keys) return segment.keys.mayHold(key);
+    if (!segment.keysFile) return true;
+    try {
+      return new KeyFilter(readFileSync(segment.keysFile)).mayHold(key);
+    } catch {
+      return true; // gone or unreadable: read the segment instead
+    }
+  }
+
   private read(segment: Segment) {
     let entry = this.cache.get(segment);
     if (entry === undefined) {
+      this.store.segmentReads++;
       entry = { data: readSegment(segment) };
       // Two segments at most: the scan moves on, and outcomes mostly sit near their event.
       if (this.cache.size >= 2) this.cache.delete(this.cache.keys().next().value!);
@@ -461,6 +502,7 @@ class Reader {
       if (segment.meta.events === 0) continue;
       if (before !== undefined && segment.meta.first >= before) continue;
       if (!mayHold(segment.meta, filter)) continue;
+      if (filter.correlationId !== undefined && !this.mayHoldKey(segment, `c:${filter.correlationId}`)) continue;
       const found = this.contains(segment, needles);
       yield SEGMENT_READ;
       if (!found) continue;
@@ -624,13 +666,56 @@ function newSegment(first: number, where: { file?: string; lines?: string[] }): 
       maxTime: Number.NEGATIVE_INFINITY,
     },
     bytes: 0,
-    ...(where.file ? { file: where.file } : { lines: where.lines ?? [] }),
+    ...(where.file ? { file: where.file, keys: new KeyFilter() } : { lines: where.lines ?? [] }),
   };
+}
+
+/** Bits of a segment's key filter (16 KiB): about 2% false positives at 16,000 keys (8,000 events). */
+const FILTER_BITS = 1 << 17;
+const FILTER_HASHES = 5;
+
+/**
+ * A Bloom filter of a segment's event ids and correlation ids, so that looking one up reads 16 KiB
+ * per segment instead of 4 MiB. A false positive only costs reading the segment.
+ */
+class KeyFilter {
+  constructor(readonly bits: Uint8Array = new Uint8Array(FILTER_BITS / 8)) {}
+
+  add(key: string): void {
+    const [h1, h2] = hashes(key);
+    for (let i = 0; i < FILTER_HASHES; i++) {
+      const bit = (h1 + i * h2) % FILTER_BITS;
+      this.bits[bit >>> 3]! |= 1 << (bit & 7);
+    }
+  }
+
+  mayHold(key: string): boolean {
+    if (this.bits.length !== FILTER_BITS / 8) return true;
+    const [h1, h2] = hashes(key);
+    for (let i = 0; i < FILTER_HASHES; i++) {
+      const bit = (h1 + i * h2) % FILTER_BITS;
+      if ((this.bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+/** Two FNV-1a hashes with different offsets, for double hashing. */
+function hashes(key: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return [a >>> 0, (b | 1) >>> 0];
 }
 
 const segmentName = (first: number, n: number) =>
   `${String(first).padStart(15, '0')}-${String(n).padStart(9, '0')}.jsonl`;
 const metaFileOf = (file: string) => file.replace(/\.jsonl$/, '.meta.json');
+const keysFileOf = (file: string) => file.replace(/\.jsonl$/, '.keys');
 
 /** A sealed segment's summary, if it was written whole and matches the segment's size. */
 function readMeta(file: string): Segment | undefined {
@@ -655,6 +740,7 @@ function readMeta(file: string): Segment | undefined {
     },
     bytes,
     file,
+    ...(existsSync(keysFileOf(file)) ? { keysFile: keysFileOf(file) } : {}),
   };
 }
 
@@ -675,6 +761,8 @@ function scanSegment(file: string): Segment {
       const time = Date.parse(record.event.time);
       meta.minTime = Math.min(meta.minTime, time);
       meta.maxTime = Math.max(meta.maxTime, time);
+      segment.keys?.add(`i:${record.event.id}`);
+      if (record.cid !== undefined) segment.keys?.add(`c:${record.cid}`);
     } else {
       const ref = OUTCOME_REF.exec(line);
       if (!ref) continue;
