@@ -398,6 +398,13 @@ export class EventQueryError extends Error {
 function filterOf(query: Omit<EventQuery, 'limit' | 'cursor'>): EventFilter {
   const instant = (value: Date | string | number | undefined, name: string) => {
     if (value === undefined) return undefined;
+    // Date parses almost anything ("5" is the year 2005): a string must look like ISO 8601.
+    if (
+      typeof value === 'string' &&
+      !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value)
+    ) {
+      throw new EventQueryError('invalid-time', `${name} must be an ISO 8601 date-time`);
+    }
     const ms = new Date(value).getTime();
     if (Number.isNaN(ms)) throw new EventQueryError('invalid-time', `${name} must be an ISO 8601 date-time`);
     return ms;

@@ -184,6 +184,7 @@ describe('filters and pages', () => {
         { limit: 1.5 },
         { limit: 10, cursor: 'eyJ4IjoxfQ' },
         { limit: 10, from: 'soon' },
+        { limit: 10, to: '5' },
       ].map((query) =>
         b.events(query).then(
           () => 'accepted',
@@ -192,7 +193,14 @@ describe('filters and pages', () => {
       ),
     );
     // Assess
-    expect(codes).toEqual(['invalid-limit', 'invalid-limit', 'invalid-limit', 'invalid-cursor', 'invalid-time']);
+    expect(codes).toEqual([
+      'invalid-limit',
+      'invalid-limit',
+      'invalid-limit',
+      'invalid-cursor',
+      'invalid-time',
+      'invalid-time',
+    ]);
   });
 });
 
