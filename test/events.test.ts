@@ -132,8 +132,10 @@ describe('idempotent, order-tolerant consumers', () => {
       expect(f.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
       expect(f.requestPayload).toMatchObject({ source: 'itsm.portfolio', 'detail-type': 'ServiceUpdated' });
     }
-    // Operators see the same through the AWS endpoint.
+    // Operators see the same through the AWS endpoint, each naming its event (`/_local/events/{eventId}`).
     const listed = (await (await fetch(`${rt.awsUrl}/_local/failures`)).json()) as { asyncFailures: unknown[] };
-    expect(listed.asyncFailures).toEqual(failed);
+    expect(listed.asyncFailures).toEqual(
+      failed.map((f) => ({ eventId: (f.requestPayload as { id: string }).id, ...f })),
+    );
   });
 });

@@ -50,6 +50,22 @@ interface Invocation {
   /** When Lambda accepted it (ms); its age bounds the retries. */
   readonly acceptedAt: number;
   attempts: number;
+  /** The caller's reference, handed back to `onSettled` (the bus: which delivery of which event). */
+  readonly tag?: unknown;
+}
+
+/** What became of one attempt: the function succeeded, will be retried, or failed for good. */
+export interface AsyncSettled {
+  requestId: string;
+  functionName: string;
+  tag?: unknown;
+  /** Attempts so far, the first included. */
+  attempts: number;
+  state: 'succeeded' | 'retrying' | 'failed';
+  error?: { errorType: string; errorMessage: string };
+  /** The on-failure record's id, when failed. */
+  failureId?: string;
+  condition?: AsyncFailure['requestContext']['condition'];
 }
 
 /** What the journal keeps: a queued invocation (key `i:<id>`) or an on-failure record (key `f:<id>`). */
@@ -74,6 +90,8 @@ export interface AsyncInvokeOptions {
   /** Wait before the first retry, doubling after (Lambda: about 1 minute, then 2). */
   retryBaseDelayMs: number;
   journal?: Journal<StoredInvocation>;
+  /** Told after each attempt (the event console shows what became of a delivered event). */
+  onSettled?(settled: AsyncSettled): void;
 }
 
 export class AsyncInvocations {
@@ -91,7 +109,7 @@ export class AsyncInvocations {
   }
 
   /** Queues an invocation (on disk first, in data mode) and returns its request id at once. */
-  enqueue(functionName: string, payload: unknown): string {
+  enqueue(functionName: string, payload: unknown, tag?: unknown): string {
     if (this.closed) throw new Error('Lambda is shutting down');
     this.options.config(functionName); // an unknown function fails the hand-off, not a later attempt
     const invocation: Invocation = {
@@ -100,6 +118,7 @@ export class AsyncInvocations {
       payload: structuredClone(payload),
       acceptedAt: Date.now(),
       attempts: 0,
+      ...(tag === undefined ? {} : { tag }),
     };
     this.options.journal?.put([[`i:${invocation.requestId}`, { invocation }]], { sync: true });
     this.run(invocation, 0);
@@ -180,7 +199,10 @@ export class AsyncInvocations {
       invocation.attempts--; // it never ran
       this.fail(invocation, this.configOf(invocation.functionName), error!, 'EventAgeExceeded');
     } else if (error) this.retryOrFail(invocation, error);
-    else this.options.journal?.delete(`i:${invocation.requestId}`);
+    else {
+      this.options.journal?.delete(`i:${invocation.requestId}`);
+      this.settled(invocation, 'succeeded');
+    }
     this.work.done();
   }
 
@@ -206,7 +228,20 @@ export class AsyncInvocations {
     }
     // Progress need not be synced: losing it only repeats an attempt after a crash.
     this.options.journal?.put([[`i:${invocation.requestId}`, { invocation }]], { sync: false });
+    this.settled(invocation, 'retrying', { error });
     this.run(invocation, delay);
+  }
+
+  private settled(invocation: Invocation, state: AsyncSettled['state'], more: Partial<AsyncSettled> = {}): void {
+    const { requestId, functionName, tag, attempts } = invocation;
+    this.options.onSettled?.({
+      requestId,
+      functionName,
+      ...(tag === undefined ? {} : { tag }),
+      attempts,
+      state,
+      ...more,
+    });
   }
 
   private fail(
@@ -233,5 +268,6 @@ export class AsyncInvocations {
     this.failed.set(failure.id, failure);
     this.options.journal?.put([[`f:${failure.id}`, { failure }]], { sync: true });
     this.options.journal?.delete(`i:${invocation.requestId}`);
+    this.settled(invocation, 'failed', { error, failureId: failure.id, condition });
   }
 }

@@ -25,6 +25,8 @@ export class AwsEndpoint {
   failures?: () => unknown;
   /** Serves Lambda `Invoke` (RequestResponse) when set: the function's result, or its error. */
   invoke?: (functionName: string, payload: unknown) => Promise<unknown>;
+  /** Serves `GET /_local/events` and `/_local/events/{id}` when set: the event console (eventbridge/console.ts). */
+  events?: (url: URL, accept: string) => Promise<{ status: number; contentType: string; body: string }>;
   /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
   identity?: LocalIdentity;
 
@@ -61,6 +63,15 @@ export class AwsEndpoint {
     }
     if (path === '/_local/failures' && req.method === 'GET' && this.failures) {
       sendJson(res, 200, this.failures());
+      return;
+    }
+    if (this.events && req.method === 'GET' && (path === '/_local/events' || path?.startsWith('/_local/events/'))) {
+      const reply = await this.events(new URL(req.url ?? '/', this.url), String(req.headers.accept ?? ''));
+      res.writeHead(reply.status, {
+        'content-type': reply.contentType,
+        'content-length': Buffer.byteLength(reply.body),
+      });
+      res.end(reply.body);
       return;
     }
     if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/jwks.json') {

@@ -4,7 +4,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type AsyncFailure, AsyncInvocations, EventExpiredError, type StoredInvocation } from './async-invoke';
+import {
+  type AsyncFailure,
+  AsyncInvocations,
+  type AsyncSettled,
+  EventExpiredError,
+  type StoredInvocation,
+} from './async-invoke';
 import { AwsError } from './aws-service';
 import { Journal } from './journal';
 
@@ -43,6 +49,8 @@ export interface LocalFunctionsOptions {
   maxInstances?: number;
   /** An instance idle this long is stopped (default `ITSM_INSTANCE_IDLE_MS`, else 60,000). */
   idleMs?: number;
+  /** Told after each asynchronous attempt, with the tag given to `invokeAsync`. */
+  onAsyncSettled?: (settled: AsyncSettled) => void;
 }
 
 /** Lambda's defaults for a function without an asynchronous invocation config. */
@@ -461,6 +469,7 @@ export class LocalFunctions {
       },
       retryBaseDelayMs: options.asyncRetryBaseDelayMs ?? 60_000,
       ...(options.asyncJournalFile ? { journal: new Journal<StoredInvocation>(options.asyncJournalFile) } : {}),
+      ...(options.onAsyncSettled ? { onSettled: options.onAsyncSettled } : {}),
     });
   }
 
@@ -507,8 +516,8 @@ export class LocalFunctions {
    * data mode) and answered with the request id at once; failures are retried per the
    * function's `asyncInvoke` config, then kept as on-failure records (`asyncFailures`).
    */
-  invokeAsync(nameOrArn: string, event: unknown): string {
-    return this.async.enqueue(this.get(nameOrArn).spec.functionName, event);
+  invokeAsync(nameOrArn: string, event: unknown, tag?: unknown): string {
+    return this.async.enqueue(this.get(nameOrArn).spec.functionName, event, tag);
   }
 
   /** Invokes what a previous run queued and had not finished (call once every function is added). */

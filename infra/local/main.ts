@@ -71,6 +71,7 @@ ITSM platform running locally${values.memory ? ' (in memory: nothing is kept)' :
   AWS endpoint     ${runtime.awsUrl}   (DynamoDB, EventBridge, Step Functions, SES for the AWS SDK)
   Mail sent        ${runtime.awsUrl}/_local/mail   (what SES would have delivered)
   Meter            ${runtime.awsUrl}/_local/metrics   (invocations, capacity units, events, transitions)
+  Events           ${runtime.awsUrl}/_local/events   (every accepted event, its rules and deliveries; open in a browser)
 
   Admin token (${admin.roles.join(', ')}):
 ${adminToken}

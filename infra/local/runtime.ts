@@ -25,6 +25,7 @@ import { LocalDynamoDB } from './dynamodb/local-dynamodb';
 import { LocalDynamoDBStreams } from './dynamodb/streams-api';
 import { AwsEndpoint } from './endpoint';
 import { LocalEventBridge } from './eventbridge/bus';
+import { serveEvents } from './eventbridge/console';
 import { LocalFunctions } from './functions';
 import { type GatewayRoute, LocalGateway } from './gateway';
 import { LocalIdentity, type TokenRequest } from './identity';
@@ -202,6 +203,12 @@ const scheduledEvent = (def: ServiceDefinition, id: string) => ({
   detail: {},
 });
 
+/** The id of an EventBridge event (what a consumer's on-failure record carries as its payload). */
+function eventIdOf(payload: unknown): { eventId?: string } {
+  const event = payload as { id?: unknown; 'detail-type'?: unknown } | null;
+  return typeof event?.id === 'string' && typeof event['detail-type'] === 'string' ? { eventId: event.id } : {};
+}
+
 /** Wraps an emulator so tests can make it fail like an outage or throttling would. */
 class FaultyService implements AwsService {
   constructor(
@@ -238,13 +245,13 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const functions = new LocalFunctions(awsEnv, {
     asyncRetryBaseDelayMs: LAMBDA_RETRY_FACTOR * retryBaseDelayMs,
     ...(opts.dataDir ? { asyncJournalFile: join(opts.dataDir, 'lambda', 'async-invocations.jsonl') } : {}),
+    // What a consumer made of a delivered event, for the event console.
+    onAsyncSettled: (settled) => bus.invocationSettled(settled),
   });
   const bus = new LocalEventBridge({
     // EventBridge invokes Lambda targets asynchronously: its retries cover only the hand-off;
     // the function's own failures get Lambda's async retries and on-failure destination.
-    invoke: async (fn, event) => {
-      functions.invokeAsync(fn, event);
-    },
+    invoke: async (fn, event, ref) => functions.invokeAsync(fn, event, ref),
     // Consumers' events now leave through their tables' streams (ADR 23): drained with them.
     drainTargets: async () => {
       await functions.drainAsync();
@@ -252,7 +259,12 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     },
     record,
     retryBaseDelayMs,
-    ...(opts.dataDir ? { journalFile: join(opts.dataDir, 'eventbridge', 'deliveries.jsonl') } : {}),
+    ...(opts.dataDir
+      ? {
+          journalFile: join(opts.dataDir, 'eventbridge', 'deliveries.jsonl'),
+          eventsDir: join(opts.dataDir, 'eventbridge', 'events'),
+        }
+      : {}),
   });
   const stepFunctions = new LocalStepFunctions({
     invokeFunction: (arn, payload) => functions.invoke(arn, payload),
@@ -446,11 +458,13 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   endpoint.metrics = () => runtime!.metrics();
   endpoint.invoke = (fn, payload) => functions.invoke(fn, payload);
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
+  // Each links to its event in the console (`/_local/events/{eventId}`).
   endpoint.failures = () => ({
-    deadLetters: bus.deadLetters(),
-    asyncFailures: functions.asyncFailures(),
+    deadLetters: bus.deadLetters().map((letter) => ({ eventId: letter.event.id, ...letter })),
+    asyncFailures: functions.asyncFailures().map((failure) => ({ ...eventIdOf(failure.requestPayload), ...failure })),
     streamFailures: streamMappings.failures(),
   });
+  endpoint.events = (url, accept) => serveEvents(bus, url, accept);
   // What a previous run accepted and had not finished is delivered now that everything is wired.
   functions.resumeAsync();
   bus.resume();

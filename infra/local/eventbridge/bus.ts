@@ -5,10 +5,20 @@
  * Actions: PutEvents, TestEventPattern, ListRules, DescribeEventBus. Rules are added in code
  * (`addRule`), from the service definitions, not through PutRule.
  */
+
+import type { AsyncSettled } from '../async-invoke';
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from '../aws-service';
 import { Journal } from '../journal';
 import { busArn, LOCAL_ACCOUNT, LOCAL_REGION, PLATFORM_BUS } from '../names';
-import { type DeadLetter, type DeliveryMode, DeliveryQueue, type DeliveryRoute, type StoredDelivery } from './delivery';
+import {
+  type DeadLetter,
+  type DeliveryMode,
+  DeliveryQueue,
+  type DeliveryRef,
+  type DeliveryRoute,
+  type StoredDelivery,
+} from './delivery';
+import { type AcceptedEvent, type EventFilter, EventStore, type MatchedRule, type StoredEvent } from './event-store';
 import {
   type CompiledPattern,
   compilePattern,
@@ -20,7 +30,7 @@ import {
 } from './pattern';
 import { buildEvent, busNameOf, type EventBridgeEvent, readEntries } from './put-events';
 
-export type { DeadLetter, DeliveryMode, EventBridgeEvent };
+export type { DeadLetter, DeliveryMode, DeliveryRef, EventBridgeEvent, EventFilter, StoredEvent };
 
 export interface TargetSpec {
   functionName: string;
@@ -41,9 +51,10 @@ export interface RuleSpec {
 export interface LocalEventBridgeOptions {
   /**
    * Hands the event to a Lambda target; a rejected promise is a failed delivery, retried then
-   * dead-lettered. The runtime queues an asynchronous invocation here, as EventBridge does.
+   * dead-lettered. The runtime queues an asynchronous invocation here, as EventBridge does, and
+   * answers with its request id; `ref` names the delivery, to hand back to `invocationSettled`.
    */
-  invoke(functionName: string, event: EventBridgeEvent): Promise<void>;
+  invoke(functionName: string, event: EventBridgeEvent, ref?: DeliveryRef): Promise<unknown>;
   /**
    * Resolves once the targets have finished what was handed to them (their asynchronous
    * invocations), so `drain()` waits for consumers and the events they publish in turn.
@@ -54,6 +65,15 @@ export interface LocalEventBridgeOptions {
    * PutEvents answers, replayed by `resume()`. Without it they live in memory only.
    */
   journalFile?: string;
+  /**
+   * A folder for every accepted event, its matched rules and its deliveries' outcomes (data mode,
+   * see `event-store.ts`); without it only the latest `eventWindow` events are kept, in memory.
+   */
+  eventsDir?: string;
+  /** Memory mode: how many of the latest events are kept at least; default 10,000. */
+  eventWindow?: number;
+  /** Size at which the event store starts a new segment; default 4 MiB (tests make it small). */
+  eventSegmentBytes?: number;
   /** Called for every call to record for the fidelity proof. */
   record?(call: RecordedCall): void;
   /** First retry waits about this long, then doubles; default 1,000 ms. */
@@ -83,22 +103,29 @@ interface Bus {
 const MAX_RETRY_ATTEMPTS = 185;
 const MAX_EVENT_AGE_SECONDS = 86_400;
 const PUBLISHED_CAP = 10_000;
+const MAX_PAGE = 100;
 const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 
 export class LocalEventBridge implements AwsService {
   readonly targetPrefix = 'AWSEvents';
   private readonly buses = new Map<string, Bus>();
   private readonly delivery: DeliveryQueue;
-  private readonly log: EventBridgeEvent[] = [];
-  /** Every event accepted since start (the log keeps only the latest PUBLISHED_CAP). */
+  private readonly store: EventStore;
+  /** Every event accepted since start (what the meter counts). */
   private accepted = 0;
 
   constructor(private readonly options: LocalEventBridgeOptions) {
     for (const name of ['default', PLATFORM_BUS, ...(options.buses ?? [])]) {
       this.buses.set(name, { name, arn: busArn(name), createdAt: new Date(), rules: new Map() });
     }
+    this.store = new EventStore({
+      ...(options.eventsDir ? { dir: options.eventsDir } : {}),
+      ...(options.eventWindow ? { window: options.eventWindow } : {}),
+      ...(options.eventSegmentBytes ? { segmentBytes: options.eventSegmentBytes } : {}),
+    });
     this.delivery = new DeliveryQueue({
       invoke: options.invoke,
+      onOutcome: (outcome) => this.store.outcome(outcome),
       retryBaseDelayMs: options.retryBaseDelayMs ?? 1000,
       shuffleWindowMs: options.shuffleWindowMs ?? 50,
       random: options.random ?? Math.random,
@@ -167,21 +194,76 @@ export class LocalEventBridge implements AwsService {
     this.delivery.redrive(id);
   }
 
-  /** Every event accepted on any bus, oldest first, up to the last 10,000. */
-  /** How many events were accepted since start (without copying them; not capped like the log). */
+  /** How many events were accepted since start (without reading them). */
   publishedCount(): number {
     return this.accepted;
   }
 
+  /** Every event accepted on any bus, oldest first, up to the last 10,000 (tests read this). */
   published(): EventBridgeEvent[] {
-    return this.log.map((event) => structuredClone(event));
+    return this.store.latest(PUBLISHED_CAP).reverse();
+  }
+
+  /**
+   * Accepted events, newest first, with the rules each matched and what became of each delivery
+   * (the event console reads this). `cursor` is the `cursor` of the previous page; a page that is
+   * full has one, and the next page may be empty. Throws `EventQueryError` for a bad query.
+   */
+  async events(query: EventQuery): Promise<{ items: StoredEvent[]; cursor?: string }> {
+    const limit = query.limit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new EventQueryError('invalid-limit', `limit must be an integer from 1 to ${MAX_PAGE}`);
+    }
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const page = await this.store.page(filterOf(query), limit, before);
+    return { items: page.items, ...(page.next === undefined ? {} : { cursor: encodeCursor(page.next) }) };
+  }
+
+  /** One accepted event by id, with its matched rules and deliveries; undefined if it is not kept. */
+  async event(id: string): Promise<StoredEvent | undefined> {
+    return this.store.get(id);
+  }
+
+  /**
+   * Accepted events, oldest first, without their deliveries: what a read model's rebuild replays.
+   * Memory holds one segment of the store at a time; the event loop runs between segments.
+   */
+  async *eventsOldestFirst(query: Omit<EventQuery, 'limit' | 'cursor'> = {}): AsyncGenerator<EventBridgeEvent> {
+    let n = 0;
+    for (const { event } of this.store.oldestFirst(filterOf(query))) {
+      yield event;
+      if (++n % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Records what Lambda made of a delivered event (the runtime wires Lambda's `onSettled` here). */
+  invocationSettled(settled: AsyncSettled): void {
+    const tag = settled.tag as Partial<DeliveryRef> | undefined;
+    if (typeof tag?.seq !== 'number' || typeof tag.delivery !== 'string') return;
+    this.store.outcome({
+      ref: tag.seq,
+      delivery: tag.delivery,
+      step: 'invocation',
+      state: settled.state,
+      attempts: settled.attempts,
+      requestId: settled.requestId,
+      ...(settled.error ? { error: settled.error.errorMessage } : {}),
+      ...(settled.failureId ? { failureId: settled.failureId } : {}),
+      ...(settled.condition ? { condition: settled.condition } : {}),
+    });
+  }
+
+  /** What the event store holds (events, segments, lines in memory): memory stays flat in data mode. */
+  storeStats() {
+    return this.store.stats();
   }
 
   async close(): Promise<void> {
     this.delivery.close();
+    this.store.close();
   }
 
-  private putEvents(input: Record<string, unknown>, ctx: CallContext) {
+  private async putEvents(input: Record<string, unknown>, ctx: CallContext) {
     const entries = readEntries(input);
     // IAM authorises PutEvents on each bus the request names, whatever becomes of the entries.
     const named = new Set(entries.map((entry) => busNameOf(entry.EventBusName)));
@@ -193,15 +275,20 @@ export class LocalEventBridge implements AwsService {
       });
     }
     const results = entries.map((entry) => buildEvent(entry, (name) => this.buses.has(name)));
-    const routes: DeliveryRoute[] = [];
+    const routed: DeliveryRoute[][] = [];
+    const accepted: AcceptedEvent[] = [];
     for (const result of results) {
       if (!result.ok) continue;
       this.accepted++;
-      this.log.push(result.event);
-      if (this.log.length > PUBLISHED_CAP) this.log.shift();
-      routes.push(...this.route(result.bus, result.event, result.eventJson));
+      const routes = this.route(result.bus, result.event, result.eventJson);
+      routed.push(routes);
+      accepted.push({ bus: result.bus, event: result.event, rules: matchedRules(routes) });
     }
-    this.delivery.enqueue(routes);
+    const seqs = this.store.append(accepted);
+    this.delivery.enqueue(routed.flatMap((routes, i) => routes.map((route) => ({ ...route, ref: seqs[i]! }))));
+    // Stored events and queued deliveries are both on disk (data mode) before PutEvents answers:
+    // an accepted event is never lost, as on AWS. The store's sync ran while the queue's did.
+    if (accepted.length > 0) await this.store.durable();
     return {
       FailedEntryCount: results.filter((r) => !r.ok).length,
       Entries: results.map((r) =>
@@ -282,6 +369,81 @@ export class LocalEventBridge implements AwsService {
     if (!bus) throw new AwsError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
     return bus;
   }
+}
+
+/** What `events` takes: filters (all optional), a page size of 1-100 and the previous page's cursor. */
+export interface EventQuery {
+  /** Event `time` at or after / at or before. */
+  from?: Date | string | number;
+  to?: Date | string | number;
+  source?: string;
+  detailType?: string;
+  /** The platform's `detail.metadata.correlationId`. */
+  correlationId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** A query the event console answers with 400; `code` is stable. */
+export class EventQueryError extends Error {
+  constructor(
+    readonly code: 'invalid-limit' | 'invalid-cursor' | 'invalid-time',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EventQueryError';
+  }
+}
+
+function filterOf(query: Omit<EventQuery, 'limit' | 'cursor'>): EventFilter {
+  const instant = (value: Date | string | number | undefined, name: string) => {
+    if (value === undefined) return undefined;
+    // Date parses almost anything ("5" is the year 2005): a string must look like ISO 8601.
+    if (
+      typeof value === 'string' &&
+      !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value)
+    ) {
+      throw new EventQueryError('invalid-time', `${name} must be an ISO 8601 date-time`);
+    }
+    const ms = new Date(value).getTime();
+    if (Number.isNaN(ms)) throw new EventQueryError('invalid-time', `${name} must be an ISO 8601 date-time`);
+    return ms;
+  };
+  const from = instant(query.from, 'from');
+  const to = instant(query.to, 'to');
+  return {
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(query.source === undefined ? {} : { source: query.source }),
+    ...(query.detailType === undefined ? {} : { detailType: query.detailType }),
+    ...(query.correlationId === undefined ? {} : { correlationId: query.correlationId }),
+  };
+}
+
+const encodeCursor = (before: number) => Buffer.from(JSON.stringify({ before })).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  let before: unknown;
+  try {
+    before = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown }).before;
+  } catch {
+    before = undefined;
+  }
+  if (typeof before !== 'number' || !Number.isSafeInteger(before) || before < 1) {
+    throw new EventQueryError('invalid-cursor', 'cursor is not one this console gave');
+  }
+  return before;
+}
+
+/** The rules among the routes, each with its targets, in the order they matched. */
+function matchedRules(routes: readonly DeliveryRoute[]): MatchedRule[] {
+  const rules = new Map<string, { rule: string; ruleArn: string; targets: string[] }>();
+  for (const route of routes) {
+    const rule = rules.get(route.rule) ?? { rule: route.rule, ruleArn: route.ruleArn, targets: [] };
+    rule.targets.push(route.target.functionName);
+    rules.set(route.rule, rule);
+  }
+  return [...rules.values()];
 }
 
 /** AWS names rules of the default bus `rule/<name>` and others `rule/<bus>/<name>`. */

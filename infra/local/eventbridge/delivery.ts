@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Journal } from '../journal';
 import { WorkCount } from '../work-count';
+import type { DeliveryOutcome } from './event-store';
 import type { EventBridgeEvent } from './put-events';
 
 export interface DeliveryTarget {
@@ -34,6 +35,14 @@ export interface DeliveryRoute {
   readonly rule: string;
   readonly ruleArn: string;
   readonly target: DeliveryTarget;
+  /** The event's seq in the event store, for recording outcomes (absent in journals of older versions). */
+  readonly ref?: number;
+}
+
+/** Which delivery of which stored event an invocation is for: handed to the target with the event. */
+export interface DeliveryRef {
+  readonly seq: number;
+  readonly delivery: string;
 }
 
 /** An event that could not be delivered to a target: EventBridge's dead-letter message. */
@@ -60,7 +69,10 @@ export interface DeliveryMode {
 }
 
 export interface DeliveryOptions {
-  invoke(functionName: string, event: EventBridgeEvent): Promise<void>;
+  /** Hands the event over; may answer with the target's request id (Lambda's, for an asynchronous invocation). */
+  invoke(functionName: string, event: EventBridgeEvent, ref?: DeliveryRef): Promise<unknown>;
+  /** Told of each step of a delivery of a stored event: handed over, retrying, dead-lettered. */
+  onOutcome?(outcome: DeliveryOutcome): void;
   retryBaseDelayMs: number;
   shuffleWindowMs: number;
   random: () => number;
@@ -209,15 +221,18 @@ export class DeliveryQueue {
     if (this.closed) return;
     delivery.attempts++;
     let failure: string | undefined;
+    let requestId: unknown;
+    const ref = delivery.ref === undefined ? undefined : { seq: delivery.ref, delivery: delivery.id };
     try {
       // A copy, so a handler that mutates its event cannot change other deliveries or the log.
-      await this.options.invoke(delivery.target.functionName, structuredClone(delivery.event));
+      requestId = await this.options.invoke(delivery.target.functionName, structuredClone(delivery.event), ref);
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error);
     }
     if (this.closed) return;
     if (failure === undefined) {
       this.options.journal?.delete(`d:${delivery.id}`);
+      this.outcome(delivery, 'handed', typeof requestId === 'string' ? { requestId } : {});
       this.work.done();
     } else this.failed(delivery, failure);
   }
@@ -236,6 +251,7 @@ export class DeliveryQueue {
     }
     // Progress need not be synced: losing it only repeats attempts after a crash.
     this.options.journal?.put([[`d:${delivery.id}`, { delivery }]], { sync: false });
+    this.outcome(delivery, 'retrying', { error: errorMessage });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.attempt(delivery);
@@ -262,11 +278,30 @@ export class DeliveryQueue {
       reason,
       deadLetteredAt: new Date().toISOString(),
     };
-    const { event, bus, rule, ruleArn, target } = delivery;
-    const route = { event, bus, rule, ruleArn, target };
+    const { event, bus, rule, ruleArn, target, ref } = delivery;
+    const route = { event, bus, rule, ruleArn, target, ...(ref === undefined ? {} : { ref }) };
     this.letters.set(letter.id, { letter, route });
     this.options.journal?.put([[`l:${letter.id}`, { letter, route }]], { sync: true });
     this.options.journal?.delete(`d:${delivery.id}`);
+    this.outcome(delivery, 'dead-lettered', { error: errorMessage, deadLetterId: letter.id });
     this.work.done();
+  }
+
+  private outcome(
+    delivery: Delivery,
+    state: 'handed' | 'retrying' | 'dead-lettered',
+    more: { error?: string; requestId?: string; deadLetterId?: string },
+  ): void {
+    if (delivery.ref === undefined) return;
+    this.options.onOutcome?.({
+      ref: delivery.ref,
+      delivery: delivery.id,
+      step: 'handoff',
+      rule: delivery.rule,
+      target: delivery.target.functionName,
+      state,
+      attempts: delivery.attempts,
+      ...more,
+    });
   }
 }
