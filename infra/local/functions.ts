@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { type AsyncFailure, AsyncInvocations, type StoredInvocation } from './async-invoke';
 import { Journal } from './journal';
@@ -92,6 +92,7 @@ class FunctionInstance {
     private readonly awsEnv: Record<string, string>,
     private readonly bundleDir: string,
     private readonly clock: () => number | undefined,
+    private readonly channel: () => MessagePort | undefined,
   ) {}
 
   private start(): Promise<void> {
@@ -115,6 +116,7 @@ class FunctionInstance {
         TZ: 'UTC',
         ...(process.env.ITSM_LOG_LEVEL ? { LOG_LEVEL: process.env.ITSM_LOG_LEVEL } : {}),
       };
+      const transport = this.channel();
       const worker = new Worker(BOOTSTRAP, {
         env,
         execArgv: ['--enable-source-maps'],
@@ -124,7 +126,9 @@ class FunctionInstance {
           functionArn: this.spec.functionArn,
           memoryMb: this.spec.memoryMb,
           timeoutMs: this.spec.timeoutSeconds * 1000,
+          transport,
         },
+        transferList: transport ? [transport] : [],
         stdout: false,
         stderr: false,
       });
@@ -207,6 +211,8 @@ export class LocalFunctions {
    * undefined is real time. Deployed functions always read the real clock.
    */
   clock: number | undefined;
+  /** Opens the channel a starting worker sends its SDK calls on (ADR 24); unset, they go over HTTP. */
+  channel?: () => MessagePort;
 
   constructor(
     private readonly awsEnv: Record<string, string>,
@@ -226,7 +232,16 @@ export class LocalFunctions {
   }
 
   add(spec: LocalFunctionSpec): void {
-    this.byName.set(spec.functionName, new FunctionInstance(spec, this.awsEnv, this.bundleDir, () => this.clock));
+    this.byName.set(
+      spec.functionName,
+      new FunctionInstance(
+        spec,
+        this.awsEnv,
+        this.bundleDir,
+        () => this.clock,
+        () => this.channel?.(),
+      ),
+    );
   }
 
   /** Accepts a function name or ARN (optionally qualified), as Lambda does. */

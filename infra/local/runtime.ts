@@ -267,6 +267,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
   awsEnv.AWS_ENDPOINT_URL = awsUrl;
+  // Functions' SDK calls reach the endpoint over a message port each, not loopback HTTP (ADR 24).
+  functions.channel = () => endpoint.channel();
 
   // Functions, with the environment the CDK stack gives them.
   const stateMachineArn = (service: string, flowId: string) =>

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
+// SDK calls to the local endpoint go over the runtime's message port, not loopback HTTP (ADR 24).
+if (workerData.transport)
+  (await import('./transport-worker.cjs')).default.install(workerData.transport, process.env.AWS_ENDPOINT_URL);
 const started = performance.now();
 const mod = await import(pathToFileURL(workerData.bundle).href);
 const initMs = performance.now() - started;
