@@ -115,6 +115,8 @@ export class Runtime {
   metrics() {
     return {
       functions: this.functions.stats(),
+      /** Every distinct AWS call so far by caller, IAM action and resource, with counts (as `recordedCalls`). */
+      calls: this.recordedCalls(),
       dynamodb: Object.fromEntries(this.dynamodb.meter),
       events: { put: this.bus.publishedCount() },
       stepFunctions: { transitions: this.stepFunctions.transitions() },
