@@ -28,6 +28,8 @@ export class AwsEndpoint {
   failures?: () => unknown;
   /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
   identity?: LocalIdentity;
+  /** AWS API requests answered so far, by `<caller> <target>` (e.g. `itsm-x DynamoDB_20120810.GetItem`). */
+  readonly requests = new Map<string, number>();
 
   constructor(
     services: AwsService[],
@@ -108,6 +110,8 @@ export class AwsEndpoint {
     }
     const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
     if (this.mailbox && path === '/v2/email/outbound-emails' && req.method === 'POST') {
+      const counted = `${caller} SES.SendEmail`;
+      this.requests.set(counted, (this.requests.get(counted) ?? 0) + 1);
       try {
         return json(200, this.mailbox.sendEmail(req.body ? JSON.parse(req.body) : {}, caller));
       } catch (err) {
@@ -132,6 +136,8 @@ export class AwsEndpoint {
     } catch {
       return awsJson(400, type, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
     }
+    const counted = `${caller} ${target}`;
+    this.requests.set(counted, (this.requests.get(counted) ?? 0) + 1);
     try {
       const out = await service.handle(target.slice(dot + 1), input, { caller });
       return awsJson(200, type, out ?? {});

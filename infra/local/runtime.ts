@@ -399,7 +399,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     closers,
   );
   runtime.gateway = gateway;
-  endpoint.metrics = () => runtime!.metrics();
+  // With the SDK requests as they reached the endpoint (a transaction is one request, many calls above).
+  endpoint.metrics = () => ({ ...runtime!.metrics(), requests: Object.fromEntries(endpoint.requests) });
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
   endpoint.failures = () => ({ deadLetters: bus.deadLetters(), asyncFailures: functions.asyncFailures() });
   // What a previous run accepted and had not finished is delivered now that everything is wired.
