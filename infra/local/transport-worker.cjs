@@ -25,6 +25,11 @@ let nextId = 1;
  * `endpointUrl` is the AWS_ENDPOINT_URL the SDK resolves, whose requests take the port.
  */
 function install(port, endpointUrl) {
+  // Node before 22.15 has no synchronous hooks: calls then stay on HTTP, which works the same.
+  if (typeof registerHooks !== 'function' || !endpointUrl) {
+    port.close();
+    return;
+  }
   const url = new URL(endpointUrl);
   channel = { port, host: url.hostname, endpointPort: url.port };
   port.on('message', (res) => {
