@@ -31,13 +31,15 @@ function install(port, endpointUrl) {
     return;
   }
   const url = new URL(endpointUrl);
-  channel = { port, host: url.hostname, endpointPort: url.port };
+  channel = { port, host: url.hostname, endpointPort: url.port, closed: false };
   port.on('message', (res) => {
-    const p = pending.get(res.id);
-    if (p) {
-      pending.delete(res.id);
-      p.settle(res);
-    }
+    pending.get(res.id)?.settle(res);
+  });
+  // The endpoint went away (the runtime is closing): fail waiting calls as a reset connection
+  // fails them over HTTP (the real handler names ECONNRESET a TimeoutError, which the SDK retries).
+  port.on('close', () => {
+    channel.closed = true;
+    for (const p of [...pending.values()]) p.fail(connectionReset());
   });
   registerHooks({
     resolve(specifier, context, nextResolve) {
@@ -48,6 +50,8 @@ function install(port, endpointUrl) {
     },
   });
 }
+
+const connectionReset = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
 
 const isLocal = (request) =>
   channel !== undefined && request.hostname === channel.host && String(request.port ?? '') === channel.endpointPort;
@@ -112,6 +116,7 @@ class NodeHttpHandler {
     this.config ??= await this.configProvider;
     const config = this.config;
     if (abortSignal?.aborted) throw abortError(abortSignal);
+    if (channel.closed) throw connectionReset();
     const query = request.query ? buildQueryString(request.query) : '';
     const message = {
       id: nextId++,
@@ -129,6 +134,10 @@ class NodeHttpHandler {
         if (onAbort) abortSignal.removeEventListener?.('abort', onAbort);
       };
       pending.set(message.id, {
+        fail(error) {
+          done();
+          reject(error);
+        },
         settle(res) {
           done();
           const body = Buffer.from(res.body, 'utf8');
