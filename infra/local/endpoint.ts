@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { AwsError, type AwsService } from './aws-service';
 import type { LocalIdentity } from './identity';
 import { type LocalMailbox, MailError } from './mail/mailbox';
+import { type EndpointRequest, type EndpointResponse, serveChannel } from './transport';
 
 /**
  * The AWS-compatible endpoint: one loopback HTTP server that the unchanged AWS SDK v3 talks to
@@ -11,13 +13,15 @@ import { type LocalMailbox, MailError } from './mail/mailbox';
  * restJson instead (`POST /v2/email/outbound-emails`), answered by the local mailbox, which
  * `GET /_local/mail` lists for people. Lambda's `Invoke` (restJson, `POST
  * /2015-03-31/functions/<name>/invocations`) lets operators' tools invoke a function as the AWS CLI
- * would (`npx itsm events redrive`).
+ * would (`npx itsm events redrive`). Functions' SDK calls reach the same dispatch over a message
+ * port instead of HTTP (`channel`, ADR 24); everything else (tests, the CLI, scripts) uses HTTP.
  */
 const CREDENTIAL = /Credential=([^/,\s]+)\//;
 
 export class AwsEndpoint {
   private server?: Server;
   private readonly services = new Map<string, AwsService>();
+  private readonly channels = new Set<MessagePort>();
   url = '';
   /** Serves `GET /_local/metrics` when set (the runtime's meter). */
   metrics?: () => unknown;
@@ -29,6 +33,8 @@ export class AwsEndpoint {
   events?: (url: URL, accept: string) => Promise<{ status: number; contentType: string; body: string }>;
   /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
   identity?: LocalIdentity;
+  /** AWS API requests answered so far, by `<caller> <target>` (e.g. `itsm-x DynamoDB_20120810.GetItem`). */
+  readonly requests = new Map<string, number>();
 
   constructor(
     services: AwsService[],
@@ -39,8 +45,9 @@ export class AwsEndpoint {
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err: Error) => {
-        send(res, 500, req, { __type: 'InternalFailure', message: err.message });
+      this.serveHttp(req, res).catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ __type: 'InternalFailure', message: err.message }));
       });
     });
     this.server.keepAliveTimeout = 60_000;
@@ -53,84 +60,111 @@ export class AwsEndpoint {
     return this.url;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * A channel for one function's SDK calls without HTTP (ADR 24): requests posted on the returned
+   * port are dispatched exactly as the HTTP server dispatches them. The port is meant to be
+   * transferred to the function's worker; `close` closes every channel still open.
+   */
+  channel(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    serveChannel(port1, (req) => this.dispatch(req));
+    port1.unref();
+    this.channels.add(port1);
+    port1.once('close', () => this.channels.delete(port1));
+    return port2;
+  }
+
+  private async serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/_local/metrics' && req.method === 'GET' && this.metrics) {
-      sendJson(res, 200, this.metrics());
-      return;
+    const out = await this.dispatch({
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers as Record<string, string | undefined>,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
+    res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) });
+    res.end(out.body);
+  }
+
+  /**
+   * Answers one request, however it arrived (HTTP or a function's channel): routes it by path or
+   * `X-Amz-Target` and names the caller by the access key id in its SigV4 `Authorization` header.
+   * Header names are lower case, as Node gives them.
+   */
+  async dispatch(req: EndpointRequest): Promise<EndpointResponse> {
+    try {
+      return await this.route(req);
+    } catch (err) {
+      return json(500, { __type: 'InternalFailure', message: (err as Error).message });
     }
-    if (path === '/_local/failures' && req.method === 'GET' && this.failures) {
-      sendJson(res, 200, this.failures());
-      return;
-    }
+  }
+
+  private async route(req: EndpointRequest): Promise<EndpointResponse> {
+    const path = req.path.split('?')[0];
+    if (path === '/_local/metrics' && req.method === 'GET' && this.metrics) return json(200, this.metrics());
+    if (path === '/_local/failures' && req.method === 'GET' && this.failures) return json(200, this.failures());
     if (this.events && req.method === 'GET' && (path === '/_local/events' || path?.startsWith('/_local/events/'))) {
-      const reply = await this.events(new URL(req.url ?? '/', this.url), String(req.headers.accept ?? ''));
-      res.writeHead(reply.status, {
-        'content-type': reply.contentType,
-        'content-length': Buffer.byteLength(reply.body),
-      });
-      res.end(reply.body);
-      return;
+      const reply = await this.events(new URL(req.path, this.url), String(req.headers.accept ?? ''));
+      return { status: reply.status, headers: { 'content-type': reply.contentType }, body: reply.body };
     }
     if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/jwks.json') {
-      sendJson(res, 200, this.identity.jwks());
-      return;
+      return json(200, this.identity.jwks());
     }
     if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/openid-configuration') {
-      sendJson(res, 200, this.identity.discovery(this.url));
-      return;
+      return json(200, this.identity.discovery(this.url));
     }
     const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path ?? '');
     if (invocation && req.method === 'POST' && this.invoke) {
-      await this.answerInvoke(res, decodeURIComponent(invocation[1]!), Buffer.concat(chunks).toString('utf8'));
-      return;
+      return this.answerInvoke(decodeURIComponent(invocation[1]!), req.body);
     }
     if (this.mailbox && path === '/_local/mail' && req.method === 'GET') {
-      sendJson(res, 200, { messages: this.mailbox.messages() });
-      return;
+      return json(200, { messages: this.mailbox.messages() });
     }
+    const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
     if (this.mailbox && path === '/v2/email/outbound-emails' && req.method === 'POST') {
-      const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
+      const counted = `${caller} SES.SendEmail`;
+      this.requests.set(counted, (this.requests.get(counted) ?? 0) + 1);
       try {
-        const text = Buffer.concat(chunks).toString('utf8');
-        sendJson(res, 200, this.mailbox.sendEmail(text ? JSON.parse(text) : {}, caller));
+        return json(200, this.mailbox.sendEmail(req.body ? JSON.parse(req.body) : {}, caller));
       } catch (err) {
         const code = err instanceof MailError ? err.code : 'BadRequestException';
-        sendJson(res, err instanceof MailError ? err.statusCode : 400, { message: (err as Error).message }, code);
+        return json(err instanceof MailError ? err.statusCode : 400, { message: (err as Error).message }, code);
       }
-      return;
     }
+    // awsJson answers in the request's own content type (1.0 or 1.1).
+    const type = req.headers['content-type'] ?? 'application/x-amz-json-1.0';
     const target = String(req.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const service = this.services.get(target.slice(0, dot));
     if (!service || dot < 0) {
-      send(res, 400, req, { __type: 'UnknownOperationException', message: `Unknown target ${target || '(none)'}` });
-      return;
+      return awsJson(400, type, {
+        __type: 'UnknownOperationException',
+        message: `Unknown target ${target || '(none)'}`,
+      });
     }
     let input: Record<string, unknown>;
     try {
-      const text = Buffer.concat(chunks).toString('utf8');
-      input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      input = req.body ? (JSON.parse(req.body) as Record<string, unknown>) : {};
     } catch {
-      send(res, 400, req, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
-      return;
+      return awsJson(400, type, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
     }
-    const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
+    const counted = `${caller} ${target}`;
+    this.requests.set(counted, (this.requests.get(counted) ?? 0) + 1);
     try {
       const out = await service.handle(target.slice(dot + 1), input, { caller });
-      send(res, 200, req, out ?? {});
+      return awsJson(200, type, out ?? {});
     } catch (err) {
       if (err instanceof AwsError) {
         // Some errors carry members the SDK reads by name (DynamoDB's CancellationReasons).
         const fields = (err as AwsError & { fields?: Record<string, unknown> }).fields ?? {};
-        send(res, err.statusCode, req, {
+        return awsJson(err.statusCode, type, {
           __type: err.code,
           ...('Message' in fields ? {} : { message: err.message }),
           ...fields,
         });
-      } else send(res, 500, req, { __type: 'InternalFailure', message: (err as Error).message });
+      }
+      return awsJson(500, type, { __type: 'InternalFailure', message: (err as Error).message });
     }
   }
 
@@ -138,34 +172,24 @@ export class AwsEndpoint {
    * Lambda's synchronous Invoke answer: 200 with the result; a function error is 200 too, with
    * `X-Amz-Function-Error: Unhandled` and `{ errorType, errorMessage }`; an unknown function 404.
    */
-  private async answerInvoke(res: ServerResponse, name: string, body: string): Promise<void> {
+  private async answerInvoke(name: string, body: string): Promise<EndpointResponse> {
     let payload: unknown;
     try {
       payload = body ? JSON.parse(body) : {};
     } catch {
-      sendJson(res, 400, { message: 'Could not parse request body into json' }, 'InvalidRequestContentException');
-      return;
+      return json(400, { message: 'Could not parse request body into json' }, 'InvalidRequestContentException');
     }
     // The SDK may send the function's name or its ARN.
     const functionName = name.includes(':function:') ? name.slice(name.lastIndexOf(':function:') + 10) : name;
     try {
       const result = await this.invoke!(functionName, payload);
-      const text = JSON.stringify(result ?? null);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? null) };
     } catch (err) {
       const e = err as Error;
-      if (/^no local function /.test(e.message)) {
-        sendJson(res, 404, { message: e.message }, 'ResourceNotFoundException');
-        return;
-      }
-      const text = JSON.stringify({ errorType: e.name ?? 'Error', errorMessage: e.message });
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-        'x-amz-function-error': 'Unhandled',
-      });
-      res.end(text);
+      if (/^no local function /.test(e.message)) return json(404, { message: e.message }, 'ResourceNotFoundException');
+      const reply = json(200, { errorType: e.name ?? 'Error', errorMessage: e.message });
+      reply.headers['x-amz-function-error'] = 'Unhandled';
+      return reply;
     }
   }
 
@@ -175,29 +199,28 @@ export class AwsEndpoint {
       this.server.closeAllConnections();
       this.server.close(() => resolve());
     });
+    for (const port of this.channels) port.close();
     for (const s of this.services.values()) await s.close?.();
   }
 }
 
 /** A restJson answer; errors name their type in `x-amzn-ErrorType` as AWS does. */
-function sendJson(res: ServerResponse, status: number, body: unknown, errorType?: string): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': crypto.randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  res.end(text);
+function json(status: number, body: unknown, errorType?: string): EndpointResponse {
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-requestid': crypto.randomUUID(),
+      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+    },
+    body: JSON.stringify(body),
+  };
 }
 
-function send(res: ServerResponse, status: number, req: IncomingMessage, body: unknown): void {
-  const type = String(req.headers['content-type'] ?? 'application/x-amz-json-1.0');
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': crypto.randomUUID(),
-  });
-  res.end(text);
+function awsJson(status: number, type: string, body: unknown): EndpointResponse {
+  return {
+    status,
+    headers: { 'content-type': type, 'x-amzn-requestid': crypto.randomUUID() },
+    body: JSON.stringify(body),
+  };
 }

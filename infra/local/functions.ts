@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'n
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import {
   type AsyncFailure,
   AsyncInvocations,
@@ -139,8 +139,19 @@ function bundle(entry: string, outfile: string): Promise<void> {
 }
 
 /** Starts the worker thread of one instance (the one place a worker is created). */
-function startWorker(env: Record<string, string>, workerData: Record<string, unknown>): Worker {
-  return new Worker(BOOTSTRAP, { env, execArgv: ['--enable-source-maps'], workerData, stdout: true, stderr: true });
+function startWorker(
+  env: Record<string, string>,
+  workerData: Record<string, unknown>,
+  transport?: MessagePort,
+): Worker {
+  return new Worker(BOOTSTRAP, {
+    env,
+    execArgv: ['--enable-source-maps'],
+    workerData: { ...workerData, transport },
+    transferList: transport ? [transport] : [],
+    stdout: true,
+    stderr: true,
+  });
 }
 
 type WorkerMessage =
@@ -174,13 +185,17 @@ class Instance {
     const bundlePath = await this.fn.bundle();
     if (this.stopped) throw shuttingDown();
     const { spec } = this.fn;
-    const worker = startWorker(env, {
-      bundle: bundlePath,
-      functionName: spec.functionName,
-      functionArn: spec.functionArn,
-      memoryMb: spec.memoryMb,
-      timeoutMs: spec.timeoutSeconds * 1000,
-    });
+    const worker = startWorker(
+      env,
+      {
+        bundle: bundlePath,
+        functionName: spec.functionName,
+        functionArn: spec.functionArn,
+        memoryMb: spec.memoryMb,
+        timeoutMs: spec.timeoutSeconds * 1000,
+      },
+      this.fn.channel(),
+    );
     this.worker = worker;
     // What the function writes is its CloudWatch Logs ingestion on AWS: count it, then pass it on.
     worker.stdout.on('data', (chunk: Buffer) => {
@@ -304,6 +319,8 @@ class LocalFunction {
     private readonly bundleDir: string,
     private readonly limit: number,
     private readonly idleMs: number,
+    /** Opens the port an instance's SDK calls travel on (ADR 24); undefined: over HTTP. */
+    readonly channel: () => MessagePort | undefined,
   ) {}
 
   get running(): number {
@@ -443,6 +460,8 @@ export class LocalFunctions {
    * undefined is real time. Deployed functions always read the real clock.
    */
   clock: number | undefined;
+  /** Opens the channel a starting worker sends its SDK calls on (ADR 24); unset, they go over HTTP. */
+  channel?: () => MessagePort;
 
   constructor(
     private readonly awsEnv: Record<string, string>,
@@ -487,7 +506,10 @@ export class LocalFunctions {
       ...(process.env.ITSM_LOG_LEVEL ? { LOG_LEVEL: process.env.ITSM_LOG_LEVEL } : {}),
     };
     const limit = spec.reservedConcurrency ?? this.maxInstances;
-    this.byName.set(spec.functionName, new LocalFunction(spec, env, this.bundleDir, limit, this.idleMs));
+    this.byName.set(
+      spec.functionName,
+      new LocalFunction(spec, env, this.bundleDir, limit, this.idleMs, () => this.channel?.()),
+    );
   }
 
   /** Accepts a function name or ARN (optionally qualified), as Lambda does. */

@@ -118,6 +118,8 @@ export class Runtime {
   metrics() {
     return {
       functions: this.functions.stats(),
+      /** Every distinct AWS call so far by caller, IAM action and resource, with counts (as `recordedCalls`). */
+      calls: this.recordedCalls(),
       dynamodb: Object.fromEntries(this.dynamodb.meter),
       events: { put: this.bus.publishedCount() },
       stepFunctions: { transitions: this.stepFunctions.transitions() },
@@ -300,6 +302,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
   awsEnv.AWS_ENDPOINT_URL = awsUrl;
+  // Functions' SDK calls reach the endpoint over a message port each, not loopback HTTP (ADR 24).
+  functions.channel = () => endpoint.channel();
 
   // Functions, with the environment the CDK stack gives them.
   const stateMachineArn = (service: string, flowId: string) =>
@@ -455,7 +459,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   );
   runtime.gateway = gateway;
   runtime.streamMappings = streamMappings;
-  endpoint.metrics = () => runtime!.metrics();
+  // With the SDK requests as they reached the endpoint (a transaction is one request, many calls above).
+  endpoint.metrics = () => ({ ...runtime!.metrics(), requests: Object.fromEntries(endpoint.requests) });
   endpoint.invoke = (fn, payload) => functions.invoke(fn, payload);
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
   // Each links to its event in the console (`/_local/events/{eventId}`).

@@ -5,6 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
+// SDK calls to the local endpoint go over the runtime's message port, not loopback HTTP (ADR 24).
+if (workerData.transport)
+  (await import('./transport-worker.cjs')).default.install(workerData.transport, process.env.AWS_ENDPOINT_URL);
+
 // shared/kit/env.ts keeps the names it was asked for here. Each message carries the names read
 // since the last one, so the runtime keeps them after this instance is reaped (fidelity proof).
 const READS = Symbol.for('itsm.environmentReads');
