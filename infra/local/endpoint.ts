@@ -23,6 +23,8 @@ export class AwsEndpoint {
   failures?: () => unknown;
   /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
   identity?: LocalIdentity;
+  /** AWS SDK calls answered so far (every service, every caller): the bench's SDK calls per ticket. */
+  sdkCalls = 0;
 
   constructor(
     services: AwsService[],
@@ -72,6 +74,7 @@ export class AwsEndpoint {
       return;
     }
     if (this.mailbox && path === '/v2/email/outbound-emails' && req.method === 'POST') {
+      this.sdkCalls++;
       const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
       try {
         const text = Buffer.concat(chunks).toString('utf8');
@@ -98,6 +101,7 @@ export class AwsEndpoint {
       return;
     }
     const caller = CREDENTIAL.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
+    this.sdkCalls++;
     try {
       const out = await service.handle(target.slice(dot + 1), input, { caller });
       send(res, 200, req, out ?? {});
