@@ -1,0 +1,128 @@
+/**
+ * Request Tracker 5 side by side (`--suite rt`): ticket creation through RT's REST2 API at the same
+ * concurrency as our incident registration, back to back on the same machine. Uses an RT that
+ * answers at BENCH_RT_URL (default http://127.0.0.1:8088), or starts Debian's `request-tracker5`
+ * itself (`rt-server` on Starman) when it is installed but not running, and stops it afterwards.
+ * RT authenticates REST2 calls with the session cookie of a web login (RT_SiteConfig needs
+ * `Set($RestrictReferrer, 0)` for that); the README's Performance section has the install steps.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { load } from './harness';
+
+const RT_SERVER = '/usr/share/request-tracker5/libexec/rt-server';
+const RT_URL = process.env.BENCH_RT_URL ?? 'http://127.0.0.1:8088';
+const RT_USER = process.env.BENCH_RT_USER ?? 'root';
+const RT_PASSWORD = process.env.BENCH_RT_PASSWORD ?? 'password';
+
+type LoadResult = Awaited<ReturnType<typeof load>>;
+
+async function login(): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${RT_URL}/NoAuth/Login.html`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ user: RT_USER, pass: RT_PASSWORD }),
+      redirect: 'manual',
+    });
+    await res.arrayBuffer();
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('RT_SID_'));
+    if (!cookie) return undefined;
+    const sid = cookie.split(';')[0]!;
+    // A failed login also gets a session; only a logged-in one may read a queue.
+    const probe = await fetch(`${RT_URL}/REST/2.0/queue/1`, { headers: { cookie: sid } });
+    await probe.arrayBuffer();
+    return probe.status === 200 ? sid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** RT's ticket creation at `concurrency`, and ours just before it; or why it was skipped. */
+export async function benchRequestTracker(opts: {
+  count: number;
+  concurrency: number;
+  ours: () => Promise<LoadResult>;
+}): Promise<{ skipped: string } | { ours: LoadResult; rt: LoadResult; rtWorkers: number | 'external' }> {
+  let server: ChildProcess | undefined;
+  let sid = await login();
+  const workers = Number(process.env.BENCH_RT_WORKERS ?? opts.concurrency);
+  if (!sid) {
+    if (!existsSync(RT_SERVER))
+      return {
+        skipped: `Request Tracker 5 is not installed (no ${RT_SERVER}) and nothing answers at ${RT_URL}; see README, Performance, for how to install it`,
+      };
+    const port = new URL(RT_URL).port || '80';
+    server = spawn(RT_SERVER, ['--server', 'Starman', '--port', port, '--workers', String(workers)], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    const deadline = Date.now() + 120_000;
+    while (!sid && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      sid = await login();
+    }
+    if (!sid) {
+      await stop(server);
+      return {
+        skipped: `RT did not accept ${RT_USER}'s login at ${RT_URL} within 2 minutes (BENCH_RT_USER / BENCH_RT_PASSWORD)`,
+      };
+    }
+  }
+  try {
+    const create = async (i: number) => {
+      const t0 = performance.now();
+      const res = await fetch(`${RT_URL}/REST/2.0/ticket`, {
+        method: 'POST',
+        headers: { cookie: sid!, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          Queue: 'General',
+          Subject: `Bench incident ${i}`,
+          Requestor: `user${i % 500}@example.org`,
+          Content: 'Cannot reach the web shop',
+          Priority: 50,
+        }),
+      });
+      await res.arrayBuffer();
+      return { ms: performance.now() - t0, status: res.status };
+    };
+    // RT's workers compile their templates and connect to the database on first use, and a
+    // worker still starting may drop a connection: warm up until a round at full concurrency
+    // succeeds throughout.
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const round = await Promise.all(
+        Array.from({ length: opts.concurrency * 2 }, (_, i) => create(-1 - i).catch(() => ({ ms: 0, status: 0 }))),
+      );
+      if (round.every((r) => r.status === 201)) break;
+      if (Date.now() > deadline)
+        throw new Error(`RT does not create tickets: ${JSON.stringify(round.map((r) => r.status))}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const ours = await opts.ours();
+    const rt = await load(opts.count, opts.concurrency, create);
+    return { ours, rt, rtWorkers: server ? workers : 'external' };
+  } finally {
+    if (server) await stop(server);
+  }
+}
+
+/**
+ * Starman forks workers: end the whole process group this bench started (rt-server becomes the
+ * Starman master, so its pid is the group's), and kill it if it has not ended within 10 s.
+ */
+async function stop(server: ChildProcess) {
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-server.pid!, s);
+    } catch {
+      // Already gone.
+    }
+  };
+  const exited = new Promise((r) =>
+    server.exitCode !== null || server.signalCode !== null ? r(0) : server.once('exit', r),
+  );
+  signal('SIGTERM');
+  const ended = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+  if (!ended) signal('SIGKILL');
+}
