@@ -4,7 +4,8 @@
  * Besides the meter's own counts it prices what AWS bills around every invocation:
  * - CloudWatch Logs ingestion: the functions' JSON log lines (the meter's `logBytes` per function
  *   when the platform has it, else the lines counted on the platform's stdout, where the local
- *   functions write them) plus Lambda's own system records per invocation.
+ *   functions write them), Lambda's own system records per invocation, and the HTTP API's access
+ *   log line per request.
  * - X-Ray: functions have active tracing (infra/aws/function.ts). A trace starts at each API
  *   request and at each invocation that no traced caller started (a table stream's batch, a
  *   schedule); EventBridge and Step Functions carry the trace header on, so their invocations join
@@ -40,6 +41,13 @@ export interface Reading {
  * (docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html).
  */
 export const SYSTEM_LOG_BYTES_PER_INVOCATION = 600;
+
+/**
+ * The HTTP API's access log line per request (infra/aws/platform.ts ACCESS_LOG_FORMAT: request
+ * id, time, address, user agent, route key, status, lengths, latencies, errors, subject), about
+ * 450 bytes with typical values, ingested by CloudWatch Logs as well.
+ */
+export const ACCESS_LOG_BYTES_PER_REQUEST = 450;
 
 /** Functions invoked by a table stream's event source mapping: each batch starts a trace. */
 const STREAM_CONSUMERS = new Set(
@@ -124,7 +132,9 @@ export function usageBetween(a: Reading, b: Reading, n: number, opts: { atRest?:
     apiRequests: per(api),
     mails: per(diff(b.metrics.mail?.sent, a.metrics.mail?.sent)),
     sdkCalls: per(diff(b.metrics.sdk?.calls, a.metrics.sdk?.calls)),
-    logBytes: (functionLogBytes + invocations * SYSTEM_LOG_BYTES_PER_INVOCATION) / n,
+    logBytes:
+      (functionLogBytes + invocations * SYSTEM_LOG_BYTES_PER_INVOCATION + (api ?? 0) * ACCESS_LOG_BYTES_PER_REQUEST) /
+      n,
     // At rest nothing calls the API: every invocation (a schedule's, a stream batch's) starts a trace.
     traces: opts.atRest ? invocations / n : api === null ? null : (api + streamInvocations) / n,
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACCESS_LOG_BYTES_PER_REQUEST,
   type Metrics,
   price,
   type Reading,
@@ -59,8 +60,8 @@ describe('usageBetween', () => {
     expect(usage.dynamoWriteUnits).toBe(20);
     expect(usage.sdkCalls).toBe(20);
     expect(usage.events).toBe(2);
-    // Log lines seen on stdout plus Lambda's own records for each counted invocation.
-    expect(usage.logBytes).toBe((4000 + 10 * SYSTEM_LOG_BYTES_PER_INVOCATION) / 2);
+    // Log lines seen on stdout, Lambda's own records for each counted invocation, an access log line per request.
+    expect(usage.logBytes).toBe((4000 + 10 * SYSTEM_LOG_BYTES_PER_INVOCATION + 10 * ACCESS_LOG_BYTES_PER_REQUEST) / 2);
     expect(usage.traces).toBe(5);
     expect(atRest.lambdaInvocations).toBe(13);
     expect(atRest.traces).toBe(13);
