@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { load } from './harness';
 
 const RT_SERVER = '/usr/share/request-tracker5/libexec/rt-server';
@@ -17,21 +18,44 @@ const RT_PASSWORD = process.env.BENCH_RT_PASSWORD ?? 'password';
 
 type LoadResult = Awaited<ReturnType<typeof load>>;
 
+/**
+ * One HTTP request on its own connection. Starman closes an idle kept-alive connection after a
+ * second, and a client reusing it at that moment gets a reset (fetch's pool does): a fresh
+ * connection per request, as browsers behind a proxy mostly give RT, avoids the race.
+ */
+function http(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${RT_URL}${path}`, { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function login(): Promise<string | undefined> {
   try {
-    const res = await fetch(`${RT_URL}/NoAuth/Login.html`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ user: RT_USER, pass: RT_PASSWORD }),
-      redirect: 'manual',
-    });
-    await res.arrayBuffer();
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('RT_SID_'));
+    const res = await http(
+      'POST',
+      '/NoAuth/Login.html',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      new URLSearchParams({ user: RT_USER, pass: RT_PASSWORD }).toString(),
+    );
+    const cookies = [res.headers['set-cookie'] ?? []].flat();
+    const cookie = cookies.find((c) => c.startsWith('RT_SID_'));
     if (!cookie) return undefined;
     const sid = cookie.split(';')[0]!;
     // A failed login also gets a session; only a logged-in one may read a queue.
-    const probe = await fetch(`${RT_URL}/REST/2.0/queue/1`, { headers: { cookie: sid } });
-    await probe.arrayBuffer();
+    const probe = await http('GET', '/REST/2.0/queue/1', { cookie: sid });
     return probe.status === 200 ? sid : undefined;
   } catch {
     return undefined;
@@ -72,18 +96,18 @@ export async function benchRequestTracker(opts: {
   try {
     const create = async (i: number) => {
       const t0 = performance.now();
-      const res = await fetch(`${RT_URL}/REST/2.0/ticket`, {
-        method: 'POST',
-        headers: { cookie: sid!, 'content-type': 'application/json' },
-        body: JSON.stringify({
+      const res = await http(
+        'POST',
+        '/REST/2.0/ticket',
+        { cookie: sid!, 'content-type': 'application/json' },
+        JSON.stringify({
           Queue: 'General',
           Subject: `Bench incident ${i}`,
-          Requestor: `user${i % 500}@example.org`,
+          Requestor: `user${Math.abs(i) % 500}@example.org`,
           Content: 'Cannot reach the web shop',
           Priority: 50,
         }),
-      });
-      await res.arrayBuffer();
+      );
       return { ms: performance.now() - t0, status: res.status };
     };
     // RT's workers compile their templates and connect to the database on first use, and a
