@@ -47,7 +47,7 @@ Options:
   --sla            also time SLA moments in real time (about 3.5 minutes more)
   --idle N         seconds of rest before memory and at-rest cost are read (default 90, quick 65)
   --compare FILE   after the run, print each figure before (FILE) -> after (this run)
-  --against FILE   with --compare: compare FILE with this earlier results file, without running
+  --against FILE   with --compare: print FILE (a later results file) against it, without running
   -h, --help       this text`,
 };
 const values = parseCli(BENCH, {

@@ -14,7 +14,7 @@ import { load } from './harness';
 const RT_SERVER = '/usr/share/request-tracker5/libexec/rt-server';
 const RT_URL = process.env.BENCH_RT_URL ?? 'http://127.0.0.1:8088';
 const RT_USER = process.env.BENCH_RT_USER ?? 'root';
-const RT_PASSWORD = process.env.BENCH_RT_PASSWORD ?? 'password';
+const RT_PASSWORD = process.env.BENCH_RT_PASSWORD ?? 'rtbench';
 
 type LoadResult = Awaited<ReturnType<typeof load>>;
 
