@@ -37,6 +37,11 @@ export async function benchStartUp(opts: {
   env: Record<string, string | undefined>;
   /** Flags for `npm start` (`--memory`). */
   extraArgs: string[];
+  /**
+   * Work for this process while the platforms idle (memory is not a matter of CPU): started once
+   * all three are ready, so the timed start-up has the machine to itself; awaited before return.
+   */
+  whileIdle?: () => Promise<unknown>;
 }): Promise<StartUp> {
   const homes: string[] = [];
   const home = () => {
@@ -75,12 +80,14 @@ export async function benchStartUp(opts: {
       ready: /Multiplied platform ready: \d+ services/,
     });
     const othersIdleFrom = performance.now();
+    const meanwhile = opts.whileIdle?.();
     const idleMs = opts.idleSeconds * 1000;
     await sleep(seededIdleFrom + idleMs - performance.now());
     const s = treeRssMb(seeded.child.pid!);
     await sleep(othersIdleFrom + idleMs - performance.now());
     const p = treeRssMb(plain.child.pid!);
     const m = treeRssMb(multiplied.child.pid!);
+    await meanwhile;
     return {
       platform: plain,
       home: benchHome,
