@@ -17,7 +17,7 @@ export class AwsEndpoint {
   private server?: Server;
   private readonly services = new Map<string, AwsService>();
   url = '';
-  /** Serves `GET /_local/metrics` when set (the runtime's meter). */
+  /** Serves `GET /_local/metrics` when set (the runtime's meter, with `sdk.calls` added here). */
   metrics?: () => unknown;
   /** Serves `GET /_local/failures` when set: events the bus or a consumer's retries gave up on. */
   failures?: () => unknown;
@@ -54,7 +54,7 @@ export class AwsEndpoint {
     for await (const c of req) chunks.push(c as Buffer);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/_local/metrics' && req.method === 'GET' && this.metrics) {
-      sendJson(res, 200, this.metrics());
+      sendJson(res, 200, { ...(this.metrics() as object), sdk: { calls: this.sdkCalls } });
       return;
     }
     if (path === '/_local/failures' && req.method === 'GET' && this.failures) {

@@ -395,7 +395,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     closers,
   );
   runtime.gateway = gateway;
-  endpoint.metrics = () => ({ ...runtime!.metrics(), sdk: { calls: endpoint.sdkCalls } });
+  endpoint.metrics = () => runtime!.metrics();
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
   endpoint.failures = () => ({ deadLetters: bus.deadLetters(), asyncFailures: functions.asyncFailures() });
   // What a previous run accepted and had not finished is delivered now that everything is wired.
