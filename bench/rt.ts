@@ -6,7 +6,7 @@
  * RT authenticates REST2 calls with the session cookie of a web login (RT_SiteConfig needs
  * `Set($RestrictReferrer, 0)` for that); the README's Performance section has the install steps.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { load } from './harness';
@@ -69,6 +69,7 @@ export async function benchRequestTracker(opts: {
   ours: () => Promise<LoadResult>;
 }): Promise<{ skipped: string } | { ours: LoadResult; rt: LoadResult; rtWorkers: number | 'external' }> {
   let server: ChildProcess | undefined;
+  let startedCluster: string[] | undefined;
   let sid = await login();
   const workers = Number(process.env.BENCH_RT_WORKERS ?? opts.concurrency);
   if (!sid) {
@@ -76,6 +77,8 @@ export async function benchRequestTracker(opts: {
       return {
         skipped: `Request Tracker 5 is not installed (no ${RT_SERVER}) and nothing answers at ${RT_URL}; see README, Performance, for how to install it`,
       };
+    // RT keeps its tickets in PostgreSQL: start a stopped cluster for the run, and stop it after.
+    startedCluster = startStoppedCluster();
     const port = new URL(RT_URL).port || '80';
     server = spawn(RT_SERVER, ['--server', 'Starman', '--port', port, '--workers', String(workers)], {
       stdio: 'ignore',
@@ -88,6 +91,7 @@ export async function benchRequestTracker(opts: {
     }
     if (!sid) {
       await stop(server);
+      if (startedCluster) spawnSync('pg_ctlcluster', [...startedCluster, 'stop']);
       return {
         skipped: `RT did not accept ${RT_USER}'s login at ${RT_URL} within 2 minutes (BENCH_RT_USER / BENCH_RT_PASSWORD)`,
       };
@@ -128,6 +132,7 @@ export async function benchRequestTracker(opts: {
     return { ours, rt, rtWorkers: server ? workers : 'external' };
   } finally {
     if (server) await stop(server);
+    if (startedCluster) spawnSync('pg_ctlcluster', [...startedCluster, 'stop']);
   }
 }
 
@@ -149,4 +154,17 @@ async function stop(server: ChildProcess) {
   signal('SIGTERM');
   const ended = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
   if (!ended) signal('SIGKILL');
+}
+
+/** Debian's PostgreSQL clusters: start the first one that is down; its version and name, if started. */
+function startStoppedCluster(): string[] | undefined {
+  const listed = spawnSync('pg_lsclusters', ['-h'], { encoding: 'utf8' });
+  if (listed.status !== 0) return undefined;
+  const down = listed.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((c) => c.length > 3 && c[3] === 'down');
+  if (!down) return undefined;
+  const cluster = [down[0]!, down[1]!];
+  return spawnSync('pg_ctlcluster', [...cluster, 'start']).status === 0 ? cluster : undefined;
 }
