@@ -1,36 +1,54 @@
 /**
- * `npm run bench`: measures the local runtime (never asserted in timed tests). Starts the
- * platform as its own process (`npm start -- --memory`), drives it over HTTP, and reports
- * latency, throughput, DynamoDB units and items read per operation (from the `x-itsm-usage`
- * header the kit sets), events per operation, bundle sizes, cold init and resident memory.
- * Writes `bench/results.json`. Options: `--cis 10000` (graph size), `--quick` (smaller run),
- * `--memory` (run the platform in memory instead of on disk, as `npm start -- --memory`).
+ * `npm run bench`: measures the local runtime (never asserted in timed tests) and reports every
+ * figure of issue 8 with its target and verdict. Starts the platform as its own processes, as
+ * `npm start` runs it, drives it over HTTP only and reads its meter (`GET /_local/metrics`), so the
+ * same bench measures an older commit and a newer one alike. Suites:
+ * - startup: seconds to ready (seeded) and process-tree memory at rest, also with fifteen services;
+ * - desk: registration and lifecycle throughput, queue pages, AWS usage and cost per lifecycle;
+ * - rt: Request Tracker 5's REST2 ticket creation beside ours (skipped when RT is not installed);
+ * - cmdb: CI operations on a graph of `--cis` CIs;
+ * - bundles: bundle sizes and cold init per function.
+ * Then memory after the bench and the cost at rest, read once the platform has been idle.
+ * Writes `bench/results.json`; `--compare <earlier results.json>` prints before → after.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { type Cli, fail, integerFlag, parseCli } from '../infra/local/cli-args';
-import { SERVICES } from '../services/index';
-import { DEFAULT_MAIL_FROM, functionEnvironment } from '../shared/kit/definition';
-import { call, load, pct, round, target } from './harness';
-import { benchServiceDesk } from './service-desk';
+import { costAtRest } from './at-rest';
+import { bundles } from './bundles';
+import { benchCmdb } from './cmdb';
+import { type Reading, settledReading } from './cost';
+import { compare, type Figure, Figures } from './figures';
+import { call, load, round, target } from './harness';
+import { type Platform, startPlatform } from './platform';
+import { treeRssMb } from './process-tree';
+import { benchRequestTracker } from './rt';
+import { benchServiceDesk, incident, setUpDesk } from './service-desk';
+import { benchStartUp } from './start-up';
 
+const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'bundles'];
 const BENCH: Cli = {
   command: 'npm run bench',
   help: 'npm run bench -- --help',
-  usage: `usage: npm run bench -- [--suite cmdb|desk|all] [--quick] [--memory] [--cis N] [--tickets N]
+  usage: `usage: npm run bench -- [--suite S] [--quick] [--memory] [--cis N] [--tickets N] [--sla] [--idle N] [--compare FILE [--against FILE]]
 
-Measures the local platform (started as its own process) and writes bench/results.json.
+Measures the local platform (started as its own processes) and writes bench/results.json:
+every figure with its target and verdict.
 
 Options:
-  --suite S      cmdb, desk, or all (default), comma-separated
-  --quick        a smaller run (2,000 CIs, 5,000 tickets)
-  --memory       run the platform in memory, as \`npm start -- --memory\` (default: on disk)
-  --cis N        graph size (default 10000, quick 2000)
-  --tickets N    tickets for the desk suite (default 50000, quick 5000)
-  -h, --help     this text`,
+  --suite S        ${ALL_SUITES.join(', ')} or all (default), comma-separated
+                   (rt is skipped with a message when Request Tracker 5 is not installed)
+  --quick          a smaller run (2,000 CIs, 5,000 tickets, 65 s idle); a full run
+                   takes about 12 minutes on 2 cores at the speeds of commit 60b9966
+  --memory         run the platform in memory, as \`npm start -- --memory\` (default: on disk)
+  --cis N          graph size (default 5000, quick 2000)
+  --tickets N      tickets for the desk's queue pages (default 50000, quick 5000)
+  --sla            also time SLA moments in real time (about 3.5 minutes more)
+  --idle N         seconds of rest before memory and at-rest cost are read (default 90, quick 65)
+  --compare FILE   after the run, print each figure before (FILE) -> after (this run)
+  --against FILE   with --compare: print FILE (a later results file) against it, without running
+  -h, --help       this text`,
 };
 const values = parseCli(BENCH, {
   cis: { type: 'string' },
@@ -38,310 +56,314 @@ const values = parseCli(BENCH, {
   memory: { type: 'boolean', default: false },
   suite: { type: 'string', default: 'all' },
   tickets: { type: 'string' },
+  sla: { type: 'boolean', default: false },
+  idle: { type: 'string' },
+  compare: { type: 'string' },
+  against: { type: 'string' },
 });
+if (values.against && !values.compare) fail(BENCH, '--against needs --compare');
+if (values.compare && values.against) {
+  const after = (JSON.parse((await import('node:fs')).readFileSync(values.against, 'utf8')) as { figures?: Figure[] })
+    .figures;
+  console.log(compare(values.compare, after ?? []));
+  process.exit(0);
+}
 for (const s of String(values.suite).split(','))
-  if (!['all', 'cmdb', 'desk'].includes(s)) fail(BENCH, `--suite must be cmdb, desk or all (got "${s}")`);
+  if (![...ALL_SUITES, 'all'].includes(s)) fail(BENCH, `--suite must be ${ALL_SUITES.join(', ')} or all (got "${s}")`);
 integerFlag(BENCH, 'cis', values.cis, 1, 1_000_000);
 integerFlag(BENCH, 'tickets', values.tickets, 1, 10_000_000);
-/** `--suite cmdb`, `--suite desk` or `all` (default). */
-const SUITES = values.suite === 'all' ? ['cmdb', 'desk'] : String(values.suite).split(',');
-const TICKETS = Number(values.tickets ?? (values.quick ? 5000 : 50_000));
-/** Default: the platform as `npm start` runs it (data on disk); `--memory` as `npm start -- --memory`. */
-const MODE = values.memory ? 'memory' : 'disk';
+integerFlag(BENCH, 'idle', values.idle, 0, 3600);
+const SUITES = values.suite === 'all' ? ALL_SUITES : String(values.suite).split(',');
 const QUICK = values.quick;
-const GRAPH_CIS = Number(values.cis ?? (QUICK ? 2000 : 10_000));
+const TICKETS = Number(values.tickets ?? (QUICK ? 5000 : 50_000));
+const GRAPH_CIS = Number(values.cis ?? (QUICK ? 2000 : 5000));
+const IDLE_SECONDS = Number(values.idle ?? (QUICK ? 65 : 90));
+/** Default: the platform as `npm start` runs it (data on disk); `--memory` as `npm start -- --memory`. */
+const MODE_ARGS = values.memory ? ['--memory'] : [];
 const API_PORT = 3310;
 const AWS_PORT = 4610;
+const AWS_BASE = `http://127.0.0.1:${AWS_PORT}`;
+// The functions log at their deployed level (INFO), as on AWS: their log lines are what CloudWatch
+// Logs would ingest, so the cost model counts them.
+const PLATFORM_ENV = { ITSM_LOG_LEVEL: undefined };
 
-const home = mkdtempSync(join(tmpdir(), 'itsm-bench-'));
-async function startPlatform(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      // BENCH_NODE_FLAGS: extra Node flags for the platform process (e.g. a heap limit).
-      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      '--import',
-      'tsx',
-      'infra/local/main.ts',
-      ...(MODE === 'memory' ? ['--memory'] : []),
-      '--no-seed',
-      '--port',
-      String(API_PORT),
-      '--aws-port',
-      String(AWS_PORT),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ITSM_HOME: home, ITSM_LOG_LEVEL: 'WARN' },
-    },
-  );
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Admin token[^\n]*\n(\S+)/.exec(out);
-      if (m) {
-        target(`http://127.0.0.1:${API_PORT}`, m[1]!);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`platform exited with ${code}: ${out}`)));
-  });
-  child.stdout!.resume();
-  return child;
-}
-
-const rssMb = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024, 1) : Number.NaN;
-};
-
-/** Bundle each function as the CDK stack does (minified ESM, AWS SDK from the runtime) and time a cold import. */
-async function bundles() {
-  const dir = mkdtempSync(join(tmpdir(), 'itsm-bundles-'));
-  // Lambda's runtime provides the AWS SDK v3 and nothing else: offer exactly that beside the bundles.
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(join(process.cwd(), 'node_modules', '@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
-  const rows: Array<{ function: string; minifiedKb: number; coldInitMs: number }> = [];
-  const fns = [
-    ...SERVICES.flatMap((s) =>
-      Object.entries(s.functions).map(([id, f]) => ({
-        name: `${s.name}-${id}`,
-        entry: f.entry,
-        env: functionEnvironment(s, id, {
-          tableName: 't',
-          busName: 'b',
-          flowArn: (x) => `arn:aws:states:us-east-1:0:stateMachine:${x}`,
-          mailFrom: DEFAULT_MAIL_FROM,
-          cursorSecretArn: 'arn:aws:secretsmanager:us-east-1:0:secret:k',
-        }),
-      })),
-    ),
-    { name: 'platform-api', entry: 'infra/api/handler.ts', env: {} as Record<string, string> },
-  ];
-  for (const f of fns) {
-    const outfile = join(dir, `${f.name}.mjs`);
-    await build({
-      entryPoints: [f.entry],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      outfile,
-      external: ['@aws-sdk/*'],
-      banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
-      logLevel: 'error',
-    });
-    const kb = round(readFileSync(outfile).length / 1024, 1);
-    // Cold init: a fresh Node process importing the bundle (the SDK resolves from node_modules, as
-    // Lambda resolves it from the runtime). Median of 5 runs.
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const script = `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`;
-      const out = await new Promise<string>((resolve, reject) => {
-        const c = spawn(process.execPath, ['--input-type=module', '-e', script], {
-          env: { ...process.env, ...f.env, AWS_REGION: 'us-east-1' },
-          cwd: dir,
-        });
-        let s = '';
-        c.stdout.on('data', (d: Buffer) => (s += d.toString()));
-        c.stderr.on('data', (d: Buffer) => (s += d.toString()));
-        c.on('exit', (code) => (code === 0 ? resolve(s) : reject(new Error(s))));
-      });
-      times.push(Number(out.trim().split('\n').pop()));
-    }
-    rows.push({ function: f.name, minifiedKb: kb, coldInitMs: round(pct(times, 50), 1) });
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return rows;
-}
-
-// --- the run ---
+const figures = new Figures();
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+  mode: values.memory ? 'memory' : 'disk',
+  suites: SUITES,
+  idleSeconds: IDLE_SECONDS,
   graphCis: GRAPH_CIS,
 };
-const platform = await startPlatform();
+const t0 = performance.now();
+const usesPlatform = SUITES.some((s) => ['startup', 'desk', 'rt', 'cmdb'].includes(s));
+let platform: Platform | undefined;
+let home: string | undefined;
+const rss = () => treeRssMb(platform!.child.pid!).totalMb;
+const runBundles = async () => {
+  console.log('bundles: sizes and cold init…');
+  results.bundles = await bundles();
+};
+// Bundles are built and timed while the start-up platforms idle (memory does not depend on CPU),
+// or else before the final rest, whose meter readings a busy machine would inflate.
+let bundlesDone = !SUITES.includes('bundles');
+
 try {
-  if (SUITES.includes('desk')) {
-    Object.assign(
-      results,
-      await benchServiceDesk({ awsBase: `http://127.0.0.1:${AWS_PORT}`, quick: QUICK, tickets: TICKETS }),
-    );
-    results.runtimeRssMbAfterDesk = rssMb(platform.pid!);
-  }
-  if (SUITES.includes('cmdb')) await benchCmdb();
-} finally {
-  platform.kill('SIGTERM');
-  await new Promise((r) => platform.once('exit', r));
-  rmSync(home, { recursive: true, force: true });
-}
-
-async function benchCmdb() {
-  await call('POST', '/v1/ci-types', {
-    typeId: 'server',
-    name: 'Server',
-    attributes: [
-      { name: 'cpu', type: 'number', required: true },
-      { name: 'os', type: 'enum', required: true, allowedValues: ['linux', 'windows'] },
-    ],
-  });
-  for (const t of ['switch', 'vm', 'app']) await call('POST', '/v1/ci-types', { typeId: t, name: t, attributes: [] });
-
-  const createCount = QUICK ? 500 : 2000;
-  const created: string[] = [];
-  const create = await load(createCount, 8, async (i) => {
-    const r = await call('POST', '/v1/cis', {
-      typeId: 'server',
-      name: `bench-${i}`,
-      attributes: { cpu: 4, os: 'linux' },
-      status: 'active',
+  if (SUITES.includes('startup')) {
+    console.log(`start-up: npm start seeded, then idle ${IDLE_SECONDS} s beside five and fifteen unseeded services…`);
+    const su = await benchStartUp({
+      idleSeconds: IDLE_SECONDS,
+      apiPort: API_PORT,
+      awsPort: AWS_PORT,
+      env: PLATFORM_ENV,
+      extraArgs: MODE_ARGS,
+      ...(bundlesDone
+        ? {}
+        : {
+            whileIdle: async () => {
+              await runBundles();
+              bundlesDone = true;
+            },
+          }),
     });
-    created.push((r.body as { ciId: string }).ciId);
-    return r;
-  });
-  const get = await load(QUICK ? 1000 : 4000, 8, (i) => call('GET', `/v1/cis/${created[i % created.length]}`));
-  const getSequential = await load(500, 1, (i) => call('GET', `/v1/cis/${created[i % created.length]}`));
+    platform = su.platform;
+    home = su.home;
+    const f = su.figures;
+    results.startUp = f;
+    figures.add('startup.seconds', 'npm start to ready, seeded (s)', f.startSecondsSeeded, 's');
+    figures.add('rss.idleSeeded', 'memory idle after seeding, process tree', f.rssIdleSeededMb, 'MB', {
+      op: '<=',
+      value: 350,
+    });
+    figures.add('rss.idleFive', 'memory idle, 5 services, no data', f.rssIdleUnseededMb, 'MB', {
+      op: '<=',
+      value: 350,
+    });
+    figures.add(
+      'rss.idleFifteen',
+      `memory idle, ${f.multipliedServices} services (multiplied), no data`,
+      f.rssIdleMultipliedMb,
+      'MB',
+      { op: '<=', value: 350 },
+      `${round(f.rssIdleMultipliedMb - f.rssIdleUnseededMb, 1)} MB more than 5 services`,
+    );
+  } else if (usesPlatform) {
+    home = mkdtempSync(join(tmpdir(), 'itsm-bench-'));
+    platform = await startPlatform({
+      script: 'infra/local/main.ts',
+      args: [...MODE_ARGS, '--no-seed', '--port', String(API_PORT), '--aws-port', String(AWS_PORT)],
+      env: { ...PLATFORM_ENV, ITSM_HOME: home },
+      ready: /Admin token/,
+    });
+  }
+  if (platform) target(`http://127.0.0.1:${API_PORT}`, platform.token!);
 
-  // The graph: switches <- servers (depends-on 2 switches) <- vms (runs-on) <- apps (runs-on vm, depends-on another app).
-  const importRows = async (typeId: string, n: number, prefix: string) => {
-    const ids: string[] = [];
-    for (let i = 0; i < n; i += 1000) {
-      const rows = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
-        sourceId: `${prefix}-${i + j}`,
-        typeId,
-        name: `${prefix}-${i + j}`,
-        attributes: typeId === 'server' ? { cpu: 8, os: 'linux' } : {},
-      }));
-      const r = await call('POST', '/v1/ci-imports', { source: 'bench', rows });
-      if (r.status !== 200) throw new Error(`import failed ${r.status}`);
-      ids.push(...(r.body as { rows: Array<{ ciId: string }> }).rows.map((x) => x.ciId));
+  if (SUITES.includes('desk')) {
+    console.log('desk: registration, lifecycle, usage per registration and lifecycle, queue pages…');
+    const desk = await benchServiceDesk({
+      awsBase: AWS_BASE,
+      quick: QUICK,
+      tickets: TICKETS,
+      sla: values.sla,
+      stdoutLogBytes: () => platform!.logBytes(),
+    });
+    Object.assign(results, desk);
+    const r = desk.registerIncident;
+    figures.add('desk.register.rate', 'incident registration at c8 (per s)', r.throughputPerSec, '/s', {
+      op: '>=',
+      value: 150,
+    });
+    figures.add('desk.register.p99', 'incident registration at c8, p99', r.p99Ms, 'ms', { op: '<=', value: 150 });
+    figures.add('desk.lifecycle.rate', 'whole lifecycle at c8 (per s)', desk.incidentLifecycle.throughputPerSec, '/s', {
+      op: '>=',
+      value: 30,
+    });
+    const reg = desk.perRegistration;
+    figures.add('registration.invocations', 'Lambda invocations per registration', reg.lambdaInvocations, '');
+    figures.add('registration.sdkCalls', 'AWS SDK calls per registration', reg.sdkCalls, '');
+    figures.add('registration.writeUnits', 'DynamoDB write units per registration', reg.dynamoWriteUnits, 'WCU');
+    const c = desk.costPerLifecycle;
+    const u = c.perLifecycle;
+    figures.add('cost.per1000', 'US$ per 1,000 incident lifecycles', c.usdPer1000Lifecycles.total ?? null, '$', {
+      op: '<=',
+      value: 0.07,
+    });
+    figures.add('lifecycle.writeUnits', 'DynamoDB write units per lifecycle', u.dynamoWriteUnits, 'WCU');
+    figures.add('lifecycle.readUnits', 'DynamoDB read units per lifecycle', u.dynamoReadUnits, 'RCU');
+    figures.add('lifecycle.invocations', 'Lambda invocations per lifecycle', u.lambdaInvocations, '');
+    figures.add('lifecycle.gbSeconds', 'Lambda GB-seconds per lifecycle', u.lambdaGbSeconds, 'GB-s');
+    figures.add('lifecycle.sdkCalls', 'AWS SDK calls per lifecycle', u.sdkCalls, '');
+    figures.add('lifecycle.events', 'events published per lifecycle', u.events, '');
+    figures.add('lifecycle.transitions', 'state transitions per lifecycle', u.stateTransitions, '');
+    figures.add(
+      'lifecycle.logKb',
+      'log KB ingested per lifecycle',
+      u.logBytes === null ? null : round(u.logBytes / 1024, 1),
+      'KB',
+    );
+    figures.add('lifecycle.traces', 'X-Ray traces per lifecycle', u.traces, '');
+    for (const k of ['dynamodb', 'lambda', 'logs', 'xray', 'events', 'api', 'stepFunctions'] as const)
+      figures.add(`cost.per1000.${k}`, `  of which ${k}`, c.usdPer1000Lifecycles[k] ?? null, '$');
+  }
+
+  if (SUITES.includes('rt')) {
+    console.log('rt: Request Tracker 5 REST2 ticket creation beside our registration…');
+    await setUpDesk();
+    // RT creates a ticket or two a second here: its count sets this suite's length.
+    const n = QUICK ? 50 : 100;
+    const rt = await benchRequestTracker({
+      count: n,
+      concurrency: 8,
+      ours: () => load(n, 8, (i) => call('POST', '/v1/incidents', incident(30_000 + i))),
+    });
+    results.requestTracker = rt;
+    if ('skipped' in rt) {
+      console.log(`rt: skipped: ${rt.skipped}`);
+      figures.add(
+        'rt.ratio',
+        'registration rate, ours / RT 5 (same machine)',
+        null,
+        'x',
+        { op: '>=', value: 20 },
+        rt.skipped,
+      );
+    } else {
+      figures.add('rt.ours.rate', 'side by side: our registration at c8', rt.ours.throughputPerSec, '/s');
+      figures.add('rt.ours.p99', 'side by side: our registration p99', rt.ours.p99Ms, 'ms');
+      figures.add('rt.rate', 'side by side: RT 5 REST2 ticket create at c8', rt.rt.throughputPerSec, '/s');
+      figures.add('rt.p99', 'side by side: RT 5 ticket create p99', rt.rt.p99Ms, 'ms');
+      figures.add(
+        'rt.ratio',
+        'registration rate, ours / RT 5 (same machine)',
+        round(rt.ours.throughputPerSec / rt.rt.throughputPerSec, 1),
+        'x',
+        { op: '>=', value: 20 },
+      );
+      figures.add('rt.p99ratio', 'p99, RT 5 / ours', round(rt.rt.p99Ms / rt.ours.p99Ms, 1), 'x');
     }
-    return ids;
-  };
-  const listAt = async (label: string) => {
-    const page = await load(50, 4, () => call('GET', '/v1/cis?limit=25'));
-    const byType = await load(50, 4, () => call('GET', '/v1/cis?typeId=server&limit=25'));
-    results[`listPage@${label}`] = { all: page, byType };
-    return page.itemsRead;
-  };
-
-  const nSwitch = Math.round(GRAPH_CIS * 0.01);
-  const nServer = Math.round(GRAPH_CIS * 0.19) - createCount;
-  const nVm = Math.round(GRAPH_CIS * 0.4);
-  const tImport = performance.now();
-  const switches = await importRows('switch', nSwitch, 'sw');
-  const servers = [...created, ...(await importRows('server', Math.max(0, nServer), 'srv'))];
-  const totalSoFar = createCount + nSwitch + Math.max(0, nServer);
-  const itemsAt1k = totalSoFar >= 1000 ? await listAt(`${totalSoFar}`) : undefined;
-  const vms = await importRows('vm', nVm, 'vm');
-  const apps = await importRows('app', GRAPH_CIS - totalSoFar - nVm, 'app');
-  const importSeconds = round((performance.now() - tImport) / 1000, 1);
-  const itemsAt10k = await listAt(`${GRAPH_CIS}`);
-
-  const edges: Array<[string, string, string]> = [];
-  let seed = 42;
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
-  };
-  for (const [i, s] of servers.entries()) {
-    edges.push([s, 'depends-on', switches[i % switches.length]!]);
-    edges.push([s, 'depends-on', switches[(i + 7) % switches.length]!]);
   }
-  for (const [i, v] of vms.entries()) edges.push([v, 'runs-on', servers[i % servers.length]!]);
-  for (const [i, a] of apps.entries()) {
-    edges.push([a, 'runs-on', vms[i % vms.length]!]);
-    const other = apps[rand(apps.length)]!;
-    if (other !== a) edges.push([a, 'depends-on', other]);
+
+  if (SUITES.includes('cmdb')) {
+    console.log(`cmdb: ${GRAPH_CIS} CIs…`);
+    Object.assign(results, await benchCmdb({ quick: QUICK, graphCis: GRAPH_CIS, rssMb: rss }));
   }
-  const relate = await load(edges.length, 8, async (i) => {
-    const [s, type, t] = edges[i]!;
-    const r = await call('POST', `/v1/cis/${s}/relationships`, { type, targetCiId: t });
-    return r.status === 409 ? { ...r, status: 200 } : r;
+
+  if (!bundlesDone) await runBundles();
+
+  // At rest after the bench: memory once the platform has been idle (instances reaped), and what
+  // it is billed meanwhile (schedules only), with nothing else running on the machine.
+  let idle: Promise<[Reading, Reading]> | undefined;
+  if (platform) {
+    const p = platform;
+    const lastRequest = performance.now();
+    console.log(`at rest: ${IDLE_SECONDS} s idle before memory and the cost at rest are read…`);
+    idle = (async () => {
+      const from = await settledReading(AWS_BASE, () => p.logBytes());
+      await new Promise((r) => setTimeout(r, Math.max(0, lastRequest + IDLE_SECONDS * 1000 - performance.now())));
+      return [from, await settledReading(AWS_BASE, () => p.logBytes())] as [Reading, Reading];
+    })();
+  }
+  if (idle && platform) {
+    const [from, to] = await idle;
+    const tree = treeRssMb(platform.child.pid!);
+    results.afterBench = { rssMb: tree.totalMb, processes: tree.processes, idleSeconds: IDLE_SECONDS };
+    if (SUITES.some((s) => ['desk', 'rt', 'cmdb'].includes(s)))
+      figures.add('rss.afterBench', `memory ${IDLE_SECONDS} s after the bench's last request`, tree.totalMb, 'MB', {
+        op: '<=',
+        value: 800,
+      });
+    const rest = await costAtRest(from, to);
+    results.costAtRest = rest;
+    figures.add('cost.atRestMonth', 'US$ per month at rest (schedules, alarms, secrets)', rest.usdPerMonth, '$');
+  }
+} finally {
+  await platform?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+}
+
+if (results.bundles) {
+  const b = results.bundles as Array<{ minifiedKb: number; coldInitMs: number }>;
+  figures.add('bundles.maxKb', 'largest function bundle', Math.max(...b.map((x) => x.minifiedKb)), 'KB', {
+    op: '<=',
+    value: 300,
   });
-  const impactSwitch = await load(QUICK ? 100 : 300, 4, (i) =>
-    call('GET', `/v1/cis/${switches[i % switches.length]}/impact?depth=5`),
+  figures.add(
+    'bundles.maxColdInitMs',
+    'slowest cold init (fresh process import)',
+    Math.max(...b.map((x) => x.coldInitMs)),
+    'ms',
+    { op: '<=', value: 100 },
   );
-  const impactServer = await load(QUICK ? 100 : 300, 4, (i) =>
-    call('GET', `/v1/cis/${servers[(i * 13) % servers.length]}/impact?depth=5`),
-  );
-  const sampleImpact = await call('GET', `/v1/cis/${switches[0]}/impact?depth=5`);
-  const rss = rssMb(platform.pid!);
-
-  Object.assign(results, {
-    createCi: create,
-    getCi: get,
-    getCiSequential: getSequential,
-    addRelationship: relate,
-    impactFromSwitchDepth5: { ...impactSwitch, cisReached: (sampleImpact.body as { count: number }).count },
-    impactFromServerDepth5: impactServer,
-    importSeconds,
-    itemsReadPerListPage: { [`at ${totalSoFar} CIs`]: itemsAt1k, [`at ${GRAPH_CIS} CIs`]: itemsAt10k },
-    runtimeRssMb: rss,
-  });
 }
+results.figures = figures.all;
+results.wallSeconds = round((performance.now() - t0) / 1000, 0);
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
-results.bundles = await bundles();
+printDetails(results);
+figures.print();
+if (values.compare) console.log(compare(values.compare, figures.all));
+console.log(`\nwritten bench/results.json (${results.wallSeconds} s)`);
 
-const table = (
-  title: string,
-  r: {
-    count: number;
-    concurrency: number;
-    throughputPerSec: number;
-    p50Ms: number;
-    p99Ms: number;
-    rcu: number;
-    wcu: number;
-    itemsRead: number;
-    events: number;
-  },
-) =>
-  `${title.padEnd(34)} ${String(r.count).padStart(6)} ${String(r.concurrency).padStart(3)} ${String(r.throughputPerSec).padStart(8)} ${String(r.p50Ms).padStart(8)} ${String(r.p99Ms).padStart(8)} ${String(r.rcu).padStart(6)} ${String(r.wcu).padStart(6)} ${String(r.itemsRead).padStart(6)} ${String(r.events).padStart(6)}`;
-console.log(
-  `\n${'operation'.padEnd(34)} ${'n'.padStart(6)} ${'c'.padStart(3)} ${'ops/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'RCU'.padStart(6)} ${'WCU'.padStart(6)} ${'items'.padStart(6)} ${'events'.padStart(6)}`,
-);
-for (const [k, v] of Object.entries(results)) {
-  if (v && typeof v === 'object' && 'p50Ms' in v) console.log(table(k, v as Parameters<typeof table>[1]));
-}
-for (const [k, v] of Object.entries(results)) {
-  if (k.startsWith('listPage@')) {
-    const l = v as { all: Parameters<typeof table>[1]; byType: Parameters<typeof table>[1] };
-    console.log(table(`list page (25) ${k.slice(9)} CIs`, l.all));
-    console.log(table(`list page by type ${k.slice(9)} CIs`, l.byType));
+/** The detail tables of each suite, as before the figures table. */
+function printDetails(results: Record<string, unknown>) {
+  const table = (
+    title: string,
+    r: {
+      count: number;
+      concurrency: number;
+      throughputPerSec: number;
+      p50Ms: number;
+      p99Ms: number;
+      rcu: number;
+      wcu: number;
+      itemsRead: number;
+      events: number;
+    },
+  ) =>
+    `${title.padEnd(34)} ${String(r.count).padStart(6)} ${String(r.concurrency).padStart(3)} ${String(r.throughputPerSec).padStart(8)} ${String(r.p50Ms).padStart(8)} ${String(r.p99Ms).padStart(8)} ${String(r.rcu).padStart(6)} ${String(r.wcu).padStart(6)} ${String(r.itemsRead).padStart(6)} ${String(r.events).padStart(6)}`;
+  console.log(
+    `\n${'operation'.padEnd(34)} ${'n'.padStart(6)} ${'c'.padStart(3)} ${'ops/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'RCU'.padStart(6)} ${'WCU'.padStart(6)} ${'items'.padStart(6)} ${'events'.padStart(6)}`,
+  );
+  for (const [k, v] of Object.entries(results)) {
+    if (v && typeof v === 'object' && 'p50Ms' in v) console.log(table(k, v as Parameters<typeof table>[1]));
+  }
+  for (const [k, v] of Object.entries(results)) {
+    if (k.startsWith('listPage@')) {
+      const l = v as { all: Parameters<typeof table>[1]; byType: Parameters<typeof table>[1] };
+      console.log(table(`list page (25) ${k.slice(9)} CIs`, l.all));
+      console.log(table(`list page by type ${k.slice(9)} CIs`, l.byType));
+    }
+  }
+  if (results.queuePage) {
+    console.log(`\nitems read per group queue page (25): ${JSON.stringify(results.queuePage)}`);
+    const lc = results.incidentLifecycle as { steps: Record<string, { p50Ms: number; p99Ms: number }> };
+    console.log(
+      `lifecycle steps: ${Object.entries(lc.steps)
+        .map(([k, v]) => `${k} p50 ${v.p50Ms} / p99 ${v.p99Ms} ms`)
+        .join('; ')}`,
+    );
+    const c = results.costPerLifecycle as Record<string, unknown>;
+    console.log(`per incident lifecycle: ${JSON.stringify(c.perLifecycle)}`);
+    console.log(`per registration: ${JSON.stringify(results.perRegistration)}`);
+    console.log(`US$ per 1,000 lifecycles (us-east-1): ${JSON.stringify(c.usdPer1000Lifecycles)}`);
+    console.log(`invocations per lifecycle by function: ${JSON.stringify(c.byFunction)}`);
+    console.log(`DynamoDB units per lifecycle by table: ${JSON.stringify(c.byTable)}`);
+    if (results.slaLateness)
+      console.log(`SLA warnings and breaches, moment to desk escalation: ${JSON.stringify(results.slaLateness)}`);
+  }
+  if (results.costAtRest) console.log(`\ncost at rest: ${JSON.stringify(results.costAtRest)}`);
+  if (results.itemsReadPerListPage) {
+    console.log(`\nitems read per list page: ${JSON.stringify(results.itemsReadPerListPage)}`);
+    console.log(
+      `import of the graph CIs: ${results.importSeconds} s; platform process tree memory with ${results.graphCis} CIs: ${results.runtimeRssMb} MB`,
+    );
+  }
+  if (results.bundles) {
+    console.log('\nfunction bundles (minified, AWS SDK from the runtime) and cold init:');
+    for (const b of results.bundles as Array<{ function: string; minifiedKb: number; coldInitMs: number }>) {
+      console.log(
+        `  ${b.function.padEnd(28)} ${String(b.minifiedKb).padStart(7)} KB ${String(b.coldInitMs).padStart(7)} ms`,
+      );
+    }
   }
 }
-if (results.queuePage) {
-  console.log(`\nitems read per group queue page (25): ${JSON.stringify(results.queuePage)}`);
-  const lc = results.incidentLifecycle as { steps: Record<string, { p50Ms: number; p99Ms: number }> };
-  console.log(
-    `lifecycle steps: ${Object.entries(lc.steps)
-      .map(([k, v]) => `${k} p50 ${v.p50Ms} / p99 ${v.p99Ms} ms`)
-      .join('; ')}`,
-  );
-  const c = results.costPerLifecycle as Record<string, unknown>;
-  console.log(`per incident lifecycle: ${JSON.stringify(c.perLifecycle)}`);
-  console.log(
-    `US$ per 1,000 lifecycles (us-east-1): ${JSON.stringify(c.usdPer1000Lifecycles)}; SES mail apart: ${c.sesUsdPer1000Lifecycles}`,
-  );
-  console.log(`invocations per lifecycle by function: ${JSON.stringify(c.byFunction)}`);
-  console.log(`SLA warnings and breaches, moment to desk escalation: ${JSON.stringify(results.slaLateness)}`);
-  console.log(`DynamoDB units per lifecycle by table: ${JSON.stringify(c.byTable)}`);
-}
-if (results.itemsReadPerListPage) {
-  console.log(`\nitems read per list page: ${JSON.stringify(results.itemsReadPerListPage)}`);
-  console.log(
-    `import of the graph CIs: ${results.importSeconds} s; runtime resident memory with ${GRAPH_CIS} CIs: ${results.runtimeRssMb} MB`,
-  );
-}
-console.log('\nfunction bundles (minified, AWS SDK from the runtime) and cold init:');
-for (const b of results.bundles as Array<{ function: string; minifiedKb: number; coldInitMs: number }>) {
-  console.log(
-    `  ${b.function.padEnd(28)} ${String(b.minifiedKb).padStart(7)} KB ${String(b.coldInitMs).padStart(7)} ms`,
-  );
-}
-writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
-console.log('\nwritten bench/results.json');

@@ -460,7 +460,12 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   runtime.gateway = gateway;
   runtime.streamMappings = streamMappings;
   // With the SDK requests as they reached the endpoint (a transaction is one request, many calls above).
-  endpoint.metrics = () => ({ ...runtime!.metrics(), requests: Object.fromEntries(endpoint.requests) });
+  // `sdk.calls` is their total, the bench's SDK calls per ticket.
+  endpoint.metrics = () => ({
+    ...runtime!.metrics(),
+    requests: Object.fromEntries(endpoint.requests),
+    sdk: { calls: [...endpoint.requests.values()].reduce((a, b) => a + b, 0) },
+  });
   endpoint.invoke = (fn, payload) => functions.invoke(fn, payload);
   // The dead-letter and on-failure queues an operator would inspect on AWS (kept across restarts).
   // Each links to its event in the console (`/_local/events/{eventId}`).
