@@ -36,6 +36,8 @@ export interface ItsmFunctionProps {
   readonly description: string;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** Reserved concurrency from the definition (the local runtime throttles at the same figure: ADR 22). */
+  readonly reservedConcurrency?: number;
   readonly environment: Record<string, string>;
 }
 
@@ -65,6 +67,7 @@ export class ItsmFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb ?? DEFAULT_MEMORY_MB,
       timeout: Duration.seconds(props.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       environment: props.environment,
       role,
       logGroup: this.logGroup,

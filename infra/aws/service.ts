@@ -182,6 +182,7 @@ export class ServiceConstruct extends Construct {
         description: spec.description,
         memoryMb: spec.memoryMb,
         timeoutSeconds: spec.timeoutSeconds,
+        reservedConcurrency: spec.reservedConcurrency,
         environment: functionEnvironment(def, fnId, {
           tableName: this.table.tableName,
           busName: platform.bus.eventBusName,

@@ -128,7 +128,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       expect(p.StreamSpecification).toEqual(def.table.stream ? { StreamViewType: def.table.stream } : undefined);
     });
 
-    it('deploys each function on nodejs22.x arm64, JSON logs, active tracing, its memory and timeout', () => {
+    it('deploys each function on nodejs22.x arm64, JSON logs, active tracing, its memory, timeout and reserved concurrency', () => {
       expect(
         functions()
           .map((f) => f.fnId)
@@ -142,6 +142,8 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
         expect(p.Handler).toBe('index.handler');
         expect(p.MemorySize).toBe(spec.memoryMb ?? DEFAULT_MEMORY_MB);
         expect(p.Timeout).toBe(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+        // Reserved concurrency throttles the same on AWS as locally (ADR 22); none reserved, none set.
+        expect(p.ReservedConcurrentExecutions).toBe(spec.reservedConcurrency);
         expect(p.TracingConfig).toEqual({ Mode: 'Active' });
         expect(asRecord(p.LoggingConfig).LogFormat).toBe('JSON');
         expect(p.Description).toBe(spec.description);
