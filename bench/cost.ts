@@ -6,10 +6,11 @@
  *   when the platform has it, else the lines counted on the platform's stdout, where the local
  *   functions write them), Lambda's own system records per invocation, and the HTTP API's access
  *   log line per request.
- * - X-Ray: functions have active tracing (infra/aws/function.ts). A trace starts at each API
- *   request and at each invocation that no traced caller started (a table stream's batch, a
- *   schedule); EventBridge and Step Functions carry the trace header on, so their invocations join
- *   the trace that published the event.
+ * - X-Ray: functions have active tracing (infra/aws/function.ts) unless their definition passes
+ *   through. A trace starts at each API request and at each actively traced invocation that no
+ *   traced caller started (a schedule, a stream batch); EventBridge (the PutEvents entry's
+ *   `TraceHeader`, which the relay copies from the event item) and Step Functions carry the trace
+ *   on, so consumers join the trace of the request that wrote the event.
  * Readings are tolerant of meters the platform does not have (older or newer runtimes): what
  * cannot be read is reported as not measured, never as zero.
  */
@@ -49,9 +50,17 @@ export const SYSTEM_LOG_BYTES_PER_INVOCATION = 600;
  */
 export const ACCESS_LOG_BYTES_PER_REQUEST = 450;
 
-/** Functions invoked by a table stream's event source mapping: each batch starts a trace. */
+/**
+ * Functions invoked by a table stream's event source mapping with active tracing: each batch
+ * starts a trace. The event relay passes through (its events carry their writers' traces), so it
+ * starts none.
+ */
 const STREAM_CONSUMERS = new Set(
-  SERVICES.flatMap((s) => (s.streamConsumers ?? []).map((c) => functionName(s.name, c.function))),
+  SERVICES.flatMap((s) =>
+    (s.streamConsumers ?? [])
+      .filter((c) => (s.functions[c.function]?.tracing ?? 'active') === 'active')
+      .map((c) => functionName(s.name, c.function)),
+  ),
 );
 
 /**

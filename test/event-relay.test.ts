@@ -113,6 +113,30 @@ describe('event relay on stream records', () => {
     expect(publishedIds(['g1', 'g2'])).toEqual(['g1', 'g2']);
   });
 
+  it("carries the writer's X-Ray trace on each entry (TraceHeader), which EventBridge checks", async () => {
+    // Prepare: the same items with a trace header AWS accepts and with one it refuses (over 500
+    // characters), which fails the whole request as a ValidationException: proof the header is sent.
+    const trace = 'Root=1-6760b1a0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1';
+    const traced = record(
+      'INSERT',
+      eventItem({ ...event({ metadata: { eventId: 't1' }, data: {} }), traceHeader: trace }),
+    );
+    const tooLong = record(
+      'INSERT',
+      eventItem({ ...event({ metadata: { eventId: 't2' }, data: {} }), traceHeader: `Root=${'x'.repeat(500)}` }),
+    );
+
+    // Act
+    const ok = await rt.functions.invoke(RELAY, { Records: [traced] });
+    const refused = await rt.functions.invoke(RELAY, { Records: [tooLong] });
+
+    // Assess
+    expect(eventItem({ ...event(), traceHeader: trace })).toMatchObject({ traceHeader: trace });
+    expect(ok).toEqual({ batchItemFailures: [] });
+    expect(refused).toEqual({ batchItemFailures: [{ itemIdentifier: tooLong.dynamodb.SequenceNumber }] });
+    expect(publishedIds(['t1', 't2'])).toEqual(['t1']);
+  });
+
   it('reports every record when EventBridge is down, so none is dropped', async () => {
     // Prepare
     const records = Array.from({ length: 12 }, (_, i) =>

@@ -38,6 +38,8 @@ export interface ItsmFunctionProps {
   readonly timeoutSeconds?: number;
   /** Reserved concurrency from the definition (the local runtime throttles at the same figure: ADR 22). */
   readonly reservedConcurrency?: number;
+  /** X-Ray mode from the definition (default active). */
+  readonly tracing?: 'active' | 'pass-through';
   readonly environment: Record<string, string>;
 }
 
@@ -72,7 +74,7 @@ export class ItsmFunction extends Construct {
       role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing === 'pass-through' ? Tracing.PASS_THROUGH : Tracing.ACTIVE,
       // Only meaningful for SDK v2 runtimes; keeps the environment exactly what the definition gives.
       awsSdkConnectionReuse: false,
       bundling: {

@@ -183,6 +183,7 @@ export class ServiceConstruct extends Construct {
         memoryMb: spec.memoryMb,
         timeoutSeconds: spec.timeoutSeconds,
         reservedConcurrency: spec.reservedConcurrency,
+        tracing: spec.tracing,
         environment: functionEnvironment(def, fnId, {
           tableName: this.table.tableName,
           busName: platform.bus.eventBusName,

@@ -35,6 +35,8 @@ export interface LocalFunctionSpec {
   asyncInvoke?: { maximumRetryAttempts: number; maximumEventAgeSeconds: number };
   /** Reserved concurrency: at most this many instances, and synchronous calls beyond it are throttled. */
   reservedConcurrency?: number;
+  /** X-Ray mode: active functions get a fresh trace id per invocation (`_X_AMZN_TRACE_ID`), as on Lambda. */
+  tracing?: 'active' | 'pass-through';
 }
 
 export interface LocalFunctionsOptions {
@@ -193,6 +195,7 @@ class Instance {
         functionArn: spec.functionArn,
         memoryMb: spec.memoryMb,
         timeoutMs: spec.timeoutSeconds * 1000,
+        tracing: spec.tracing ?? 'active',
       },
       this.fn.channel(),
     );

@@ -328,6 +328,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
         asyncInvoke: asyncInvokeConfig(fn),
         reservedConcurrency: fn.reservedConcurrency,
+        tracing: fn.tracing,
       });
     }
   }

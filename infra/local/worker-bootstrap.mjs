@@ -1,7 +1,7 @@
 // One Lambda instance (execution environment) inside a worker thread, the way the Lambda runtime
 // runs one: it imports the function's bundle once (the cold start), then serves one invocation at
 // a time (the pool in functions.ts never sends a second before the first is answered).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -41,7 +41,15 @@ const context = (deadline) => ({
   succeed() {},
 });
 
+// Lambda's runtime sets each invocation's X-Ray trace in `_X_AMZN_TRACE_ID`. Locally every
+// invocation of an actively traced function starts a trace of its own (the local bus does not
+// carry trace headers on to consumers); a pass-through function invoked by no traced caller has none.
+const traceId = () =>
+  `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
+
 parentPort.on('message', async (msg) => {
+  if (workerData.tracing === 'pass-through') delete process.env._X_AMZN_TRACE_ID;
+  else process.env._X_AMZN_TRACE_ID = traceId();
   // The runtime's clock (Runtime.setTime), read through shared/kit/clock.ts; unset, real time.
   globalThis[Symbol.for('itsm.localClock')] = msg.clock;
   try {

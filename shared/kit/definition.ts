@@ -126,6 +126,12 @@ export interface FunctionSpec {
    * in Lambda's queue), as on AWS. Unset: the account's unreserved pool.
    */
   reservedConcurrency?: number;
+  /**
+   * X-Ray: `active` (default) samples and traces every invocation that arrives without a trace;
+   * `pass-through` traces only invocations a traced caller started. The event relay passes
+   * through: a stream batch has no caller, and its events carry their writers' traces on.
+   */
+  tracing?: 'active' | 'pass-through';
 }
 
 /**

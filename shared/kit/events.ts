@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import type { EventContract, EventDetail, EventMetadata } from '../contracts/envelope';
 import { EventMetadata as MetadataSchema } from '../contracts/envelope';
 import { newId, type OperationContext } from './context';
-import { requireEnv } from './env';
+import { optionalEnv, requireEnv } from './env';
 import { addEvents } from './usage';
 import { issuesToFields } from './validation';
 
@@ -18,6 +18,20 @@ export interface OutgoingEvent {
   source: string;
   detailType: string;
   detail: EventDetail;
+  /**
+   * The X-Ray trace of the invocation that wrote the event, put on its PutEvents entry so the
+   * consumers EventBridge invokes join that trace across the stream hop (the relay starts none).
+   */
+  traceHeader?: string;
+}
+
+/** PutEvents takes a `TraceHeader` of 1-500 characters. */
+const MAX_TRACE_HEADER = 500;
+
+/** The trace Lambda's runtime sets for the running invocation (`_X_AMZN_TRACE_ID`), if usable. */
+export function currentTraceHeader(): string | undefined {
+  const header = optionalEnv('_X_AMZN_TRACE_ID');
+  return header && header.length <= MAX_TRACE_HEADER ? header : undefined;
 }
 
 /** Build and validate an event. An invalid event is our bug, so it throws before anything is written. */
@@ -40,7 +54,14 @@ export function buildEvent<D extends z.core.$ZodType>(
     actor: ctx.actor,
     ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
   };
-  return { eventId, source: contract.source, detailType: contract.detailType, detail: { metadata, data: parsed.data } };
+  const traceHeader = currentTraceHeader();
+  return {
+    eventId,
+    source: contract.source,
+    detailType: contract.detailType,
+    detail: { metadata, data: parsed.data },
+    ...(traceHeader ? { traceHeader } : {}),
+  };
 }
 
 /**
@@ -72,6 +93,7 @@ export async function putEvents(events: OutgoingEvent[]): Promise<Set<string>> {
       Source: e.source,
       DetailType: e.detailType,
       Detail: JSON.stringify(e.detail),
+      ...(e.traceHeader ? { TraceHeader: e.traceHeader } : {}),
     }));
     const { client, PutEventsCommand } = await eventBridge();
     const out = await client.send(new PutEventsCommand({ Entries: entries }));

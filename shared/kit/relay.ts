@@ -11,6 +11,9 @@ export const eventRelayFunction: FunctionSpec = {
   description:
     "Publishes the events the table's stream carries; redrives a time range of event items; drains an old outbox.",
   timeoutSeconds: 60,
+  // Its batches would each start a trace (a stream has no caller); the events carry the traces
+  // of the requests that wrote them instead (OutgoingEvent.traceHeader).
+  tracing: 'pass-through',
   // Reads event items back for a redrive; deletes drained outbox items.
   access: { table: 'write', publish: true },
 };

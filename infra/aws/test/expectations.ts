@@ -144,7 +144,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
         expect(p.Timeout).toBe(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
         // Reserved concurrency throttles the same on AWS as locally (ADR 22); none reserved, none set.
         expect(p.ReservedConcurrentExecutions).toBe(spec.reservedConcurrency);
-        expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+        expect(p.TracingConfig).toEqual({ Mode: spec.tracing === 'pass-through' ? 'PassThrough' : 'Active' });
         expect(asRecord(p.LoggingConfig).LogFormat).toBe('JSON');
         expect(p.Description).toBe(spec.description);
       }

@@ -54,6 +54,15 @@ export function readEntries(input: Record<string, unknown>): Record<string, unkn
       `Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`,
     );
   }
+  // A member constraint fails the whole request, as AWS's validation does.
+  entries.forEach((entry, i) => {
+    const header = asRecord(entry).TraceHeader;
+    if (header !== undefined && (typeof header !== 'string' || header.length < 1 || header.length > 500)) {
+      throw validation(
+        `Value at 'entries.${i + 1}.member.traceHeader' failed to satisfy constraint: Member must have length between 1 and 500`,
+      );
+    }
+  });
   const size = entries.reduce<number>((sum, entry) => sum + entrySize(asRecord(entry)), 0);
   if (size > MAX_REQUEST_BYTES) {
     throw new AwsError('ValidationException', 'Total size of the entries in the request is over the limit.');

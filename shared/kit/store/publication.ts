@@ -33,6 +33,7 @@ export function eventItem(e: OutgoingEvent, nowMs = Date.now()) {
     source: e.source,
     detailType: e.detailType,
     detail: JSON.stringify(e.detail),
+    ...(e.traceHeader ? { traceHeader: e.traceHeader } : {}),
     // The table's TTL attribute (`timeToLiveAttribute`), in epoch seconds.
     expiresAt: Math.floor(nowMs / 1000) + EVENT_TTL_SECONDS,
   };
@@ -45,6 +46,7 @@ function storedEvent(i: Record<string, unknown>): OutgoingEvent {
     source: String(i.source),
     detailType: String(i.detailType),
     detail: JSON.parse(String(i.detail)) as EventDetail,
+    ...(typeof i.traceHeader === 'string' ? { traceHeader: i.traceHeader } : {}),
   };
 }
 

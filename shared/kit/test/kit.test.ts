@@ -1,7 +1,11 @@
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { defineEvent } from '../../contracts/envelope';
 import { claimList, principalFromClaims } from '../auth';
+import type { OperationContext } from '../context';
 import { ifFound, NotFoundError } from '../errors';
+import { buildEvent } from '../events';
 import { RouteTable } from '../routing';
 import { decodeCursor, encodeCursor } from '../store';
 import { encodeTimePrefix } from '../store/publication';
@@ -90,5 +94,31 @@ describe('ifFound', () => {
     expect(await ifFound(Promise.reject(new NotFoundError('gone')))).toBeUndefined();
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
     await expect(ifFound(Promise.reject(throttled))).rejects.toBe(throttled);
+  });
+});
+
+describe("events carry the writer's X-Ray trace", () => {
+  const contract = defineEvent({
+    source: 'itsm.test',
+    detailType: 'Traced',
+    version: 1,
+    description: 'test',
+    data: z.object({ n: z.number() }),
+  });
+  const ctx: OperationContext = { actor: { id: 'test', name: 'Test', kind: 'system' }, correlationId: 'c-1' };
+
+  it("takes the invocation's _X_AMZN_TRACE_ID when PutEvents can take it (1-500 characters)", () => {
+    const before = process.env._X_AMZN_TRACE_ID;
+    try {
+      process.env._X_AMZN_TRACE_ID = 'Root=1-6760b1a0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1';
+      expect(buildEvent(contract, { n: 1 }, ctx).traceHeader).toBe(process.env._X_AMZN_TRACE_ID);
+      process.env._X_AMZN_TRACE_ID = `Root=${'x'.repeat(500)}`;
+      expect(buildEvent(contract, { n: 1 }, ctx)).not.toHaveProperty('traceHeader');
+      delete process.env._X_AMZN_TRACE_ID;
+      expect(buildEvent(contract, { n: 1 }, ctx)).not.toHaveProperty('traceHeader');
+    } finally {
+      if (before === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = before;
+    }
   });
 });
