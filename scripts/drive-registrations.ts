@@ -10,12 +10,13 @@
  * It is not the bench (`npm run bench` measures memory, the lifecycle, cost); it is the smallest
  * loop that shows where one registration's time goes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { call, pct, round, target } from '../bench/harness';
+import { startPlatform } from '../bench/platform';
+import { incident, setUpDesk } from '../bench/service-desk';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '20' }, 'node-flags': { type: 'string', default: '' } },
@@ -32,35 +33,16 @@ interface Metrics {
 }
 
 const home = mkdtempSync(join(tmpdir(), 'itsm-drive-'));
-const child = spawn(
-  process.execPath,
-  [
-    ...values['node-flags']!.split(' ').filter(Boolean),
-    '--import',
-    'tsx',
-    'infra/local/main.ts',
-    '--memory',
-    '--no-seed',
-    '--port',
-    String(API),
-    '--aws-port',
-    String(AWS),
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ITSM_HOME: home, ITSM_LOG_LEVEL: 'WARN' } },
-);
-let out = '';
-await new Promise<void>((resolve, reject) => {
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    const m = /Admin token[^\n]*\n(\S+)/.exec(out);
-    if (m) {
-      target(`http://127.0.0.1:${API}`, m[1]!);
-      resolve();
-    }
-  });
-  child.once('exit', (code) => reject(new Error(`platform exited with ${code}: ${out}`)));
+// The platform as the bench starts it, in memory, with this run's Node flags (e.g. --cpu-prof).
+process.env.BENCH_NODE_FLAGS = values['node-flags'];
+const platform = await startPlatform({
+  script: 'infra/local/main.ts',
+  args: ['--memory', '--no-seed', '--port', String(API), '--aws-port', String(AWS)],
+  env: { ITSM_HOME: home, ITSM_LOG_LEVEL: 'WARN' },
+  ready: /Admin token/,
 });
-child.stdout!.resume();
+target(`http://127.0.0.1:${API}`, platform.token!);
+const { child } = platform;
 
 /** CPU milliseconds (user + system) of one /proc stat file. */
 const cpuMs = (file: string) => {
@@ -94,45 +76,7 @@ const ok = (r: { status: number; body: unknown }, what: string) => {
 };
 
 // The desk as the bench sets it up: a default SLA on a 24x7 calendar and a support group.
-ok(
-  await call('POST', '/v1/calendars', {
-    calendarId: 'drive-24x7',
-    name: 'Around the clock',
-    calendar: { timeZone: 'UTC', twentyFourSeven: true },
-  }),
-  'calendar',
-);
-const targetOf = (r: number, s: number) => ({ firstResponseMinutes: r, resolutionMinutes: s });
-ok(
-  await call('POST', '/v1/agreements', {
-    kind: 'sla',
-    name: 'Default SLA',
-    default: true,
-    calendarId: 'drive-24x7',
-    targets: { P1: targetOf(15, 240), P2: targetOf(30, 480), P3: targetOf(60, 1440), P4: targetOf(240, 4320) },
-    reviewDate: '2027-06-30',
-    status: 'active',
-  }),
-  'default SLA',
-);
-ok(
-  await call('PUT', '/v1/groups/drive-desk', {
-    name: 'Drive desk',
-    managerId: 'user-lead',
-    managerEmail: 'lead@example.org',
-    members: ['agent-1'],
-  }),
-  'group',
-);
-const incident = (i: number) => ({
-  title: `Driven incident ${i}`,
-  description: 'Cannot reach the web shop',
-  channel: 'email',
-  caller: { id: `user-${i % 500}`, name: `User ${i % 500}`, email: `user${i % 500}@example.org` },
-  impact: ['high', 'medium', 'low'][i % 3],
-  urgency: ['medium', 'low', 'high'][i % 3],
-  assignmentGroup: 'drive-desk',
-});
+await setUpDesk();
 let n = 0;
 const register = async (until: number) => {
   const ms: number[] = [];
@@ -198,6 +142,5 @@ console.log(
     1,
   ),
 );
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
+await platform.stop();
 rmSync(home, { recursive: true, force: true });
