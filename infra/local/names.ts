@@ -26,3 +26,12 @@ export const secretArn = (name: string) => `arn:aws:secretsmanager:${LOCAL_REGIO
 export const sesIdentityArn = (identity: string) => `arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:identity/${identity}`;
 export const ruleArn = (bus: string, name: string) =>
   `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${bus}/${name}`;
+
+/** The query store cluster of a service (ADR 25), as the stack names it. */
+export const clusterName = (service: string) => `itsm-${service}`;
+export const clusterArn = (name: string) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:${name}`;
+/** Secrets of a query store's users: the owner (migrations, writes) and the read-only user. */
+export const databaseSecret = (service: string, user: 'owner' | 'reader') => `itsm-${service}-db-${user}`;
+/** A service's bucket. S3 names are global on AWS, so the stack lets CloudFormation name it; locally it is fixed. */
+export const bucketName = (service: string) => `itsm-${service}-${LOCAL_ACCOUNT}`;
+export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;

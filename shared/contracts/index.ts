@@ -2,6 +2,7 @@ import { configurationEvents } from './configuration/v1';
 import { customersEvents } from './customers/v1';
 import type { EventContract } from './envelope';
 import { portfolioEvents } from './portfolio/v1';
+import { reportingEvents } from './reporting/v1';
 import { serviceDeskEvents } from './service-desk/v1';
 import { serviceLevelEvents } from './service-level/v1';
 
@@ -12,4 +13,5 @@ export const ALL_CONTRACTS: EventContract[] = [
   ...serviceLevelEvents,
   ...serviceDeskEvents,
   ...customersEvents,
+  ...reportingEvents,
 ];

@@ -56,6 +56,28 @@ export interface TableSpec {
   stream?: StreamViewType;
 }
 
+/**
+ * A PostgreSQL query store the service owns (ADR 25): Aurora Serverless v2 PostgreSQL on AWS, PGlite
+ * locally, both reached only through the RDS Data API. The cluster pauses when idle and resumes on
+ * the next statement (which fails with `DatabaseResumingException` while it resumes).
+ */
+export interface DatabaseSpec {
+  /** Database name inside the cluster (lower case letters, digits, `_`). */
+  name: string;
+  /** Seconds without a connection before the cluster pauses (Aurora: 300-86,400). */
+  secondsUntilAutoPause: number;
+  /** Largest capacity in Aurora capacity units (1-256); the smallest is 0 (paused). */
+  maxCapacity: number;
+  /** The read-only user's name; functions with `database: 'read'` run as it. */
+  readerUser: string;
+}
+
+/** An S3 bucket the service owns: private, encrypted, TLS only; objects expire after the given days. */
+export interface BucketSpec {
+  /** Days after which objects are deleted (1-3,650). */
+  expireAfterDays: number;
+}
+
 export type StreamViewType = 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'OLD_IMAGE' | 'KEYS_ONLY';
 
 /**
@@ -104,6 +126,14 @@ export interface FunctionAccess {
   completeFlowTasks?: string[];
   /** May send e-mail (SES v2 `SendEmail`) from the platform's sender address (sets MAIL_FROM). */
   sendMail?: boolean;
+  /**
+   * The service's query store (`ServiceDefinition.database`) through the RDS Data API: `read` runs
+   * every statement as the read-only database user, `write` as the owner (sets DATABASE_ARN,
+   * DATABASE_SECRET_ARN, DATABASE_NAME).
+   */
+  database?: 'read' | 'write';
+  /** The service's object bucket (`ServiceDefinition.bucket`): get, or get and put (sets BUCKET_NAME). */
+  bucket?: 'read' | 'write';
 }
 
 export interface FunctionSpec {
@@ -249,6 +279,10 @@ export interface ServiceDefinition {
    * what the previous version left (ADR 23: its outbox is drained).
    */
   onDeploy?: DeployHookSpec[];
+  /** A PostgreSQL query store (ADR 25); functions reach it with `access.database`. */
+  database?: DatabaseSpec;
+  /** An S3 bucket; functions reach it with `access.bucket`. */
+  bucket?: BucketSpec;
   publishes: EventContractRef[];
 }
 
@@ -282,6 +316,28 @@ export function defineService<const T extends ServiceDefinition>(def: T): T {
     )
       problems.push(`function ${id}: reservedConcurrency must be a whole number`);
   }
+  for (const [id, fn] of Object.entries(def.functions)) {
+    if (fn.access.database && !def.database)
+      problems.push(`function ${id} uses a database, but the service declares none`);
+    if (fn.access.bucket && !def.bucket) problems.push(`function ${id} uses a bucket, but the service declares none`);
+  }
+  if (def.database) {
+    const d = def.database;
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(d.name))
+      problems.push(`database name "${d.name}" must be lower case letters, digits, _`);
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(d.readerUser))
+      problems.push(`database reader user "${d.readerUser}" must be lower case letters, digits, _`);
+    if (!Number.isInteger(d.secondsUntilAutoPause) || d.secondsUntilAutoPause < 300 || d.secondsUntilAutoPause > 86_400)
+      problems.push('database secondsUntilAutoPause must be an integer from 300 to 86400');
+    if (!(d.maxCapacity >= 1 && d.maxCapacity <= 256)) problems.push('database maxCapacity must be 1-256 ACU');
+  }
+  if (
+    def.bucket &&
+    (!Number.isInteger(def.bucket.expireAfterDays) ||
+      def.bucket.expireAfterDays < 1 ||
+      def.bucket.expireAfterDays > 3650)
+  )
+    problems.push('bucket expireAfterDays must be an integer from 1 to 3650');
   const flowIds = new Set(def.flows.map((f) => f.id));
   for (const f of def.flows) for (const t of f.taskFunctions) need(t, `flow ${f.id}`);
   for (const [id, fn] of Object.entries(def.functions)) {
@@ -413,6 +469,10 @@ export function functionEnvironment(
     mailFrom: string;
     /** ARN of the cursor key secret, set on functions that serve list routes. */
     cursorSecretArn: string;
+    /** The query store's cluster ARN and its secrets' ARNs, when the service has one. */
+    database?: { clusterArn: string; ownerSecretArn: string; readerSecretArn: string };
+    /** The bucket's name, when the service has one. */
+    bucketName?: string;
   },
 ): Record<string, string> {
   const fn = def.functions[fnId];
@@ -426,6 +486,17 @@ export function functionEnvironment(
   if (fn.access.publish) env.EVENT_BUS_NAME = names.busName;
   if (fn.access.sendMail) env.MAIL_FROM = names.mailFrom;
   if (functionPages(def, fnId)) env[CURSOR_SECRET_ENV] = names.cursorSecretArn;
+  if (fn.access.database && def.database) {
+    if (!names.database) throw new Error(`no database names given for ${def.name}`);
+    env.DATABASE_ARN = names.database.clusterArn;
+    env.DATABASE_SECRET_ARN =
+      fn.access.database === 'write' ? names.database.ownerSecretArn : names.database.readerSecretArn;
+    env.DATABASE_NAME = def.database.name;
+  }
+  if (fn.access.bucket && def.bucket) {
+    if (!names.bucketName) throw new Error(`no bucket name given for ${def.name}`);
+    env.BUCKET_NAME = names.bucketName;
+  }
   for (const f of new Set([...(fn.access.startFlows ?? []), ...(fn.access.completeFlowTasks ?? [])])) {
     env[flowArnEnv(f)] = names.flowArn(f);
   }
