@@ -129,7 +129,8 @@ export interface FunctionAccess {
   /**
    * The service's query store (`ServiceDefinition.database`) through the RDS Data API: `read` runs
    * every statement as the read-only database user, `write` as the owner (sets DATABASE_ARN,
-   * DATABASE_SECRET_ARN, DATABASE_NAME).
+   * DATABASE_SECRET_ARN, DATABASE_NAME; `write` also DATABASE_READER_SECRET_ARN, and may read
+   * that secret, so migrations can set the read-only user's password).
    */
   database?: 'read' | 'write';
   /** The service's object bucket (`ServiceDefinition.bucket`): get, or get and put (sets BUCKET_NAME). */
@@ -492,6 +493,8 @@ export function functionEnvironment(
     env.DATABASE_SECRET_ARN =
       fn.access.database === 'write' ? names.database.ownerSecretArn : names.database.readerSecretArn;
     env.DATABASE_NAME = def.database.name;
+    // The owner (migrations) sets the read-only user's password from its secret.
+    if (fn.access.database === 'write') env.DATABASE_READER_SECRET_ARN = names.database.readerSecretArn;
   }
   if (fn.access.bucket && def.bucket) {
     if (!names.bucketName) throw new Error(`no bucket name given for ${def.name}`);
