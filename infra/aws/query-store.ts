@@ -22,12 +22,14 @@ import { accept } from './nag';
 import type { AwsNames } from './names';
 
 /**
- * Pinned on purpose. Scaling to 0 ACU (auto-pause) needs Aurora PostgreSQL 16.3+ (or 15.7+,
- * 14.12+, 13.15+; Aurora User Guide, "Scaling to Zero ACUs with automatic pause and resume");
- * the Data API on Serverless v2 needs 16.1+ (Aurora User Guide, "Supported Regions and Aurora DB
- * engines for RDS Data API"). Minor upgrades are applied in the maintenance window.
+ * Pinned on purpose, to the major version the local runtime runs: PGlite 0.5 is PostgreSQL 18,
+ * so SQL that works locally works here. The Data API on Aurora PostgreSQL 18 needs 18.3+ (Aurora
+ * User Guide, "Supported Regions and Aurora DB engines for RDS Data API"); every version that
+ * late scales to 0 ACU (auto-pause came with 16.3, 15.7, 14.12 and 13.15; Aurora User Guide,
+ * "Scaling to Zero ACUs with automatic pause and resume"). Minor upgrades are applied in the
+ * maintenance window (autoMinorVersionUpgrade).
  */
-export const QUERY_STORE_ENGINE_VERSION = AuroraPostgresEngineVersion.VER_16_6;
+export const QUERY_STORE_ENGINE_VERSION = AuroraPostgresEngineVersion.VER_18_3;
 /** The cluster's master user: owns the schema, runs migrations and writes. */
 export const DATABASE_OWNER_USER = 'itsm_owner';
 /** Daily automated backups kept a week (backup storage up to the cluster's size is free for the retention period). */

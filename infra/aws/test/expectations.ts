@@ -292,6 +292,13 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           SecondsUntilAutoPause: def.database.secondsUntilAutoPause,
         },
       });
+      // The first minor of each major that both scales to 0 ACU and has the Data API (Aurora User
+      // Guide: "Scaling to Zero ACUs with automatic pause and resume"; "Supported Regions and Aurora
+      // DB engines for RDS Data API").
+      const [major, minor] = String(p.EngineVersion).split('.').map(Number) as [number, number];
+      const lowest: Record<number, number> = { 13: 15, 14: 12, 15: 7, 16: 3, 17: 4, 18: 3 };
+      expect(lowest[major], `Aurora PostgreSQL ${major}`).toBeDefined();
+      expect(minor).toBeGreaterThanOrEqual(lowest[major] ?? Number.POSITIVE_INFINITY);
       expect(p.EnableIAMDatabaseAuthentication).toBeUndefined();
       // Deleting the stack leaves a final snapshot.
       expect(cluster.DeletionPolicy).toBe('Snapshot');
