@@ -261,7 +261,7 @@ describe('the Data API alone', () => {
 
   it('commits and rolls back transactions; an ended or unknown transaction is not found', async () => {
     // Prepare
-    await exec({ sql: 'CREATE TABLE ledger (id int PRIMARY KEY)' });
+    await exec({ sql: 'CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY)' });
     const begin = () =>
       resumed(() => client.send(new BeginTransactionCommand({ resourceArn: A, secretArn: ownerSecret })));
     // Act
@@ -289,6 +289,7 @@ describe('the Data API alone', () => {
 
   it('makes other statements wait for an open transaction, and refuses a second call in it while one runs', async () => {
     // Prepare
+    await exec({ sql: 'CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY)' });
     const tx = (await client.send(new BeginTransactionCommand({ resourceArn: A, secretArn: ownerSecret })))
       .transactionId!;
     await exec({ sql: 'INSERT INTO ledger VALUES (10)', transactionId: tx });
@@ -298,9 +299,10 @@ describe('the Data API alone', () => {
       failure(exec({ sql: 'SELECT pg_sleep(0.3)', transactionId: tx })),
       failure(exec({ sql: 'SELECT pg_sleep(0.3)', transactionId: tx })),
     ]);
-    await client.send(new CommitTransactionCommand({ resourceArn: A, secretArn: ownerSecret, transactionId: tx }));
-    // Assess: it ran after the commit, so it sees the row; one of the two concurrent calls was refused
-    expect((await outside).records).toEqual([[{ longValue: 1 }]]);
+    await client.send(new RollbackTransactionCommand({ resourceArn: A, secretArn: ownerSecret, transactionId: tx }));
+    // Assess: it ran after the rollback (inside the transaction it would have seen the row); one of
+    // the two concurrent calls was refused
+    expect((await outside).records).toEqual([[{ longValue: 0 }]]);
     expect(both.filter((f) => f === undefined)).toHaveLength(1);
     expect(both.find((f) => f !== undefined)).toMatchObject({
       name: 'DatabaseErrorException',
@@ -310,6 +312,7 @@ describe('the Data API alone', () => {
 
   it('rolls back a transaction left unused past its timeout', async () => {
     // Prepare
+    await exec({ sql: 'CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY)' });
     const tx = (await client.send(new BeginTransactionCommand({ resourceArn: A, secretArn: ownerSecret })))
       .transactionId!;
     await exec({ sql: 'INSERT INTO ledger VALUES (20)', transactionId: tx });
@@ -326,6 +329,8 @@ describe('the Data API alone', () => {
   });
 
   it('runs a batch once per parameter set, in its own transaction', async () => {
+    // Prepare
+    await exec({ sql: 'CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY)' });
     // Act
     const out = await resumed(() =>
       client.send(
