@@ -192,11 +192,14 @@ describe('the Data API alone', () => {
     );
     const multi = await failure(exec({ sql: 'SELECT 1; SELECT 2' }));
     const schema = await failure(exec({ sql: 'SELECT 1', schema: 'public' }));
+    const long = await failure(exec({ sql: `SELECT '${'x'.repeat(65_536)}'` }));
     // Assess
     expect(array).toMatchObject({ name: 'BadRequestException', message: 'Array parameters are not supported.' });
     expect(multi).toMatchObject({ name: 'DatabaseErrorException' });
     expect(multi?.message).toMatch(/cannot insert multiple commands into a prepared statement/);
     expect(schema).toMatchObject({ name: 'BadRequestException' });
+    expect(long).toMatchObject({ name: 'BadRequestException' });
+    expect(long?.message).toMatch(/Member must have length less than or equal to 65536/);
   });
 
   it('runs a statement as the secret’s user: the read-only user cannot write, a missing user cannot log in', async () => {
@@ -259,7 +262,7 @@ describe('the Data API alone', () => {
     });
   });
 
-  it('commits and rolls back transactions; an ended or unknown transaction is not found', async () => {
+  it('commits and rolls back transactions; an ended transaction, or one a failed statement aborted, is not found', async () => {
     // Prepare
     await exec({ sql: 'CREATE TABLE IF NOT EXISTS ledger (id int PRIMARY KEY)' });
     const begin = () =>
@@ -278,8 +281,19 @@ describe('the Data API alone', () => {
     const again = await failure(
       client.send(new CommitTransactionCommand({ resourceArn: A, secretArn: ownerSecret, transactionId: kept })),
     );
+    const aborted = (await begin()).transactionId!;
+    const duplicate = await failure(exec({ sql: 'INSERT INTO ledger VALUES (1)', transactionId: aborted }));
+    const afterError = await failure(
+      client.send(new RollbackTransactionCommand({ resourceArn: A, secretArn: ownerSecret, transactionId: aborted })),
+    );
     const rows = await exec({ sql: 'SELECT id FROM ledger ORDER BY id' });
     // Assess
+    expect(duplicate).toMatchObject({ name: 'DatabaseErrorException' });
+    expect(duplicate?.message).toMatch(/duplicate key value violates unique constraint[\s\S]*; SQLState: 23505$/);
+    expect(afterError).toMatchObject({ name: 'TransactionNotFoundException' });
+    expect(afterError?.message).toMatch(
+      /is not found: Transaction has been aborted due to an error from a previous call$/,
+    );
     expect(committed.transactionStatus).toBe('Transaction Committed');
     expect(rolledBack.transactionStatus).toBe('Rollback Complete');
     expect(again).toMatchObject({ name: 'TransactionNotFoundException', status: 404 });
