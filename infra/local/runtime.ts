@@ -134,6 +134,8 @@ export class Runtime {
       mail: { sent: this.mailbox.messages().length },
       // Lambda does not bill a stream trigger's reads; its invocations are in `functions`.
       streams: this.streamMappings?.metrics() ?? {},
+      // Aurora bills capacity while a query store runs (not while paused): `runningMs` per cluster.
+      rdsData: this.rdsData?.stats() ?? {},
     };
   }
 

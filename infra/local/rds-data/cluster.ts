@@ -77,6 +77,9 @@ export class Cluster {
   /** Open transactions: they keep the cluster from pausing. */
   openTransactions = 0;
   private closed = false;
+  /** Meters: resumes, calls that reached PostgreSQL, and time running (what Aurora bills as ACU time). */
+  private readonly meter = { resumes: 0, calls: 0, runningMs: 0 };
+  private runningSince?: number;
   private opening?: Promise<void>;
   private pausing?: Promise<void>;
 
@@ -106,6 +109,7 @@ export class Cluster {
   /** Starts PGlite in a new worker; the cluster is available once it answers ready. */
   private resume(): void {
     this.state = 'resuming';
+    this.meter.resumes++;
     const { dataDir } = this.options;
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const dump = this.dump;
@@ -119,6 +123,7 @@ export class Cluster {
       worker.on('message', (msg: { ready?: true; id?: number; result?: unknown; error?: PgError }) => {
         if (msg.ready) {
           this.state = 'available';
+          this.runningSince = Date.now();
           this.armIdle();
           resolve();
           return;
@@ -133,6 +138,7 @@ export class Cluster {
         if (this.worker !== worker) return;
         this.worker = undefined;
         this.state = 'paused';
+        this.stopMeter();
         if (!this.closed) console.error(`query store ${this.options.name}: ${err.message}`);
         for (const call of this.pending.values()) call.reject(err);
         this.pending.clear();
@@ -150,6 +156,7 @@ export class Cluster {
       return Promise.reject(new AwsError('DatabaseUnavailableException', 'The writer instance is not available.', 504));
     }
     this.lastUse = Date.now();
+    if (op !== 'close') this.meter.calls++;
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -223,8 +230,20 @@ export class Cluster {
     } finally {
       this.worker = undefined;
       this.state = 'paused';
+      this.stopMeter();
       await worker.terminate();
     }
+  }
+
+  private stopMeter(): void {
+    if (this.runningSince !== undefined) this.meter.runningMs += Date.now() - this.runningSince;
+    this.runningSince = undefined;
+  }
+
+  /** State and meters, for `GET /_local/metrics`. */
+  stats() {
+    const running = this.runningSince === undefined ? 0 : Date.now() - this.runningSince;
+    return { state: this.state, ...this.meter, runningMs: this.meter.runningMs + running };
   }
 
   async close(): Promise<void> {

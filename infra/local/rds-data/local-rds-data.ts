@@ -83,6 +83,11 @@ export class LocalRdsData implements RestJsonService {
     return cluster;
   }
 
+  /** Per cluster name: its state, resumes, calls that reached PostgreSQL and time running. */
+  stats() {
+    return Object.fromEntries([...this.clusters.values()].map((c) => [c.options.name, c.stats()]));
+  }
+
   cluster(arn: string): Cluster | undefined {
     return this.clusters.get(arn);
   }

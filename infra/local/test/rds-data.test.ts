@@ -389,6 +389,7 @@ describe('the Data API alone', () => {
     expect(first?.message).toMatch(/is resuming after being auto-paused\. Please wait a few seconds and try again\.$/);
     expect(afterPause).toMatchObject({ name: 'DatabaseResumingException' });
     expect(kept.records).toEqual([[{ longValue: 42 }]]);
+    expect(rds.stats()['itsm-p']).toMatchObject({ state: 'available', resumes: 2, calls: 3 });
   });
 
   it('records the Data API action and the secret read as the caller’s', () => {
@@ -445,6 +446,7 @@ describe('the query store in the runtime', () => {
       ],
     });
     expect(second).toEqual(first);
+    expect(rt!.metrics().rdsData['itsm-store-test']).toMatchObject({ state: 'available', resumes: 1 });
     const owner = names.functionName('store-test', 'owner');
     const cluster = names.clusterArn(names.clusterName('store-test'));
     expect(rt!.recordedCalls()).toContainEqual(
