@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { AwsError, type AwsService } from './aws-service';
+import { AwsError, type AwsService, type RestJsonService } from './aws-service';
 import type { LocalIdentity } from './identity';
 import { type LocalMailbox, MailError } from './mail/mailbox';
 import { type EndpointRequest, type EndpointResponse, serveChannel } from './transport';
@@ -17,11 +17,14 @@ import { type EndpointRequest, type EndpointResponse, serveChannel } from './tra
  * port instead of HTTP (`channel`, ADR 24); everything else (tests, the CLI, scripts) uses HTTP.
  */
 const CREDENTIAL = /Credential=([^/,\s]+)\//;
+/** The service in the SigV4 credential scope (`<key>/<date>/<region>/<service>/aws4_request`). */
+const SCOPE = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/,\s]+)\/aws4_request/;
 
 export class AwsEndpoint {
   private server?: Server;
   private readonly services = new Map<string, AwsService>();
   private readonly channels = new Set<MessagePort>();
+  private readonly restServices = new Map<string, RestJsonService>();
   url = '';
   /** Serves `GET /_local/metrics` when set (the runtime's meter). */
   metrics?: () => unknown;
@@ -41,6 +44,11 @@ export class AwsEndpoint {
     private readonly mailbox?: LocalMailbox,
   ) {
     for (const s of services) this.services.set(s.targetPrefix, s);
+  }
+
+  /** Adds a restJson service, routed by its SigV4 signing name (the RDS Data API). */
+  addRestService(service: RestJsonService): void {
+    this.restServices.set(service.signingName, service);
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
@@ -132,6 +140,17 @@ export class AwsEndpoint {
         return json(err instanceof MailError ? err.statusCode : 400, { message: (err as Error).message }, code);
       }
     }
+    const rest = this.restServices.get(SCOPE.exec(String(req.headers.authorization ?? ''))?.[1] ?? '');
+    if (rest) {
+      const counted = `${caller} ${rest.signingName} ${req.method} ${path}`;
+      this.requests.set(counted, (this.requests.get(counted) ?? 0) + 1);
+      try {
+        return json(200, await rest.handleRest(req.method, path ?? '/', req.body, { caller }));
+      } catch (err) {
+        if (err instanceof AwsError) return json(err.statusCode, { message: err.message }, err.code);
+        return json(500, { message: (err as Error).message }, 'InternalServerErrorException');
+      }
+    }
     // awsJson answers in the request's own content type (1.0 or 1.1).
     const type = req.headers['content-type'] ?? 'application/x-amz-json-1.0';
     const target = String(req.headers['x-amz-target'] ?? '');
@@ -201,6 +220,7 @@ export class AwsEndpoint {
     });
     for (const port of this.channels) port.close();
     for (const s of this.services.values()) await s.close?.();
+    for (const s of this.restServices.values()) await s.close?.();
   }
 }
 
