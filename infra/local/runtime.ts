@@ -31,6 +31,7 @@ import { type GatewayRoute, LocalGateway } from './gateway';
 import { LocalIdentity, type TokenRequest } from './identity';
 import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
+import { LocalS3 } from './s3/local-s3';
 import { LocalSecretsManager } from './secrets';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
 import { StreamMappings } from './streams/event-source-mapping';
@@ -138,6 +139,9 @@ export class Runtime {
 
   /** Lambda's event source mappings on the tables' streams (`streamConsumers`). */
   streamMappings?: StreamMappings;
+
+  /** S3: the buckets of the services that have one (`bucket`). */
+  s3?: LocalS3;
 
   /** Resolves once every stream consumer has read all there is and nothing is being retried (tests). */
   drainStreams(): Promise<void> {
@@ -298,7 +302,14 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     ],
     mailbox,
   );
+  // S3: one bucket per service that declares one, with its lifecycle expiry.
+  const s3 = new LocalS3({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), record });
+  for (const def of services) {
+    if (def.bucket) s3.createBucket(names.bucketName(def.name), { expireAfterDays: def.bucket.expireAfterDays });
+  }
+  endpoint.s3 = s3;
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
+  closers.push(() => s3.close());
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
   awsEnv.AWS_ENDPOINT_URL = awsUrl;
@@ -323,6 +334,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           flowArn: (flowId) => stateMachineArn(def.name, flowId),
           mailFrom: DEFAULT_MAIL_FROM,
           cursorSecretArn: names.secretArn(names.CURSOR_KEY_SECRET),
+          ...(def.bucket ? { bucketName: names.bucketName(def.name) } : {}),
         }),
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
@@ -460,6 +472,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   );
   runtime.gateway = gateway;
   runtime.streamMappings = streamMappings;
+  runtime.s3 = s3;
   // With the SDK requests as they reached the endpoint (a transaction is one request, many calls above).
   // `sdk.calls` is their total, the bench's SDK calls per ticket.
   endpoint.metrics = () => ({

@@ -1,0 +1,414 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineService } from '../../../shared/kit/definition';
+import { testRuntime } from '../../../test/support/runtime';
+import * as names from '../names';
+import { type Runtime, startRuntime } from '../runtime';
+import { expiresAt } from '../s3/local-s3';
+import type { S3ProbeEvent, S3ProbeResult } from './fixtures/s3-probe';
+
+/**
+ * S3 in the local runtime (ADR 27): the unchanged SDK and presigner against the endpoint, a
+ * function's calls over its channel through the kit, presigned URLs fetched as a browser would,
+ * what S3 refuses, durability across a restart and the bucket's lifecycle expiry.
+ */
+const exports = defineService({
+  name: 's3probe',
+  title: 'S3 probe',
+  fitsm: 'PR0',
+  table: { indexes: [] },
+  bucket: { expireAfterDays: 1 },
+  functions: {
+    probe: {
+      entry: fileURLToPath(new URL('./fixtures/s3-probe.ts', import.meta.url)),
+      description: 'reads and writes the bucket through the kit',
+      access: { bucket: 'write' },
+    },
+  },
+  routes: [],
+  subscriptions: [],
+  flows: [],
+  schedules: [],
+  publishes: [],
+});
+const BUCKET = names.bucketName('s3probe');
+const FUNCTION = 'itsm-s3probe-probe';
+
+let rt: Runtime;
+let s3: S3Client;
+const client = (awsUrl: string, config: Partial<S3ClientConfig> = {}) =>
+  new S3Client({
+    endpoint: awsUrl,
+    region: names.LOCAL_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'itsm-test', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    ...config,
+  });
+beforeAll(async () => {
+  rt = await testRuntime({ services: [exports] });
+  s3 = client(rt.awsUrl);
+}, 60_000);
+afterAll(async () => {
+  s3?.destroy();
+  await rt?.close();
+});
+
+const probe = (e: S3ProbeEvent) => rt.functions.invoke(FUNCTION, e) as Promise<S3ProbeResult>;
+/** Every byte value, then random bytes: nothing may be read as text on the way. */
+const binary = (size: number) =>
+  Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(size)]);
+const bytesOf = async (body: { transformToByteArray(): Promise<Uint8Array> } | undefined) =>
+  Buffer.from(await body!.transformToByteArray());
+/** The `<Code>` and `<Message>` of S3's XML error document. */
+const errorOf = (xml: string) => ({
+  code: /<Code>([^<]*)<\/Code>/.exec(xml)?.[1],
+  message: /<Message>([^<]*)<\/Message>/.exec(xml)?.[1],
+});
+
+describe('S3 objects with the SDK', () => {
+  it('puts, heads, gets, lists and deletes a binary object byte for byte', async () => {
+    // Prepare
+    const body = binary(300_000);
+    const key = 'exports/ünïcode key+with spaces.bin';
+    // Act
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: body,
+        ContentType: 'application/octet-stream',
+        ContentDisposition: 'attachment; filename="x.bin"',
+        Metadata: { requester: 'u-42' },
+      }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'exports/' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const gone = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key })).catch((e: Error) => e);
+    // Assess
+    expect(put.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+    // The SDK sent a CRC32 by default; S3 verified and echoes it.
+    expect(put.ChecksumCRC32).toBeDefined();
+    expect(head).toMatchObject({ ContentLength: body.length, ETag: put.ETag, Metadata: { requester: 'u-42' } });
+    expect(got).toMatchObject({
+      ContentType: 'application/octet-stream',
+      ContentDisposition: 'attachment; filename="x.bin"',
+      ContentLength: body.length,
+      ChecksumCRC32: put.ChecksumCRC32,
+    });
+    expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+    expect(listed.Contents?.map((c) => [c.Key, c.Size, c.ETag])).toEqual([[key, body.length, put.ETag]]);
+    expect(gone).toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('serves byte ranges and refuses one past the end with InvalidRange', async () => {
+    // Prepare
+    const body = binary(1000);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'range.bin', Body: body }));
+    // Act
+    const middle = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range.bin', Range: 'bytes=10-19' }));
+    const suffix = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range.bin', Range: 'bytes=-5' }));
+    const past = await s3
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range.bin', Range: `bytes=${body.length}-` }))
+      .catch((e: Error) => e);
+    // Assess
+    expect(middle.ContentRange).toBe(`bytes 10-19/${body.length}`);
+    expect(middle.$metadata.httpStatusCode).toBe(206);
+    expect((await bytesOf(middle.Body)).equals(body.subarray(10, 20))).toBe(true);
+    expect((await bytesOf(suffix.Body)).equals(body.subarray(body.length - 5))).toBe(true);
+    expect(past).toMatchObject({ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } });
+  });
+
+  it('pages a listing with max-keys and continuation tokens, and groups by delimiter', async () => {
+    // Prepare
+    const keys = ['list/a', 'list/b', 'list/c/1', 'list/c/2', 'list/d', 'other'];
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: Key }));
+    // Act
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/', MaxKeys: 2, ContinuationToken: token }),
+      );
+      pages.push((page.Contents ?? []).map((c) => c.Key!));
+      token = page.NextContinuationToken;
+      expect(page.IsTruncated).toBe(token !== undefined);
+    } while (token);
+    const grouped = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/', Delimiter: '/' }));
+    // A page may end on a common prefix: the next one starts after every key under it.
+    const groupedPages: string[][] = [];
+    token = undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: BUCKET,
+          Prefix: 'list/',
+          Delimiter: '/',
+          MaxKeys: 1,
+          ContinuationToken: token,
+        }),
+      );
+      groupedPages.push([
+        ...(page.Contents ?? []).map((c) => c.Key!),
+        ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!),
+      ]);
+      token = page.NextContinuationToken;
+    } while (token && groupedPages.length < 10);
+    // Assess
+    expect(groupedPages).toEqual([['list/a'], ['list/b'], ['list/c/'], ['list/d']]);
+    expect(pages).toEqual([['list/a', 'list/b'], ['list/c/1', 'list/c/2'], ['list/d']]);
+    expect(grouped.Contents?.map((c) => c.Key)).toEqual(['list/a', 'list/b', 'list/d']);
+    expect(grouped.CommonPrefixes).toEqual([{ Prefix: 'list/c/' }]);
+  });
+
+  it('answers for buckets that exist only, and refuses a wrong secret key', async () => {
+    // Act
+    const bucket = await s3.send(new HeadBucketCommand({ Bucket: BUCKET }));
+    const missing = await s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'x' })).catch((e: Error) => e);
+    const forged = client(rt.awsUrl, { credentials: { accessKeyId: 'itsm-test', secretAccessKey: 'guessed' } });
+    const refused = await forged
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'forged', Body: 'x' }))
+      .catch((e: Error) => e);
+    forged.destroy();
+    const anonymous = await fetch(`${rt.awsUrl}/${BUCKET}/range.bin`);
+    // Assess
+    expect(bucket.$metadata.httpStatusCode).toBe(200);
+    expect(missing).toMatchObject({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
+    expect(refused).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    expect(anonymous.status).toBe(403);
+    expect(errorOf(await anonymous.text()).code).toBe('AccessDenied');
+  });
+
+  it('refuses a body over 5 GB from its declared length, without reading it', async () => {
+    // Prepare: a request signed by the SDK, then sent by hand with a declared length S3 refuses.
+    const signedUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: BUCKET, Key: 'huge.bin' }), {
+      expiresIn: 60,
+    });
+    // Act
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(signedUrl, { method: 'PUT', headers: { 'content-length': String(5 * 1024 ** 3 + 1) } });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write('a few bytes of a body that never ends');
+    });
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer.body).code).toBe('EntityTooLarge');
+  });
+});
+
+describe('a function using its bucket through the kit', () => {
+  it('writes and reads binary objects over its channel, with its own identity recorded', async () => {
+    // Prepare
+    const body = binary(70_000);
+    // Act
+    const put = await probe({ op: 'put', key: 'fn/out.bin', base64: body.toString('base64'), contentType: 'text/csv' });
+    const head = await probe({ op: 'head', key: 'fn/out.bin' });
+    const range = await probe({ op: 'get', key: 'fn/out.bin', range: 'bytes=256-511' });
+    const missing = await probe({ op: 'head', key: 'fn/none' });
+    const seen = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'fn/out.bin' }));
+    // Assess
+    expect(put.error).toBeUndefined();
+    expect(head).toMatchObject({ contentLength: body.length, contentType: 'text/csv', etag: put.etag });
+    expect(Buffer.from(range.base64!, 'base64').equals(body.subarray(256, 512))).toBe(true);
+    expect(missing.error).toEqual({ name: 'NotFound', status: 404 });
+    expect((await bytesOf(seen.Body)).equals(body)).toBe(true);
+    const calls = rt.recordedCalls().filter((c) => c.caller === FUNCTION);
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 's3:PutObject', resource: `arn:aws:s3:::${BUCKET}/fn/out.bin` }),
+        expect.objectContaining({ action: 's3:GetObject', resource: `arn:aws:s3:::${BUCKET}/fn/out.bin` }),
+      ]),
+    );
+  });
+});
+
+describe('presigned URLs', () => {
+  const key = 'exports/report.csv';
+  const csv = Buffer.from('id,title\r\n1,"Öl, Wasser"\r\n', 'utf8');
+  beforeAll(async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: csv, ContentType: 'text/csv; charset=utf-8' }),
+    );
+  });
+
+  it('a URL the kit presigns downloads the object with S3’s headers, as a browser or curl fetches it', async () => {
+    // Prepare
+    const { url } = await probe({ op: 'presign', key, expiresInSeconds: 300, fileName: 'tickets «März».csv' });
+    // Act
+    const res = await fetch(url!);
+    const body = Buffer.from(await res.arrayBuffer());
+    const again = await fetch(url!, { headers: { 'if-none-match': res.headers.get('etag')! } });
+    // Assess
+    expect(res.status).toBe(200);
+    expect(body.equals(csv)).toBe(true);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-length')).toBe(String(csv.length));
+    expect(res.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(Date.parse(res.headers.get('last-modified')!)).not.toBeNaN();
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="tickets _M_rz_.csv"; filename*=UTF-8''tickets%20%C2%ABM%C3%A4rz%C2%BB.csv`,
+    );
+    expect(again.status).toBe(304);
+  });
+
+  it('an expired URL is refused with AccessDenied "Request has expired"', async () => {
+    // Prepare: signed ten minutes ago, valid for one.
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
+      expiresIn: 60,
+      signingDate: new Date(Date.now() - 10 * 60_000),
+    });
+    // Act
+    const res = await fetch(url);
+    // Assess
+    expect(res.status).toBe(403);
+    expect(errorOf(await res.text())).toEqual({ code: 'AccessDenied', message: 'Request has expired' });
+  });
+
+  it('a URL stops working once its expiry passes', async () => {
+    // Prepare
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 1 });
+    const first = await fetch(url);
+    await first.arrayBuffer();
+    // Act: poll until S3's clock passes the expiry (1 s, plus the signing second's rounding).
+    const refused = await (async () => {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const res = await fetch(url);
+        if (res.status !== 200 || Date.now() > deadline) return res;
+        await res.arrayBuffer();
+      }
+    })();
+    // Assess
+    expect(first.status).toBe(200);
+    expect(refused.status).toBe(403);
+    expect(errorOf(await refused.text()).message).toBe('Request has expired');
+  });
+
+  it('a tampered URL is refused with SignatureDoesNotMatch', async () => {
+    // Prepare
+    const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 60 }));
+    const otherKey = new URL(url);
+    otherKey.pathname = `/${BUCKET}/exports/other.csv`;
+    const longer = new URL(url);
+    longer.searchParams.set('X-Amz-Expires', '3600');
+    const otherSignature = new URL(url);
+    otherSignature.searchParams.set('X-Amz-Signature', '0'.repeat(64));
+    // Act
+    const answers = await Promise.all(
+      [otherKey, longer, otherSignature].map(async (u) => {
+        const res = await fetch(u);
+        return { status: res.status, ...errorOf(await res.text()) };
+      }),
+    );
+    // Assess
+    for (const a of answers) expect(a).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+  });
+
+  it('an expiry beyond seven days is refused before anything else', async () => {
+    // Prepare
+    const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 60 }));
+    url.searchParams.set('X-Amz-Expires', '604801');
+    // Act
+    const res = await fetch(url);
+    // Assess
+    expect(res.status).toBe(400);
+    expect(errorOf(await res.text()).code).toBe('AuthorizationQueryParametersError');
+  });
+});
+
+describe('durability and lifecycle', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'itsm-s3-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const options = { dataDir: join(dir, 'data'), awsPort: 0, apiPort: 0, waitScale: 0, schedules: false };
+
+  it('keeps acknowledged objects across a restart in data mode', async () => {
+    // Prepare
+    const body = binary(50_000);
+    const first = await startRuntime({ ...options, services: [exports] });
+    const before = client(first.awsUrl);
+    await before.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept.bin', Body: body }));
+    await before.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dropped.bin', Body: 'x' }));
+    await before.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'dropped.bin' }));
+    before.destroy();
+    await first.close();
+    // Act
+    const second = await startRuntime({ ...options, services: [exports] });
+    const after = client(second.awsUrl);
+    try {
+      const got = await after.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'kept.bin' }));
+      const listed = await after.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+      // Assess
+      expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+      expect(listed.Contents?.map((c) => c.Key)).toEqual(['kept.bin']);
+      expect(readdirSync(join(options.dataDir, 's3', BUCKET)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      after.destroy();
+      await second.close();
+    }
+  }, 60_000);
+
+  it('expires objects at the next midnight UTC after the rule’s days, on read and on the sweep', async () => {
+    // Prepare
+    const runtime = await startRuntime({ ...options, services: [exports] });
+    const at = client(runtime.awsUrl);
+    try {
+      await at.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'old.csv', Body: 'old' }));
+      await at.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'swept.csv', Body: 'old' }));
+      const created = (await at.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'old.csv' }))).LastModified!;
+      const due = expiresAt(created.getTime(), 1);
+      // The machine's clock moves, for S3 and for the client that signs (as if a day had passed).
+      const moveTo = (t: number) => {
+        runtime.s3!.now = () => t;
+        return client(runtime.awsUrl, { systemClockOffset: t - Date.now() });
+      };
+      const justBefore = moveTo(due - 1000);
+      const still = await justBefore.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'old.csv' }));
+      justBefore.destroy();
+      // Act
+      const later = moveTo(due + 1000);
+      const expired = await later
+        .send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'old.csv' }))
+        .catch((e: Error) => e);
+      const swept = await runtime.s3!.sweep();
+      const listed = await later.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'swept' }));
+      later.destroy();
+      // Assess
+      expect(due % 86_400_000).toBe(0);
+      expect(due).toBeGreaterThan(created.getTime() + 86_400_000);
+      expect(still.$metadata.httpStatusCode).toBe(200);
+      expect(expired).toMatchObject({ name: 'NotFound' });
+      expect(swept).toBeGreaterThanOrEqual(1);
+      expect(listed.KeyCount).toBe(0);
+      expect(existsSync(join(options.dataDir, 's3', BUCKET))).toBe(true);
+    } finally {
+      at.destroy();
+      await runtime.close();
+    }
+  }, 60_000);
+});
