@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
   DeleteObjectCommand,
@@ -196,6 +197,40 @@ describe('S3 objects with the SDK', () => {
     expect(refused).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
     expect(anonymous.status).toBe(403);
     expect(errorOf(await anonymous.text()).code).toBe('AccessDenied');
+  });
+
+  it('takes a streamed upload (aws-chunked with a trailing checksum) and refuses a wrong checksum', async () => {
+    // Prepare
+    const body = binary(100_000);
+    // Act: a stream of known length is sent aws-chunked, its CRC32 in a trailer.
+    const streamed = await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'streamed.bin',
+        Body: Readable.from([body.subarray(0, 40_000), body.subarray(40_000)]),
+        ContentLength: body.length,
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'streamed.bin' }));
+    const wrong = await s3
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'wrong.bin', Body: 'abc', ChecksumCRC32: 'AAAAAA==' }))
+      .catch((e: Error) => e);
+    // Assess
+    expect(streamed.ChecksumCRC32).toBeDefined();
+    expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+    expect(wrong).toMatchObject({ name: 'BadDigest', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('refuses a request signed more than 15 minutes away from its clock; the SDK then corrects by its Date', async () => {
+    // Prepare
+    const late = client(rt.awsUrl, { systemClockOffset: 16 * 60_000 });
+    // Act
+    const refused = await late.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 1 })).catch((e: Error) => e);
+    const corrected = await late.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 1 }));
+    late.destroy();
+    // Assess
+    expect(refused).toMatchObject({ name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } });
+    expect(corrected.$metadata.httpStatusCode).toBe(200);
   });
 
   it('refuses a body over 5 GB from its declared length, without reading it', async () => {
