@@ -1,8 +1,10 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
@@ -18,37 +20,19 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineService } from '../../../shared/kit/definition';
 import { testRuntime } from '../../../test/support/runtime';
 import * as names from '../names';
 import { type Runtime, startRuntime } from '../runtime';
 import { expiresAt } from '../s3/local-s3';
 import type { S3ProbeEvent, S3ProbeResult } from './fixtures/s3-probe';
+import { s3ProbeService } from './fixtures/s3-service';
 
 /**
  * S3 in the local runtime (ADR 27): the unchanged SDK and presigner against the endpoint, a
  * function's calls over its channel through the kit, presigned URLs fetched as a browser would,
  * what S3 refuses, durability across a restart and the bucket's lifecycle expiry.
  */
-const exports = defineService({
-  name: 's3probe',
-  title: 'S3 probe',
-  fitsm: 'PR0',
-  table: { indexes: [] },
-  bucket: { expireAfterDays: 1 },
-  functions: {
-    probe: {
-      entry: fileURLToPath(new URL('./fixtures/s3-probe.ts', import.meta.url)),
-      description: 'reads and writes the bucket through the kit',
-      access: { bucket: 'write' },
-    },
-  },
-  routes: [],
-  subscriptions: [],
-  flows: [],
-  schedules: [],
-  publishes: [],
-});
+const exports = s3ProbeService;
 const BUCKET = names.bucketName('s3probe');
 const FUNCTION = 'itsm-s3probe-probe';
 
@@ -377,6 +361,39 @@ describe('presigned URLs', () => {
   });
 });
 
+const CHILD = fileURLToPath(new URL('./fixtures/s3-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) killGroup(child);
+});
+
+/** Starts the runtime as its own process group (so a kill takes all of it) and waits until it serves. */
+async function startChild(dataDir: string): Promise<{ child: ChildProcess; awsUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ITSM_LOG_LEVEL: 'ERROR' },
+  });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<{ awsUrl: string }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`runtime exited with ${code} before it served`)));
+    lines.once('line', (line) => resolve(JSON.parse(line)));
+  });
+  return { child, ...ready };
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 describe('durability and lifecycle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'itsm-s3-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -407,6 +424,56 @@ describe('durability and lifecycle', () => {
       await second.close();
     }
   }, 60_000);
+
+  it('keeps every acknowledged PutObject whole when the runtime is killed with SIGKILL mid-upload', async () => {
+    // Prepare: a runtime in its own process group on its own data folder.
+    const crashDir = join(dir, 'crash');
+    const bodies = Array.from({ length: 48 }, (_, i) => binary(20_000 + i * 997));
+    const first = await startChild(crashDir);
+    const uploader = client(first.awsUrl, { maxAttempts: 1 });
+    const acknowledged = new Set<number>();
+    // Act: uploads four at a time; the kill lands once half are acknowledged, others in flight.
+    let next = 0;
+    const worker = async () => {
+      while (next < bodies.length) {
+        const i = next++;
+        try {
+          await uploader.send(new PutObjectCommand({ Bucket: BUCKET, Key: `crash/${i}`, Body: bodies[i] }));
+          acknowledged.add(i);
+          if (acknowledged.size === bodies.length / 2) killGroup(first.child);
+        } catch {
+          return; // the runtime is gone
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    uploader.destroy();
+    await new Promise((resolve) =>
+      first.child.exitCode !== null || first.child.signalCode !== null
+        ? resolve(null)
+        : first.child.once('exit', resolve),
+    );
+    const second = await startChild(crashDir);
+    const reader = client(second.awsUrl);
+    try {
+      const listed = await reader.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'crash/' }));
+      const present = (listed.Contents ?? []).map((c) => Number(c.Key!.slice('crash/'.length)));
+      const intact = await Promise.all(
+        present.map(async (i) => {
+          const got = await reader.send(new GetObjectCommand({ Bucket: BUCKET, Key: `crash/${i}` }));
+          return (await bytesOf(got.Body)).equals(bodies[i]!);
+        }),
+      );
+      // Assess: every acknowledged object is there, and no object is there in part.
+      expect(acknowledged.size).toBeGreaterThanOrEqual(bodies.length / 2);
+      expect(present).toEqual(expect.arrayContaining([...acknowledged]));
+      expect(intact.every(Boolean)).toBe(true);
+      expect(readdirSync(join(crashDir, 's3', BUCKET)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      reader.destroy();
+      killGroup(second.child);
+    }
+  }, 90_000);
 
   it('expires objects at the next midnight UTC after the rule’s days, on read and on the sweep', async () => {
     // Prepare
