@@ -349,6 +349,9 @@ export class LocalS3 {
     if (!/^-?\d+$/.test(expiresText)) throw queryError('X-Amz-Expires should be a number');
     const expires = Number(expiresText);
     if (expires < 0) throw queryError('X-Amz-Expires must be non-negative');
+    // "The minimum value you can set is 1" (S3 API Reference, *Authenticating Requests: Using Query
+    // Parameters*); the wording of S3's answer to 0 is ours.
+    if (expires < 1) throw queryError('X-Amz-Expires must be at least 1');
     if (expires > MAX_EXPIRES_SECONDS)
       throw queryError(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_EXPIRES_SECONDS}`);
     this.checkScope(p, amzDate, (m) => queryError(`Error parsing the X-Amz-Credential parameter; ${m}`));
