@@ -17,7 +17,7 @@ import {
   signature,
   UNSIGNED_PAYLOAD,
 } from './sigv4';
-import { BucketStore, type ObjectMeta } from './store';
+import { BucketStore, type ObjectMeta, type StoredObject } from './store';
 
 /**
  * S3 for the local runtime (ADR 27): the operations our code uses, path-style, restXml as S3
@@ -571,9 +571,11 @@ export class LocalS3 {
     req: EndpointRequest,
     params: Map<string, string>,
     head: boolean,
+    attempt = 0,
   ): Promise<EndpointResponse> {
-    const meta = await this.live(bucket, key);
-    if (!meta) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+    const object = await this.live(bucket, key);
+    if (!object) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+    const meta = object.meta;
     const failed = preconditionFailed(meta, req.headers);
     if (failed === 412)
       throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
@@ -611,7 +613,10 @@ export class LocalS3 {
     if (range) headers['content-range'] = `bytes ${start}-${end}/${meta.size}`;
     headers['content-length'] = String(end + 1 - start);
     if (head) return { status: range ? 206 : 200, headers, body: '', bytes: new Uint8Array(0) };
-    const bytes = await bucket.store.read(key, start, end);
+    const bytes = await bucket.store.read(object, start, end);
+    // Replaced or deleted since its headers were taken: answer for what is there now, as S3 answers
+    // a read that overlaps a write with one whole version or the other.
+    if (!bytes && attempt < 3) return this.getObject(bucket, key, req, params, head, attempt + 1);
     if (!bytes) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
     return { status: range ? 206 : 200, headers, body: '', bytes };
   }
@@ -659,7 +664,7 @@ export class LocalS3 {
     for (const key of bucket.store.keys()) {
       if (!key.startsWith(prefix) || (after && Buffer.compare(Buffer.from(key), Buffer.from(after)) <= 0)) continue;
       if (afterPrefix && key.startsWith(afterPrefix)) continue;
-      const meta = await this.live(bucket, key);
+      const meta = (await this.live(bucket, key))?.meta;
       if (!meta) continue;
       const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
       const common = cut >= 0 ? key.slice(0, cut + delimiter.length) : undefined;
@@ -700,17 +705,18 @@ export class LocalS3 {
     return xmlAnswer(200, `<ListBucketResult xmlns="${XMLNS}">${parts.join('')}</ListBucketResult>`);
   }
 
-  /** An object's metadata unless the bucket's lifecycle has expired it, in which case it goes now. */
-  private async live(bucket: Bucket, key: string): Promise<ObjectMeta | undefined> {
+  /** An object unless the bucket's lifecycle has expired it, in which case it goes now. */
+  private async live(bucket: Bucket, key: string): Promise<StoredObject | undefined> {
     if (await this.expire(bucket, key)) return undefined;
     return bucket.store.get(key);
   }
 
   private async expire(bucket: Bucket, key: string): Promise<boolean> {
-    const meta = bucket.store.get(key);
+    const meta = bucket.store.get(key)?.meta;
     if (!meta || !bucket.expireAfterDays) return false;
     if (this.now() < expiresAt(meta.lastModified, bucket.expireAfterDays)) return false;
-    await bucket.store.delete(key);
+    // A version written meanwhile is not expired with it.
+    await bucket.store.delete(key, meta);
     return true;
   }
 }

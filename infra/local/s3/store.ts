@@ -9,8 +9,8 @@ import { join } from 'node:path';
  * old one before the PutObject is answered, so an acknowledged write survives kill -9 and a
  * reader never sees half an object. The file holds a 4-byte length, the object's metadata as
  * JSON, then its bytes; its name is the SHA-256 of the key (keys are up to 1,024 bytes of any
- * characters, file names are not). The metadata of every object is held in memory; the bytes of
- * a kept object are read from its file when asked for.
+ * characters, file names are not) and the version's time. The metadata of every object is held in
+ * memory; the bytes of a kept object are read from its file when asked for.
  */
 export interface ObjectMeta {
   key: string;
@@ -26,17 +26,21 @@ export interface ObjectMeta {
   checksums: Record<string, string>;
 }
 
-interface Entry {
+/** One version of an object as stored: what a reader holds while it reads, whatever writers do meanwhile. */
+export interface StoredObject {
   meta: ObjectMeta;
   /** The bytes, in memory mode. */
   body?: Buffer;
-  /** The file and where its bytes start, in data mode. */
+  /** Its file and where its bytes start, in data mode. */
   file?: string;
   offset?: number;
 }
 
 export class BucketStore {
-  private readonly objects = new Map<string, Entry>();
+  private readonly objects = new Map<string, StoredObject>();
+  /** Writes and deletes of a key, one after another, so the index always names the newest file. */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  private sequence = 0;
 
   constructor(
     readonly name: string,
@@ -45,31 +49,37 @@ export class BucketStore {
   ) {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
-    for (const f of readdirSync(dir)) {
+    // Each version has its own file (`<sha256 of key>.<time>-<sequence>.obj`); a crash between a
+    // rename and the unlink of the version it replaced leaves both: the later name wins.
+    for (const f of readdirSync(dir).sort()) {
       const file = join(dir, f);
       // A temporary file is a write that was never acknowledged.
       if (f.endsWith('.tmp')) rmSync(file, { force: true });
       else if (f.endsWith('.obj')) {
         const { meta, offset } = readHeader(file);
+        const older = this.objects.get(meta.key);
+        if (older?.file) rmSync(older.file, { force: true });
         this.objects.set(meta.key, { meta, file, offset });
       }
     }
   }
 
-  get(key: string): ObjectMeta | undefined {
-    return this.objects.get(key)?.meta;
+  /** The object's current version. */
+  get(key: string): StoredObject | undefined {
+    return this.objects.get(key);
   }
 
-  /** The bytes `start` to `end` inclusive of an object; undefined if it went away meanwhile. */
-  async read(key: string, start: number, end: number): Promise<Buffer | undefined> {
-    const entry = this.objects.get(key);
-    if (!entry) return undefined;
-    if (entry.body) return entry.body.subarray(start, end + 1);
+  /**
+   * The bytes `start` to `end` inclusive of a version; undefined when that version was replaced or
+   * deleted before its file could be opened (once open, a file outlives its unlink).
+   */
+  async read(object: StoredObject, start: number, end: number): Promise<Buffer | undefined> {
+    if (object.body) return object.body.subarray(start, end + 1);
     const length = end + 1 - start;
     const out = Buffer.alloc(Math.max(0, length));
     let handle: Awaited<ReturnType<typeof open>>;
     try {
-      handle = await open(entry.file!, 'r');
+      handle = await open(object.file!, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -77,7 +87,7 @@ export class BucketStore {
     try {
       let done = 0;
       while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, entry.offset! + start + done);
+        const { bytesRead } = await handle.read(out, done, length - done, object.offset! + start + done);
         if (bytesRead === 0) break;
         done += bytesRead;
       }
@@ -87,45 +97,67 @@ export class BucketStore {
     return out;
   }
 
-  async put(meta: ObjectMeta, body: Buffer): Promise<void> {
-    if (!this.dir) {
-      this.objects.set(meta.key, { meta, body });
-      return;
-    }
-    const file = join(this.dir, `${createHash('sha256').update(meta.key).digest('hex')}.obj`);
-    const header = Buffer.from(JSON.stringify(meta), 'utf8');
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(header.length);
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writev([length, header, body]);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
-    await syncDir(this.dir);
-    this.objects.set(meta.key, { meta, file, offset: 4 + header.length });
+  put(meta: ObjectMeta, body: Buffer): Promise<void> {
+    return this.serialised(meta.key, async () => {
+      const dir = this.dir;
+      if (!dir) {
+        this.objects.set(meta.key, { meta, body });
+        return;
+      }
+      const version = `${String(Date.now()).padStart(15, '0')}-${String(this.sequence++).padStart(9, '0')}`;
+      const file = join(dir, `${createHash('sha256').update(meta.key).digest('hex')}.${version}.obj`);
+      const header = Buffer.from(JSON.stringify(meta), 'utf8');
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(header.length);
+      const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+      const handle = await open(tmp, 'wx');
+      try {
+        await handle.writev([length, header, body]);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, file);
+      await syncDir(dir);
+      const older = this.objects.get(meta.key);
+      this.objects.set(meta.key, { meta, file, offset: 4 + header.length });
+      if (older?.file) await removeFile(older.file);
+    });
   }
 
-  async delete(key: string): Promise<void> {
-    const entry = this.objects.get(key);
-    if (!entry) return;
-    this.objects.delete(key);
-    if (entry.file) {
-      await unlink(entry.file).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-      await syncDir(this.dir!);
-    }
+  /** Deletes the key; with `only`, only while that version is still the current one (the lifecycle's case). */
+  delete(key: string, only?: ObjectMeta): Promise<void> {
+    return this.serialised(key, async () => {
+      const entry = this.objects.get(key);
+      if (!entry || (only && entry.meta !== only)) return;
+      this.objects.delete(key);
+      if (entry.file) {
+        await removeFile(entry.file);
+        await syncDir(this.dir!);
+      }
+    });
   }
 
   /** Every key, in S3's listing order (UTF-8 bytes, ascending). */
   keys(): string[] {
     return [...this.objects.keys()].sort(compareKeys);
   }
+
+  private serialised(key: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.writing.get(key) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    this.writing.set(key, settled);
+    void settled.then(() => {
+      if (this.writing.get(key) === settled) this.writing.delete(key);
+    });
+    return run;
+  }
 }
+
+const removeFile = (file: string) =>
+  unlink(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
 
 /** S3 lists keys in ascending UTF-8 binary order, which differs from UTF-16 order above U+FFFF. */
 export const compareKeys = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
