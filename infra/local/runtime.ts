@@ -128,6 +128,7 @@ export class Runtime {
       mail: { sent: this.mailbox.messages().length },
       // Lambda does not bill a stream trigger's reads; its invocations are in `functions`.
       streams: this.streamMappings?.metrics() ?? {},
+      s3: this.s3?.metrics() ?? {},
     };
   }
 

@@ -134,6 +134,7 @@ interface Authenticated {
 
 export class LocalS3 {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly requests = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   /** The clock S3 checks signatures and lifecycle against (tests move it). */
   now: () => number = Date.now;
@@ -174,6 +175,22 @@ export class LocalS3 {
       for (const key of bucket.store.keys()) if (await this.expire(bucket, key)) removed++;
     }
     return removed;
+  }
+
+  /**
+   * What S3 would bill so far: requests by operation (S3 prices PUT/LIST and GET/HEAD classes), and
+   * what is stored now (objects, bytes; billed per GB-month). Served in `GET /_local/metrics`.
+   */
+  metrics(): { requests: Record<string, number>; objects: number; storedBytes: number } {
+    let objects = 0;
+    let storedBytes = 0;
+    for (const bucket of this.buckets.values()) {
+      for (const key of bucket.store.keys()) {
+        objects++;
+        storedBytes += bucket.store.get(key)?.meta.size ?? 0;
+      }
+    }
+    return { requests: Object.fromEntries(this.requests), objects, storedBytes };
   }
 
   async close(): Promise<void> {
@@ -217,6 +234,8 @@ export class LocalS3 {
       });
       if (!bucket)
         throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucketName });
+      // Counted as S3 bills: every authenticated request for an existing bucket, refused or not.
+      this.requests.set(action, (this.requests.get(action) ?? 0) + 1);
       const response = await this.perform(action, bucket, key, req, params, auth);
       response.headers['x-amz-request-id'] = requestId;
       response.headers['x-amz-id-2'] = Buffer.from(requestId).toString('base64');

@@ -74,6 +74,7 @@ describe('S3 objects with the SDK', () => {
     // Prepare
     const body = binary(300_000);
     const key = 'exports/ünïcode key+with spaces.bin';
+    const storedBefore = rt.s3!.metrics().storedBytes;
     // Act
     const put = await s3.send(
       new PutObjectCommand({
@@ -88,6 +89,9 @@ describe('S3 objects with the SDK', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'exports/' }));
+    const metered = (await (await fetch(`${rt.awsUrl}/_local/metrics`)).json()) as {
+      s3: { requests: Record<string, number>; storedBytes: number };
+    };
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
     const gone = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key })).catch((e: Error) => e);
     // Assess
@@ -104,6 +108,10 @@ describe('S3 objects with the SDK', () => {
     expect((await bytesOf(got.Body)).equals(body)).toBe(true);
     expect(listed.Contents?.map((c) => [c.Key, c.Size, c.ETag])).toEqual([[key, body.length, put.ETag]]);
     expect(gone).toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    // The meter counts what S3 bills: requests by operation, and what is stored.
+    expect(metered.s3.requests).toMatchObject({ PutObject: expect.any(Number), ListObjectsV2: expect.any(Number) });
+    expect(metered.s3.storedBytes - storedBefore).toBe(body.length);
+    expect(rt.s3!.metrics().storedBytes).toBe(storedBefore);
   });
 
   it('serves byte ranges and refuses one past the end with InvalidRange', async () => {
