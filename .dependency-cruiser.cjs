@@ -16,11 +16,11 @@ module.exports = {
     {
       name: 'only-adapters-touch-the-aws-sdk',
       comment:
-        'Runtime code reaches AWS only through the kit adapters (store and store/, events, flows, relay, mail, secrets); tests may inspect.',
+        'Runtime code reaches AWS only through the kit adapters (store and store/, events, flows, relay, mail, secrets, database, objects); tests may inspect.',
       severity: 'error',
       from: {
         path: '^(services|shared)/',
-        pathNot: ['^shared/kit/(store|events|flows|relay|mail|secrets|objects)\\.ts$', '^shared/kit/store/', '(^|/)test/'],
+        pathNot: ['^shared/kit/(store|events|flows|relay|mail|secrets|database|objects)\\.ts$', '^shared/kit/store/', '(^|/)test/'],
       },
       to: { path: 'node_modules/(@aws-sdk/|@aws-lambda-powertools/parameters/)' },
     },

@@ -304,7 +304,16 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     mailbox,
   );
   // S3: one bucket per service that declares one, with its lifecycle expiry.
-  const s3 = new LocalS3({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), record });
+  // The stack grants functions object actions only (infra/aws README): no s3:ListBucket.
+  const functionNames = new Set([
+    PLATFORM_FUNCTION,
+    ...services.flatMap((def) => Object.keys(def.functions).map((fnId) => names.functionName(def.name, fnId))),
+  ]);
+  const s3 = new LocalS3({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    record,
+    listsBucket: (caller) => !functionNames.has(caller),
+  });
   for (const def of services) {
     if (def.bucket) s3.createBucket(names.bucketName(def.name), { expireAfterDays: def.bucket.expireAfterDays });
   }

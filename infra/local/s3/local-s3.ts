@@ -108,6 +108,13 @@ export interface LocalS3Options {
    * secret is `local` today (infra/local/functions.ts); this is where that would change.
    */
   secretKey?: (accessKeyId: string) => string | undefined;
+  /**
+   * Whether a caller holds `s3:ListBucket` on a bucket (default: everyone). S3 tells a caller
+   * without it nothing about which keys exist: a missing key answers 403 AccessDenied, not 404
+   * NoSuchKey (S3 API Reference, *GetObject*, "Permissions"). The runtime answers false for its
+   * functions, since the stack grants them no bucket-level action.
+   */
+  listsBucket?: (caller: string, bucket: string) => boolean;
   /** How often expired objects are swept (default hourly); they are also refused on read. */
   lifecycleSweepMs?: number;
 }
@@ -469,7 +476,7 @@ export class LocalS3 {
         return this.putObject(bucket, key, req, auth);
       case 'GetObject':
       case 'HeadObject':
-        return this.getObject(bucket, key, req, params, action === 'HeadObject');
+        return this.getObject(bucket, key, req, params, action === 'HeadObject', auth.caller);
       case 'DeleteObject':
         return this.deleteObject(bucket, key);
       default:
@@ -590,10 +597,11 @@ export class LocalS3 {
     req: EndpointRequest,
     params: Map<string, string>,
     head: boolean,
+    caller: string,
     attempt = 0,
   ): Promise<EndpointResponse> {
     const object = await this.live(bucket, key);
-    if (!object) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+    if (!object) throw this.noSuchKey(bucket, key, caller);
     const meta = object.meta;
     const failed = preconditionFailed(meta, req.headers);
     if (failed === 412)
@@ -635,9 +643,17 @@ export class LocalS3 {
     const bytes = await bucket.store.read(object, start, end);
     // Replaced or deleted since its headers were taken: answer for what is there now, as S3 answers
     // a read that overlaps a write with one whole version or the other.
-    if (!bytes && attempt < 3) return this.getObject(bucket, key, req, params, head, attempt + 1);
-    if (!bytes) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+    if (!bytes && attempt < 3) return this.getObject(bucket, key, req, params, head, caller, attempt + 1);
+    if (!bytes) throw this.noSuchKey(bucket, key, caller);
     return { status: range ? 206 : 200, headers, body: '', bytes };
+  }
+
+  /** A missing key, as S3 tells it to this caller. */
+  private noSuchKey(bucket: Bucket, key: string, caller: string): S3Error {
+    if (!(this.options.listsBucket?.(caller, bucket.store.name) ?? true)) {
+      return new S3Error(403, 'AccessDenied', 'Access Denied');
+    }
+    return new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
   }
 
   private async deleteObject(bucket: Bucket, key: string): Promise<EndpointResponse> {
