@@ -129,7 +129,6 @@ export interface S3Answer {
 interface Bucket {
   store: BucketStore;
   expireAfterDays?: number;
-  createdAt: number;
 }
 
 /** What authentication established about a request. */
@@ -147,7 +146,10 @@ export class LocalS3 {
   now: () => number = Date.now;
 
   constructor(private readonly options: LocalS3Options = {}) {
-    this.timer = setInterval(() => void this.sweep(), options.lifecycleSweepMs ?? 3_600_000);
+    this.timer = setInterval(() => {
+      // A failed sweep is retried on the next tick; it must not take the process down.
+      this.sweep().catch((err: Error) => console.error(`S3 lifecycle sweep failed: ${err.message}`));
+    }, options.lifecycleSweepMs ?? 3_600_000);
     this.timer.unref();
   }
 
@@ -167,7 +169,6 @@ export class LocalS3 {
     const dir = this.options.dataDir ? join(this.options.dataDir, 's3', name) : undefined;
     this.buckets.set(name, {
       store: new BucketStore(name, dir),
-      createdAt: this.now(),
       ...(options.expireAfterDays ? { expireAfterDays: options.expireAfterDays } : {}),
     });
   }
@@ -216,8 +217,8 @@ export class LocalS3 {
     const query = queryParams(q < 0 ? '' : req.path.slice(q + 1));
     const params = new Map(query);
     const slash = rawPath.indexOf('/', 1);
-    const bucketName = decodeURIComponent(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
-    const key = slash < 0 ? '' : decodeURIComponent(rawPath.slice(slash + 1));
+    const bucketName = safeDecode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
+    const key = slash < 0 ? '' : safeDecode(rawPath.slice(slash + 1));
     const head = req.method === 'HEAD';
     let caller = 'anonymous';
     let action: string | undefined;
@@ -249,6 +250,7 @@ export class LocalS3 {
       response.headers.date = new Date(this.now()).toUTCString();
       return { caller, action, response };
     } catch (err) {
+      if (!(err instanceof S3Error)) console.error(`S3 ${req.method} ${rawPath} failed:`, err);
       const e =
         err instanceof S3Error
           ? err
@@ -764,6 +766,15 @@ export class LocalS3 {
  */
 export function expiresAt(created: number, days: number): number {
   return Math.ceil((created + days * DAY_MS) / DAY_MS) * DAY_MS;
+}
+
+/** A path segment decoded; one that is not valid percent-encoding stays as sent (and names nothing). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The S3 operation a request names, from its method, path and sub-resources. */
