@@ -470,9 +470,12 @@ export class LocalS3 {
     auth: Authenticated,
   ): Promise<EndpointResponse> {
     switch (action) {
+      // Both need s3:ListBucket; S3 refuses them with 403 to a caller without it.
       case 'HeadBucket':
+        this.mayList(bucket, auth.caller);
         return Promise.resolve(answer(200, { 'x-amz-bucket-region': names.LOCAL_REGION }));
       case 'ListObjectsV2':
+        this.mayList(bucket, auth.caller);
         return this.list(bucket, params);
       case 'PutObject':
         return this.putObject(bucket, key, req, auth);
@@ -650,11 +653,17 @@ export class LocalS3 {
     return { status: range ? 206 : 200, headers, body: '', bytes };
   }
 
+  private lists(bucket: Bucket, caller: string): boolean {
+    return this.options.listsBucket?.(caller, bucket.store.name) ?? true;
+  }
+
+  private mayList(bucket: Bucket, caller: string): void {
+    if (!this.lists(bucket, caller)) throw new S3Error(403, 'AccessDenied', 'Access Denied');
+  }
+
   /** A missing key, as S3 tells it to this caller. */
   private noSuchKey(bucket: Bucket, key: string, caller: string): S3Error {
-    if (!(this.options.listsBucket?.(caller, bucket.store.name) ?? true)) {
-      return new S3Error(403, 'AccessDenied', 'Access Denied');
-    }
+    if (!this.lists(bucket, caller)) return new S3Error(403, 'AccessDenied', 'Access Denied');
     return new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
   }
 

@@ -260,6 +260,7 @@ describe('a function using its bucket through the kit', () => {
     const range = await probe({ op: 'get', key: 'fn/out.bin', range: 'bytes=256-511' });
     const missingHead = await probe({ op: 'head', key: 'fn/none' });
     const missingGet = await probe({ op: 'get', key: 'fn/none' });
+    const listing = await probe({ op: 'list' });
     const seen = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'fn/out.bin' }));
     // Assess
     expect(put.error).toBeUndefined();
@@ -268,6 +269,7 @@ describe('a function using its bucket through the kit', () => {
     // Without s3:ListBucket (the stack grants functions none) S3 does not say a key is missing.
     expect(missingHead.error).toMatchObject({ status: 403 });
     expect(missingGet.error).toEqual({ name: 'AccessDenied', status: 403 });
+    expect(listing.error).toEqual({ name: 'AccessDenied', status: 403 });
     expect((await bytesOf(seen.Body)).equals(body)).toBe(true);
     const calls = rt.recordedCalls().filter((c) => c.caller === FUNCTION);
     expect(calls).toEqual(
