@@ -33,6 +33,7 @@ import { LocalIdentity, type TokenRequest } from './identity';
 import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
 import { LocalRdsData } from './rds-data/local-rds-data';
+import { LocalS3 } from './s3/local-s3';
 import { LocalSecretsManager } from './secrets';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
 import { StreamMappings } from './streams/event-source-mapping';
@@ -136,6 +137,7 @@ export class Runtime {
       streams: this.streamMappings?.metrics() ?? {},
       // Aurora bills capacity while a query store runs (not while paused): `runningMs` per cluster.
       rdsData: this.rdsData?.stats() ?? {},
+      s3: this.s3?.metrics() ?? {},
     };
   }
 
@@ -150,6 +152,9 @@ export class Runtime {
 
   /** Lambda's event source mappings on the tables' streams (`streamConsumers`). */
   streamMappings?: StreamMappings;
+
+  /** S3: the buckets of the services that have one (`bucket`). */
+  s3?: LocalS3;
 
   /** Resolves once every stream consumer has read all there is and nothing is being retried (tests). */
   drainStreams(): Promise<void> {
@@ -347,7 +352,23 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   }
   // Closed with the endpoint, after the functions that use it.
   endpoint.addRestService(rdsData);
+  // S3: one bucket per service that declares one, with its lifecycle expiry.
+  // The stack grants functions object actions only (infra/aws README): no s3:ListBucket.
+  const functionNames = new Set([
+    PLATFORM_FUNCTION,
+    ...services.flatMap((def) => Object.keys(def.functions).map((fnId) => names.functionName(def.name, fnId))),
+  ]);
+  const s3 = new LocalS3({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    record,
+    listsBucket: (caller) => !functionNames.has(caller),
+  });
+  for (const def of services) {
+    if (def.bucket) s3.createBucket(names.bucketName(def.name), { expireAfterDays: def.bucket.expireAfterDays });
+  }
+  endpoint.s3 = s3;
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
+  closers.push(() => s3.close());
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
   awsEnv.AWS_ENDPOINT_URL = awsUrl;
@@ -373,6 +394,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           mailFrom: DEFAULT_MAIL_FROM,
           cursorSecretArn: names.secretArn(names.CURSOR_KEY_SECRET),
           ...(databaseNames.has(def.name) ? { database: databaseNames.get(def.name)! } : {}),
+          ...(def.bucket ? { bucketName: names.bucketName(def.name) } : {}),
         }),
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
@@ -511,6 +533,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   runtime.gateway = gateway;
   runtime.rdsData = rdsData;
   runtime.streamMappings = streamMappings;
+  runtime.s3 = s3;
   // With the SDK requests as they reached the endpoint (a transaction is one request, many calls above).
   // `sdk.calls` is their total, the bench's SDK calls per ticket.
   endpoint.metrics = () => ({
