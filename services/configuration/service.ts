@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { configurationEvents } from '../../shared/contracts/configuration/v1';
-import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
+import { serviceEvents } from '../../shared/contracts/portfolio/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import type { Role } from '../../shared/kit/roles';
@@ -255,7 +255,7 @@ export const configuration = defineService({
     {
       id: 'portfolio-services',
       description: 'Copy of portfolio services (id, name, status) for CI links and impacted services.',
-      pattern: { source: ['itsm.portfolio'], 'detail-type': portfolioEvents.map((e) => e.detailType) },
+      pattern: { source: ['itsm.portfolio'], 'detail-type': serviceEvents.map((e) => e.detailType) },
       function: 'events',
     },
   ],

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
+import { serviceEvents } from '../../shared/contracts/portfolio/v1';
 import { serviceLevelEvents } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
@@ -183,7 +183,7 @@ export const serviceLevel = defineService({
     {
       id: 'portfolio-services',
       description: 'Copy of portfolio service status: the default SLA applies to live services (FitSM PR2.2).',
-      pattern: { source: ['itsm.portfolio'], 'detail-type': portfolioEvents.map((e) => e.detailType) },
+      pattern: { source: ['itsm.portfolio'], 'detail-type': serviceEvents.map((e) => e.detailType) },
       function: 'events',
     },
   ],
