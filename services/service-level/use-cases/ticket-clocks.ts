@@ -27,7 +27,7 @@ import {
   summarise,
   type TicketVersion,
 } from '../domain/ticket-clocks';
-import { compliancePk, DUE_PK, DUE_SHARDS, dueShard, keys, table } from '../store';
+import { ALL_CLOCKS_PK, compliancePk, DUE_PK, DUE_SHARDS, dueShard, keys, table } from '../store';
 import { DEFAULT_CLOCKS } from './evaluate';
 
 /**
@@ -292,6 +292,8 @@ function recordHead(r: {
 }): Item {
   return {
     ...keys.ticket(r.ticketId),
+    allpk: ALL_CLOCKS_PK(dueShard(r.ticketId)),
+    allsk: r.ticketId,
     type: 'ticket-clocks',
     ticketId: r.ticketId,
     number: r.number,
