@@ -175,7 +175,9 @@ async function exercise(): Promise<void> {
   await rt.runSchedule('service-desk', 'auto-close');
   await rt.bus.drain();
   // Every owner answers a read-model rebuild with its records (ADR 28).
-  await publishEvents(rt, [{ source: 'itsm.reporting', detailType: 'ResyncRequested', data: { requestId: 'fidelity' } }]);
+  await publishEvents(rt, [
+    { source: 'itsm.reporting', detailType: 'ResyncRequested', data: { requestId: 'fidelity' } },
+  ]);
   await rt.bus.drain();
   // The event relays' upgrade and redrive paths (the stream invoked them all along), and the platform function.
   for (const s of SERVICES) {
