@@ -70,8 +70,10 @@ function live() {
       const known = agreements.get(String(data.agreementId));
       if (!known || Number(known.version) < Number(data.version)) agreements.set(String(data.agreementId), data);
     }
-    // Recomputed clocks of one ticket version come later in the stream: the last one wins.
-    if (e['detail-type'] === 'SlaClocksChanged') clocks.set(String(data.ticketId), data);
+    if (e['detail-type'] === 'SlaClocksChanged') {
+      const known = clocks.get(String(data.ticketId));
+      if (!known || Number(known.version) < Number(data.version)) clocks.set(String(data.ticketId), data);
+    }
   }
   return { agreements, clocks };
 }

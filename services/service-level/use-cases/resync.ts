@@ -20,6 +20,7 @@ const clocksOf = (i: Item): TicketClocks => ({
   ticketId: String(i.ticketId),
   number: String(i.number),
   ticketVersion: Number(i.ticketVersion),
+  version: Number(i.version),
   ...(i.agreementId ? { agreementId: String(i.agreementId) } : {}),
   clocks: (i.clocks ?? []) as ClockSummary[],
   ...(i.problem ? { problem: i.problem as { code: string; detail: string } } : {}),

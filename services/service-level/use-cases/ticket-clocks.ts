@@ -232,7 +232,15 @@ async function refreshOnce(
     events.push(
       buildEvent(
         SlaClocksChanged,
-        { ticketId, number, ticketVersion, ...(agreementId ? { agreementId } : {}), clocks },
+        {
+          ticketId,
+          number,
+          ticketVersion,
+          // The record version this write makes (a create is 1, a replace the next).
+          version: (before?.version ?? 0) + 1,
+          ...(agreementId ? { agreementId } : {}),
+          clocks,
+        },
         ctx,
       ),
     );
@@ -368,7 +376,15 @@ async function recordUnmeasurable(
     ? [
         buildEvent(
           SlaClocksChanged,
-          { ticketId: p.ticketId, number, ticketVersion, ...(agreementId ? { agreementId } : {}), clocks: [], problem },
+          {
+            ticketId: p.ticketId,
+            number,
+            ticketVersion,
+            version: (p.before?.version ?? 0) + 1,
+            ...(agreementId ? { agreementId } : {}),
+            clocks: [],
+            problem,
+          },
           ctx,
         ),
       ]

@@ -40,6 +40,12 @@ export const SlaClocksChanged = defineEvent({
     number: Id,
     /** The ticket version these clocks reflect; consumers keep the highest. */
     ticketVersion: z.number().check(z.int(), z.gte(1)),
+    /**
+     * The clocks record's own version, which also moves when the clocks are recomputed for the
+     * same ticket version (a deadline passing): consumers that keep the newest clocks keep the
+     * highest. Absent in events older than issue 9.
+     */
+    version: z.optional(z.number().check(z.int(), z.gte(1))),
     /** The agreement in force (`SLA-3`), absent when none applies. */
     agreementId: z.optional(Id),
     clocks: z.array(ClockSummary).check(z.maxLength(4)),
@@ -162,8 +168,8 @@ export const AgreementChanged = defineEvent({
 /**
  * Resync (ADR 28). Record types: `agreement`, each exactly as `AgreementChanged.data`; and
  * `ticket-clocks`, each ticket's current clocks exactly as `SlaClocksChanged.data` (its
- * `ticketVersion` may be above the last event's: a ticket version that moved no clock is stored
- * without an event). Agreements come first.
+ * `ticketVersion` and `version` may be above the last event's: a ticket version that moved no
+ * clock is stored without an event). Agreements come first.
  */
 export const serviceLevelResync = resyncContracts('itsm.service-level', {
   agreement: AgreementSnapshot,
