@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { reportingEvents } from '../../shared/contracts/reporting/v1';
 import { defineService } from '../../shared/kit/definition';
+import { ListQuery } from '../../shared/kit/paging';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import { ALL_ROLES, type Role } from '../../shared/kit/roles';
 import * as s from './schemas';
@@ -24,11 +25,19 @@ const RECORD_EVENTS = {
     'TicketClosed',
     'TicketEscalated',
     'MajorIncidentDeclared',
+    'TicketCommented',
   ],
-  'itsm.service-level': ['SlaClocksChanged'],
+  'itsm.service-level': ['SlaClocksChanged', 'AgreementCreated', 'AgreementChanged'],
   'itsm.configuration': ['CiRegistered', 'CiUpdated', 'CiRetired'],
   'itsm.portfolio': ['ServiceRegistered', 'ServiceUpdated', 'ServiceRetired'],
-  'itsm.customers': ['CustomerRegistered', 'CustomerUpdated', 'ComplaintRegistered', 'ComplaintClosed'],
+  'itsm.customers': [
+    'CustomerRegistered',
+    'CustomerUpdated',
+    'ComplaintRegistered',
+    'ComplaintResponded',
+    'ComplaintChanged',
+    'ComplaintClosed',
+  ],
 };
 
 export const reporting = defineService({
@@ -47,18 +56,27 @@ export const reporting = defineService({
     secondsUntilAutoPause: 300,
     maxCapacity: 4,
   },
+  // Export files (and report outputs) are kept a week.
+  bucket: { expireAfterDays: 7 },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
       description: 'Reporting HTTP API: ticket search and lists, record search, pickers.',
       timeoutSeconds: 29,
-      access: { table: 'write', publish: true, database: 'read' },
+      access: { table: 'write', publish: true, database: 'read', bucket: 'read' },
     },
     project: {
       entry: entry('./handlers/project.ts'),
       description: "Keeps the read model current from every service's record events.",
       timeoutSeconds: 60,
       access: { table: 'write', database: 'write' },
+    },
+    exporter: {
+      entry: entry('./handlers/exporter.ts'),
+      description: 'Runs export jobs: pages the read model by keyset and writes the file to the bucket.',
+      timeoutSeconds: 300,
+      memoryMb: 1024,
+      access: { table: 'write', database: 'read', bucket: 'write' },
     },
     migrate: {
       entry: entry('./handlers/migrate.ts'),
@@ -100,16 +118,94 @@ export const reporting = defineService({
       query: s.PickerQuery,
       response: { status: 200, schema: s.PickerAnswer },
     },
+    {
+      method: 'POST',
+      path: '/v1/exports',
+      function: 'api',
+      roles: SEARCHERS,
+      customerScope: 'create',
+      summary: 'Export a search (tickets or another register) as CSV or JSON: 202, then poll the export',
+      body: s.CreateExportBody,
+      response: { status: 202, schema: s.ExportView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/exports',
+      function: 'api',
+      roles: SEARCHERS,
+      customerScope: 'list',
+      summary: 'My exports, newest first',
+      query: ListQuery,
+      response: { status: 200, schema: s.ExportList },
+    },
+    {
+      method: 'GET',
+      path: '/v1/exports/{id}',
+      function: 'api',
+      roles: SEARCHERS,
+      customerScope: 'record',
+      summary: 'An export of mine: its status, then a download link valid for 5 minutes',
+      response: { status: 200, schema: s.ExportView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/read-model',
+      function: 'api',
+      roles: STAFF,
+      summary: 'The read model: migrations applied, rows per record type, newest change per source',
+      response: { status: 200, schema: s.ReadModelStatus },
+    },
+    {
+      method: 'POST',
+      path: '/v1/read-model/rebuilds',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Rebuild the read model from the owners (ResyncRequested): 202, then poll the rebuild',
+      body: s.RebuildBody,
+      response: { status: 202, schema: s.RebuildView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/read-model/rebuilds/{id}',
+      function: 'api',
+      roles: STAFF,
+      summary: "A rebuild's progress per owner and record type",
+      response: { status: 200, schema: s.RebuildView },
+    },
   ],
-  subscriptions: Object.entries(RECORD_EVENTS).map(([source, types]) => ({
-    id: `records-${source.replace('itsm.', '')}`,
-    description: `Record events of ${source.replace('itsm.', '')}, applied to the read model.`,
-    pattern: { source: [source], 'detail-type': types },
-    function: 'project',
-  })),
+  subscriptions: [
+    ...Object.entries(RECORD_EVENTS).map(([source, types]) => ({
+      id: `records-${source.replace('itsm.', '')}`,
+      description: `Record events of ${source.replace('itsm.', '')}, applied to the read model.`,
+      pattern: { source: [source], 'detail-type': types },
+      function: 'project',
+    })),
+    {
+      id: 'resync-pages',
+      description: 'Resync pages of every owner (answers to ResyncRequested), applied and counted for the rebuild.',
+      pattern: {
+        source: Object.keys(RECORD_EVENTS),
+        'detail-type': ['RecordsResynced'],
+      },
+      function: 'project',
+    },
+  ],
   flows: [],
   schedules: [],
-  streamConsumers: [eventRelayStream('relay')],
+  streamConsumers: [
+    eventRelayStream('relay'),
+    {
+      id: 'export-jobs',
+      description: 'Starts an export job when its item is created.',
+      function: 'exporter',
+      startingPosition: 'TRIM_HORIZON',
+      batchSize: 1,
+      // The job records its own failure; a retry is only for a crash before it could.
+      maximumRetryAttempts: 2,
+      maximumRecordAgeInSeconds: 3600,
+      filters: [{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['export'] } } } }],
+    },
+  ],
   onDeploy: [
     { id: 'migrate', description: "Brings the read model's schema up to date.", function: 'migrate' },
     drainOutboxOnDeploy('relay'),
