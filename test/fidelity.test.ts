@@ -174,10 +174,34 @@ async function exercise(): Promise<void> {
   await deskValueStream(rt);
   await rt.runSchedule('service-desk', 'auto-close');
   await rt.bus.drain();
-  // Every owner answers a read-model rebuild with its records (ADR 28).
-  await publishEvents(rt, [
-    { source: 'itsm.reporting', detailType: 'ResyncRequested', data: { requestId: 'fidelity' } },
-  ]);
+  // The read model (ADR 25): searched, exported (the link fetched as a browser would), and rebuilt
+  // from every owner's records (ADR 28).
+  const reporter = await as(rt, 'rita', ['reporting-manager']);
+  await reporter.get('/v1/tickets?q=checkout&sort=priority');
+  await reporter.get('/v1/search/services?q=svc');
+  await reporter.get('/v1/pickers/tickets?prefix=inc');
+  await reporter.get('/v1/read-model');
+  const job = (await reporter.post<{ exportId: string }>('/v1/exports', { search: 'tickets', format: 'csv' })).body;
+  const exported = await eventually(
+    async () => {
+      const r = (await reporter.get<{ status: string; download?: { url: string } }>(`/v1/exports/${job.exportId}`))
+        .body;
+      return r.status === 'succeeded' ? r : undefined;
+    },
+    30_000,
+    'the export',
+  );
+  await fetch(exported.download!.url);
+  const rebuild = (await reporter.post<{ rebuildId: string }>('/v1/read-model/rebuilds', {})).body;
+  await eventually(
+    async () => {
+      await rt.bus.drain();
+      const r = (await reporter.get<{ status: string }>(`/v1/read-model/rebuilds/${rebuild.rebuildId}`)).body;
+      return r.status === 'completed' ? r : undefined;
+    },
+    60_000,
+    'the rebuild',
+  );
   await rt.bus.drain();
   // The event relays' upgrade and redrive paths (the stream invoked them all along), and the platform function.
   for (const s of SERVICES) {

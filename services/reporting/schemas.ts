@@ -72,7 +72,9 @@ export type PickerKind = (typeof PICKER_KINDS)[number];
 export const PickerQuery = z.strictObject({
   /** What the person typed so far (1-100 characters); `%` and `_` are matched literally. */
   prefix: Text(100),
-  limit: z.optional(z.string().check(z.regex(/^(?:[1-9]|1\d|20)$/, 'must be a whole number from 1 to 20'))),
+  limit: z.optional(
+    z.string().check(z.maxLength(2), z.regex(/^(?:[1-9]|1\d|20)$/, 'must be a whole number from 1 to 20')),
+  ),
 });
 
 // ---- Responses ----

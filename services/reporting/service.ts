@@ -200,6 +200,8 @@ export const reporting = defineService({
       function: 'exporter',
       startingPosition: 'TRIM_HORIZON',
       batchSize: 1,
+      maximumBatchingWindowSeconds: 0,
+      bisectBatchOnFunctionError: false,
       // The job records its own failure; a retry is only for a crash before it could.
       maximumRetryAttempts: 2,
       maximumRecordAgeInSeconds: 3600,

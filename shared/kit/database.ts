@@ -31,7 +31,8 @@ export async function whileResuming<T>(call: () => Promise<T>, budgetMs = DEFAUL
       return await call();
     } catch (err) {
       if ((err as Error).name !== RESUMING) throw err;
-      const wait = Math.min(250 * 2 ** attempt, 2_000);
+      // Locally a resume takes 1-3 s; on Aurora about 15 s: poll every second at most.
+      const wait = Math.min(250 * 2 ** attempt, 1_000);
       if (Date.now() + wait > deadline) {
         throw new UnavailableError('busy', 'The query store is resuming after a pause; try again in a few seconds.', 5);
       }

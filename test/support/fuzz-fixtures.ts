@@ -102,6 +102,9 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
       String(globexComplaint.complaintId ?? globexComplaint.number),
     ],
   };
+  // The reporting service's jobs: an export of the admin's and a read-model rebuild.
+  const exportJob = await must(admin.post('/v1/exports', { search: 'tickets', format: 'json' }), 'export');
+  const rebuild = await must(admin.post('/v1/read-model/rebuilds', { services: ['portfolio'] }), 'rebuild');
   const rel = relationships.find((r) => r.direction === 'outgoing');
   const one = (params: Record<string, string>) => [params];
   const byTemplate: Array<[RegExp, (p: PrincipalName) => Array<Record<string, string>>]> = [
@@ -143,6 +146,13 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     [/^\/v1\/customers\/\{customerId\}/, () => ids.customer.map((customerId) => ({ customerId }))],
     [/^\/v1\/complaints\/\{id\}/, () => ids.complaint.map((id) => ({ id }))],
     [/^\/v1\/surveys\/\{token\}/, () => one({ token })],
+    [
+      /^\/v1\/search\/\{kind\}/,
+      () => ['cis', 'services', 'agreements', 'customers', 'complaints'].map((kind) => ({ kind })),
+    ],
+    [/^\/v1\/pickers\/\{kind\}/, () => ['tickets', 'cis', 'users', 'groups'].map((kind) => ({ kind }))],
+    [/^\/v1\/exports\/\{id\}/, () => one({ id: String(exportJob.exportId) })],
+    [/^\/v1\/read-model\/rebuilds\/\{id\}/, () => one({ id: String(rebuild.rebuildId) })],
     [/^\/v1\/follow-ups\/\{id\}/, () => one({ id: String(followUps[0]!.followUpId ?? followUps[0]!.id) })],
   ];
   return {

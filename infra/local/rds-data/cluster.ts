@@ -1,9 +1,33 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AwsError } from '../aws-service';
 import type { Cell } from './values';
 
+/**
+ * A fresh cluster in memory starts from a copy of a just-initialised PostgreSQL kept in the temp
+ * folder (one per PGlite version), not from initdb: loading the files takes a fraction of initdb's
+ * time, and the test suite starts a query store per runtime. The first cluster to initialise writes it.
+ */
+const PRISTINE = join(tmpdir(), `itsm-pglite-${pgliteVersion()}-pristine.tar`);
+
+/** The installed PGlite's version (its package does not export its package.json). */
+function pgliteVersion(): string {
+  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
 const WORKER = fileURLToPath(new URL('./pglite-worker.mjs', import.meta.url));
 
 /** A PostgreSQL error as the worker reports it (PGlite's `DatabaseError` fields). */
@@ -114,7 +138,7 @@ export class Cluster {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const dump = this.dump;
     const worker = new Worker(WORKER, {
-      workerData: { dataDir, dump, ownerPassword: this.options.ownerPassword() },
+      workerData: { dataDir, dump, ownerPassword: this.options.ownerPassword(), pristine: PRISTINE },
       transferList: dump ? [dump] : [],
     });
     this.dump = undefined;

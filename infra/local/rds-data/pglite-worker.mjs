@@ -3,11 +3,25 @@
 // (terminating this worker) gives the memory back. The main thread (cluster.ts) speaks the Data
 // API; this side only logs users in, runs SQL as them and answers rows as PostgreSQL's text.
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
-import { parentPort, workerData } from 'node:worker_threads';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
 
 /** `dataDir`: the cluster's folder (data mode); `dump`: its files as a tarball (memory mode, after a pause). */
-const { dataDir, dump, ownerPassword } = workerData;
+const { dataDir, dump, ownerPassword, pristine } = workerData;
+
+// A fresh in-memory cluster loads the kept copy of a just-initialised one (cluster.ts, PRISTINE).
+let initial = dump;
+let fromPristine = false;
+if (!dataDir && !initial && pristine) {
+  try {
+    const bytes = readFileSync(pristine);
+    initial = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    fromPristine = true;
+  } catch {
+    // Not written yet: this cluster initialises and writes it below.
+  }
+}
 
 // Every column as PostgreSQL's text output (PGlite parses the types it has a parser for, arrays
 // included, so every built-in OID gets the identity):
@@ -21,8 +35,18 @@ const pg = await PGlite.create({
   parsers: text,
   serializers: asText,
   ...(dataDir ? { dataDir } : {}),
-  ...(dump ? { loadDataDir: new Blob([dump]) } : {}),
+  ...(initial ? { loadDataDir: new Blob([initial]) } : {}),
 });
+if (!dataDir && !dump && pristine && !fromPristine) {
+  try {
+    const files = Buffer.from(await (await pg.dumpDataDir('none')).arrayBuffer());
+    const tmp = `${pristine}.${process.pid}.${threadId}.tmp`;
+    writeFileSync(tmp, files);
+    renameSync(tmp, pristine);
+  } catch {
+    // Only a speed-up: the next cluster initialises again.
+  }
+}
 // Aurora answers timestamps in UTC; the session's zone decides how timestamptz is printed.
 await pg.exec(`SET TimeZone = 'UTC'; ALTER ROLE postgres LOGIN PASSWORD ${literal(ownerPassword)}`);
 
