@@ -28,7 +28,14 @@ const RECORD_EVENTS = {
   'itsm.service-level': ['SlaClocksChanged'],
   'itsm.configuration': ['CiRegistered', 'CiUpdated', 'CiRetired'],
   'itsm.portfolio': ['ServiceRegistered', 'ServiceUpdated', 'ServiceRetired'],
-  'itsm.customers': ['CustomerRegistered', 'CustomerUpdated', 'ComplaintRegistered', 'ComplaintClosed'],
+  'itsm.customers': [
+    'CustomerRegistered',
+    'CustomerUpdated',
+    'ComplaintRegistered',
+    'ComplaintClosed',
+    // Satisfaction for reports and KPIs (survey_answers).
+    'SurveyAnswered',
+  ],
 };
 
 export const reporting = defineService({

@@ -5,11 +5,13 @@ import {
   applyClocks,
   applyComments,
   applyRecords,
+  applySurveyAnswers,
   applyTickets,
   type ClocksRecord,
   type CommentRecord,
   noteWatermark,
   type RecordKind,
+  type SurveyAnswerRecord,
   type TicketRecord,
 } from './project';
 
@@ -34,6 +36,9 @@ export async function applyEvent(
       return true;
     case 'SlaClocksChanged':
       await applyClocks(db, [data as ClocksRecord]);
+      return true;
+    case 'SurveyAnswered':
+      await applySurveyAnswers(db, [data as SurveyAnswerRecord]);
       return true;
     case 'RecordsResynced':
       return applyPage(db, data);
