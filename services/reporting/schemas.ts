@@ -207,6 +207,8 @@ export const ReportContent = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('search'),
     filters: TicketFilters,
+    /** Restrict this date of the tickets to the report's period (`created`: tickets opened in it). */
+    periodField: z.optional(z.enum(['created', 'updated', 'resolved'])),
     customerId: z.optional(Id),
   }),
   z.strictObject({
@@ -307,7 +309,7 @@ export const ReportRun = z.object({
   trigger: z.enum(['schedule', 'manual']),
   period: z.object({ from: z.string(), to: z.string(), label: z.string() }),
   status: z.enum(['succeeded', 'failed']),
-  /** Produced after its window (PR3.3: a late report is raised as ReportLate). */
+  /** Produced after its window (PR3.3: a late report is raised as ReportDelayed). */
   late: z.boolean(),
   rows: z.number(),
   value: z.optional(z.nullable(z.number())),
@@ -348,7 +350,8 @@ const KpiFields = {
   direction: z.enum(KPI_DIRECTIONS),
   frequency: z.enum(KPI_FREQUENCIES),
   timeZone: TimeZone,
-  owner: z.strictObject({ id: Id, email: Email }),
+  /** Who answers for the KPI; the built-ins name the reporting process until a person is set. */
+  owner: z.strictObject({ id: Id, email: z.optional(Email) }),
 };
 export const KpiMeasure = KpiFields.measure;
 export type KpiMeasure = z.infer<typeof KpiMeasure>;

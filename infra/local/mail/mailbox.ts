@@ -21,6 +21,8 @@ export interface MailMessage {
   replyTo: string[];
   subject: string;
   text: string;
+  /** The HTML body, when the message had one besides its text. */
+  html?: string;
   tags: Record<string, string>;
   /** The function that sent it (its access key). */
   sender: string;
@@ -101,6 +103,8 @@ export class LocalMailbox {
       replyTo: Array.isArray(input.ReplyToAddresses) ? input.ReplyToAddresses.map(String) : [],
       subject,
       text,
+      // Kept beside the text when both are sent (report summaries), as a mail client gets both.
+      ...(body.Text?.Data !== undefined && body.Html?.Data !== undefined ? { html: String(body.Html.Data) } : {}),
       tags,
       sender: caller,
     };

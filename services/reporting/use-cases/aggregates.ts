@@ -50,6 +50,17 @@ export interface AggregateResult {
   basis: number;
 }
 
+/** The unit of each aggregate's headline figure. */
+export const AGGREGATE_UNITS: Record<AggregateName, AggregateResult['unit']> = {
+  'ticket-counts': 'tickets',
+  backlog: 'tickets',
+  'mean-time-to-resolve': 'hours',
+  'sla-compliance': 'percent',
+  'reopen-rate': 'percent',
+  'first-contact-resolution': 'percent',
+  satisfaction: 'score',
+};
+
 export interface AggregateInput extends AggregateParams {
   aggregate: AggregateName;
   /** A report agreed with one customer covers that customer's tickets only. */
