@@ -127,7 +127,7 @@ export async function applyTickets(db: Db, records: TicketRecord[]): Promise<voi
           closed_at: t.closedAt ? new Date(t.closedAt) : null,
           reopen_count: t.reopenCount,
           first_responded_at: t.firstRespondedAt ? new Date(t.firstRespondedAt) : null,
-          doc: JSON.stringify(t),
+          doc: jsonb(t),
           text_tsv: sql<string>`setweight(to_tsvector('english', ${`${t.number} ${t.title}`}), 'A') || to_tsvector('english', ${t.description ?? ''})`,
           // A ticket seen for the first time takes the comments and clocks that came before it.
           public_comments_tsv: commentVector(t.ticketId, 'public'),
@@ -181,6 +181,9 @@ export async function applyTickets(db: Db, records: TicketRecord[]): Promise<voi
   );
 }
 
+/** A document as jsonb: the Data API sends strings as varchar, which PostgreSQL does not cast to jsonb on its own. */
+const jsonb = (value: unknown) => sql<string>`${JSON.stringify(value)}::jsonb`;
+
 /** ci_ids arrive as JSON text (the Data API takes no array parameters) and become text[]. */
 export const jsonTextArray = (json: string) => sql<string[]>`ARRAY(SELECT jsonb_array_elements_text(${json}::jsonb))`;
 
@@ -201,7 +204,7 @@ export async function applyComments(db: Db, records: CommentRecord[]): Promise<v
           author_id: c.authorId ?? null,
           created_at: new Date(c.createdAt),
           body: c.text,
-          doc: JSON.stringify(c),
+          doc: jsonb(c),
         })),
       )
       .onConflict((oc) => oc.column('comment_id').doNothing())
@@ -252,7 +255,7 @@ export async function applyClocks(db: Db, records: ClocksRecord[]): Promise<void
             sla_warn_at: s.warnAt,
             sla_breached: s.breached,
             agreement_id: c.agreementId ?? null,
-            doc: JSON.stringify(c),
+            doc: jsonb(c),
           };
         }),
       )
@@ -312,7 +315,7 @@ export async function applyRecords(
             status: typeof r.status === 'string' ? r.status : null,
             customer_ids: jsonTextArray(JSON.stringify(customers)),
             updated_at: typeof r.updatedAt === 'string' ? new Date(r.updatedAt) : null,
-            doc: JSON.stringify(r),
+            doc: jsonb(r),
             search: english(text),
           };
         }),
