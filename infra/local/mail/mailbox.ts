@@ -50,6 +50,13 @@ const ADDRESS = /^[^@\s]+@[^@\s]+$/;
 export class LocalMailbox {
   private readonly kept: MailMessage[] = [];
 
+  /**
+   * A failure switch for tests: when it returns a reason, SendEmail fails with SES's
+   * `MessageRejected` (400), as SES does for a recipient it will not send to (in the sandbox, an
+   * unverified address) and nothing is kept.
+   */
+  rejects?: (to: string[]) => string | undefined;
+
   constructor(private readonly options: { file?: string; record?: (call: RecordedCall) => void } = {}) {
     const file = options.file;
     if (file && existsSync(file)) {
@@ -82,6 +89,8 @@ export class LocalMailbox {
     if (to.length > 50) throw new MailError('BadRequestException', 'At most 50 recipients per message.');
     const bad = to.find((a) => !ADDRESS.test(a));
     if (bad) throw new MailError('BadRequestException', `Invalid recipient address: ${bad}`);
+    const rejected = this.rejects?.(to);
+    if (rejected) throw new MailError('MessageRejected', rejected);
     const simple = ((input.Content ?? {}) as { Simple?: Record<string, unknown> }).Simple;
     if (!simple) throw new MailError('BadRequestException', 'Only Content.Simple messages are supported locally.');
     const subject = String((simple.Subject as { Data?: unknown } | undefined)?.Data ?? '');

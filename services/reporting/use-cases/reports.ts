@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type * as z from 'zod/mini';
 import { ReportDelayed, ReportFailed } from '../../../shared/contracts/reporting/v1';
+import { now } from '../../../shared/kit/clock';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
@@ -83,9 +84,9 @@ function toReport(item: Item, due?: Item): Report {
 export async function createReport(ctx: OperationContext, input: z.infer<typeof CreateReportBody>): Promise<Report> {
   const reportId = newId();
   const number = reportNumber(await table().nextNumber('RPT'));
-  const now = new Date().toISOString();
+  const at = new Date().toISOString();
   const status = input.status ?? 'draft';
-  const report: Report = { reportId, number, ...input, status, version: 1, createdAt: now, updatedAt: now };
+  const report: Report = { reportId, number, ...input, status, version: 1, createdAt: at, updatedAt: at };
   const { version: _v, createdAt: _c, updatedAt: _u, nextRunAt: _n, ...state } = report;
   const pk = reportKeys.report(reportId).pk;
   const writes: Write[] = [
@@ -94,7 +95,7 @@ export async function createReport(ctx: OperationContext, input: z.infer<typeof 
   ];
   let nextRunAt: string | undefined;
   if (status === 'active') {
-    nextRunAt = new Date(nextRun(input.frequency, Date.now())).toISOString();
+    nextRunAt = new Date(nextRun(input.frequency, now())).toISOString();
     writes.push({ kind: 'upsert', item: dueWrite(pk, { dueAt: nextRunAt, scheduledFor: nextRunAt, attempts: 0 }) });
   }
   await table().commit(ctx, {
@@ -182,7 +183,7 @@ export async function updateReport(
   // The schedule follows the status and the frequency: active reports have a due item, others none.
   let nextRunAt: string | undefined;
   if (after.status === 'active' && (before.status !== 'active' || set.frequency)) {
-    nextRunAt = new Date(nextRun(after.frequency, Date.now())).toISOString();
+    nextRunAt = new Date(nextRun(after.frequency, now())).toISOString();
     writes.push({ kind: 'upsert', item: dueWrite(pk, { dueAt: nextRunAt, scheduledFor: nextRunAt, attempts: 0 }) });
   } else if (after.status !== 'active' && before.status === 'active') {
     writes.push({ kind: 'delete', key: reportKeys.due(pk) });
