@@ -6,6 +6,9 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
+/** The logical id of a service's object bucket in its nested stack, fixed so its IAM5 finding id is. */
+export const OBJECTS_BUCKET_LOGICAL_ID = 'ObjectsBucket';
+
 export const ACCEPTED_FINDINGS = {
   /** On each Lambda function. */
   lambdaRuntime: {
@@ -37,6 +40,33 @@ export const ACCEPTED_FINDINGS = {
       'cursor into its own query only, since reads are still scoped by the caller. Automatic rotation would need a ' +
       'rotation Lambda for one JSON write; rotate by hand instead (README: put {"current": new, "previous": old}), ' +
       'cursors signed with either key are accepted.',
+  },
+  /** On each query store secret (owner and read-only user). */
+  databaseSecretManualRotation: {
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'Automatic rotation needs a rotation Lambda function inside the VPC that connects to the cluster, and, ' +
+      'without NAT, a Secrets Manager interface endpoint (about $15 a month in two AZs) on top of a deployment ' +
+      'that otherwise costs cents at rest. The password alone opens nothing: the cluster has no ingress, and the ' +
+      'only way in is the Data API, which first requires IAM (rds-data:* on this cluster and GetSecretValue on ' +
+      'this secret, granted to its own functions only). Rotate by hand (README, Deploy); the Data API reads the ' +
+      'secret at each call, so functions pick up a new password at once.',
+  },
+  /** On each query store cluster. */
+  dataApiOnly: {
+    id: 'AwsSolutions-RDS6',
+    reason:
+      'Nothing connects to the cluster over the network (isolated subnets, a security group with no ingress); ' +
+      'functions use the RDS Data API, which authorises every call with IAM (rds-data:* on this cluster ARN) ' +
+      'before it signs in with the secret. IAM database authentication would add a second, unused way in.',
+  },
+  /** On the default policy of each function role with `access.bucket`. */
+  bucketObjects: {
+    id: `AwsSolutions-IAM5[Resource::<${OBJECTS_BUCKET_LOGICAL_ID}.Arn>/*]`,
+    reason:
+      "Object actions (s3:GetObject; s3:PutObject and s3:DeleteObject for writers) on the service's own bucket's " +
+      'objects: object keys are made at run time (one per export), so the resource is <bucket ARN>/*. No bucket-' +
+      'level action (list, policy, ACL) is granted.',
   },
   /** On each dead-letter queue. */
   queueIsDlq: {

@@ -74,6 +74,20 @@ export class AwsNames {
     return limited('state machine', `${this.prefix}-${service}-${flowId}`, 80, /^[A-Za-z0-9_-]+$/);
   }
 
+  /**
+   * A service's query store cluster (ADR 25); the same name as the local runtime's
+   * (`clusterName`). RDS: 1-63 letters, digits and hyphens, starting with a letter, no two
+   * hyphens in a row and no hyphen at the end.
+   */
+  cluster(service: string): string {
+    return limited('DB cluster', `${this.prefix}-${service}`, 63, /^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$/);
+  }
+
+  /** The secret of a query store's owner (the cluster's master user) or read-only user (local `databaseSecret`). */
+  databaseSecret(service: string, user: 'owner' | 'reader'): string {
+    return limited('secret', `${this.prefix}-${service}-db-${user}`, 512, /^[A-Za-z0-9/_+=.@-]+$/);
+  }
+
   /** Rules of subscriptions and schedules share one namespace per service (checked by the service construct). */
   rule(service: string, id: string): string {
     return limited('EventBridge rule', `${this.prefix}-${service}-${id}`, 64, /^[A-Za-z0-9._-]+$/);

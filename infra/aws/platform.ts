@@ -44,6 +44,7 @@ import { ALL_ROLES, type GENERIC_ROLES, type Role } from '../../shared/kit/roles
 import { ItsmFunction } from './function';
 import { accept } from './nag';
 import { type AwsNames, PLATFORM_SERVICE, SERVICE_TAG } from './names';
+import { QueryStoreNetwork } from './network';
 
 /** The platform API function: serves GET /v1/openapi.json and answers unknown routes (404/405). */
 export const PLATFORM_API_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.url));
@@ -81,6 +82,7 @@ export class Platform extends Construct {
   /** The secret whose keys sign list cursors; functions serving list routes may read it. */
   readonly cursorKey: Secret;
   private readonly routeOwners = new Map<string, string>();
+  private network?: QueryStoreNetwork;
 
   constructor(scope: Construct, id: string, props: PlatformProps) {
     super(scope, id);
@@ -230,6 +232,16 @@ export class Platform extends Construct {
     for (const [key, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
     }
+  }
+
+  /**
+   * The VPC the query store clusters live in, created by the first service that has a database
+   * (a deployment without one has no VPC at all). It belongs to the platform (root stack); each
+   * cluster in its service's nested stack gets the subnets as parameters.
+   */
+  queryStoreNetwork(): QueryStoreNetwork {
+    this.network ??= new QueryStoreNetwork(this, 'Network');
+    return this.network;
   }
 
   /**

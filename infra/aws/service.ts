@@ -36,11 +36,13 @@ import {
   indexProjection,
   type ServiceDefinition,
 } from '../../shared/kit/definition';
+import { BUCKET_READ_ACTIONS, BUCKET_WRITE_ACTIONS, ServiceBucket } from './bucket';
 import { ItsmFunction, MAX_API_TIMEOUT_SECONDS } from './function';
 import { asRecord } from './json';
 import { accept } from './nag';
 import { SERVICE_TAG } from './names';
 import { lambdaIntegration, type Platform } from './platform';
+import { DATA_API_ACTIONS, QueryStore, READ_DATABASE_SECRET_ACTIONS } from './query-store';
 
 /** What `table: 'read'` allows. No Scan: no request path may scan (ARCHITECTURE 5). */
 export const TABLE_READ_ACTIONS = [
@@ -115,6 +117,10 @@ export interface ServiceConstructProps {
 export class ServiceConstruct extends Construct {
   readonly definition: ServiceDefinition;
   readonly table: Table;
+  /** The query store, when the definition has a `database`. */
+  readonly queryStore?: QueryStore;
+  /** The object bucket, when the definition has a `bucket`. */
+  readonly bucket?: ServiceBucket;
   readonly functions: Record<string, ItsmFunction> = {};
   readonly stateMachines: Record<string, StateMachine> = {};
   /** Rules by subscription or schedule id. */
@@ -161,6 +167,19 @@ export class ServiceConstruct extends Construct {
     const tableArn = this.table.tableArn;
     const indexArns = def.table.indexes.map((i) => `${tableArn}/index/${i.name}`);
 
+    // --- Query store and bucket -----------------------------------------------------------------
+    if (def.database) {
+      this.queryStore = new QueryStore(this, 'QueryStore', {
+        service: def.name,
+        spec: def.database,
+        names,
+        vpc: platform.queryStoreNetwork().vpc,
+      });
+    }
+    if (def.bucket) this.bucket = new ServiceBucket(this, 'Objects', { spec: def.bucket });
+    const store = this.queryStore;
+    const objectsArn = this.bucket ? this.bucket.bucket.arnForObjects('*') : undefined;
+
     // --- Functions ------------------------------------------------------------------------------
     // Flow ARNs are built from the state machines' explicit names, never referenced from the
     // StateMachine resources. A function that starts (or completes tasks of) a flow whose tasks
@@ -190,6 +209,16 @@ export class ServiceConstruct extends Construct {
           flowArn,
           mailFrom: platform.mailFrom,
           cursorSecretArn: platform.cursorKey.secretArn,
+          ...(store
+            ? {
+                database: {
+                  clusterArn: store.clusterArn,
+                  ownerSecretArn: store.ownerSecret.secretArn,
+                  readerSecretArn: store.readerSecret.secretArn,
+                },
+              }
+            : {}),
+          ...(this.bucket ? { bucketName: this.bucket.bucket.bucketName } : {}),
         }),
       });
       this.functions[fnId] = fn;
@@ -206,6 +235,24 @@ export class ServiceConstruct extends Construct {
       if (access.sendMail) grant(SEND_MAIL_ACTIONS, mailIdentityArns(Stack.of(this), platform.mailFrom));
       // Only GetSecretValue, and only for functions that sign and verify cursors (ADR 19).
       if (functionPages(def, fnId)) grant(READ_CURSOR_KEY_ACTIONS, [platform.cursorKey.secretArn]);
+      // The Data API on this cluster only, as the user whose secret the function may read: the
+      // reader's for `read`; the owner's for `write`, and the reader's too (migrations set the
+      // read-only role's password from it).
+      if (access.database && store) {
+        grant(DATA_API_ACTIONS, [store.clusterArn]);
+        const secrets = access.database === 'write' ? [store.ownerSecret, store.readerSecret] : [store.readerSecret];
+        grant(
+          READ_DATABASE_SECRET_ACTIONS,
+          secrets.map((s) => s.secretArn),
+        );
+      }
+      // Objects only (`<bucket>/*`): no ListBucket, so a missing key answers 403 AccessDenied, not 404.
+      if (access.bucket && objectsArn) {
+        grant(BUCKET_READ_ACTIONS, [objectsArn]);
+        if (access.bucket === 'write') grant(BUCKET_WRITE_ACTIONS, [objectsArn]);
+        const policy = fn.role.node.tryFindChild('DefaultPolicy');
+        if (policy) accept(policy, 'bucketObjects');
+      }
     }
     const fnOf = (fnId: string): ItsmFunction => {
       const fn = this.functions[fnId];
@@ -319,7 +366,8 @@ export class ServiceConstruct extends Construct {
         handler: fnOf(hook.function).function,
         timeout: Duration.seconds(def.functions[hook.function]?.timeoutSeconds ?? 60),
       });
-      trigger.executeAfter(this.table, ...Object.values(this.functions));
+      // The migrations (the query store's hook) need the writer instance up, not just the cluster.
+      trigger.executeAfter(this.table, ...Object.values(this.functions), ...(store ? [store] : []));
     }
 
     // --- Flows ----------------------------------------------------------------------------------

@@ -68,6 +68,9 @@ export function createItsmApp(options: ItsmAppOptions): { app: App; stack: ItsmS
   const app = new App({
     outdir: options.outdir,
     context: {
+      // Server access logs are delivered under a bucket policy (the log bucket has ACLs disabled),
+      // not the LogDeliveryWrite ACL.
+      '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
       ...options.context,
       // An empty list of stacks to bundle skips esbuild (the asset hash is then made up).
       ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),

@@ -22,7 +22,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { ServiceDefinition } from '../../shared/kit/definition';
 import { asRecord } from './json';
-import { FUNCTION_TAG, PLATFORM_SERVICE, SERVICE_TAG } from './names';
+import { FUNCTION_TAG, PLATFORM_SERVICE, resourcePrefix, SERVICE_TAG } from './names';
 import { createItsmApp, type ItsmStack } from './stack';
 
 export interface CfnResourceJson {
@@ -164,19 +164,21 @@ export function allows(fn: Pick<DeployedFunction, 'statements'>, action: string,
 export interface ResolveScope {
   template: CfnTemplate;
   env: DeploymentEnv;
+  /** The deployment's name prefix (`itsm` for the stack `Itsm`), for names CloudFormation generates. */
+  prefix?: string;
   /** For a nested stack: the parent and the Parameters its stack resource passes. */
   parent?: { scope: ResolveScope; parameters: Record<string, unknown> };
 }
 
 /** The scope of the root template (`platform`) or of a service's nested template. */
 export function scopeOf(synth: SynthesizedItsm, service: string, env: DeploymentEnv = LOCAL_ENV): ResolveScope {
-  const root: ResolveScope = { template: synth.platform, env };
+  const root: ResolveScope = { template: synth.platform, env, prefix: resourcePrefix(synth.stackName) };
   if (service === PLATFORM_SERVICE) return root;
   const template = synth.services[service];
   const stackId = synth.serviceStackIds[service];
   if (!template || !stackId) throw new Error(`no service "${service}" in the synthesized app`);
   const parameters = (synth.platform.Resources[stackId]?.Properties?.Parameters ?? {}) as Record<string, unknown>;
-  return { template, env, parent: { scope: root, parameters } };
+  return { template, env, prefix: root.prefix, parent: { scope: root, parameters } };
 }
 
 const PSEUDO: Record<string, (env: DeploymentEnv) => string> = {
@@ -238,6 +240,10 @@ function refOf(id: string, scope: ResolveScope): unknown {
       return getAtt(id, 'Arn', scope);
     case 'AWS::Logs::LogGroup':
       return resolve(p.LogGroupName, scope) ?? id;
+    case 'AWS::RDS::DBCluster':
+      return resolve(p.DBClusterIdentifier, scope) ?? id;
+    case 'AWS::S3::Bucket':
+      return bucketName(id, scope);
     case 'AWS::SecretsManager::Secret': {
       // Ref of a secret is its ARN; AWS adds a random suffix, the local runtime's ARN has none.
       const { partition: P, region: R, account: A } = scope.env;
@@ -269,6 +275,8 @@ function getAtt(id: string, attr: string, scope: ResolveScope): unknown {
         return `arn:${P}:sns:${R}:${A}:${name(p.TopicName)}`;
       case 'AWS::Logs::LogGroup':
         return `arn:${P}:logs:${R}:${A}:log-group:${name(p.LogGroupName)}:*`;
+      case 'AWS::S3::Bucket':
+        return `arn:${P}:s3:::${bucketName(id, scope)}`;
       case 'AWS::IAM::Role':
         return `arn:${P}:iam::${A}:role/${name(p.RoleName)}`;
     }
@@ -278,6 +286,24 @@ function getAtt(id: string, attr: string, scope: ResolveScope): unknown {
     return `arn:${P}:dynamodb:${R}:${A}:table/${name(p.TableName)}/stream/*`;
   }
   return `<${id}.${attr}>`;
+}
+
+/**
+ * A bucket's name. Bucket names are global, so the stack lets CloudFormation generate them
+ * (`itsm-reporting-objectsbucket…-<random>`); they resolve to the local runtime's name for the
+ * service's bucket (`<prefix>-<service>-<account>`, `bucketName` in `infra/local/names.ts`),
+ * found through the bucket's `itsm:service` tag, so that grants and BUCKET_NAME compare equal.
+ */
+function bucketName(id: string, scope: ResolveScope): string {
+  const p = scope.template.Resources[id]?.Properties ?? {};
+  if (p.BucketName !== undefined) return String(resolve(p.BucketName, scope));
+  const service = tagsOf(p)[SERVICE_TAG];
+  if (!service || !scope.prefix) return `<${id}>`;
+  // A bucket that receives another's server access logs is not the service's bucket.
+  const logTarget = Object.values(scope.template.Resources).some(
+    (r) => asRecord(asRecord(r.Properties?.LoggingConfiguration).DestinationBucketName).Ref === id,
+  );
+  return `${scope.prefix}-${service}-${scope.env.account}${logTarget ? '-access-logs' : ''}`;
 }
 
 /** Allow statements of the role a resource names by `{ "Fn::GetAtt": [role, "Arn"] }`, resolved. */

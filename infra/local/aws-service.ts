@@ -36,3 +36,15 @@ export interface RecordedCall {
   action: string;
   resource: string;
 }
+
+/**
+ * A restJson service (operations on paths, e.g. the RDS Data API's `POST /Execute`), which the
+ * endpoint picks by the SigV4 credential scope's service name. It answers the JSON body or throws
+ * `AwsError`, sent with the error type in `x-amzn-ErrorType`.
+ */
+export interface RestJsonService {
+  /** The SigV4 signing name the SDK puts in the credential scope, e.g. `rds-data`. */
+  readonly signingName: string;
+  handleRest(method: string, path: string, body: string, ctx: CallContext): Promise<unknown>;
+  close?(): Promise<void>;
+}

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { AwsError, type AwsService } from './aws-service';
+import { AwsError, type AwsService, type RestJsonService } from './aws-service';
 import type { LocalIdentity } from './identity';
 import { type LocalMailbox, MailError } from './mail/mailbox';
+import { isS3Request, type LocalS3, MAX_PUT_BYTES } from './s3/local-s3';
 import { type EndpointRequest, type EndpointResponse, serveChannel } from './transport';
 
 /**
@@ -13,15 +14,19 @@ import { type EndpointRequest, type EndpointResponse, serveChannel } from './tra
  * restJson instead (`POST /v2/email/outbound-emails`), answered by the local mailbox, which
  * `GET /_local/mail` lists for people. Lambda's `Invoke` (restJson, `POST
  * /2015-03-31/functions/<name>/invocations`) lets operators' tools invoke a function as the AWS CLI
- * would (`npx itsm events redrive`). Functions' SDK calls reach the same dispatch over a message
- * port instead of HTTP (`channel`, ADR 24); everything else (tests, the CLI, scripts) uses HTTP.
+ * would (`npx itsm events redrive`). S3 (restXml, path-style, told apart by the `s3` in the SigV4
+ * credential scope) is answered by the local S3 with bytes, not text (infra/local/s3). Functions'
+ * SDK calls reach the same dispatch over a message port instead of HTTP (`channel`, ADR 24); everything else (tests, the CLI, scripts) uses HTTP.
  */
 const CREDENTIAL = /Credential=([^/,\s]+)\//;
+/** The service in the SigV4 credential scope (`<key>/<date>/<region>/<service>/aws4_request`). */
+const SCOPE = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/,\s]+)\/aws4_request/;
 
 export class AwsEndpoint {
   private server?: Server;
   private readonly services = new Map<string, AwsService>();
   private readonly channels = new Set<MessagePort>();
+  private readonly restServices = new Map<string, RestJsonService>();
   url = '';
   /** Serves `GET /_local/metrics` when set (the runtime's meter). */
   metrics?: () => unknown;
@@ -33,6 +38,8 @@ export class AwsEndpoint {
   events?: (url: URL, accept: string) => Promise<{ status: number; contentType: string; body: string }>;
   /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
   identity?: LocalIdentity;
+  /** Answers requests signed for S3 (credential scope `…/s3/aws4_request`) when set. */
+  s3?: LocalS3;
   /** AWS API requests answered so far, by `<caller> <target>` (e.g. `itsm-x DynamoDB_20120810.GetItem`). */
   readonly requests = new Map<string, number>();
 
@@ -41,6 +48,11 @@ export class AwsEndpoint {
     private readonly mailbox?: LocalMailbox,
   ) {
     for (const s of services) this.services.set(s.targetPrefix, s);
+  }
+
+  /** Adds a restJson service, routed by its SigV4 signing name (the RDS Data API). */
+  addRestService(service: RestJsonService): void {
+    this.restServices.set(service.signingName, service);
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
@@ -75,16 +87,33 @@ export class AwsEndpoint {
   }
 
   private async serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    const headers = req.headers as Record<string, string | undefined>;
+    const s3 = this.s3 !== undefined && (isS3Request(path, headers) || this.s3.owns(path, headers));
+    // S3 refuses a body over its limit from the declared length, before reading it.
+    const declared = Number(headers['x-amz-decoded-content-length'] ?? headers['content-length'] ?? 0);
+    if (s3 && req.method === 'PUT' && declared > MAX_PUT_BYTES) {
+      const answer = await this.dispatch({ method: 'PUT', path, headers, body: '', bytes: new Uint8Array(0) });
+      res.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+      res.end(answer.bytes);
+      req.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
     const out = await this.dispatch({
       method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      headers: req.headers as Record<string, string | undefined>,
-      body: Buffer.concat(chunks).toString('utf8'),
+      path,
+      headers,
+      ...(s3 ? { body: '', bytes: raw } : { body: raw.toString('utf8') }),
     });
-    res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) });
-    res.end(out.body);
+    const payload = out.bytes ?? Buffer.from(out.body, 'utf8');
+    res.writeHead(out.status, {
+      ...out.headers,
+      'content-length': out.headers['content-length'] ?? payload.byteLength,
+    });
+    res.end(req.method === 'HEAD' ? undefined : payload);
   }
 
   /**
@@ -101,6 +130,15 @@ export class AwsEndpoint {
   }
 
   private async route(req: EndpointRequest): Promise<EndpointResponse> {
+    // S3 is told apart by its credential scope, not by path: its paths are bucket names.
+    if (this.s3 && (isS3Request(req.path, req.headers) || this.s3.owns(req.path, req.headers))) {
+      const answer = await this.s3.serve(req);
+      if (answer.action) {
+        const counted = `${answer.caller} S3.${answer.action}`;
+        this.requests.set(counted, (this.requests.get(counted) ?? 0) + 1);
+      }
+      return answer.response;
+    }
     const path = req.path.split('?')[0];
     if (path === '/_local/metrics' && req.method === 'GET' && this.metrics) return json(200, this.metrics());
     if (path === '/_local/failures' && req.method === 'GET' && this.failures) return json(200, this.failures());
@@ -130,6 +168,17 @@ export class AwsEndpoint {
       } catch (err) {
         const code = err instanceof MailError ? err.code : 'BadRequestException';
         return json(err instanceof MailError ? err.statusCode : 400, { message: (err as Error).message }, code);
+      }
+    }
+    const rest = this.restServices.get(SCOPE.exec(String(req.headers.authorization ?? ''))?.[1] ?? '');
+    if (rest) {
+      const counted = `${caller} ${rest.signingName} ${req.method} ${path}`;
+      this.requests.set(counted, (this.requests.get(counted) ?? 0) + 1);
+      try {
+        return json(200, await rest.handleRest(req.method, path ?? '/', req.body, { caller }));
+      } catch (err) {
+        if (err instanceof AwsError) return json(err.statusCode, { message: err.message }, err.code);
+        return json(500, { message: (err as Error).message }, 'InternalServerErrorException');
       }
     }
     // awsJson answers in the request's own content type (1.0 or 1.1).
@@ -201,6 +250,7 @@ export class AwsEndpoint {
     });
     for (const port of this.channels) port.close();
     for (const s of this.services.values()) await s.close?.();
+    for (const s of this.restServices.values()) await s.close?.();
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -31,6 +32,8 @@ import { type GatewayRoute, LocalGateway } from './gateway';
 import { LocalIdentity, type TokenRequest } from './identity';
 import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
+import { LocalRdsData } from './rds-data/local-rds-data';
+import { LocalS3 } from './s3/local-s3';
 import { LocalSecretsManager } from './secrets';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
 import { StreamMappings } from './streams/event-source-mapping';
@@ -58,6 +61,11 @@ export interface RuntimeOptions {
    * then 2, as Lambda does). Tests shorten both with it.
    */
   retryBaseDelayMs?: number;
+  /**
+   * Seconds without a statement after which each query store pauses (default: its definition's
+   * `database.secondsUntilAutoPause`). Clusters start paused either way (ADR 26).
+   */
+  databasePauseSeconds?: number;
   /** Where the development signing key lives (default `<dataDir>/dev-signing-key.json`; in memory, a throwaway key). */
   identityFile?: string;
   services?: ServiceDefinition[];
@@ -127,17 +135,26 @@ export class Runtime {
       mail: { sent: this.mailbox.messages().length },
       // Lambda does not bill a stream trigger's reads; its invocations are in `functions`.
       streams: this.streamMappings?.metrics() ?? {},
+      // Aurora bills capacity while a query store runs (not while paused): `runningMs` per cluster.
+      rdsData: this.rdsData?.stats() ?? {},
+      s3: this.s3?.metrics() ?? {},
     };
   }
 
   /** The HTTP API (set once it listens). */
   gateway?: LocalGateway;
 
+  /** The RDS Data API over the services' query stores (PGlite, ADR 26). */
+  rdsData?: LocalRdsData;
+
   /** Settles once the definitions' `onDeploy` hooks have run (data mode; at once in memory). */
   deployHooks: Promise<void> = Promise.resolve();
 
   /** Lambda's event source mappings on the tables' streams (`streamConsumers`). */
   streamMappings?: StreamMappings;
+
+  /** S3: the buckets of the services that have one (`bucket`). */
+  s3?: LocalS3;
 
   /** Resolves once every stream consumer has read all there is and nothing is being retried (tests). */
   drainStreams(): Promise<void> {
@@ -298,7 +315,60 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     ],
     mailbox,
   );
+  // Query stores: a cluster and its two users' secrets per service with a database, as the stack
+  // creates them (the owner is Aurora's master user; migrations create the reader's role).
+  const rdsData = new LocalRdsData({
+    secrets,
+    record,
+    ...(opts.databasePauseSeconds !== undefined ? { pauseSeconds: opts.databasePauseSeconds } : {}),
+  });
+  const databaseNames = new Map<string, { clusterArn: string; ownerSecretArn: string; readerSecretArn: string }>();
+  for (const def of services) {
+    if (!def.database) continue;
+    const cluster = names.clusterName(def.name);
+    const userSecret = (user: 'owner' | 'reader', username: string) => {
+      const name = names.databaseSecret(def.name, user);
+      secrets.ensure(
+        name,
+        () => JSON.stringify({ username, password: randomBytes(24).toString('base64url') }),
+        opts.dataDir ? join(opts.dataDir, 'secrets', `${name}.json`) : undefined,
+      );
+      return name;
+    };
+    const ownerSecret = userSecret('owner', 'postgres');
+    const readerSecret = userSecret('reader', def.database.readerUser);
+    rdsData.addCluster({
+      service: def.name,
+      database: def.database.name,
+      ownerSecret,
+      secondsUntilAutoPause: def.database.secondsUntilAutoPause,
+      ...(opts.dataDir ? { dataDir: join(opts.dataDir, 'rds', cluster) } : {}),
+    });
+    databaseNames.set(def.name, {
+      clusterArn: names.clusterArn(cluster),
+      ownerSecretArn: names.secretArn(ownerSecret),
+      readerSecretArn: names.secretArn(readerSecret),
+    });
+  }
+  // Closed with the endpoint, after the functions that use it.
+  endpoint.addRestService(rdsData);
+  // S3: one bucket per service that declares one, with its lifecycle expiry.
+  // The stack grants functions object actions only (infra/aws README): no s3:ListBucket.
+  const functionNames = new Set([
+    PLATFORM_FUNCTION,
+    ...services.flatMap((def) => Object.keys(def.functions).map((fnId) => names.functionName(def.name, fnId))),
+  ]);
+  const s3 = new LocalS3({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    record,
+    listsBucket: (caller) => !functionNames.has(caller),
+  });
+  for (const def of services) {
+    if (def.bucket) s3.createBucket(names.bucketName(def.name), { expireAfterDays: def.bucket.expireAfterDays });
+  }
+  endpoint.s3 = s3;
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
+  closers.push(() => s3.close());
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
   awsEnv.AWS_ENDPOINT_URL = awsUrl;
@@ -323,6 +393,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           flowArn: (flowId) => stateMachineArn(def.name, flowId),
           mailFrom: DEFAULT_MAIL_FROM,
           cursorSecretArn: names.secretArn(names.CURSOR_KEY_SECRET),
+          ...(databaseNames.has(def.name) ? { database: databaseNames.get(def.name)! } : {}),
+          ...(def.bucket ? { bucketName: names.bucketName(def.name) } : {}),
         }),
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
@@ -459,7 +531,9 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     closers,
   );
   runtime.gateway = gateway;
+  runtime.rdsData = rdsData;
   runtime.streamMappings = streamMappings;
+  runtime.s3 = s3;
   // With the SDK requests as they reached the endpoint (a transaction is one request, many calls above).
   // `sdk.calls` is their total, the bench's SDK calls per ticket.
   endpoint.metrics = () => ({

@@ -25,6 +25,8 @@ export const newCursorKeySecret = () => JSON.stringify({ current: randomBytes(48
 export class LocalSecretsManager implements AwsService {
   readonly targetPrefix = 'secretsmanager';
   private readonly secrets = new Map<string, Stored>();
+  /** Where each secret kept in the data folder lives (the cursor key, the query stores' users). */
+  private readonly files = new Map<string, string>();
 
   constructor(
     private readonly options: {
@@ -41,6 +43,26 @@ export class LocalSecretsManager implements AwsService {
       if (file) this.write(file, value);
     }
     this.secrets.set(names.CURSOR_KEY_SECRET, { value, versionId: crypto.randomUUID(), createdAt: Date.now() });
+    if (file) this.files.set(names.CURSOR_KEY_SECRET, file);
+  }
+
+  /**
+   * Creates a secret as the stack would at deploy (e.g. a query store user's
+   * `{"username","password"}`), unless it exists: kept in `file` (mode 0600) when given, so a
+   * restart finds the same value; otherwise `generate`d in memory. Answers its value.
+   */
+  ensure(name: string, generate: () => string, file?: string): string {
+    const known = this.secrets.get(name);
+    if (known) return known.value;
+    let value: string;
+    if (file && existsSync(file)) value = readFileSync(file, 'utf8');
+    else {
+      value = generate();
+      if (file) this.write(file, value);
+    }
+    if (file) this.files.set(name, file);
+    this.secrets.set(name, { value, versionId: crypto.randomUUID(), createdAt: Date.now() });
+    return value;
   }
 
   /** The current value of a secret (tests sign their own cursors with it). */
@@ -73,8 +95,8 @@ export class LocalSecretsManager implements AwsService {
         if (typeof input.SecretString !== 'string' || input.SecretString === '')
           throw new AwsError('InvalidParameterException', 'SecretString is required.');
         const next = { value: input.SecretString, versionId: crypto.randomUUID(), createdAt: Date.now() };
-        if (name === names.CURSOR_KEY_SECRET && this.options.cursorKeyFile)
-          this.write(this.options.cursorKeyFile, next.value);
+        const file = this.files.get(name);
+        if (file) this.write(file, next.value);
         this.secrets.set(name, next);
         return { ARN: arn, Name: name, VersionId: next.versionId, VersionStages: ['AWSCURRENT'] };
       }

@@ -68,6 +68,22 @@ async function bodyText(body) {
   return Buffer.from(body).toString('utf8');
 }
 
+/** The body's bytes, for S3 (objects are binary). */
+async function bodyBytes(body) {
+  if (body === undefined || body === null) return new Uint8Array(0);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof Readable) {
+    const chunks = [];
+    for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+    return Buffer.concat(chunks);
+  }
+  return Buffer.from(body);
+}
+
+/** A request signed for S3 (its credential scope names it): its body travels as bytes, as does the answer. */
+const forS3 = (headers) => /\/s3\/aws4_request/.test(headers.authorization ?? '');
+
 function lowerCaseHeaders(headers) {
   const out = {};
   for (const name of Object.keys(headers ?? {})) out[name.toLowerCase()] = String(headers[name]);
@@ -118,13 +134,16 @@ class NodeHttpHandler {
     if (abortSignal?.aborted) throw abortError(abortSignal);
     if (channel.closed) throw connectionReset();
     const query = request.query ? buildQueryString(request.query) : '';
+    const headers = lowerCaseHeaders(request.headers);
+    const binary = forS3(headers);
     const message = {
       id: nextId++,
       method: request.method,
       path: query ? `${request.path}?${query}` : request.path,
-      headers: lowerCaseHeaders(request.headers),
-      body: await bodyText(request.body),
+      headers,
+      body: binary ? '' : await bodyText(request.body),
     };
+    if (binary) message.bytes = await bodyBytes(request.body);
     return new Promise((resolve, reject) => {
       const timers = [];
       let onAbort;
@@ -140,12 +159,16 @@ class NodeHttpHandler {
         },
         settle(res) {
           done();
-          const body = Buffer.from(res.body, 'utf8');
+          const body = res.bytes
+            ? Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength)
+            : Buffer.from(res.body, 'utf8');
           resolve({
             response: new HttpResponse({
               statusCode: res.status,
-              headers: { ...res.headers, 'content-length': String(body.byteLength) },
-              body,
+              // A HEAD answer's length is the object's, not its (empty) body's.
+              headers: { 'content-length': String(body.byteLength), ...res.headers },
+              // S3's GetObject hands its body on as a stream (the SDK's sdkStreamMixin wants a Readable).
+              body: res.bytes ? Readable.from([body], { objectMode: false }) : body,
             }),
           });
         },

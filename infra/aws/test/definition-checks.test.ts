@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceDefinition } from '../../../shared/kit/definition';
 import { createItsmApp } from '../stack';
+import { ledger } from './fixtures/ledger';
 import { approvalFlow, PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
 const build =
@@ -58,6 +59,17 @@ describe('definitions the AWS interpreter refuses', () => {
   it('an API function whose timeout exceeds what API Gateway waits', () => {
     const slow = { ...widgets.functions, api: { ...widgets.functions.api, timeoutSeconds: 60 } };
     expect(build(variant('w7', { functions: slow }))).toThrow('exceeds the 29 s API Gateway waits');
+  });
+
+  it('a query store whose cluster identifier RDS refuses (letters, digits and single hyphens only)', () => {
+    const underscored: ServiceDefinition = { ...ledger, name: 'ledger_v2', routes: [] };
+    expect(build(underscored)).toThrow('DB cluster name "itsm-ledger_v2" has characters AWS does not allow');
+    // The same service without a database deploys: only the cluster's name is the problem.
+    const { database: _, ...rest } = underscored;
+    const functions = Object.fromEntries(
+      Object.entries(ledger.functions).map(([id, f]) => [id, { ...f, access: { ...f.access, database: undefined } }]),
+    );
+    expect(build({ ...rest, functions, onDeploy: [] })).not.toThrow();
   });
 
   it('a name longer than AWS allows', () => {

@@ -15,8 +15,16 @@ import {
   substituteDefinition,
 } from '../../../shared/kit/definition';
 import * as local from '../../local/names';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS, BUCKET_READ_ACTIONS, BUCKET_WRITE_ACTIONS } from '../bucket';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
 import { asRecord } from '../json';
+import {
+  BACKUP_RETENTION_DAYS,
+  DATA_API_ACTIONS,
+  DATABASE_OWNER_USER,
+  QUERY_STORE_ENGINE_VERSION,
+  READ_DATABASE_SECRET_ACTIONS,
+} from '../query-store';
 import {
   COMPLETE_TASK_ACTIONS,
   DEFAULT_MAX_EVENT_AGE_SECONDS,
@@ -56,12 +64,26 @@ export function pairsOf(statements: { actions: string[]; resources: string[] }[]
 const pairs = (actions: readonly string[], resources: string[]) =>
   actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
 
+/** The query store's ARNs as the local runtime names them (`infra/local/names.ts`). */
+export function databaseArns(def: ServiceDefinition) {
+  return def.database
+    ? {
+        clusterArn: local.clusterArn(local.clusterName(def.name)),
+        ownerSecretArn: local.secretArn(local.databaseSecret(def.name, 'owner')),
+        readerSecretArn: local.secretArn(local.databaseSecret(def.name, 'reader')),
+      }
+    : undefined;
+}
+/** The objects of the service's bucket, as the local runtime names them. */
+export const bucketObjectsArn = (def: ServiceDefinition) => `${local.bucketArn(local.bucketName(def.name))}/*`;
+
 /** The grants a function's `access` asks for, as ARNs the local runtime records. */
 export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
   const access = def.functions[fnId]?.access ?? {};
   const table = local.tableArn(local.tableName(def.name));
   const indexes = def.table.indexes.map((i) => `${table}/index/${i.name}`);
   const flow = (id: string) => local.stateMachineArn(local.stateMachineName(def.name, id));
+  const db = databaseArns(def);
   return [
     ...(access.table ? pairs(TABLE_READ_ACTIONS, [table, ...indexes]) : []),
     ...(access.table === 'write' ? pairs(TABLE_WRITE_ACTIONS, [table]) : []),
@@ -72,6 +94,15 @@ export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
       ? pairs(SEND_MAIL_ACTIONS, [DEFAULT_MAIL_FROM, DEFAULT_MAIL_FROM.split('@')[1]!].map(local.sesIdentityArn))
       : []),
     ...(functionPages(def, fnId) ? pairs(READ_CURSOR_KEY_ACTIONS, [local.secretArn(local.CURSOR_KEY_SECRET)]) : []),
+    ...(access.database && db ? pairs(DATA_API_ACTIONS, [db.clusterArn]) : []),
+    ...(access.database && db
+      ? pairs(
+          READ_DATABASE_SECRET_ACTIONS,
+          access.database === 'write' ? [db.ownerSecretArn, db.readerSecretArn] : [db.readerSecretArn],
+        )
+      : []),
+    ...(access.bucket ? pairs(BUCKET_READ_ACTIONS, [bucketObjectsArn(def)]) : []),
+    ...(access.bucket === 'write' ? pairs(BUCKET_WRITE_ACTIONS, [bucketObjectsArn(def)]) : []),
   ];
 }
 
@@ -158,6 +189,8 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           flowArn: (flowId) => local.stateMachineArn(local.stateMachineName(def.name, flowId)),
           mailFrom: DEFAULT_MAIL_FROM,
           cursorSecretArn: local.secretArn(local.CURSOR_KEY_SECRET),
+          database: databaseArns(def),
+          bucketName: def.bucket ? local.bucketName(def.name) : undefined,
         });
         expect(fn(fnId).environment, fnId).toEqual(expected);
       }
@@ -204,6 +237,150 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
         for (const action of [...TABLE_WRITE_ACTIONS, 'dynamodb:Scan']) {
           expect(allows(fn(fnId), action, tableArn), `${fnId} ${action}`).toBe(false);
         }
+      }
+    });
+
+    it("lets a function that only reads its query store or bucket not use the owner's secret nor change objects", () => {
+      const db = databaseArns(def);
+      for (const [fnId, spec] of Object.entries(def.functions)) {
+        const f = fn(fnId);
+        if (db) {
+          // Only the owner (write) signs in as the owner; nobody may change or describe the secrets.
+          expect(allows(f, 'secretsmanager:GetSecretValue', db.ownerSecretArn), fnId).toBe(
+            spec.access.database === 'write',
+          );
+          expect(allows(f, 'rds-data:ExecuteStatement', db.clusterArn), fnId).toBe(spec.access.database !== undefined);
+          for (const action of [
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:DescribeSecret',
+            'rds-data:ExecuteSql',
+          ])
+            expect(allows(f, action, db.ownerSecretArn) || allows(f, action, db.clusterArn), `${fnId} ${action}`).toBe(
+              false,
+            );
+        }
+        if (def.bucket) {
+          const object = bucketObjectsArn(def).replace(/\*$/, 'exports/e1.csv');
+          expect(allows(f, 's3:GetObject', object), fnId).toBe(spec.access.bucket !== undefined);
+          for (const action of BUCKET_WRITE_ACTIONS)
+            expect(allows(f, action, object), `${fnId} ${action}`).toBe(spec.access.bucket === 'write');
+          const bucket = local.bucketArn(local.bucketName(def.name));
+          for (const action of ['s3:ListBucket', 's3:PutBucketPolicy', 's3:PutObjectAcl'])
+            expect(allows(f, action, bucket) || allows(f, action, object), `${fnId} ${action}`).toBe(false);
+        }
+      }
+    });
+
+    it('has a query store when it declares one: Aurora PostgreSQL Serverless v2 that pauses at 0 ACU, Data API on, encrypted, protected', () => {
+      const clusters = resourcesOf(scope(), 'AWS::RDS::DBCluster');
+      expect(clusters).toHaveLength(def.database ? 1 : 0);
+      if (!def.database) return;
+      const [clusterId, cluster] = clusters[0] as [string, CfnResourceJson];
+      const p = asRecord(cluster.Properties);
+      expect(p).toMatchObject({
+        DBClusterIdentifier: local.clusterName(def.name),
+        Engine: 'aurora-postgresql',
+        EngineVersion: QUERY_STORE_ENGINE_VERSION.auroraPostgresFullVersion,
+        DatabaseName: def.database.name,
+        EnableHttpEndpoint: true,
+        StorageEncrypted: true,
+        DeletionProtection: true,
+        BackupRetentionPeriod: BACKUP_RETENTION_DAYS,
+        ServerlessV2ScalingConfiguration: {
+          MinCapacity: 0,
+          MaxCapacity: def.database.maxCapacity,
+          SecondsUntilAutoPause: def.database.secondsUntilAutoPause,
+        },
+      });
+      // The first minor of each major that both scales to 0 ACU and has the Data API (Aurora User
+      // Guide: "Scaling to Zero ACUs with automatic pause and resume"; "Supported Regions and Aurora
+      // DB engines for RDS Data API").
+      const [major, minor] = String(p.EngineVersion).split('.').map(Number) as [number, number];
+      const lowest: Record<number, number> = { 13: 15, 14: 12, 15: 7, 16: 3, 17: 4, 18: 3 };
+      expect(lowest[major], `Aurora PostgreSQL ${major}`).toBeDefined();
+      expect(minor).toBeGreaterThanOrEqual(lowest[major] ?? Number.POSITIVE_INFINITY);
+      expect(p.EnableIAMDatabaseAuthentication).toBeUndefined();
+      // Deleting the stack leaves a final snapshot.
+      expect(cluster.DeletionPolicy).toBe('Snapshot');
+      expect(cluster.UpdateReplacePolicy).toBe('Snapshot');
+      // The master user is the owner, from the owner secret.
+      expect(JSON.stringify(p.MasterUsername)).toContain(':SecretString:username::');
+      expect(p.MasterUserPassword).toBeDefined();
+      const instances = resourcesOf(scope(), 'AWS::RDS::DBInstance').map(([, r]) => asRecord(r.Properties));
+      expect(instances).toEqual([
+        expect.objectContaining({
+          DBClusterIdentifier: { Ref: clusterId },
+          DBInstanceClass: 'db.serverless',
+          PubliclyAccessible: false,
+        }),
+      ]);
+      // In the platform's isolated subnets, behind a security group that lets nothing in.
+      const [, group] = resourcesOf(scope(), 'AWS::RDS::DBSubnetGroup')[0] as [string, CfnResourceJson];
+      expect(asRecord(group.Properties).SubnetIds).toHaveLength(2);
+      const groups = resourcesOf(scope(), 'AWS::EC2::SecurityGroup');
+      expect(groups).toHaveLength(1);
+      expect(asRecord(groups[0]?.[1].Properties).SecurityGroupIngress).toBeUndefined();
+      expect(resourcesOf(scope(), 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
+    });
+
+    it("keeps the query store's credentials in two generated secrets: the owner (master user) and the read-only user", () => {
+      const secrets = resourcesOf(scope(), 'AWS::SecretsManager::Secret').map(([, r]) => asRecord(r.Properties));
+      expect(secrets).toHaveLength(def.database ? 2 : 0);
+      if (!def.database) return;
+      const byName = (user: 'owner' | 'reader') => secrets.find((x) => x.Name === local.databaseSecret(def.name, user));
+      for (const [user, username] of [
+        ['owner', DATABASE_OWNER_USER],
+        ['reader', def.database.readerUser],
+      ] as const) {
+        const secret = byName(user);
+        expect(secret?.SecretString, user).toBeUndefined();
+        const generated = asRecord(secret?.GenerateSecretString);
+        expect(JSON.parse(String(generated.SecretStringTemplate))).toEqual({ username });
+        expect(generated.GenerateStringKey).toBe('password');
+        // Safe in a master password and in a SQL string literal (ALTER ROLE ... PASSWORD '...').
+        for (const c of [' ', '"', "'", '@', '/', '\\']) expect(String(generated.ExcludeCharacters)).toContain(c);
+      }
+      // The owner secret is the cluster's: the template resolves the master credentials from it.
+      const [ownerId] = resourcesOf(scope(), 'AWS::SecretsManager::Secret').find(
+        ([, r]) => asRecord(r.Properties).Name === local.databaseSecret(def.name, 'owner'),
+      ) as [string, CfnResourceJson];
+      const [, cluster] = resourcesOf(scope(), 'AWS::RDS::DBCluster')[0] as [string, CfnResourceJson];
+      expect(JSON.stringify(asRecord(cluster.Properties).MasterUserPassword)).toContain(`"Ref":"${ownerId}"`);
+    });
+
+    it('has a private bucket when it declares one: S3-managed encryption, TLS only, objects expire, access logged', () => {
+      const bucket = scope().template.Resources.ObjectsBucket;
+      expect(bucket !== undefined).toBe(def.bucket !== undefined);
+      if (!def.bucket || !bucket) return;
+      const p = asRecord(bucket.Properties);
+      expect(p.BucketName).toBeUndefined(); // names are global: CloudFormation generates it
+      expect(p.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(p.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      expect(p.VersioningConfiguration).toBeUndefined();
+      expect(p.CorsConfiguration).toBeUndefined();
+      expect(asRecord(p.LifecycleConfiguration).Rules).toEqual([
+        {
+          ExpirationInDays: def.bucket.expireAfterDays,
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+          Status: 'Enabled',
+        },
+      ]);
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      const logs = asRecord(asRecord(p.LoggingConfiguration).DestinationBucketName).Ref;
+      expect(scope().template.Resources[String(logs)]?.Type).toBe('AWS::S3::Bucket');
+      const policies = resourcesOf(scope(), 'AWS::S3::BucketPolicy').map(([, r]) => asRecord(r.Properties));
+      for (const id of ['ObjectsBucket', String(logs)]) {
+        const policy = policies.find((x) => asRecord(x.Bucket).Ref === id);
+        expect(asRecord(policy?.PolicyDocument).Statement, id).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
       }
     });
 
@@ -391,6 +568,9 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           ExecuteOnHandlerChange: true,
         });
         expect(trigger.DependsOn as string[]).toEqual(expect.arrayContaining([tableId, fnLogicalId]));
+        // Migrations need the writer instance, not only the cluster.
+        for (const [id] of resourcesOf(scope(), 'AWS::RDS::DBInstance'))
+          expect(trigger.DependsOn as string[]).toContain(id);
       }
     });
 

@@ -16,6 +16,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCEPTED_FINDINGS } from '../nag';
 import { createItsmApp, type ItsmStack } from '../stack';
+import { ledger } from './fixtures/ledger';
 import { PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
 const outdir = mkdtempSync(join(tmpdir(), 'itsm-cdk-'));
@@ -24,7 +25,7 @@ let stack: ItsmStack;
 let assembly: CloudAssembly;
 
 beforeAll(() => {
-  ({ app, stack } = createItsmApp({ services: [widgets], apiEntry: PLATFORM_API_FIXTURE, outdir }));
+  ({ app, stack } = createItsmApp({ services: [widgets, ledger], apiEntry: PLATFORM_API_FIXTURE, outdir }));
   // Throws on any unaccepted cdk-nag finding or template validation error.
   assembly = app.synth();
 });
@@ -79,7 +80,7 @@ describe('accepted cdk-nag findings', () => {
     Validations.prototype.acknowledge = () => {};
     try {
       const { app: bare } = createItsmApp({
-        services: [widgets],
+        services: [widgets, ledger],
         apiEntry: PLATFORM_API_FIXTURE,
         bundle: false,
         validate: false,

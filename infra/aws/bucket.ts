@@ -1,0 +1,57 @@
+/**
+ * A service's object bucket (exports, reports): private, S3-managed encryption, TLS only, no
+ * versioning, objects deleted after the definition's days, and server access logs (who read
+ * which object, presigned downloads included) in a log bucket of its own. S3 bucket names are
+ * global, so CloudFormation names both; functions get the name from BUCKET_NAME.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { BucketSpec } from '../../shared/kit/definition';
+import { OBJECTS_BUCKET_LOGICAL_ID } from './nag';
+
+/** Multipart uploads an export abandoned (a failed job) stop billing after a day. */
+export const ABORT_INCOMPLETE_UPLOADS_DAYS = 1;
+/** Access logs are kept a year, like the API's access logs. */
+export const ACCESS_LOG_DAYS = 365;
+
+/** What `bucket: 'read'` allows, on the bucket's objects (`<bucket ARN>/*`) only. */
+export const BUCKET_READ_ACTIONS = ['s3:GetObject'] as const;
+/** What `bucket: 'write'` adds. */
+export const BUCKET_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject'] as const;
+
+export class ServiceBucket extends Construct {
+  readonly bucket: Bucket;
+  readonly accessLogs: Bucket;
+
+  constructor(scope: Construct, id: string, props: { spec: BucketSpec }) {
+    super(scope, id);
+    const common = {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: false,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Like the tables: deleting the stack keeps what is stored; the generated names do not
+      // stand in the way of the next deployment.
+      removalPolicy: RemovalPolicy.RETAIN,
+    } as const;
+    // Server access logs must go to an SSE-S3 bucket (SSE-KMS is not supported as a log target).
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      ...common,
+      lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
+    });
+    this.bucket = new Bucket(this, 'Bucket', {
+      ...common,
+      lifecycleRules: [
+        {
+          expiration: Duration.days(props.spec.expireAfterDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
+        },
+      ],
+      serverAccessLogsBucket: this.accessLogs,
+    });
+    // One per nested stack; a fixed logical id gives the accepted IAM5 finding on `<bucket>/*` a fixed id.
+    (this.bucket.node.defaultChild as CfnBucket).overrideLogicalId(OBJECTS_BUCKET_LOGICAL_ID);
+  }
+}
