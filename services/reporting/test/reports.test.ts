@@ -41,23 +41,8 @@ const spec = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-/**
- * Until the local runtime serves the Data API (being merged), the register runs without the query
- * store: these routes never touch it.
- */
-const withoutQueryStore = {
-  ...reporting,
-  database: undefined,
-  functions: Object.fromEntries(
-    Object.entries(reporting.functions).map(([id, fn]) => [
-      id,
-      { ...fn, access: { ...fn.access, database: undefined } },
-    ]),
-  ),
-} as unknown as typeof reporting;
-
 beforeAll(async () => {
-  rt = await testRuntime({ services: [withoutQueryStore] });
+  rt = await testRuntime({ services: [reporting] });
   manager = await as(rt, 'rita', ['reporting-manager']);
   agent = await as(rt, 'alex', ['process-staff']);
   customer = await as(rt, 'carl', ['customer-user'], 'acme');
