@@ -119,7 +119,11 @@ describe('idempotent, order-tolerant consumers', () => {
     await rt.bus.drain();
     // Every consumer of portfolio events refuses it on its own (the CMDB and service levels keep copies).
     const consumers = SERVICES.flatMap((s) =>
-      s.subscriptions.filter((sub) => (sub.pattern.source as string[] | undefined)?.includes('itsm.portfolio')),
+      s.subscriptions.filter(
+        (sub) =>
+          (sub.pattern.source as string[] | undefined)?.includes('itsm.portfolio') &&
+          (sub.pattern['detail-type'] as string[] | undefined)?.includes('ServiceUpdated'),
+      ),
     );
     // EventBridge handed it to each consumer (nothing for its own dead-letter queue); each function
     // failed its first attempt and Lambda's 2 asynchronous retries, as deployed.

@@ -174,6 +174,11 @@ async function exercise(): Promise<void> {
   await deskValueStream(rt);
   await rt.runSchedule('service-desk', 'auto-close');
   await rt.bus.drain();
+  // Every owner answers a read-model rebuild with its records (ADR 28).
+  await publishEvents(rt, [
+    { source: 'itsm.reporting', detailType: 'ResyncRequested', data: { requestId: 'fidelity' } },
+  ]);
+  await rt.bus.drain();
   // The event relays' upgrade and redrive paths (the stream invoked them all along), and the platform function.
   for (const s of SERVICES) {
     if (!s.functions.relay) continue;

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { configurationEvents } from '../../shared/contracts/configuration/v1';
-import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
+import { serviceEvents } from '../../shared/contracts/portfolio/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
+import { resyncFunction, resyncSubscriptions } from '../../shared/kit/resync-spec';
 import type { Role } from '../../shared/kit/roles';
 import { verificationFlow } from './flows/verification';
 import * as s from './schemas';
@@ -43,6 +44,7 @@ export const configuration = defineService({
       access: { table: 'write', publish: true, completeFlowTasks: ['verification'] },
     },
     relay: eventRelayFunction,
+    resync: resyncFunction(entry('./handlers/resync.ts')),
   },
   routes: [
     {
@@ -255,9 +257,10 @@ export const configuration = defineService({
     {
       id: 'portfolio-services',
       description: 'Copy of portfolio services (id, name, status) for CI links and impacted services.',
-      pattern: { source: ['itsm.portfolio'], 'detail-type': portfolioEvents.map((e) => e.detailType) },
+      pattern: { source: ['itsm.portfolio'], 'detail-type': serviceEvents.map((e) => e.detailType) },
       function: 'events',
     },
+    ...resyncSubscriptions('configuration'),
   ],
   flows: [
     {

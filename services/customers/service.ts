@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { customersEvents } from '../../shared/contracts/customers/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
+import { resyncFunction, resyncSubscriptions } from '../../shared/kit/resync-spec';
 import type { Role } from '../../shared/kit/roles';
 import * as s from './schemas';
 
@@ -44,6 +45,7 @@ export const customers = defineService({
       access: { table: 'write', sendMail: true },
     },
     relay: eventRelayFunction,
+    resync: resyncFunction(entry('./handlers/resync.ts')),
   },
   routes: [
     {
@@ -328,6 +330,7 @@ export const customers = defineService({
       pattern: { source: ['itsm.service-level'], 'detail-type': ['SlaViolationNoticeIssued'] },
       function: 'events',
     },
+    ...resyncSubscriptions('customers'),
   ],
   flows: [],
   schedules: [],

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
+import { resyncFunction, resyncSubscriptions } from '../../shared/kit/resync-spec';
 import type { Role } from '../../shared/kit/roles';
 import * as s from './schemas';
 
@@ -30,6 +31,7 @@ export const portfolio = defineService({
       access: { table: 'write', publish: true },
     },
     relay: eventRelayFunction,
+    resync: resyncFunction(entry('./handlers/resync.ts')),
   },
   routes: [
     {
@@ -90,7 +92,7 @@ export const portfolio = defineService({
       query: s.ListQuery,
     },
   ],
-  subscriptions: [],
+  subscriptions: resyncSubscriptions('portfolio'),
   flows: [],
   schedules: [],
   streamConsumers: [eventRelayStream('relay')],

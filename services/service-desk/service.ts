@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { CustomerRegistered, CustomerUpdated } from '../../shared/contracts/customers/v1';
-import { serviceDeskEvents } from '../../shared/contracts/service-desk/v1';
+import { serviceDeskEvents, ticketEvents } from '../../shared/contracts/service-desk/v1';
 import { SlaBreached, SlaClocksChanged, SlaWarningReached } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
+import { resyncFunction, resyncSubscriptions } from '../../shared/kit/resync-spec';
 import { ALL_ROLES, type Role } from '../../shared/kit/roles';
 import { majorIncidentFlow } from './flows/major-incident';
 import { PROJECTIONS } from './projections';
@@ -72,6 +73,7 @@ export const serviceDesk = defineService({
       access: { table: 'write', publish: true },
     },
     relay: eventRelayFunction,
+    resync: resyncFunction(entry('./handlers/resync.ts')),
   },
   routes: [
     {
@@ -358,9 +360,10 @@ export const serviceDesk = defineService({
     {
       id: 'ticket-notifications',
       description: 'Own ticket events: e-mail the caller, coordinator or manager (FitSM PR9.4).',
-      pattern: { source: ['itsm.service-desk'], 'detail-type': serviceDeskEvents.map((e) => e.detailType) },
+      pattern: { source: ['itsm.service-desk'], 'detail-type': ticketEvents.map((e) => e.detailType) },
       function: 'notify',
     },
+    ...resyncSubscriptions('service-desk'),
   ],
   flows: [
     {

@@ -273,6 +273,14 @@ export function snapshot(t: TicketState, version: number): TicketSnapshot {
     ...(t.closedAt ? { closedAt: t.closedAt } : {}),
     ...(t.resolutionCode ? { resolutionCode: t.resolutionCode } : {}),
     reopenCount: t.reopenCount,
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    ...(t.category ? { category: t.category } : {}),
+    ciIds: t.ciIds,
+    relatedIds: t.relatedIds,
+    ...(t.parentId ? { parentId: t.parentId } : {}),
+    ...(t.modelId ? { modelId: t.modelId } : {}),
+    callerName: t.caller.name,
+    updatedAt: t.changedAt,
   };
 }
 

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { portfolioEvents } from '../../shared/contracts/portfolio/v1';
+import { serviceEvents } from '../../shared/contracts/portfolio/v1';
 import { serviceLevelEvents } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
+import { resyncFunction, resyncSubscriptions } from '../../shared/kit/resync-spec';
 import type { Role } from '../../shared/kit/roles';
 import * as s from './schemas';
 
@@ -46,7 +47,14 @@ export const serviceLevel = defineService({
   table: {
     // `due` is rewritten whenever a ticket's next moment moves: it holds keys only, so each entry is
     // one small write and a change elsewhere in the clock record does not touch it.
-    indexes: [{ name: 'gsi1' }, { name: 'gsi2' }, { name: 'due', projection: 'keys-only' }],
+    // `all` lists every ticket's clocks record for a resync (ADR 28); its keys never change after
+    // the record is created, so keeping it costs one small write per ticket.
+    indexes: [
+      { name: 'gsi1' },
+      { name: 'gsi2' },
+      { name: 'due', projection: 'keys-only' },
+      { name: 'all', projection: 'keys-only' },
+    ],
     timeToLiveAttribute: 'expiresAt',
     // Events leave through the table's stream (ADR 23).
     stream: 'NEW_IMAGE',
@@ -71,6 +79,7 @@ export const serviceLevel = defineService({
       access: { table: 'write', publish: true },
     },
     relay: eventRelayFunction,
+    resync: resyncFunction(entry('./handlers/resync.ts')),
   },
   routes: [
     {
@@ -183,9 +192,10 @@ export const serviceLevel = defineService({
     {
       id: 'portfolio-services',
       description: 'Copy of portfolio service status: the default SLA applies to live services (FitSM PR2.2).',
-      pattern: { source: ['itsm.portfolio'], 'detail-type': portfolioEvents.map((e) => e.detailType) },
+      pattern: { source: ['itsm.portfolio'], 'detail-type': serviceEvents.map((e) => e.detailType) },
       function: 'events',
     },
+    ...resyncSubscriptions('service-level'),
   ],
   flows: [],
   schedules: [

@@ -14,6 +14,7 @@ import { type Key, Store } from '../../shared/kit/store';
  * | default coverage     | COVER#DEFAULT               | COVER         |                                          |                                    |                                   |
  * | service copy         | SVC#<serviceId>             | COPY          |                                          |                                    |                                   |
  * | ticket clocks        | TKT#<ticketId>              | CLOCKS        |                                          |                                    | DUE#<shard> / <iso>#<ticketId> (while something is due) |
+ * |                      |                             |               | all: CLOCKS#<shard> / <ticketId> (keys only: every ticket's clocks, for a resync) |      |                                   |
  * | ticket number alias  | TKTNUM#<INC-1001>           | ALIAS         |                                          |                                    |                                   |
  * | ticket history       | TKT#<ticketId>              | HIST#<ulid>   |                                          |                                    |                                   |
  * | clock outcome        | TKT#<ticketId>              | OUT#<clock>   | COMPLIANCE#<SLA-3>#<YYYY-MM> / <clock>#<ticketId> |                           |                                   |
@@ -51,6 +52,8 @@ export const dueShard = (ticketId: string) => {
   return h % DUE_SHARDS;
 };
 export const DUE_PK = (shard: number) => `DUE#${shard}`;
+/** Every ticket's clocks record, sharded as the due index is (index `all`, keys only; read by a resync). */
+export const ALL_CLOCKS_PK = (shard: number) => `CLOCKS#${shard}`;
 export const REVIEW_PK = 'REVIEW';
 export const compliancePk = (agreementId: string, month: string) => `COMPLIANCE#${agreementId}#${month}`;
 

@@ -38,6 +38,8 @@ export interface LimitMeta {
   maxNodes?: number;
   /** A loose list (`unknown` elements) whose elements are validated one by one with this schema. */
   elements?: unknown;
+  /** A list bounded by the UTF-8 bytes of its JSON (enforced by a refinement), not by a count: resync pages. */
+  maxJsonBytes?: number;
   /** Not kept in the record it is sent to: computed and answered, or each element written as its own item outside the transaction (baseline snapshots, imported rows). */
   notStored?: true;
 }
@@ -54,6 +56,22 @@ export function boundedRecord<K extends z.core.$ZodRecordKey, V extends z.core.$
     .record(key, value)
     .check(z.refine((r) => Object.keys(r).length <= maxEntries, `must have at most ${maxEntries} entries`));
   limitsRegistry.add(schema, { maxEntries });
+  return schema;
+}
+
+/** UTF-8 bytes of a value's JSON, as it sits in an event's Detail. */
+export const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v) ?? '').length;
+
+/**
+ * A list bounded by the bytes of its JSON rather than by a count (a resync page holds as many
+ * records as fit). The limits proof counts it at `maxJsonBytes` and checks that its largest
+ * element fits on its own.
+ */
+export function byteBoundedList<E extends z.core.$ZodType>(element: E, maxJsonBytes: number) {
+  const schema = z
+    .array(element)
+    .check(z.refine((list) => jsonBytes(list) <= maxJsonBytes, `must be at most ${maxJsonBytes} bytes of JSON`));
+  limitsRegistry.add(schema, { maxJsonBytes });
   return schema;
 }
 

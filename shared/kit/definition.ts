@@ -145,6 +145,11 @@ export interface FunctionSpec {
   timeoutSeconds?: number;
   access: FunctionAccess;
   /**
+   * Settings of the function's own (tuning knobs such as a resync's page size), set as environment
+   * variables on AWS and locally alike; names in SCREAMING_SNAKE, never a secret.
+   */
+  environment?: Readonly<Record<string, string>>;
+  /**
    * Lambda's retries when the function fails an asynchronous invocation (how EventBridge invokes
    * consumers): retries after the first attempt (0-2) and the age after which it stops retrying
    * (60-21,600 s); then the event goes to the function's on-failure queue. Defaults below.
@@ -479,6 +484,7 @@ export function functionEnvironment(
   const fn = def.functions[fnId];
   if (!fn) throw new Error(`unknown function ${def.name}.${fnId}`);
   const env: Record<string, string> = {
+    ...fn.environment,
     SERVICE_NAME: def.name,
     POWERTOOLS_SERVICE_NAME: def.name,
     LOG_LEVEL: 'INFO',

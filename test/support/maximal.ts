@@ -131,6 +131,15 @@ export function maximal(schema: z.core.$ZodType, fill: Fill): Maximal {
           }
           // Inside a bounded tree, a node's own children list is counted as an empty list on every node.
           if (treeMode && stack.includes(d.element as z.core.$ZodType)) return [];
+          if (meta?.maxJsonBytes !== undefined) {
+            // Bounded by bytes: counted at the budget (a string of that many JSON bytes weighs the
+            // same in an event), and its largest element must fit the budget on its own.
+            const element = walk(d.element as z.core.$ZodType, `${path}[]`);
+            if (size([element]) > meta.maxJsonBytes) {
+              unbounded.push(`${path || '(root)'}: largest element exceeds the list's ${meta.maxJsonBytes} bytes`);
+            }
+            return 'x'.repeat(meta.maxJsonBytes - 2);
+          }
           if (max === undefined) {
             unbounded.push(`${path || '(root)'}: array without maxLength`);
             return [];

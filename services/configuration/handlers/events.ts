@@ -1,4 +1,4 @@
-import { portfolioEvents } from '../../../shared/contracts/portfolio/v1';
+import { serviceEvents } from '../../../shared/contracts/portfolio/v1';
 import { eventConsumer } from '../../../shared/kit/handlers';
 import { applyServiceEvent } from '../use-cases/services';
 
@@ -6,7 +6,7 @@ import { applyServiceEvent } from '../use-cases/services';
 const copy = { idempotency: 'by-version', handle: applyServiceEvent } as const;
 
 /** Consumer of portfolio events: keeps the copy of services that CIs link to. */
-export const handler = eventConsumer('configuration', portfolioEvents, {
+export const handler = eventConsumer('configuration', serviceEvents, {
   ServiceRegistered: copy,
   ServiceUpdated: copy,
   ServiceRetired: copy,

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { CiRegistered, CiRetired, CiUpdated } from '../../../shared/contracts/configuration/v1';
+import { CiRegistered, CiRetired, type CiSnapshot, CiUpdated } from '../../../shared/contracts/configuration/v1';
 import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
@@ -12,7 +12,7 @@ import type { CreateCiBody, UpdateCiBody } from '../schemas';
 import { type Ci, ciItem, indexOfName, keys, table, toCi, toCiType } from '../store';
 
 /** CIs: register, read, change, retire, list, history (FitSM PR11.2-PR11.4). */
-export const snapshot = (ci: Ci) => ({
+export const snapshot = (ci: Ci): CiSnapshot => ({
   ciId: ci.ciId,
   number: ci.number,
   typeId: ci.typeId,
@@ -22,6 +22,8 @@ export const snapshot = (ci: Ci) => ({
   serviceIds: ci.serviceIds,
   customerIds: ci.customerIds,
   version: ci.version,
+  createdAt: ci.createdAt,
+  updatedAt: ci.updatedAt,
 });
 
 const fieldsWithPrefix = (prefix: string, errors: { field: string; message: string }[]) =>
@@ -39,7 +41,7 @@ export async function registrationWork(
   ctx: OperationContext,
   state: CiState,
   external?: { source: string; sourceId: string },
-): Promise<{ ci: Ci; writes: Write[]; history: HistoryEntry[]; events: OutgoingEvent[] }> {
+): Promise<{ ci: Ci; writes: Write[]; history: HistoryEntry[]; events: OutgoingEvent[]; at: string }> {
   const ciId = newId();
   const number = ciNumber(await table().nextNumber('CI'));
   const now = new Date().toISOString();
@@ -75,7 +77,8 @@ export async function registrationWork(
       changes: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, { to: v }])),
     },
   ];
-  return { ci, writes, history, events: [buildEvent(CiRegistered, snapshot(ci), ctx)] };
+  // Written at the snapshot's instant, so the record read back (a resync) equals its event.
+  return { ci, writes, history, events: [buildEvent(CiRegistered, snapshot(ci), ctx)], at: now };
 }
 
 export async function registerCi(ctx: OperationContext, input: z.infer<typeof CreateCiBody>): Promise<Ci> {
@@ -148,7 +151,7 @@ export function changeWork(ctx: OperationContext, before: Ci, after: CiState, re
       writes.push({ kind: 'delete', key: keys.customerLink(c, before.ciId) });
     }
   }
-  const updated: Ci = { ...before, ...after, version: before.version + 1 };
+  const updated: Ci = { ...before, ...after, version: before.version + 1, updatedAt: new Date().toISOString() };
   if (after.owner === undefined) delete updated.owner;
   const retired = changes.status && after.status === 'retired';
   const event = retired
@@ -169,6 +172,8 @@ export function changeWork(ctx: OperationContext, before: Ci, after: CiState, re
         },
       ],
       events: [event],
+      // The item's updatedAt is the snapshot's, so the record read back (a resync) equals its event.
+      at: updated.updatedAt,
     },
   };
 }

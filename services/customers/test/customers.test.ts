@@ -315,7 +315,7 @@ describe('complaints', () => {
       .published()
       .filter((e) => (e.detail as { data: { number?: string } }).data?.number === c.number)
       .map((e) => e['detail-type']);
-    expect(events).toEqual(['ComplaintRegistered', 'ComplaintClosed']);
+    expect(events).toEqual(['ComplaintRegistered', 'ComplaintResponded', 'ComplaintChanged', 'ComplaintClosed']);
     const history = await auditor.get<Page<{ action: string }>>(`/v1/complaints/${c.complaintId}/history`);
     expect(history.body.items.map((h) => h.action)).toEqual(['closed', 'updated', 'responded', 'registered']);
   });

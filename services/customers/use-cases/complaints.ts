@@ -1,5 +1,11 @@
 import type * as z from 'zod/mini';
-import { ComplaintClosed, ComplaintRegistered } from '../../../shared/contracts/customers/v1';
+import {
+  ComplaintChanged,
+  ComplaintClosed,
+  ComplaintRegistered,
+  ComplaintResponded,
+  type ComplaintSnapshot,
+} from '../../../shared/contracts/customers/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
@@ -24,13 +30,23 @@ import { loadCustomer } from './customers';
  * actions that must all be done before closing. Customer users register and read their own
  * organisation's complaints; staff handle them.
  */
-const snapshot = (c: Complaint) => ({
+export const snapshot = (c: Complaint): ComplaintSnapshot => ({
   complaintId: c.complaintId,
   number: c.number,
   customerId: c.customerId,
   ...(c.serviceId ? { serviceId: c.serviceId } : {}),
   status: c.status,
   version: c.version,
+  subject: c.subject,
+  description: c.description,
+  channel: c.channel,
+  ...(c.owner ? { owner: c.owner } : {}),
+  raisedById: c.raisedBy.id,
+  ...(c.response ? { response: c.response } : {}),
+  ...(c.respondedAt ? { respondedAt: c.respondedAt } : {}),
+  ...(c.closedAt ? { closedAt: c.closedAt } : {}),
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
 });
 
 export const toComplaint = (item: Record<string, unknown>) => {
@@ -126,6 +142,8 @@ export async function registerComplaint(
       },
     ],
     events: [buildEvent(ComplaintRegistered, snapshot(complaint), ctx)],
+    // Written at the snapshot's instant, so the record read back (a resync) equals its event.
+    at: now,
   });
   return complaint;
 }
@@ -151,7 +169,7 @@ export async function getComplaint(p: Principal, idOrNumber: string): Promise<Co
 const stale = (c: Complaint, version: number) =>
   new ConflictError(`Complaint ${c.number} is at version ${c.version}, not ${version}. Read it again and retry.`);
 
-/** Apply a change: versioned update, history entry and (optionally) an event, in one transaction. */
+/** Apply a change: versioned update, history entry and its event (ComplaintChanged unless given), in one transaction. */
 async function change(
   ctx: OperationContext,
   before: Complaint,
@@ -189,7 +207,8 @@ async function change(
         ...(extra.reason ? { reason: extra.reason } : {}),
       },
     ],
-    ...(extra.event ? { events: [extra.event(updated)] } : {}),
+    events: [(extra.event ?? ((c) => buildEvent(ComplaintChanged, snapshot(c), ctx)))(updated)],
+    at: updated.updatedAt,
   });
   return updated;
 }
@@ -225,6 +244,7 @@ export async function respondToComplaint(
       ...(input.actions.length ? { actions: mergeActions(before.actions, input.actions, now) } : {}),
     },
     'responded',
+    { event: (c) => buildEvent(ComplaintResponded, snapshot(c), ctx) },
   );
 }
 

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { CustomerRegistered, CustomerUpdated } from '../../../shared/contracts/customers/v1';
+import { CustomerRegistered, type CustomerSnapshot, CustomerUpdated } from '../../../shared/contracts/customers/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
@@ -18,12 +18,15 @@ import type { CreateCustomerBody, UpdateCustomerBody } from '../schemas';
 import { type Customer, customerIndexes, customerItem, idx, keys, strip, table } from '../store';
 
 /** Customers: register, read, change, history (FitSM PR7.1 identified, PR7.2 named manager, PR7.3 channels). */
-export const snapshot = (c: Customer) => ({
+export const snapshot = (c: Customer): CustomerSnapshot => ({
   customerId: c.customerId,
   name: c.name,
   status: c.status,
   serviceIds: c.services.map((s) => s.serviceId),
   version: c.version,
+  accountManager: c.accountManager,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
 });
 
 export const toCustomer = (item: Record<string, unknown>): Customer => {
@@ -63,6 +66,8 @@ export async function registerCustomer(
         },
       ],
       events: [buildEvent(CustomerRegistered, snapshot(customer), ctx)],
+      // Written at the snapshot's instant, so the record read back (a resync) equals its event.
+      at: now,
     });
   } catch (err) {
     if (err instanceof ConflictError && err.code === 'already-exists') {
@@ -140,6 +145,7 @@ export async function updateCustomer(
       },
     ],
     events: [buildEvent(CustomerUpdated, snapshot(updated), ctx)],
+    at: updated.updatedAt,
   });
   return updated;
 }

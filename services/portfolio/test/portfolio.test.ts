@@ -398,7 +398,7 @@ describe('events', () => {
       10_000,
       'three portfolio events',
     );
-    expect(events).toEqual([
+    expect(events).toMatchObject([
       {
         type: 'ServiceRegistered',
         data: { serviceId: s.serviceId, name: 'Event probe', status: 'proposed', version: 1 },
@@ -406,6 +406,21 @@ describe('events', () => {
       { type: 'ServiceUpdated', data: { serviceId: s.serviceId, name: 'Event probe', status: 'planned', version: 2 } },
       { type: 'ServiceRetired', data: { serviceId: s.serviceId, name: 'Event probe', status: 'retired', version: 3 } },
     ]);
+    // What search filters on rides along (the reporting read model, ADR 28).
+    expect(events[2]!.data).toEqual({
+      serviceId: s.serviceId,
+      number: s.number,
+      name: 'Event probe',
+      description: 'Event probe for researchers',
+      owner: 'user-olivia',
+      category: 'Compute',
+      status: 'retired',
+      customerIds: ['acme'],
+      supportingCiIds: ['ci-1'],
+      version: 3,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
   });
 
   it('publishes an event committed while EventBridge was down once it is back, from the table stream', async () => {

@@ -1,5 +1,10 @@
 import type * as z from 'zod/mini';
-import { ServiceRegistered, ServiceRetired, ServiceUpdated } from '../../../shared/contracts/portfolio/v1';
+import {
+  ServiceRegistered,
+  ServiceRetired,
+  type ServiceSnapshot,
+  ServiceUpdated,
+} from '../../../shared/contracts/portfolio/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
@@ -34,11 +39,19 @@ import {
 } from '../store';
 
 /** Services: register, read, change, move through the lifecycle, accept, history (FitSM PR1.1-PR1.4). */
-export const snapshot = (s: Service) => ({
+export const snapshot = (s: Service): ServiceSnapshot => ({
   serviceId: s.serviceId,
   name: s.name,
   status: s.status,
   version: s.version,
+  number: s.number,
+  description: s.description,
+  owner: s.owner,
+  ...(s.category ? { category: s.category } : {}),
+  customerIds: s.customerIds,
+  supportingCiIds: s.supportingCiIds,
+  createdAt: s.createdAt,
+  updatedAt: s.updatedAt,
 });
 
 const prefixed = (prefix: string, problems: { field: string; message: string }[]) =>
@@ -105,6 +118,7 @@ export async function registerService(
     ],
     history,
     events: [buildEvent(ServiceRegistered, snapshot(service), ctx)],
+    at: now,
   });
   return service;
 }
@@ -162,6 +176,8 @@ function changeWork(ctx: OperationContext, before: Service, after: ServiceState,
         },
       ],
       events: [event],
+      // The item's updatedAt is the snapshot's, so the record read back (a resync) equals its event.
+      at: updated.updatedAt,
     },
   };
 }

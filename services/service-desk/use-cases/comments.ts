@@ -1,8 +1,9 @@
 import type * as z from 'zod/mini';
-import { TicketChanged } from '../../../shared/contracts/service-desk/v1';
+import { TicketChanged, type TicketComment, TicketCommented } from '../../../shared/contracts/service-desk/v1';
 import { isCustomerBound, type Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, ForbiddenError } from '../../../shared/kit/errors';
+import { buildEvent } from '../../../shared/kit/events';
 import type { PageRequest } from '../../../shared/kit/paging';
 import type { Item } from '../../../shared/kit/store';
 import { assertCanSee } from '../access';
@@ -14,8 +15,9 @@ import { commitChange, stateOf, withTicket } from './ticket-work';
 /**
  * Comments and the work log (FitSM PR9.4: public and internal comments). A public comment is a
  * change of the ticket (new version, TicketChanged, the caller is told); the first public reply
- * of an agent stops the first-response clock. Internal comments and work log entries are audited
- * but are no news for the caller, so they publish nothing.
+ * of an agent stops the first-response clock. Internal comments are no news for the caller; every
+ * comment is announced as TicketCommented (the reporting read model searches them). Work log
+ * entries are audited and publish nothing.
  */
 export interface CommentView {
   commentId: string;
@@ -27,7 +29,27 @@ export interface CommentView {
   createdAt: string;
 }
 
-const toComment = (i: Item): CommentView => ({
+/** The record a comment event (and a resync) carries: the comment with its ticket's identity. */
+export const commentRecord = (
+  t: Pick<TicketState, 'ticketId' | 'number' | 'customerId'>,
+  c: CommentView,
+): TicketComment => ({
+  ticketId: t.ticketId,
+  number: t.number,
+  ...(t.customerId ? { customerId: t.customerId } : {}),
+  comment: {
+    commentId: c.commentId,
+    visibility: c.visibility,
+    kind: c.kind,
+    text: c.text,
+    authorId: c.author.id,
+    authorName: c.author.name,
+    byCaller: c.byCaller,
+    createdAt: c.createdAt,
+  },
+});
+
+export const toComment = (i: Item): CommentView => ({
   commentId: String(i.commentId),
   visibility: i.visibility as CommentView['visibility'],
   kind: (i.kind ?? 'comment') as CommentView['kind'],
@@ -71,6 +93,7 @@ export async function publicComment(
     event: TicketChanged,
     action: kind === 'stakeholder-update' ? 'stakeholder update published' : 'public comment added',
     extraChanges: kind === 'stakeholder-update' ? ['publicComment', 'majorUpdate'] : ['publicComment'],
+    events: (t) => [buildEvent(TicketCommented, commentRecord(t, comment), ctx)],
     writes: [
       {
         kind: 'create',
@@ -131,6 +154,7 @@ export async function addComment(
           changes: { comment: { to: comment.commentId } },
         },
       ],
+      events: [buildEvent(TicketCommented, commentRecord(before, comment), ctx)],
     });
     return comment;
   });

@@ -237,6 +237,15 @@ describe('warnings and breaches from the schedule', () => {
       expect.objectContaining({ clock: 'resolution', at: at(60), targetMinutes: 60, customerId: 'acme' }),
     ]);
     expect(published('SlaWarningReached', 'D').map((e) => e.detail.data.clock)).toEqual(['first-response']);
+    // The breach recomputed A's clocks for the same ticket version: their own version says which is newer.
+    type Changed = { ticketVersion: number; version: number; clocks: Array<{ clock: string; state: string }> };
+    const changes = published('SlaClocksChanged', 'A').map((e) => e.detail.data as unknown as Changed);
+    const newest = changes.at(-1)!;
+    expect(newest.clocks.find((c) => c.clock === 'resolution')?.state).toBe('breached');
+    const sameTicketVersion = changes.filter((c) => c.ticketVersion === newest.ticketVersion).map((c) => c.version);
+    expect(sameTicketVersion.length).toBeGreaterThan(1);
+    expect(new Set(sameTicketVersion).size).toBe(sameTicketVersion.length);
+    expect(Math.max(...sameTicketVersion)).toBe(newest.version);
     // Reruns and later runs announce nothing again.
     expect(await timers(at(61))).toMatchObject({ announced: 0 });
     await rt.bus.drain();

@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import { AgreementChanged, AgreementCreated, type AgreementSnapshot } from '../../../shared/contracts/service-level/v1';
 import type { Principal } from '../../../shared/kit/auth';
 import type { OperationContext } from '../../../shared/kit/context';
 import {
@@ -8,6 +9,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../../shared/kit/errors';
+import { buildEvent } from '../../../shared/kit/events';
 import { sameJson as sameValue } from '../../../shared/kit/json';
 import type { PageRequest } from '../../../shared/kit/paging';
 import type { Item, Page, Write } from '../../../shared/kit/store';
@@ -73,6 +75,30 @@ export function toAgreement(i: Item): Agreement {
   a.default ??= false;
   return a as unknown as Agreement;
 }
+
+/** The snapshot AgreementCreated and AgreementChanged carry (and a resync record). */
+export const snapshot = (a: Agreement): AgreementSnapshot => ({
+  agreementId: a.agreementId,
+  kind: a.kind,
+  name: a.name,
+  ...(a.description !== undefined ? { description: a.description } : {}),
+  ...(a.owner !== undefined ? { owner: a.owner } : {}),
+  ...(a.customerId !== undefined ? { customerId: a.customerId } : {}),
+  serviceIds: a.serviceIds,
+  default: a.default,
+  ...(a.supportingGroup !== undefined ? { supportingGroup: a.supportingGroup } : {}),
+  ...(a.supplierId !== undefined ? { supplierId: a.supplierId } : {}),
+  supports: a.supports,
+  calendarId: a.calendarId,
+  ...(a.availabilityTargetPercent !== undefined ? { availabilityTargetPercent: a.availabilityTargetPercent } : {}),
+  ...(a.validFrom !== undefined ? { validFrom: a.validFrom } : {}),
+  ...(a.validTo !== undefined ? { validTo: a.validTo } : {}),
+  reviewDate: a.reviewDate,
+  status: a.status,
+  version: a.version,
+  createdAt: a.createdAt,
+  updatedAt: a.updatedAt,
+});
 
 const state = (a: AgreementState): AgreementState =>
   Object.fromEntries(FIELDS.filter((f) => a[f] !== undefined).map((f) => [f, a[f]])) as unknown as AgreementState;
@@ -194,6 +220,8 @@ export async function createAgreement(
   // Checked before a number is drawn, so a refused agreement burns none.
   await assertCoverageFree('', coverage);
   const agreementId = agreementNumber(a.kind, await table().nextNumber(a.kind.toUpperCase()));
+  const now = new Date().toISOString();
+  const created: Agreement = { agreementId, ...state(a), termsVersion: 1, version: 1, createdAt: now, updatedAt: now };
   await table().commit(ctx, {
     writes: [
       { kind: 'create', item: agreementItem(agreementId, a, 1) },
@@ -209,9 +237,11 @@ export async function createAgreement(
         changes: Object.fromEntries(Object.entries(state(a)).map(([k, v]) => [k, { to: v }])),
       },
     ],
+    events: [buildEvent(AgreementCreated, snapshot(created), ctx)],
+    // Written at the snapshot's instant, so the record read back (a resync) equals its event.
+    at: now,
   });
-  const now = new Date().toISOString();
-  return { agreementId, ...state(a), termsVersion: 1, version: 1, createdAt: now, updatedAt: now };
+  return created;
 }
 
 export async function loadAgreement(agreementId: string, consistent = false): Promise<Agreement> {
@@ -273,8 +303,24 @@ export async function updateAgreement(
     agreementId,
     will.filter((c) => !was.includes(c)),
   );
-  writes.unshift({ kind: 'replace', item: agreementItem(agreementId, after, termsVersion), expectVersion: version });
+  // A replace writes the whole item: it keeps when the agreement was created.
+  const kept = { createdAt: before.createdAt };
+  writes.unshift({
+    kind: 'replace',
+    item: { ...agreementItem(agreementId, after, termsVersion), ...kept },
+    expectVersion: version,
+  });
   writes.push(...coverageWrites(agreementId, after.customerId, was, will));
+  const updated: Agreement = {
+    ...before,
+    ...state(after),
+    ...after,
+    termsVersion,
+    version: version + 1,
+    updatedAt: new Date().toISOString(),
+  };
+  // Fields set to null are gone from `after`, so from the updated agreement too.
+  for (const f of FIELDS) if (after[f] === undefined) delete (updated as unknown as Record<string, unknown>)[f];
   await table().commit(ctx, {
     writes,
     history: [
@@ -287,15 +333,10 @@ export async function updateAgreement(
         ...(reason ? { reason } : {}),
       },
     ],
+    events: [buildEvent(AgreementChanged, snapshot(updated), ctx)],
+    at: updated.updatedAt,
   });
-  return {
-    ...before,
-    ...state(after),
-    ...after,
-    termsVersion,
-    version: version + 1,
-    updatedAt: new Date().toISOString(),
-  };
+  return updated;
 }
 
 /**

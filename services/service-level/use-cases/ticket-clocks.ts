@@ -27,7 +27,7 @@ import {
   summarise,
   type TicketVersion,
 } from '../domain/ticket-clocks';
-import { compliancePk, DUE_PK, DUE_SHARDS, dueShard, keys, table } from '../store';
+import { ALL_CLOCKS_PK, compliancePk, DUE_PK, DUE_SHARDS, dueShard, keys, table } from '../store';
 import { DEFAULT_CLOCKS } from './evaluate';
 
 /**
@@ -232,7 +232,15 @@ async function refreshOnce(
     events.push(
       buildEvent(
         SlaClocksChanged,
-        { ticketId, number, ticketVersion, ...(agreementId ? { agreementId } : {}), clocks },
+        {
+          ticketId,
+          number,
+          ticketVersion,
+          // The record version this write makes (a create is 1, a replace the next).
+          version: (before?.version ?? 0) + 1,
+          ...(agreementId ? { agreementId } : {}),
+          clocks,
+        },
         ctx,
       ),
     );
@@ -292,6 +300,8 @@ function recordHead(r: {
 }): Item {
   return {
     ...keys.ticket(r.ticketId),
+    allpk: ALL_CLOCKS_PK(dueShard(r.ticketId)),
+    allsk: r.ticketId,
     type: 'ticket-clocks',
     ticketId: r.ticketId,
     number: r.number,
@@ -366,7 +376,15 @@ async function recordUnmeasurable(
     ? [
         buildEvent(
           SlaClocksChanged,
-          { ticketId: p.ticketId, number, ticketVersion, ...(agreementId ? { agreementId } : {}), clocks: [], problem },
+          {
+            ticketId: p.ticketId,
+            number,
+            ticketVersion,
+            version: (p.before?.version ?? 0) + 1,
+            ...(agreementId ? { agreementId } : {}),
+            clocks: [],
+            problem,
+          },
           ctx,
         ),
       ]

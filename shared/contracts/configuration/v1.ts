@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { defineEvent } from '../envelope';
 import { instant, LIMITS, str } from '../limits';
+import { resyncContracts } from '../resync';
 
 /** Field limits (ADR 20): at least the API's own, so every legal request makes a legal event. */
 const Id = str(LIMITS.ref);
@@ -11,7 +12,7 @@ const Name = str(LIMITS.name);
 /** Configuration events (FitSM PR11), version 1. Published by `services/configuration`. */
 const SOURCE = 'itsm.configuration';
 
-const CiSnapshot = z.object({
+export const CiSnapshot = z.object({
   ciId: Id,
   number: Id,
   typeId: Id,
@@ -21,7 +22,12 @@ const CiSnapshot = z.object({
   serviceIds: z.array(ListId).check(z.maxLength(100)),
   customerIds: z.array(ListId).check(z.maxLength(100)),
   version: z.number().check(z.int(), z.gte(1)),
+  // Absent in events older than the reporting read model (ADR 28).
+  createdAt: z.optional(instant()),
+  /** When this version was written. */
+  updatedAt: z.optional(instant()),
 });
+export type CiSnapshot = z.infer<typeof CiSnapshot>;
 
 export const CiRegistered = defineEvent({
   source: SOURCE,
@@ -47,7 +53,7 @@ export const CiRetired = defineEvent({
   data: CiSnapshot,
 });
 
-const Relationship = z.object({
+export const Relationship = z.object({
   sourceCiId: Id,
   targetCiId: Id,
   type: Id,
@@ -93,6 +99,13 @@ export const VerificationCompleted = defineEvent({
   }),
 });
 
+/**
+ * Resync (ADR 28). Record types: `ci`, each exactly as `CiUpdated.data` without `changedFields`;
+ * `ci-relationship`, each relationship once, exactly as `RelationshipAdded.data`. CIs come first.
+ */
+export const configurationResync = resyncContracts(SOURCE, { ci: CiSnapshot, 'ci-relationship': Relationship });
+export const { RecordsResynced, ResyncContinued } = configurationResync;
+
 export const configurationEvents = [
   CiRegistered,
   CiUpdated,
@@ -101,4 +114,6 @@ export const configurationEvents = [
   RelationshipRemoved,
   BaselineCaptured,
   VerificationCompleted,
+  RecordsResynced,
+  ResyncContinued,
 ];

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { defineEvent } from '../envelope';
 import { instant, LIMITS, str } from '../limits';
+import { resyncContracts } from '../resync';
 
 /** Field limits (ADR 20): at least the API's own, so every legal request makes a legal event. */
 const Id = str(LIMITS.ref);
@@ -61,6 +62,21 @@ export const TicketSnapshot = z.object({
   resolutionCode: z.optional(Id),
   /** How many times the ticket was reopened. */
   reopenCount: z.number().check(z.int(), z.gte(0)),
+  // What search filters and keywords need (reporting read model, ADR 28); absent in older events.
+  description: z.optional(str(LIMITS.text)),
+  /** Category path from the root of the configured tree, e.g. `["hardware", "laptop"]`. */
+  category: z.optional(z.array(ListId).check(z.maxLength(6))),
+  /** CIs the ticket is about. */
+  ciIds: z.optional(z.array(ListId).check(z.maxLength(50))),
+  /** Related tickets (ids); children name their parent in `parentId`. */
+  relatedIds: z.optional(z.array(ListId).check(z.maxLength(20))),
+  parentId: z.optional(ListId),
+  /** The request model a service request was raised from. */
+  modelId: z.optional(ListId),
+  /** The caller's name, as recorded on the ticket. */
+  callerName: z.optional(Name),
+  /** When this version was written: the same instant as `changedAt`. */
+  updatedAt: z.optional(Iso),
 });
 export type TicketSnapshot = z.infer<typeof TicketSnapshot>;
 
@@ -156,7 +172,51 @@ export const MajorIncidentUpdateRequested = defineEvent({
   }),
 });
 
-export const serviceDeskEvents = [
+/**
+ * A comment as the desk keeps it. Comments never change: `commentId` is their identity, so a
+ * redelivered event or a resync record is an upsert of the same row.
+ */
+export const TicketComment = z.object({
+  ticketId: Id,
+  number: Id,
+  /** The ticket's customer organisation, if any (who may see the comment). */
+  customerId: z.optional(Id),
+  comment: z.object({
+    commentId: Id,
+    /** `internal` comments are for staff only: never shown or searchable for customer users. */
+    visibility: z.enum(['public', 'internal']),
+    kind: z.enum(['comment', 'stakeholder-update']),
+    text: str(LIMITS.text),
+    authorId: Id,
+    authorName: Name,
+    /** Written by the ticket's caller. */
+    byCaller: z.boolean(),
+    createdAt: Iso,
+  }),
+});
+export type TicketComment = z.infer<typeof TicketComment>;
+
+export const TicketCommented = defineEvent({
+  source: 'itsm.service-desk',
+  detailType: 'TicketCommented',
+  version: 1,
+  description:
+    'A public or internal comment was added to a ticket (a public one also changes the ticket: TicketChanged with `publicComment`).',
+  data: TicketComment,
+});
+
+/**
+ * Resync (ADR 28). Record types: `ticket`, each exactly as `TicketChanged.data.ticket`; and
+ * `ticket-comment`, each exactly as `TicketCommented.data`. Tickets come first.
+ */
+export const serviceDeskResync = resyncContracts('itsm.service-desk', {
+  ticket: TicketSnapshot,
+  'ticket-comment': TicketComment,
+});
+export const { RecordsResynced, ResyncContinued } = serviceDeskResync;
+
+/** The events of a ticket's life (what the desk's notifier reads). */
+export const ticketEvents = [
   TicketCreated,
   TicketChanged,
   TicketResolved,
@@ -166,3 +226,5 @@ export const serviceDeskEvents = [
   MajorIncidentDeclared,
   MajorIncidentUpdateRequested,
 ];
+
+export const serviceDeskEvents = [...ticketEvents, TicketCommented, RecordsResynced, ResyncContinued];

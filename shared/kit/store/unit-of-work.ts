@@ -41,6 +41,11 @@ export interface UnitOfWork {
    * same transaction: a second delivery of the event then fails with DuplicateEventError.
    */
   handles?: string;
+  /**
+   * The instant the writes record (`updatedAt`, the history's `at`); now when absent. Give the
+   * instant the events' snapshots carry, so a record read back (a resync) equals its last event.
+   */
+  at?: string;
 }
 
 /**
@@ -117,7 +122,7 @@ function historyItem(TableName: string, h: HistoryEntry, ctx: OperationContext, 
  * exactly when its change is committed, and never lost.
  */
 export async function commitUnitOfWork(TableName: string, ctx: OperationContext, work: UnitOfWork): Promise<void> {
-  const at = nowIso();
+  const at = work.at ?? nowIso();
   const tx: TransactItem[] = work.writes.map((w) => toTransactItem(TableName, w, ctx, at));
   for (const h of work.history ?? []) tx.push(historyItem(TableName, h, ctx, at));
   const events = work.events ?? [];
