@@ -316,11 +316,15 @@ export const ReportRun = z.object({
   startedAt: z.string(),
   durationMs: z.number(),
   error: z.optional(z.string()),
-  /** The CSV itself while it is under 300 KB (until the service's bucket holds it). */
-  csv: z.optional(z.string()),
-  csvTruncated: z.optional(z.boolean()),
+  /** The CSV in the service's bucket (download it through `.../runs/{runId}/csv`). */
+  csv: z.optional(z.object({ key: z.string(), bytes: z.number(), rows: z.number() })),
   deliveries: z.array(Delivery),
   nextRunAt: z.optional(z.string()),
+});
+export const CsvLink = z.object({
+  url: z.string(),
+  expiresAt: z.string(),
+  bytes: z.number(),
 });
 export const ReportRunPage = z.object({ items: z.array(ReportRun), nextCursor: z.optional(z.string()) });
 

@@ -75,6 +75,14 @@ const REPORT_ROUTES = [
     response: { status: 200, schema: s.ReportRunPage },
   },
   {
+    method: 'GET',
+    path: '/v1/reports/{id}/runs/{runId}/csv',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: "A run's full CSV: a download link valid for 5 minutes",
+    response: { status: 200, schema: s.CsvLink },
+  },
+  {
     method: 'POST',
     path: '/v1/reports/{id}/runs',
     function: 'register',
@@ -186,6 +194,8 @@ export const reporting = defineService({
     secondsUntilAutoPause: 300,
     maxCapacity: 4,
   },
+  // Report CSVs (and exports): kept as long as the runs that point at them.
+  bucket: { expireAfterDays: 400 },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
@@ -210,13 +220,13 @@ export const reporting = defineService({
       entry: entry('./handlers/register.ts'),
       description: 'Report register and KPI catalogue API: specifications, runs, run now, KPI values.',
       timeoutSeconds: 29,
-      access: { table: 'write', publish: true, database: 'read', sendMail: true },
+      access: { table: 'write', publish: true, database: 'read', sendMail: true, bucket: 'write' },
     },
     reports: {
       entry: entry('./handlers/reports.ts'),
       description: 'Every minute: produce and mail the report runs and KPI periods that came due (sparse due index).',
       timeoutSeconds: 300,
-      access: { table: 'write', publish: true, database: 'read', sendMail: true },
+      access: { table: 'write', publish: true, database: 'read', sendMail: true, bucket: 'write' },
     },
     relay: eventRelayFunction,
   },

@@ -78,3 +78,18 @@ export function attachment(fileName: string): string {
   );
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
+
+/** Store one object whole (a report's CSV); returns its size in bytes. */
+export async function putObject(
+  bucket: string,
+  key: string,
+  body: string,
+  options: { contentType: string },
+): Promise<number> {
+  const { client, s3 } = await load();
+  const bytes = Buffer.from(body, 'utf8');
+  await client.send(
+    new s3.PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: options.contentType }),
+  );
+  return bytes.length;
+}

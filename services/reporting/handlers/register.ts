@@ -21,6 +21,7 @@ import {
   listReports,
   listRuns,
   reportHistory,
+  runCsvLink,
   runReportNow,
   updateReport,
 } from '../use-cases/reports';
@@ -52,6 +53,10 @@ export const handler = apiHandler(reporting, 'register', {
   },
   'GET /v1/reports/{id}/history': async (req) => ({ status: 200, body: await reportHistory(id(req), paging(req)) }),
   'GET /v1/reports/{id}/runs': async (req) => ({ status: 200, body: await listRuns(id(req), paging(req)) }),
+  'GET /v1/reports/{id}/runs/{runId}/csv': async (req) => ({
+    status: 200,
+    body: await runCsvLink(id(req), req.params.runId!, Date.now()),
+  }),
   'POST /v1/reports/{id}/runs': async (req) => ({
     status: 201,
     body: await runReportNow(req.ctx, db(), id(req), now()),

@@ -26,7 +26,7 @@ type Run = {
   status: string;
   late: boolean;
   rows: number;
-  csv?: string;
+  csv?: { key: string; bytes: number; rows: number };
   period: { from: string; to: string; label: string };
   deliveries: { recipient: string; outcome: string; messageId?: string }[];
   nextRunAt?: string;
@@ -88,7 +88,21 @@ describe('report runs', () => {
     // Assess
     expect(run.status).toBe(201);
     expect(run.body).toMatchObject({ trigger: 'manual', status: 'succeeded', rows: 2, late: false });
-    expect(run.body.csv).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(run.body.csv).toMatchObject({ rows: 2 });
+    const link = await alice.get<{ url: string; expiresAt: string }>(
+      `/v1/reports/${report.number}/runs/${run.body.runId}/csv`,
+    );
+    expect(link.status).toBe(200);
+    expect(Date.parse(link.body.expiresAt) - Date.now()).toBeLessThanOrEqual(300_000);
+    const download = await fetch(link.body.url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toContain(`${report.number}-`);
+    const csv = await download.text();
+    expect(csv.split('\r\n')[0]).toMatch(/^number,type,title,/);
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(Buffer.byteLength(csv)).toBe(run.body.csv!.bytes);
+    // Customer users never get report data.
+    expect((await carl.get(`/v1/reports/${report.number}/runs/${run.body.runId}/csv`)).status).toBe(403);
     expect(run.body.deliveries.map((d) => [d.recipient, d.outcome]).sort()).toEqual([
       ['rita@itsm.example', 'sent'],
       ['team@acme.example', 'sent'],

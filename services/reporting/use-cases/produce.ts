@@ -15,8 +15,6 @@ type Db = Kysely<ReadModel>;
 
 /** A saved search in a report lists at most this many tickets (pages of 200, each far under 1 MiB). */
 export const MAX_REPORT_ROWS = 2_000;
-/** The CSV kept in the run record while the service has no bucket: DynamoDB items hold 400 KB. */
-export const MAX_INLINE_CSV_BYTES = 300 * 1024;
 /** Rows shown in the mail body; the CSV carries the rest. */
 export const MAIL_ROWS = 20;
 
@@ -93,18 +91,19 @@ export async function produceContent(db: Db, content: ReportContent, period: Per
 }
 
 export interface Rendered {
+  /** The full CSV, when the report has that format (stored in the service's bucket). */
   csv?: string;
-  csvTruncated?: boolean;
   html: string;
   text: string;
 }
 
-/** The CSV (cut to whole rows under the inline limit) and the mail's HTML and text summary. */
+/** The CSV and the mail's HTML and text summary. */
 export function render(
   title: string,
   period: Period,
   produced: Produced,
   formats: readonly ('csv' | 'html')[],
+  csvLocation?: string,
 ): Rendered {
   const facts: Summary['facts'] = [
     {
@@ -121,25 +120,8 @@ export function render(
       : []),
     { label: 'Rows', value: `${produced.table.rows.length}${produced.truncated ? ` (first ${MAX_REPORT_ROWS})` : ''}` },
   ];
-  let csv: string | undefined;
-  let csvTruncated = false;
-  if (formats.includes('csv')) {
-    csv = toCsv(produced.table);
-    if (Buffer.byteLength(csv) > MAX_INLINE_CSV_BYTES) {
-      // Keep whole rows: halve until it fits (a few steps at most), then say it was cut.
-      let keep = produced.table.rows.length;
-      do {
-        keep = Math.floor(keep / 2);
-        csv = toCsv({ columns: produced.table.columns, rows: produced.table.rows.slice(0, keep) });
-      } while (Buffer.byteLength(csv) > MAX_INLINE_CSV_BYTES);
-      csvTruncated = true;
-    }
-    facts.push({ label: 'CSV', value: csvTruncated ? 'attached to the run, cut to fit' : 'attached to the run' });
-  }
+  const csv = formats.includes('csv') ? toCsv(produced.table) : undefined;
+  if (csv !== undefined && csvLocation) facts.push({ label: 'CSV', value: csvLocation });
   const summary: Summary = { title, facts, table: produced.table, firstRows: formats.includes('html') ? MAIL_ROWS : 0 };
-  return {
-    ...(csv !== undefined ? { csv, csvTruncated } : {}),
-    html: toHtml(summary),
-    text: toText(summary),
-  };
+  return { ...(csv !== undefined ? { csv } : {}), html: toHtml(summary), text: toText(summary) };
 }

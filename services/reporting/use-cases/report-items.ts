@@ -10,7 +10,7 @@ import { type Item, type Key, Store } from '../../../shared/kit/store';
  * | report spec       | RPT#<reportId>   | RPT                         | gsi1 REPORTS#<contentType> / <number>; gsi2 REPORTS / <number> |
  * | history           | RPT#<reportId>   | HIST#<ulid>                 |                                                        |
  * | number -> id      | NUM#RPT-<n>      | NUM                         |                                                        |
- * | report run        | RPT#<reportId>   | RUN#<startedAt>#<runId>     | (deliveries, the delivery log, inside; TTL 400 days)   |
+ * | report run        | RPT#<reportId>   | RUN#<runId> (ULID)          | (deliveries, the delivery log, inside; TTL 400 days)   |
  * | report due        | RPT#<reportId>   | DUE                         | due DUE#<shard> / <dueAt>#RPT#<reportId> (while active) |
  * | KPI               | KPI#<kpiId>      | KPI                         | gsi2 KPIS / <kpiId>                                     |
  * | KPI history       | KPI#<kpiId>      | HIST#<ulid>                 |                                                        |
@@ -25,10 +25,8 @@ export const reportKeys = {
   report: (id: string): Key => ({ pk: `RPT#${id}`, sk: 'RPT' }),
   number: (n: string): Key => ({ pk: `NUM#${n}`, sk: 'NUM' }),
   due: (pk: string): Key => ({ pk, sk: 'DUE' }),
-  run: (reportId: string, startedAt: string, runId: string): Key => ({
-    pk: `RPT#${reportId}`,
-    sk: `RUN#${startedAt}#${runId}`,
-  }),
+  /** Run ids are ULIDs: by time, so a report's runs come newest first in a descending query. */
+  run: (reportId: string, runId: string): Key => ({ pk: `RPT#${reportId}`, sk: `RUN#${runId}` }),
   kpi: (id: string): Key => ({ pk: `KPI#${id}`, sk: 'KPI' }),
   kpiValue: (id: string, periodFrom: string): Key => ({ pk: `KPI#${id}`, sk: `VAL#${periodFrom}` }),
 };

@@ -3,10 +3,12 @@ import type * as z from 'zod/mini';
 import { ReportDelayed, ReportFailed } from '../../../shared/contracts/reporting/v1';
 import { now } from '../../../shared/kit/clock';
 import { newId, type OperationContext } from '../../../shared/kit/context';
+import { requireEnv } from '../../../shared/kit/env';
 import { ConflictError, NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
 import { logger } from '../../../shared/kit/logger';
 import { sendMail } from '../../../shared/kit/mail';
+import { presignedGet, putObject } from '../../../shared/kit/objects';
 import type { HistoryView, Item, Page, Write } from '../../../shared/kit/store';
 import type { ReadModel } from '../db/schema';
 import { type Frequency, nextRun, type Period, periodBefore } from '../domain/schedule';
@@ -289,7 +291,19 @@ export async function runReport(
   const events: OutgoingEvent[] = [...(extra.events ?? [])];
   try {
     const produced = await produceContent(db, r.content, period);
-    const rendered = render(`${r.number} ${r.title}`, period, produced, r.formats);
+    // The full CSV goes to the bucket; staff fetch it through a 5-minute link, never by mail.
+    const csvPath = `/v1/reports/${r.number}/runs/${runId}/csv`;
+    const rendered = render(`${r.number} ${r.title}`, period, produced, r.formats, csvPath);
+    const csv =
+      rendered.csv !== undefined
+        ? {
+            key: csvKey(r.reportId, runId),
+            bytes: await putObject(requireEnv('BUCKET_NAME'), csvKey(r.reportId, runId), rendered.csv, {
+              contentType: 'text/csv; charset=utf-8',
+            }),
+            rows: produced.table.rows.length,
+          }
+        : undefined;
     const deliveries = await deliver(r, period, rendered, () => new Date().toISOString());
     const failed = deliveries.filter((d) => d.outcome === 'failed');
     run = {
@@ -309,7 +323,7 @@ export async function runReport(
       ...(failed.length === deliveries.length
         ? { error: `delivery failed: ${failed[0]?.error ?? 'no recipient'}` }
         : {}),
-      ...(rendered.csv !== undefined ? { csv: rendered.csv, csvTruncated: rendered.csvTruncated ?? false } : {}),
+      ...(csv ? { csv } : {}),
       deliveries,
       ...(extra.nextRunAt ? { nextRunAt: extra.nextRunAt } : {}),
     };
@@ -353,7 +367,7 @@ export async function runReport(
       {
         kind: 'create',
         item: {
-          ...reportKeys.run(r.reportId, startedAt, runId),
+          ...reportKeys.run(r.reportId, runId),
           type: 'report-run',
           ...run,
           expiresAt: Math.floor(started / 1000) + RUN_TTL_SECONDS,
@@ -363,6 +377,29 @@ export async function runReport(
     events,
   });
   return run;
+}
+
+const csvKey = (reportId: string, runId: string) => `reports/${reportId}/${runId}.csv`;
+
+/** How long a CSV download link works (the export routes' rule: at most 5 minutes). */
+export const CSV_LINK_SECONDS = 300;
+
+/** A 5-minute download link to one run's CSV. */
+export async function runCsvLink(
+  idOrNumber: string,
+  runId: string,
+  at: number,
+): Promise<{ url: string; expiresAt: string; bytes: number }> {
+  const item = await loadItem(idOrNumber);
+  const r = strip<Report>(item);
+  const runItem = await table().get(reportKeys.run(r.reportId, runId));
+  const run = runItem ? strip<ReportRun>(runItem) : undefined;
+  if (!run?.csv) throw new NotFoundError(`Report ${r.number} has no CSV for run ${runId}.`, 'csv-not-found');
+  const url = await presignedGet(requireEnv('BUCKET_NAME'), run.csv.key, {
+    expiresInSeconds: CSV_LINK_SECONDS,
+    fileName: `${r.number}-${run.period.label}.csv`,
+  });
+  return { url, expiresAt: new Date(at + CSV_LINK_SECONDS * 1000).toISOString(), bytes: run.csv.bytes };
 }
 
 const periodView = (p: Period) => ({
