@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModel } from '../db/schema';
 import { runAggregate } from '../use-cases/aggregates';
 import { applyEvent } from '../use-cases/apply-event';
+import { produceContent, render } from '../use-cases/produce';
 import { applyClocks, applyTickets, type TicketRecord } from '../use-cases/project';
 import { testReadModel } from './support';
 
@@ -165,5 +166,40 @@ describe('built-in aggregates', () => {
     );
     expect(empty.value).toBeNull();
     expect(empty.basis).toBe(0);
+  });
+});
+
+describe('report content', () => {
+  const december = { from: from.getTime(), to: to.getTime(), label: '2026-12' };
+
+  it('runs a saved search over the period, with the agreed customer scope winning over the filters', async () => {
+    // Act: the filters ask for another customer; the report is agreed with acme.
+    const scoped = await produceContent(
+      db,
+      { kind: 'search', filters: { customerId: 'globex' }, periodField: 'created', customerId: 'acme' },
+      december,
+    );
+    const resolvedInPeriod = await produceContent(
+      db,
+      { kind: 'search', filters: { priority: 'P1' }, periodField: 'resolved' },
+      december,
+    );
+    // Assess: acme's December tickets (open-old, r1); P1 resolved in December (r1, r2; not r-nov).
+    expect(scoped.table.rows.map((r) => r[0]).sort()).toEqual(['INC-1001', 'INC-1004'].sort());
+    expect(resolvedInPeriod.table.rows.map((r) => r[0]).sort()).toEqual(['INC-1004', 'INC-1005']);
+    expect(scoped.truncated).toBe(false);
+  });
+
+  it('renders an aggregate with its figure, and CSV only when the format asks for it', async () => {
+    // Act
+    const produced = await produceContent(db, { kind: 'aggregate', aggregate: 'sla-compliance' }, december);
+    const both = render('RPT-1 SLA', december, produced, ['csv', 'html'], '/v1/reports/RPT-1/runs/x/csv');
+    const htmlOnly = render('RPT-1 SLA', december, produced, ['html']);
+    // Assess
+    expect(produced.value).toBe(50);
+    expect(both.csv?.split('\r\n')[0]).toBe('priority,resolved,met SLA,percent');
+    expect(both.html).toContain('50 percent');
+    expect(both.text).toContain('CSV: /v1/reports/RPT-1/runs/x/csv');
+    expect(htmlOnly.csv).toBeUndefined();
   });
 });
