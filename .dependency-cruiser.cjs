@@ -20,7 +20,11 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^(services|shared)/',
-        pathNot: ['^shared/kit/(store|events|flows|relay|mail|secrets|database|objects)\\.ts$', '^shared/kit/store/', '(^|/)test/'],
+        pathNot: [
+          '^shared/kit/(store|events|flows|relay|mail|secrets|database|objects)\\.ts$',
+          '^shared/kit/store/',
+          '(^|/)test/',
+        ],
       },
       to: { path: 'node_modules/(@aws-sdk/|@aws-lambda-powertools/parameters/)' },
     },

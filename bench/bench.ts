@@ -7,6 +7,7 @@
  * - desk: registration and lifecycle throughput, queue pages, AWS usage and cost per lifecycle;
  * - rt: Request Tracker 5's REST2 ticket creation beside ours (skipped when RT is not installed);
  * - cmdb: CI operations on a graph of `--cis` CIs;
+ * - search: the query store at `--search-tickets` tickets (pages, keywords, pickers, export, lag);
  * - bundles: bundle sizes and cold init per function.
  * Then memory after the bench and the cost at rest, read once the platform has been idle.
  * Writes `bench/results.json`; `--compare <earlier results.json>` prints before → after.
@@ -24,14 +25,15 @@ import { call, load, round, target } from './harness';
 import { type Platform, startPlatform } from './platform';
 import { treeRssMb } from './process-tree';
 import { benchRequestTracker } from './rt';
+import { benchSearch } from './search';
 import { benchServiceDesk, incident, setUpDesk } from './service-desk';
 import { benchStartUp } from './start-up';
 
-const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'bundles'];
+const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles'];
 const BENCH: Cli = {
   command: 'npm run bench',
   help: 'npm run bench -- --help',
-  usage: `usage: npm run bench -- [--suite S] [--quick] [--memory] [--cis N] [--tickets N] [--sla] [--idle N] [--compare FILE [--against FILE]]
+  usage: `usage: npm run bench -- [--suite S] [--quick] [--memory] [--cis N] [--tickets N] [--search-tickets N] [--sla] [--idle N] [--compare FILE [--against FILE]]
 
 Measures the local platform (started as its own processes) and writes bench/results.json:
 every figure with its target and verdict.
@@ -44,6 +46,8 @@ Options:
   --memory         run the platform in memory, as \`npm start -- --memory\` (default: on disk)
   --cis N          graph size (default 5000, quick 2000)
   --tickets N      tickets for the desk's queue pages (default 50000, quick 5000)
+  --search-tickets N
+                   tickets in the read model for the search suite (default 100000, quick 20000)
   --sla            also time SLA moments in real time (about 3.5 minutes more)
   --idle N         seconds of rest before memory and at-rest cost are read (default 90, quick 65)
   --compare FILE   after the run, print each figure before (FILE) -> after (this run)
@@ -56,6 +60,7 @@ const values = parseCli(BENCH, {
   memory: { type: 'boolean', default: false },
   suite: { type: 'string', default: 'all' },
   tickets: { type: 'string' },
+  'search-tickets': { type: 'string' },
   sla: { type: 'boolean', default: false },
   idle: { type: 'string' },
   compare: { type: 'string' },
@@ -71,12 +76,14 @@ if (values.compare && values.against) {
 for (const s of String(values.suite).split(','))
   if (![...ALL_SUITES, 'all'].includes(s)) fail(BENCH, `--suite must be ${ALL_SUITES.join(', ')} or all (got "${s}")`);
 integerFlag(BENCH, 'cis', values.cis, 1, 1_000_000);
+integerFlag(BENCH, 'search-tickets', values['search-tickets'], 10_000, 1_000_000);
 integerFlag(BENCH, 'tickets', values.tickets, 1, 10_000_000);
 integerFlag(BENCH, 'idle', values.idle, 0, 3600);
 const SUITES = values.suite === 'all' ? ALL_SUITES : String(values.suite).split(',');
 const QUICK = values.quick;
 const TICKETS = Number(values.tickets ?? (QUICK ? 5000 : 50_000));
 const GRAPH_CIS = Number(values.cis ?? (QUICK ? 2000 : 5000));
+const SEARCH_TICKETS = Number(values['search-tickets'] ?? (QUICK ? 20_000 : 100_000));
 const IDLE_SECONDS = Number(values.idle ?? (QUICK ? 65 : 90));
 /** Default: the platform as `npm start` runs it (data on disk); `--memory` as `npm start -- --memory`. */
 const MODE_ARGS = values.memory ? ['--memory'] : [];
@@ -97,7 +104,7 @@ const results: Record<string, unknown> = {
   graphCis: GRAPH_CIS,
 };
 const t0 = performance.now();
-const usesPlatform = SUITES.some((s) => ['startup', 'desk', 'rt', 'cmdb'].includes(s));
+const usesPlatform = SUITES.some((s) => ['startup', 'desk', 'rt', 'cmdb', 'search'].includes(s));
 let platform: Platform | undefined;
 let home: string | undefined;
 const rss = () => treeRssMb(platform!.child.pid!).totalMb;
@@ -132,9 +139,10 @@ try {
     const f = su.figures;
     results.startUp = f;
     figures.add('startup.seconds', 'npm start to ready, seeded (s)', f.startSecondsSeeded, 's');
+    // Issue 9 allows 450 MB with the query store open.
     figures.add('rss.idleSeeded', 'memory idle after seeding, process tree', f.rssIdleSeededMb, 'MB', {
       op: '<=',
-      value: 350,
+      value: 450,
     });
     figures.add('rss.idleFive', 'memory idle, 5 services, no data', f.rssIdleUnseededMb, 'MB', {
       op: '<=',
@@ -249,6 +257,48 @@ try {
     Object.assign(results, await benchCmdb({ quick: QUICK, graphCis: GRAPH_CIS, rssMb: rss }));
   }
 
+  if (SUITES.includes('search')) {
+    console.log(`search: the read model at ${SEARCH_TICKETS} tickets…`);
+    const sr = await benchSearch({ awsBase: AWS_BASE, tickets: SEARCH_TICKETS, quick: QUICK, rssMb: rss });
+    results.search = sr;
+    const l = (k: string) => sr[k] as { p50Ms: number; p99Ms: number };
+    const tk = `${round(SEARCH_TICKETS / 1000, 0)}k`;
+    figures.add('search.filtered.p50', `filtered ticket page at ${tk}, p50`, l('filteredPage').p50Ms, 'ms');
+    figures.add('search.filtered.p99', `filtered ticket page at ${tk}, p99`, l('filteredPage').p99Ms, 'ms', {
+      op: '<=',
+      value: 50,
+    });
+    figures.add('search.rare.p50', `keyword page, rare term, at ${tk}, p50`, l('keywordRare').p50Ms, 'ms');
+    figures.add('search.rare.p99', `keyword page, rare term, at ${tk}, p99`, l('keywordRare').p99Ms, 'ms', {
+      op: '<=',
+      value: 50,
+    });
+    figures.add('search.common.p50', `keyword page, term in 20%, at ${tk}, p50`, l('keywordCommon').p50Ms, 'ms');
+    figures.add('search.common.p99', `keyword page, term in 20%, at ${tk}, p99`, l('keywordCommon').p99Ms, 'ms', {
+      op: '<=',
+      value: 50,
+    });
+    figures.add('search.picker.p50', 'typeahead (ticket number prefix), p50', l('pickerNumber').p50Ms, 'ms');
+    figures.add('search.picker.p99', 'typeahead (ticket number prefix), p99', l('pickerNumber').p99Ms, 'ms', {
+      op: '<=',
+      value: 20,
+    });
+    figures.add('search.pickerWord.p99', 'typeahead (title word prefix), p99', l('pickerWord').p99Ms, 'ms', {
+      op: '<=',
+      value: 20,
+    });
+    figures.add('search.growth', `filtered page p50, ${tk} / 10k tickets`, sr.growthRatio as number, 'x', {
+      op: '<=',
+      value: 1.5,
+    });
+    const ex = sr.export as { seconds: number; peakRssMb: number; rows: number };
+    figures.add('search.export.seconds', `export of ${ex.rows} tickets (CSV)`, ex.seconds, 's');
+    figures.add('search.export.peakRss', 'process tree memory at its peak during the export', ex.peakRssMb, 'MB');
+    const lag = sr.lag as { p50Ms: number; p99Ms: number };
+    figures.add('search.lag.p50', 'read-model lag, ticket recorded to found, p50', lag.p50Ms, 'ms');
+    figures.add('search.lag.p99', 'read-model lag, ticket recorded to found, p99', lag.p99Ms, 'ms');
+  }
+
   if (!bundlesDone) await runBundles();
 
   // At rest after the bench: memory once the platform has been idle (instances reaped), and what
@@ -268,7 +318,7 @@ try {
     const [from, to] = await idle;
     const tree = treeRssMb(platform.child.pid!);
     results.afterBench = { rssMb: tree.totalMb, processes: tree.processes, idleSeconds: IDLE_SECONDS };
-    if (SUITES.some((s) => ['desk', 'rt', 'cmdb'].includes(s)))
+    if (SUITES.some((s) => ['desk', 'rt', 'cmdb', 'search'].includes(s)))
       figures.add('rss.afterBench', `memory ${IDLE_SECONDS} s after the bench's last request`, tree.totalMb, 'MB', {
         op: '<=',
         value: 800,

@@ -32,6 +32,8 @@ const ITSM: Cli = {
 Commands:
   token            print a bearer token for the local API (npx itsm token --help)
   events redrive   publish a time range of a service's events again (npx itsm events redrive --help)
+  read-model rebuild
+                   rebuild the reporting read model from the owners (npx itsm read-model rebuild --help)
 
 Environment:
   ITSM_HOME   the local platform's folder (default .itsm): signing key, demo users, data`,
@@ -84,6 +86,22 @@ Example:
   npx itsm events redrive --service service-desk --from 2026-12-02T10:00:00Z --to 2026-12-02T11:00:00Z`,
 };
 
+const REBUILD: Cli = {
+  command: 'npx itsm read-model rebuild',
+  usage: `usage: npx itsm read-model rebuild [--services s1,s2] [--no-wait]
+
+Asks every owning service (or those listed) to publish all its records again and rebuilds the
+reporting read model from them (ADR 25): POST /v1/read-model/rebuilds on the running local
+platform's API (ITSM_API_URL, default http://127.0.0.1:3000) as a reporting manager, then waits
+until every owner's pages have arrived and prints the outcome. Search keeps answering meanwhile.
+On AWS the same is the API call with a reporting manager's token.
+
+Options:
+  --services s1,s2   owners to resync (service-desk, service-level, configuration, portfolio, customers)
+  --no-wait          print the rebuild as requested and return
+  -h, --help         this text`,
+};
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   console.log(ITSM.usage);
@@ -93,6 +111,13 @@ if (command === 'events') {
   const [sub, ...args] = rest;
   if (sub !== 'redrive') fail(ITSM, sub ? `unknown events command "${sub}"` : 'events needs a command: redrive');
   await redrive(args);
+  process.exit(0);
+}
+if (command === 'read-model') {
+  const [sub, ...args] = rest;
+  if (sub !== 'rebuild')
+    fail(ITSM, sub ? `unknown read-model command "${sub}"` : 'read-model needs a command: rebuild');
+  await rebuild(args);
   process.exit(0);
 }
 if (command !== 'token') fail(ITSM, `unknown command "${command}"`);
@@ -178,4 +203,45 @@ async function redrive(args: string[]): Promise<void> {
   } finally {
     lambda.destroy();
   }
+}
+
+async function rebuild(args: string[]): Promise<void> {
+  const values = parseCli(REBUILD, { services: { type: 'string' }, 'no-wait': { type: 'boolean' } }, args);
+  const home = resolve(process.env.ITSM_HOME ?? '.itsm');
+  const identity = await LocalIdentity.open(join(home, 'dev-signing-key.json'));
+  const token = await identity.mint({ user: 'itsm-operator', roles: ['reporting-manager'], ttlSeconds: 3600 });
+  const api = process.env.ITSM_API_URL ?? 'http://127.0.0.1:3000';
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const services = values.services
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  let res: Response;
+  try {
+    res = await fetch(`${api}/v1/read-model/rebuilds`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(services ? { services } : {}),
+    });
+  } catch (err) {
+    console.error(`${REBUILD.command}: ${(err as Error).message} (is the platform running? npm start)`);
+    process.exit(1);
+  }
+  let body = (await res.json()) as { rebuildId?: string; status?: string; detail?: string };
+  if (res.status !== 202) {
+    console.error(`${REBUILD.command}: ${res.status} ${body.detail ?? JSON.stringify(body)}`);
+    process.exit(1);
+  }
+  if (values['no-wait']) {
+    console.log(JSON.stringify(body, null, 2));
+    return;
+  }
+  const deadline = Date.now() + 30 * 60_000;
+  while (body.status !== 'completed' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const poll = await fetch(`${api}/v1/read-model/rebuilds/${body.rebuildId}`, { headers });
+    body = (await poll.json()) as typeof body;
+  }
+  console.log(JSON.stringify(body, null, 2));
+  if (body.status !== 'completed') process.exit(1);
 }

@@ -147,7 +147,7 @@ export class Runtime {
   /** The RDS Data API over the services' query stores (PGlite, ADR 26). */
   rdsData?: LocalRdsData;
 
-  /** Settles once the definitions' `onDeploy` hooks have run (data mode; at once in memory). */
+  /** Settles once the definitions' `onDeploy` hooks have run (before `startRuntime` resolves). */
   deployHooks: Promise<void> = Promise.resolve();
 
   /** Lambda's event source mappings on the tables' streams (`streamConsumers`). */
@@ -558,18 +558,20 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   // can hold what a previous version left (its outbox). They run beside the ready platform rather
   // than before it (each is a cold start, about 2 s here), side by side; a failure is reported, and
   // the hook runs again on the next start.
-  runtime.deployHooks = opts.dataDir
-    ? Promise.all(
-        services.flatMap((def) =>
-          (def.onDeploy ?? []).map((hook) =>
-            functions.invoke(names.functionName(def.name, hook.function), {}).then(
-              () => undefined,
-              (err: Error) => console.error(`deploy hook ${def.name}/${hook.id} failed: ${err.message}`),
-            ),
-          ),
+  // Deploy hooks run on every start, as a deployment runs its Triggers (the first one too): they
+  // finish what a previous version left (the outbox) and bring query stores' schemas up to date,
+  // so the runtime is ready only once they have run.
+  runtime.deployHooks = Promise.all(
+    services.flatMap((def) =>
+      (def.onDeploy ?? []).map((hook) =>
+        functions.invoke(names.functionName(def.name, hook.function), {}).then(
+          () => undefined,
+          (err: Error) => console.error(`deploy hook ${def.name}/${hook.id} failed: ${err.message}`),
         ),
-      ).then(() => undefined)
-    : Promise.resolve();
+      ),
+    ),
+  ).then(() => undefined);
+  await runtime.deployHooks;
   // Closed first: a hook in flight finishes before the functions stop.
   closers.push(() => runtime!.deployHooks);
   endpoint.identity = identity;

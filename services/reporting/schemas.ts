@@ -147,6 +147,69 @@ export const PickerAnswer = z.object({
   asOf: AsOf,
 });
 
+export const EXPORT_FORMATS = ['csv', 'json'] as const;
+/** An export: a search (tickets or another register) with its filters, and a format. */
+export const CreateExportBody = z.union([
+  z.strictObject({
+    search: z.literal('tickets'),
+    filters: z.optional(TicketFilters),
+    format: z.enum(EXPORT_FORMATS),
+  }),
+  z.strictObject({
+    search: z.enum(RECORD_SEARCH_KINDS),
+    filters: z.optional(RecordFilters),
+    format: z.enum(EXPORT_FORMATS),
+  }),
+]);
+export type CreateExportBody = z.infer<typeof CreateExportBody>;
+
+export const ExportView = z.object({
+  exportId: z.string(),
+  search: z.string(),
+  format: z.enum(EXPORT_FORMATS),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+  createdAt: z.string(),
+  finishedAt: z.optional(z.string()),
+  rows: z.optional(z.number()),
+  bytes: z.optional(z.number()),
+  /** True when the export stopped at the row limit. */
+  truncated: z.optional(z.boolean()),
+  failure: z.optional(z.string()),
+  /** Once succeeded: a link for the requester, valid for 5 minutes (ask again for a fresh one). */
+  download: z.optional(z.object({ url: z.string(), expiresAt: z.string() })),
+});
+export const ExportList = z.object({ items: z.array(ExportView), nextCursor: z.optional(z.string()) });
+
+export const RebuildBody = z.strictObject({
+  /** Owning services to resync; all when absent. */
+  services: z.optional(
+    z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.minLength(1), z.maxLength(10)),
+  ),
+});
+export const RebuildView = z.object({
+  rebuildId: z.string(),
+  status: z.enum(['requested', 'completed']),
+  services: z.array(z.string()),
+  startedAt: z.string(),
+  completedAt: z.optional(z.string()),
+  /** Rows removed at the end: held by the read model but by no owner any more. */
+  swept: z.optional(z.number()),
+  progress: z.array(
+    z.object({
+      service: z.string(),
+      recordType: z.string(),
+      pagesReceived: z.number(),
+      pages: z.optional(z.number()),
+    }),
+  ),
+});
+export const ReadModelStatus = z.object({
+  migrations: z.array(z.string()),
+  counts: z.record(z.string(), z.number()),
+  sources: z.array(z.object({ source: z.string(), newestChange: z.string(), appliedAt: z.string() })),
+  asOf: z.nullable(z.string()),
+});
+
 // ---- Reports (FitSM PR3.1-PR3.3) and KPIs (GR6.1) ----
 
 export const AGGREGATES = [

@@ -79,17 +79,18 @@ export function attachment(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** Store one object whole (a report's CSV); returns its size in bytes. */
+/**
+ * Writes one object to a bucket (a single PutObject: up to 5 GB, held in memory by the caller;
+ * the exports stay far below). The object is private; readers get presigned links.
+ */
 export async function putObject(
   bucket: string,
   key: string,
-  body: string,
+  body: string | Uint8Array,
   options: { contentType: string },
-): Promise<number> {
+): Promise<void> {
   const { client, s3 } = await load();
-  const bytes = Buffer.from(body, 'utf8');
   await client.send(
-    new s3.PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: options.contentType }),
+    new s3.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: options.contentType }),
   );
-  return bytes.length;
 }

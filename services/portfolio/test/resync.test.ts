@@ -9,7 +9,7 @@ import {
   resyncedRecords,
   withResyncSettings,
 } from '../../../test/support/resync';
-import { as, type Client, testRuntime } from '../../../test/support/runtime';
+import { as, type Client, eventually, testRuntime } from '../../../test/support/runtime';
 import { portfolio } from '../service';
 
 /** The portfolio answers ResyncRequested with every service, as its live snapshot (ADR 28). */
@@ -101,5 +101,39 @@ describe('resync', () => {
     // Assess
     expect(pagesOf(rt, portfolioResync, requestId)).toEqual([]);
     expect(rt.bus.deadLetters()).toEqual([]);
+  });
+});
+
+describe('a record larger than a page', () => {
+  let small: Runtime;
+
+  beforeAll(async () => {
+    small = await testRuntime({
+      services: [withResyncSettings(portfolio, { pageBytes: 200, batchSize: 10, workSeconds: 900 })],
+    });
+    const res = await (await as(small, 'paula', ['portfolio-manager'])).post('/v1/services', {
+      name: 'Too big for the page',
+      description: 'A service whose snapshot alone is more than 200 bytes of JSON',
+      owner: 'user-olivia',
+    });
+    expect(res.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await small?.close();
+  });
+
+  it('fails the invocation (retried, then on-failure), never publishing a page over the limit', async () => {
+    // Act
+    const requestId = await requestResync(small);
+
+    // Assess
+    const failure = await eventually(
+      () => small.functions.asyncFailures('itsm-portfolio-resync')[0],
+      20_000,
+      "the resync's on-failure record",
+    );
+    expect(failure.responsePayload.errorMessage).toMatch(/exceeds the page/);
+    expect(pagesOf(small, portfolioResync, requestId)).toEqual([]);
   });
 });

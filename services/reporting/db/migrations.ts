@@ -46,6 +46,8 @@ export const MIGRATIONS: Migration[] = [
         sla_breached boolean NOT NULL DEFAULT false,
         agreement_id text,
         doc jsonb NOT NULL,
+        synced_by text,
+        applied_at timestamptz NOT NULL DEFAULT now(),
         text_tsv tsvector NOT NULL,
         public_comments_tsv tsvector NOT NULL DEFAULT ''::tsvector,
         internal_comments_tsv tsvector NOT NULL DEFAULT ''::tsvector,
@@ -63,12 +65,14 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX tickets_customer ON tickets (customer_id, updated_at)',
       'CREATE INDEX tickets_service ON tickets (service_id, updated_at)',
       'CREATE INDEX tickets_resolved ON tickets (resolved_at)',
+      'CREATE INDEX tickets_category ON tickets (category text_pattern_ops)',
       'CREATE INDEX tickets_cis ON tickets USING gin (ci_ids)',
       'CREATE INDEX tickets_search_public ON tickets USING gin (search_public)',
       'CREATE INDEX tickets_search_staff ON tickets USING gin (search_staff)',
       // Typeahead: ticket numbers by prefix (INC-10...) and title words by prefix.
       'CREATE INDEX tickets_number_prefix ON tickets (lower(number) text_pattern_ops)',
       `CREATE INDEX tickets_title_words ON tickets USING gin (to_tsvector('simple', title))`,
+      // A rebuild (ADR 25) marks what the owners' resync pages held and removes the rest.
       // Comments, kept so a ticket row (re)computes its comment text whatever arrives first.
       `CREATE TABLE ticket_comments (
         comment_id text PRIMARY KEY,
@@ -77,18 +81,23 @@ export const MIGRATIONS: Migration[] = [
         author_id text,
         created_at timestamptz NOT NULL,
         body text NOT NULL,
-        doc jsonb NOT NULL
+        doc jsonb NOT NULL,
+        synced_by text,
+        applied_at timestamptz NOT NULL DEFAULT now()
       )`,
       'CREATE INDEX ticket_comments_ticket ON ticket_comments (ticket_id, created_at)',
       // SLA clocks per ticket, from the service-level service (kept apart: they may come first).
       `CREATE TABLE ticket_sla (
         ticket_id text PRIMARY KEY,
         ticket_version integer NOT NULL,
+        clocks_version integer NOT NULL,
         sla_deadline timestamptz NOT NULL,
         sla_warn_at timestamptz NOT NULL,
         sla_breached boolean NOT NULL,
         agreement_id text,
-        doc jsonb NOT NULL
+        doc jsonb NOT NULL,
+        synced_by text,
+        applied_at timestamptz NOT NULL DEFAULT now()
       )`,
       // Every other record type (CIs, services, agreements, customers, complaints): the snapshot
       // as published, with the columns every kind shares; kind-specific filters use the jsonb
@@ -104,6 +113,8 @@ export const MIGRATIONS: Migration[] = [
         updated_at timestamptz,
         doc jsonb NOT NULL,
         search tsvector NOT NULL,
+        synced_by text,
+        applied_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (kind, id)
       )`,
       'CREATE INDEX records_doc ON records USING gin (doc jsonb_path_ops)',

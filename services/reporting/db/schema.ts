@@ -33,6 +33,8 @@ export interface TicketsTable {
   sla_breached: ColumnType<boolean, boolean | undefined, boolean>;
   agreement_id: string | null;
   doc: ColumnType<unknown, string, string>;
+  synced_by: ColumnType<string | null, string | null | undefined, string | null>;
+  applied_at: ColumnType<Date, Date | string | undefined, Date | string>;
   text_tsv: Vector;
   public_comments_tsv: ColumnType<string, string | undefined, string>;
   internal_comments_tsv: ColumnType<string, string | undefined, string>;
@@ -48,16 +50,21 @@ export interface TicketCommentsTable {
   created_at: Stamp;
   body: string;
   doc: ColumnType<unknown, string, string>;
+  synced_by: ColumnType<string | null, string | null | undefined, string | null>;
+  applied_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface TicketSlaTable {
   ticket_id: string;
   ticket_version: number;
+  clocks_version: number;
   sla_deadline: Stamp;
   sla_warn_at: Stamp;
   sla_breached: boolean;
   agreement_id: string | null;
   doc: ColumnType<unknown, string, string>;
+  synced_by: ColumnType<string | null, string | null | undefined, string | null>;
+  applied_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface RecordsTable {
@@ -70,6 +77,8 @@ export interface RecordsTable {
   customer_ids: ColumnType<string[], string[] | string, string[] | string>;
   updated_at: Stamp | null;
   doc: ColumnType<unknown, string, string>;
+  synced_by: ColumnType<string | null, string | null | undefined, string | null>;
+  applied_at: ColumnType<Date, Date | string | undefined, Date | string>;
   search: Vector;
 }
 

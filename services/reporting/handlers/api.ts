@@ -4,6 +4,7 @@ import { apiHandler } from '../../../shared/kit/http';
 import { pageRequest } from '../../../shared/kit/paging';
 import type { ReadModel } from '../db/schema';
 import {
+  type CreateExportBody,
   PICKER_KINDS,
   type PickerKind,
   RECORD_SEARCH_KINDS,
@@ -12,9 +13,11 @@ import {
   type TicketFilters,
 } from '../schemas';
 import { reporting } from '../service';
+import { getExport, listExports, requestExport } from '../use-cases/exports';
 import { pick } from '../use-cases/pickers';
+import { getRebuild, requestRebuild } from '../use-cases/rebuild';
 import { searchRecords } from '../use-cases/records';
-import { readModelAsOf, searchTickets } from '../use-cases/tickets';
+import { readModelAsOf, readModelStatus, searchTickets } from '../use-cases/tickets';
 
 const db = () => queryStore<ReadModel>();
 
@@ -30,6 +33,21 @@ const filtersOf = <F>(query: Record<string, unknown>): F => {
 };
 
 export const handler = apiHandler(reporting, 'api', {
+  'POST /v1/exports': async (req) => {
+    const job = await requestExport(req.ctx, req.principal, req.body as CreateExportBody);
+    return { status: 202, body: job, headers: { location: `/v1/exports/${job.exportId}` } };
+  },
+  'GET /v1/exports': async (req) => ({
+    status: 200,
+    body: await listExports(req.principal, pageRequest(req.query as { limit?: string; cursor?: string })),
+  }),
+  'GET /v1/exports/{id}': async (req) => ({ status: 200, body: await getExport(req.principal, req.params.id!) }),
+  'GET /v1/read-model': async () => ({ status: 200, body: await readModelStatus(db()) }),
+  'POST /v1/read-model/rebuilds': async (req) => {
+    const r = await requestRebuild(req.ctx, (req.body as { services?: string[] } | undefined)?.services);
+    return { status: 202, body: r, headers: { location: `/v1/read-model/rebuilds/${r.rebuildId}` } };
+  },
+  'GET /v1/read-model/rebuilds/{id}': async (req) => ({ status: 200, body: await getRebuild(req.params.id!) }),
   'GET /v1/tickets': async (req) => ({
     status: 200,
     body: await searchTickets(

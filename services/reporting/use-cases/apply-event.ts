@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { OperationContext } from '../../../shared/kit/context';
 import type { ReceivedEvent } from '../../../shared/kit/events';
 import type { ReadModel } from '../db/schema';
 import {
@@ -14,6 +15,7 @@ import {
   type SurveyAnswerRecord,
   type TicketRecord,
 } from './project';
+import { notePage } from './rebuild';
 
 /**
  * Which records an owner's event carries, and where they go in the read model. Events without a
@@ -70,25 +72,27 @@ const KIND_BY_EVENT: Record<string, RecordKind> = {
 /** A resync page (ADR 25): every record of one type, as its live events carry it. */
 async function applyPage(db: Kysely<ReadModel>, data: Record<string, unknown>): Promise<boolean> {
   const records = (data.records ?? []) as Record<string, unknown>[];
+  const mark = String(data.requestId);
   switch (data.recordType) {
     case 'ticket':
-      await applyTickets(db, records as TicketRecord[]);
+      await applyTickets(db, records as TicketRecord[], mark);
       return true;
     case 'ticket-comment':
       await applyComments(
         db,
         records.map((r) => (r.comment ? { ...(r.comment as object), ticketId: r.ticketId } : r)) as CommentRecord[],
+        mark,
       );
       return true;
     case 'ticket-clocks':
-      await applyClocks(db, records as ClocksRecord[]);
+      await applyClocks(db, records as ClocksRecord[], mark);
       return true;
     case 'ci':
     case 'service':
     case 'agreement':
     case 'customer':
     case 'complaint':
-      await applyRecords(db, data.recordType, records as (Record<string, unknown> & { version: number })[]);
+      await applyRecords(db, data.recordType, records as (Record<string, unknown> & { version: number })[], mark);
       return true;
     default:
       return false;
@@ -96,8 +100,13 @@ async function applyPage(db: Kysely<ReadModel>, data: Record<string, unknown>): 
 }
 
 /** The consumer's handler: apply, then move the source's watermark. */
-export const projectEvent = (db: () => Kysely<ReadModel>) => async (event: ReceivedEvent) => {
+export const projectEvent = (db: () => Kysely<ReadModel>) => async (event: ReceivedEvent, ctx: OperationContext) => {
   const store = db();
-  const applied = await applyEvent(store, event.detailType, event.data as Record<string, unknown>);
-  if (applied) await noteWatermark(store, event.source, event.metadata.occurredAt);
+  const data = event.data as Record<string, unknown>;
+  const applied = await applyEvent(store, event.detailType, data);
+  if (!applied) return;
+  await noteWatermark(store, event.source, event.metadata.occurredAt);
+  if (event.detailType === 'RecordsResynced') {
+    await notePage(store, ctx, event.source, data as unknown as Parameters<typeof notePage>[3]);
+  }
 };

@@ -20,7 +20,8 @@ export interface TicketRecord {
   description?: string;
   status: string;
   priority: string;
-  category?: string;
+  /** The category path from the root (`["hardware", "laptop"]`), kept as `hardware/laptop`. */
+  category?: string[] | string;
   callerId: string;
   customerId?: string;
   serviceId?: string;
@@ -50,6 +51,8 @@ export interface CommentRecord {
 export interface ClocksRecord {
   ticketId: string;
   ticketVersion: number;
+  /** The clocks' own version: moves when they are recomputed at the same ticket version. */
+  version?: number;
   agreementId?: string;
   clocks: { state: string; deadline?: string; warnAt?: string }[];
   [field: string]: unknown;
@@ -73,6 +76,10 @@ const chunks = <T>(xs: T[], n = CHUNK): T[][] => {
   return out;
 };
 
+/** A category path as one string (`hardware/laptop`), so a filter can match it or a parent. */
+export const categoryPath = (c: string[] | string | undefined): string | null =>
+  c === undefined ? null : Array.isArray(c) ? (c.length ? c.join('/') : null) : c;
+
 /** `P1` -> 1; labels without a number sort last. */
 export const priorityRank = (label: string): number => {
   const m = /\d+/.exec(label);
@@ -92,7 +99,11 @@ function newest<T>(xs: T[], id: (x: T) => string, version: (x: T) => number): T[
 
 const english = (text: string) => sql<string>`to_tsvector('english', ${text})`;
 
-export async function applyTickets(db: Db, records: TicketRecord[]): Promise<void> {
+/**
+ * `mark`: the rebuild a resync page belongs to (ADR 25). Its rows are written even at the version
+ * already held (the same snapshot again) and marked, so the rebuild's sweep keeps them.
+ */
+export async function applyTickets(db: Db, records: TicketRecord[], mark?: string): Promise<void> {
   for (const batch of chunks(
     newest(
       records,
@@ -113,7 +124,7 @@ export async function applyTickets(db: Db, records: TicketRecord[]): Promise<voi
           status: t.status,
           priority: t.priority,
           priority_rank: priorityRank(t.priority),
-          category: t.category ?? null,
+          category: categoryPath(t.category),
           caller_id: t.callerId,
           customer_id: t.customerId ?? null,
           service_id: t.serviceId ?? null,
@@ -128,6 +139,8 @@ export async function applyTickets(db: Db, records: TicketRecord[]): Promise<voi
           reopen_count: t.reopenCount,
           first_responded_at: t.firstRespondedAt ? new Date(t.firstRespondedAt) : null,
           doc: jsonb(t),
+          synced_by: mark ?? null,
+          applied_at: sql<Date>`now()`,
           text_tsv: sql<string>`setweight(to_tsvector('english', ${`${t.number} ${t.title}`}), 'A') || to_tsvector('english', ${t.description ?? ''})`,
           // A ticket seen for the first time takes the comments and clocks that came before it.
           public_comments_tsv: commentVector(t.ticketId, 'public'),
@@ -166,8 +179,10 @@ export async function applyTickets(db: Db, records: TicketRecord[]): Promise<voi
             first_responded_at: eb.ref('excluded.first_responded_at'),
             doc: eb.ref('excluded.doc'),
             text_tsv: eb.ref('excluded.text_tsv'),
+            applied_at: eb.ref('excluded.applied_at'),
+            ...(mark ? { synced_by: eb.ref('excluded.synced_by') } : {}),
           }))
-          .where('tickets.version', '<', (eb) => eb.ref('excluded.version')),
+          .where('tickets.version', mark ? '<=' : '<', (eb) => eb.ref('excluded.version')),
       )
       .execute();
   }
@@ -191,7 +206,7 @@ function commentVector(ticketId: string, visibility: 'public' | 'internal') {
   return sql<string>`(SELECT coalesce(to_tsvector('english', string_agg(body, ' ')), ''::tsvector) FROM ticket_comments WHERE ticket_id = ${ticketId} AND visibility = ${visibility})`;
 }
 
-export async function applyComments(db: Db, records: CommentRecord[]): Promise<void> {
+export async function applyComments(db: Db, records: CommentRecord[], mark?: string): Promise<void> {
   const touched = new Set<string>();
   for (const batch of chunks(records)) {
     const inserted = await db
@@ -205,9 +220,16 @@ export async function applyComments(db: Db, records: CommentRecord[]): Promise<v
           created_at: new Date(c.createdAt),
           body: c.text,
           doc: jsonb(c),
+          synced_by: mark ?? null,
         })),
       )
-      .onConflict((oc) => oc.column('comment_id').doNothing())
+      .onConflict((oc) =>
+        mark
+          ? oc
+              .column('comment_id')
+              .doUpdateSet((eb) => ({ synced_by: eb.ref('excluded.synced_by'), applied_at: sql`now()` }))
+          : oc.column('comment_id').doNothing(),
+      )
       .returning('ticket_id')
       .execute();
     for (const r of inserted) touched.add(r.ticket_id);
@@ -236,7 +258,7 @@ export function slaOf(c: ClocksRecord): { deadline: Date; warnAt: Date; breached
 /** PostgreSQL's `infinity` timestamp, written for "no deadline". */
 const INFINITY = 'infinity' as unknown as Date;
 
-export async function applyClocks(db: Db, records: ClocksRecord[]): Promise<void> {
+export async function applyClocks(db: Db, records: ClocksRecord[], mark?: string): Promise<void> {
   const batch = newest(
     records,
     (c) => c.ticketId,
@@ -251,11 +273,13 @@ export async function applyClocks(db: Db, records: ClocksRecord[]): Promise<void
           return {
             ticket_id: c.ticketId,
             ticket_version: c.ticketVersion,
+            clocks_version: c.version ?? 0,
             sla_deadline: s.deadline,
             sla_warn_at: s.warnAt,
             sla_breached: s.breached,
             agreement_id: c.agreementId ?? null,
             doc: jsonb(c),
+            synced_by: mark ?? null,
           };
         }),
       )
@@ -264,14 +288,20 @@ export async function applyClocks(db: Db, records: ClocksRecord[]): Promise<void
           .column('ticket_id')
           .doUpdateSet((eb) => ({
             ticket_version: eb.ref('excluded.ticket_version'),
+            clocks_version: eb.ref('excluded.clocks_version'),
             sla_deadline: eb.ref('excluded.sla_deadline'),
             sla_warn_at: eb.ref('excluded.sla_warn_at'),
             sla_breached: eb.ref('excluded.sla_breached'),
             agreement_id: eb.ref('excluded.agreement_id'),
             doc: eb.ref('excluded.doc'),
+            applied_at: sql<Date>`now()`,
+            ...(mark ? { synced_by: eb.ref('excluded.synced_by') } : {}),
           }))
-          // Clocks recomputed at the same ticket version (a new agreement) replace the old ones.
-          .where('ticket_sla.ticket_version', '<=', (eb) => eb.ref('excluded.ticket_version')),
+          // Clocks recomputed at the same ticket version (a deadline passing, a new agreement) carry a
+          // higher clocks version; the same clocks again change nothing.
+          .where(
+            sql<boolean>`(ticket_sla.ticket_version, ticket_sla.clocks_version) <= (excluded.ticket_version, excluded.clocks_version)`,
+          ),
       )
       .execute();
     await sql`UPDATE tickets t SET sla_deadline = s.sla_deadline, sla_warn_at = s.sla_warn_at,
@@ -289,6 +319,7 @@ export async function applyRecords(
   db: Db,
   kind: RecordKind,
   records: (Record<string, unknown> & { version: number })[],
+  mark?: string,
 ): Promise<void> {
   const idField = RECORD_KINDS[kind];
   const idOf = (r: Record<string, unknown>) => String(r[idField]);
@@ -317,6 +348,7 @@ export async function applyRecords(
             updated_at: typeof r.updatedAt === 'string' ? new Date(r.updatedAt) : null,
             doc: jsonb(r),
             search: english(text),
+            synced_by: mark ?? null,
           };
         }),
       )
@@ -332,8 +364,10 @@ export async function applyRecords(
             updated_at: eb.ref('excluded.updated_at'),
             doc: eb.ref('excluded.doc'),
             search: eb.ref('excluded.search'),
+            applied_at: sql<Date>`now()`,
+            ...(mark ? { synced_by: eb.ref('excluded.synced_by') } : {}),
           }))
-          .where('records.version', '<', (eb) => eb.ref('excluded.version')),
+          .where('records.version', mark ? '<=' : '<', (eb) => eb.ref('excluded.version')),
       )
       .execute();
   }

@@ -38,7 +38,7 @@ export function recordWhere(kind: RecordSearchKind, filters: RecordFilters, prin
     throw new ForbiddenError('Customer accounts may not search this register.');
   if (customer && kind === 'services' && filters.customerId) {
     throw new ValidationError('Customer accounts search the catalogue as a whole.', [
-      { field: 'customerId', message: 'is not available to customer accounts' },
+      { field: 'query.customerId', message: 'is not available to customer accounts' },
     ]);
   }
   return (eb: Eb) => {
@@ -77,13 +77,15 @@ export interface RecordLineOut {
   record: Record<string, unknown>;
 }
 
-export async function searchRecords(
+/** Up to `limit` records after a keyset position, and the keyset of the last one. */
+export async function recordChunk(
   db: Db,
   principal: Principal,
   kind: RecordSearchKind,
   filters: RecordFilters,
-  page: PageRequest,
-): Promise<SearchAnswer<RecordLineOut>> {
+  start: string[] | undefined,
+  limit: number,
+): Promise<{ items: RecordLineOut[]; more: boolean; last?: string[] }> {
   const where = recordWhere(kind, filters, principal);
   const sort = SORTS[filters.sort ?? 'name'];
   const order = filters.order ?? (filters.sort === 'updated' ? 'desc' : 'asc');
@@ -95,18 +97,14 @@ export async function searchRecords(
     .select(sql<string | null>`updated_at::text`.as('updated'))
     .select(sort.cols.map((c, i) => sql<string>`${key(c)}::text`.as(`sk${i}`)))
     .where(where);
-  if (page.cursor) {
-    const values = decodeKeyset(page.cursor, sort.cols.length);
+  if (start) {
     const left = sql.join(sort.cols.map(key));
-    const right = sql.join(values.map((v, i) => sql`${v}::${sql.raw(sort.casts[i]!)}`));
+    const right = sql.join(start.map((v, i) => sql`${v}::${sql.raw(sort.casts[i]!)}`));
     query = query.where(order === 'asc' ? sql<SqlBool>`(${left}) > (${right})` : sql<SqlBool>`(${left}) < (${right})`);
   }
   for (const c of sort.cols) query = query.orderBy(key(c), order);
-  const [rows, counted] = await Promise.all([
-    query.limit(page.limit + 1).execute(),
-    countAndAsOf(db, db.selectFrom('records').select(sql`1`.as('one')).where(where)),
-  ]);
-  const shown = rows.slice(0, page.limit);
+  const rows = await query.limit(limit + 1).execute();
+  const shown = rows.slice(0, limit);
   const last = shown.at(-1) as Record<string, unknown> | undefined;
   return {
     items: shown.map((r) => ({
@@ -119,10 +117,28 @@ export async function searchRecords(
       version: Number(r.version),
       record: (typeof r.doc === 'string' ? JSON.parse(r.doc) : r.doc) as Record<string, unknown>,
     })),
+    more: rows.length > limit,
+    ...(last ? { last: sort.cols.map((_, i) => String(last[`sk${i}`])) } : {}),
+  };
+}
+
+export async function searchRecords(
+  db: Db,
+  principal: Principal,
+  kind: RecordSearchKind,
+  filters: RecordFilters,
+  page: PageRequest,
+): Promise<SearchAnswer<RecordLineOut>> {
+  const where = recordWhere(kind, filters, principal);
+  const start = page.cursor ? decodeKeyset(page.cursor, 2) : undefined;
+  const [chunk, counted] = await Promise.all([
+    recordChunk(db, principal, kind, filters, start, page.limit),
+    countAndAsOf(db, db.selectFrom('records').select(sql`1`.as('one')).where(where)),
+  ]);
+  return {
+    items: chunk.items,
     total: counted.total,
-    ...(rows.length > page.limit && last
-      ? { nextCursor: encodeKeyset(sort.cols.map((_, i) => String(last[`sk${i}`]))) }
-      : {}),
+    ...(chunk.more && chunk.last ? { nextCursor: encodeKeyset(chunk.last) } : {}),
     asOf: counted.asOf,
   };
 }

@@ -298,9 +298,7 @@ export async function runReport(
       rendered.csv !== undefined
         ? {
             key: csvKey(r.reportId, runId),
-            bytes: await putObject(requireEnv('BUCKET_NAME'), csvKey(r.reportId, runId), rendered.csv, {
-              contentType: 'text/csv; charset=utf-8',
-            }),
+            bytes: await storeCsv(csvKey(r.reportId, runId), rendered.csv),
             rows: produced.table.rows.length,
           }
         : undefined;
@@ -377,6 +375,12 @@ export async function runReport(
     events,
   });
   return run;
+}
+
+async function storeCsv(key: string, csv: string): Promise<number> {
+  const bytes = Buffer.from(csv, 'utf8');
+  await putObject(requireEnv('BUCKET_NAME'), key, bytes, { contentType: 'text/csv; charset=utf-8' });
+  return bytes.length;
 }
 
 const csvKey = (reportId: string, runId: string) => `reports/${reportId}/${runId}.csv`;

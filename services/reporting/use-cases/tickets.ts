@@ -47,6 +47,7 @@ const DEFAULT_ORDER = { updated: 'desc', created: 'desc', priority: 'asc', deadl
 const STAFF_ONLY: (keyof TicketFilters)[] = ['assignmentGroup', 'assigneeId', 'sla'];
 
 const list = (v: string | undefined) => (v ? v.split(',') : []);
+const escapeLike = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The WHERE clause of a ticket search for this caller: the filters, the keyword and the caller's scope. */
 export function ticketWhere(filters: TicketFilters, principal: Principal) {
@@ -57,7 +58,7 @@ export function ticketWhere(filters: TicketFilters, principal: Principal) {
     if (refused.length > 0) {
       throw new ValidationError(
         'Customer accounts cannot filter or sort on routing and SLA fields.',
-        refused.map((f) => ({ field: f, message: 'is not available to customer accounts' })),
+        refused.map((f) => ({ field: `query.${f}`, message: 'is not available to customer accounts' })),
         'filter-not-allowed',
       );
     }
@@ -79,7 +80,9 @@ export function ticketWhere(filters: TicketFilters, principal: Principal) {
     if (filters.customerId) push(eb('customer_id', '=', filters.customerId));
     if (filters.serviceId) push(eb('service_id', '=', filters.serviceId));
     if (filters.ciId) push(sql<SqlBool>`ci_ids @> ARRAY[${filters.ciId}]::text[]`);
-    if (filters.category) push(eb('category', '=', filters.category));
+    // A category and everything under it (`hardware` finds `hardware/laptop`).
+    if (filters.category)
+      push(eb.or([eb('category', '=', filters.category), eb('category', 'like', `${escapeLike(filters.category)}/%`)]));
     if (filters.major) push(eb('major', '=', filters.major === 'true'));
     if (filters.sla === 'breached') push(sql<SqlBool>`(sla_breached OR sla_deadline <= now())`);
     if (filters.sla === 'warning')
@@ -219,6 +222,38 @@ export interface SearchAnswer<T> {
   asOf: string | null;
 }
 
+/**
+ * Up to `limit` ticket lines after a keyset position, in the search's order, and the keyset of the
+ * last one: what a page shows and what an export reads chunk by chunk.
+ */
+export async function ticketChunk(
+  db: Db,
+  principal: Principal,
+  filters: TicketFilters,
+  start: string[] | undefined,
+  limit: number,
+): Promise<{ lines: TicketLine[]; more: boolean; last?: string[] }> {
+  const where = ticketWhere(filters, principal);
+  const sort = ticketSort(filters);
+  const cols = SORT_KEYS[sort.sort];
+  let query = lineQuery(db)
+    .select(cols.map((c, i) => sql<string>`${sql.ref(c)}::text`.as(`sk${i}`)))
+    .where(where);
+  if (start) query = query.where(after(sort, start));
+  for (const c of cols) query = query.orderBy(c, sort.order);
+  const rows = await query.limit(limit + 1).execute();
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1) as Record<string, unknown> | undefined;
+  return {
+    lines: shown.map((r) => toLine(r, principal)),
+    more: rows.length > limit,
+    ...(last ? { last: cols.map((_, i) => String(last[`sk${i}`])) } : {}),
+  };
+}
+
+/** The number of sort values in a search's keyset (what its cursors hold). */
+export const keysetLength = (filters: TicketFilters) => SORT_KEYS[ticketSort(filters).sort].length;
+
 /** One page of a ticket search, its total and the read model's `asOf`. */
 export async function searchTickets(
   db: Db,
@@ -227,25 +262,15 @@ export async function searchTickets(
   page: PageRequest,
 ): Promise<SearchAnswer<TicketLine>> {
   const where = ticketWhere(filters, principal);
-  const sort = ticketSort(filters);
-  const cols = SORT_KEYS[sort.sort];
-  const start = page.cursor ? decodeKeyset(page.cursor, cols.length) : undefined;
-  let query = lineQuery(db)
-    .select(cols.map((c, i) => sql<string>`${sql.ref(c)}::text`.as(`sk${i}`)))
-    .where(where);
-  if (start) query = query.where(after(sort, start));
-  for (const c of cols) query = query.orderBy(c, sort.order);
-  const [rows, counted] = await Promise.all([
-    query.limit(page.limit + 1).execute(),
+  const start = page.cursor ? decodeKeyset(page.cursor, keysetLength(filters)) : undefined;
+  const [chunk, counted] = await Promise.all([
+    ticketChunk(db, principal, filters, start, page.limit),
     countAndAsOf(db, db.selectFrom('tickets').select(sql`1`.as('one')).where(where)),
   ]);
-  const more = rows.length > page.limit;
-  const shown = rows.slice(0, page.limit);
-  const last = shown.at(-1) as Record<string, unknown> | undefined;
   return {
-    items: shown.map((r) => toLine(r, principal)),
+    items: chunk.lines,
     total: counted.total,
-    ...(more && last ? { nextCursor: encodeKeyset(cols.map((_, i) => String(last[`sk${i}`]))) } : {}),
+    ...(chunk.more && chunk.last ? { nextCursor: encodeKeyset(chunk.last) } : {}),
     asOf: counted.asOf,
   };
 }
@@ -275,4 +300,36 @@ export async function readModelAsOf(db: Db): Promise<string | null> {
   const row = await sql<{ as_of: string | null }>`SELECT max(occurred_at)::text AS as_of FROM watermarks`.execute(db);
   const asOf = row.rows[0]?.as_of;
   return asOf ? new Date(pgTimestamp(asOf)).toISOString() : null;
+}
+
+/** The read model's state, for operators: what is applied, how much it holds, how fresh each source is. */
+export async function readModelStatus(db: Db) {
+  const [migrations, counts, sources] = await Promise.all([
+    db.selectFrom('schema_migrations').select('id').orderBy('id').execute(),
+    sql<{ kind: string; n: number }>`SELECT 'ticket' AS kind, count(*)::int AS n FROM tickets
+      UNION ALL SELECT 'ticket-comment', count(*)::int FROM ticket_comments
+      UNION ALL SELECT 'ticket-clocks', count(*)::int FROM ticket_sla
+      UNION ALL SELECT kind, count(*)::int FROM records GROUP BY kind`.execute(db),
+    sql<{
+      source: string;
+      occurred_at: string;
+      applied_at: string;
+    }>`SELECT source, occurred_at::text, applied_at::text FROM watermarks ORDER BY source`.execute(db),
+  ]);
+  const at = (t: string) => new Date(pgTimestamp(t)).toISOString();
+  const newest =
+    sources.rows
+      .map((r) => at(r.occurred_at))
+      .sort()
+      .at(-1) ?? null;
+  return {
+    migrations: migrations.map((m) => m.id),
+    counts: Object.fromEntries(counts.rows.map((r) => [r.kind, Number(r.n)])),
+    sources: sources.rows.map((r) => ({
+      source: r.source,
+      newestChange: at(r.occurred_at),
+      appliedAt: at(r.applied_at),
+    })),
+    asOf: newest,
+  };
 }
