@@ -174,6 +174,30 @@ async function exercise(): Promise<void> {
   await deskValueStream(rt);
   await rt.runSchedule('service-desk', 'auto-close');
   await rt.bus.drain();
+  // Reports and KPIs (FitSM PR3, GR6.1): the register, a run now (read model, mail, the bucket), its
+  // CSV link, a KPI value, then the every-minute schedule two days on (runs and KPI periods due).
+  const rita = await as(rt, 'rita', ['reporting-manager']);
+  const report = (
+    await rita.post<{ reportId: string }>('/v1/reports', {
+      title: 'Fidelity report',
+      purpose: 'p',
+      audience: 'a',
+      contentType: 'performance',
+      frequency: { every: 'daily', at: '07:00', timeZone: 'UTC' },
+      content: { kind: 'search', filters: { type: 'incident' } },
+      formats: ['csv', 'html'],
+      recipients: [],
+      owner: { id: 'rita', email: 'rita@itsm.example' },
+      status: 'active',
+    })
+  ).body;
+  const run = (await rita.post<{ runId: string }>(`/v1/reports/${report.reportId}/runs`)).body;
+  await rita.get(`/v1/reports/${report.reportId}/runs/${run.runId}/csv`);
+  await rita.post('/v1/kpis/backlog/values');
+  rt.setTime(Date.now() + 2 * 86_400_000);
+  await rt.runSchedule('reporting', 'reports');
+  rt.setTime(undefined);
+  await rt.bus.drain();
   // Every owner answers a read-model rebuild with its records (ADR 28).
   await publishEvents(rt, [
     { source: 'itsm.reporting', detailType: 'ResyncRequested', data: { requestId: 'fidelity' } },
