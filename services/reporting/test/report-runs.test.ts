@@ -225,6 +225,28 @@ describe('failed runs', () => {
     const after = (await alice.get<Report>(`/v1/reports/${r.reportId}`)).body;
     expect(Date.parse(after.nextRunAt!)).toBe(due + 86_400_000);
   });
+
+  it('raises ReportDelayed when a retry is reached only after the window and fails again', async () => {
+    // Prepare: the first attempt fails in time and schedules a retry; the timer then stops for an hour.
+    const r = await failing('Backlog C, retried late');
+    const owner = `fred.${'Backlog C, retried late'.length}@itsm.example`;
+    rt.mailbox.rejects = (to) => (to.includes(owner) ? 'Email address is not verified.' : undefined);
+    const due = Date.parse(r.nextRunAt!);
+    rt.setTime(due + 60_000);
+    await rt.runSchedule('reporting', 'reports');
+    // Act
+    rt.setTime(due + 70 * 60_000);
+    await rt.runSchedule('reporting', 'reports');
+    // Assess
+    await rt.bus.drain();
+    const delayed = events('ReportDelayed').filter((e) => e.detail.data.number === r.number);
+    expect(delayed.map((e) => e.detail.data.reason)).toEqual(['failing']);
+    const runs = (await alice.get<Page<Run>>(`/v1/reports/${r.reportId}/runs`)).body.items;
+    expect(runs.map((x) => [x.status, x.late])).toEqual([
+      ['failed', true],
+      ['failed', false],
+    ]);
+  });
 });
 
 describe('KPI values', () => {

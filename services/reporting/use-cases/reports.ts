@@ -501,8 +501,9 @@ export async function runDueReport(ctx: OperationContext, db: Db, pk: string, no
             logger.warn('report retry not scheduled', { report: r.number, error: (err as Error).message }),
           );
       }
-    } else if (!late) {
-      // No attempt left inside the window: the report is late, with nothing produced.
+    } else if (events.length === 0) {
+      // No attempt left inside the window (and no ReportDelayed raised for this run yet): the
+      // report is late, with nothing produced. A retry the timer reached after the window ends here too.
       await table().commit(ctx, { writes: [], events: [lateEvent('failing')] });
       await alert(r, `Report ${r.number} is late`, `${r.title}, due ${due.scheduledFor}, kept failing: ${run.error}`);
     }
