@@ -192,6 +192,29 @@ async function exercise(): Promise<void> {
     'the export',
   );
   await fetch(exported.download!.url);
+  // Reports and KPIs (FitSM PR3, GR6.1): the register, a run now (read model, mail, the bucket), its
+  // CSV link, a KPI value, then the every-minute schedule two days on (runs and KPI periods due).
+  const report = (
+    await reporter.post<{ reportId: string }>('/v1/reports', {
+      title: 'Fidelity report',
+      purpose: 'p',
+      audience: 'a',
+      contentType: 'performance',
+      frequency: { every: 'daily', at: '07:00', timeZone: 'UTC' },
+      content: { kind: 'search', filters: { type: 'incident' } },
+      formats: ['csv', 'html'],
+      recipients: [],
+      owner: { id: 'rita', email: 'rita@itsm.example' },
+      status: 'active',
+    })
+  ).body;
+  const run = (await reporter.post<{ runId: string }>(`/v1/reports/${report.reportId}/runs`)).body;
+  await reporter.get(`/v1/reports/${report.reportId}/runs/${run.runId}/csv`);
+  await reporter.post('/v1/kpis/backlog/values');
+  rt.setTime(Date.now() + 2 * 86_400_000);
+  await rt.runSchedule('reporting', 'reports');
+  rt.setTime(undefined);
+  await rt.bus.drain();
   const rebuild = (await reporter.post<{ rebuildId: string }>('/v1/read-model/rebuilds', {})).body;
   await eventually(
     async () => {

@@ -15,6 +15,144 @@ export const STAFF: readonly Role[] = ALL_ROLES.filter((r) => r !== 'customer-us
 /** Staff plus customer users, who see only their own organisation (checked in every query). */
 export const SEARCHERS: readonly Role[] = ALL_ROLES;
 
+/** Who reads the report register and KPIs (FitSM PR3: reports are for the organisation, not customers). */
+const REPORT_READERS: readonly Role[] = STAFF;
+
+/** Routes of the report register (PR3.1, PR3.2), its runs (PR3.3) and the KPI catalogue (GR6.1). */
+const REPORT_ROUTES = [
+  {
+    method: 'GET',
+    path: '/v1/reports',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: 'The report register, all or by content type (performance, significant events, nonconformities, other)',
+    query: s.ListReportsQuery,
+    response: { status: 200, schema: s.ReportPage },
+  },
+  {
+    method: 'POST',
+    path: '/v1/reports',
+    function: 'register',
+    roles: ADMINS,
+    summary:
+      'Specify a report: purpose, audience, frequency, content (saved search or built-in aggregate), format, delivery, owner',
+    body: s.CreateReportBody,
+    response: { status: 201, schema: s.Report },
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/{id}',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: 'A report specification by id or number (RPT-1), with its next run',
+    response: { status: 200, schema: s.Report },
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/reports/{id}',
+    function: 'register',
+    roles: ADMINS,
+    summary: 'Change, activate or retire a report specification (If-Match)',
+    body: s.UpdateReportBody,
+    response: { status: 200, schema: s.Report },
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/{id}/history',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: 'Full history of a report specification',
+    query: ListQuery,
+    response: { status: 200, schema: s.HistoryPage },
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/{id}/runs',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: 'Runs of a report, newest first: period, status, rows, duration, delivery log, CSV',
+    query: ListQuery,
+    response: { status: 200, schema: s.ReportRunPage },
+  },
+  {
+    method: 'GET',
+    path: '/v1/reports/{id}/runs/{runId}/csv',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: "A run's full CSV: a download link valid for 5 minutes",
+    response: { status: 200, schema: s.CsvLink },
+  },
+  {
+    method: 'POST',
+    path: '/v1/reports/{id}/runs',
+    function: 'register',
+    roles: ADMINS,
+    summary: 'Run a report now for its last complete period and deliver it (the schedule is unchanged)',
+    response: { status: 201, schema: s.ReportRun },
+  },
+  {
+    method: 'GET',
+    path: '/v1/kpis',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: 'The KPI catalogue (built-ins and defined KPIs)',
+    query: ListQuery,
+    response: { status: 200, schema: s.KpiPage },
+  },
+  {
+    method: 'POST',
+    path: '/v1/kpis',
+    function: 'register',
+    roles: ADMINS,
+    summary: 'Define a KPI: a built-in aggregate or a saved search, target and direction, frequency, owner',
+    body: s.CreateKpiBody,
+    response: { status: 201, schema: s.Kpi },
+  },
+  {
+    method: 'GET',
+    path: '/v1/kpis/{id}',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: 'A KPI definition',
+    response: { status: 200, schema: s.Kpi },
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/kpis/{id}',
+    function: 'register',
+    roles: ADMINS,
+    summary: "Change a KPI's target, direction, frequency, owner, or deactivate it (If-Match)",
+    body: s.UpdateKpiBody,
+    response: { status: 200, schema: s.Kpi },
+  },
+  {
+    method: 'GET',
+    path: '/v1/kpis/{id}/history',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: 'Full history of a KPI definition',
+    query: ListQuery,
+    response: { status: 200, schema: s.HistoryPage },
+  },
+  {
+    method: 'GET',
+    path: '/v1/kpis/{id}/values',
+    function: 'register',
+    roles: REPORT_READERS,
+    summary: "A KPI's values per period, newest first, each against its target and the period before",
+    query: ListQuery,
+    response: { status: 200, schema: s.KpiValuePage },
+  },
+  {
+    method: 'POST',
+    path: '/v1/kpis/{id}/values',
+    function: 'register',
+    roles: ADMINS,
+    summary: "Compute a KPI's value for its last complete period now (replaces that period's value)",
+    response: { status: 201, schema: s.KpiValue },
+  },
+] as const;
+
 /** Events the read model is built from: every owner's record events (ADR 25). */
 const RECORD_EVENTS = {
   'itsm.service-desk': [
@@ -37,6 +175,8 @@ const RECORD_EVENTS = {
     'ComplaintResponded',
     'ComplaintChanged',
     'ComplaintClosed',
+    // Satisfaction for reports and KPIs (survey_answers).
+    'SurveyAnswered',
   ],
 };
 
@@ -45,7 +185,8 @@ export const reporting = defineService({
   title: 'Service reporting',
   fitsm: 'PR3',
   table: {
-    indexes: [{ name: 'gsi1' }, { name: 'gsi2' }],
+    // `due`: report runs and KPI periods that come due (ADR 13), keys only, sparse.
+    indexes: [{ name: 'gsi1' }, { name: 'gsi2' }, { name: 'due', projection: 'keys-only' }],
     timeToLiveAttribute: 'expiresAt',
     stream: 'NEW_IMAGE',
   },
@@ -83,6 +224,19 @@ export const reporting = defineService({
       description: "Applies the read model's schema migrations and (re)creates the read-only user.",
       timeoutSeconds: 300,
       access: { database: 'write' },
+    },
+    // ---- Reports and KPIs (PR3.1-PR3.3, GR6.1) ----
+    register: {
+      entry: entry('./handlers/register.ts'),
+      description: 'Report register and KPI catalogue API: specifications, runs, run now, KPI values.',
+      timeoutSeconds: 29,
+      access: { table: 'write', publish: true, database: 'read', sendMail: true, bucket: 'write' },
+    },
+    reports: {
+      entry: entry('./handlers/reports.ts'),
+      description: 'Every minute: produce and mail the report runs and KPI periods that came due (sparse due index).',
+      timeoutSeconds: 300,
+      access: { table: 'write', publish: true, database: 'read', sendMail: true, bucket: 'write' },
     },
     relay: eventRelayFunction,
   },
@@ -172,6 +326,7 @@ export const reporting = defineService({
       summary: "A rebuild's progress per owner and record type",
       response: { status: 200, schema: s.RebuildView },
     },
+    ...REPORT_ROUTES,
   ],
   subscriptions: [
     ...Object.entries(RECORD_EVENTS).map(([source, types]) => ({
@@ -191,7 +346,14 @@ export const reporting = defineService({
     },
   ],
   flows: [],
-  schedules: [],
+  schedules: [
+    {
+      id: 'reports',
+      description: 'Every minute, produce the reports and KPI values that came due (sparse due index, no scan).',
+      rate: 'rate(1 minute)',
+      function: 'reports',
+    },
+  ],
   streamConsumers: [
     eventRelayStream('relay'),
     {
@@ -211,6 +373,7 @@ export const reporting = defineService({
   onDeploy: [
     { id: 'migrate', description: "Brings the read model's schema up to date.", function: 'migrate' },
     drainOutboxOnDeploy('relay'),
+    { id: 'seed-kpis', description: 'Seeds the built-in KPIs that are missing.', function: 'reports' },
   ],
   publishes: reportingEvents.map((e) => ({
     detailType: e.detailType,

@@ -12,6 +12,8 @@ export interface Mail {
   to: string[];
   subject: string;
   text: string;
+  /** An HTML body besides the text (reports: their summary table); clients show one or the other. */
+  html?: string;
   /** Where replies go (e.g. the service desk's address). */
   replyTo?: string[];
   /** Message tags (SES `EmailTags`), e.g. `{ ticket: 'INC-1001', kind: 'resolved' }`. */
@@ -45,7 +47,10 @@ export async function sendMail(mail: Mail): Promise<string> {
       Content: {
         Simple: {
           Subject: { Data: mail.subject.slice(0, 998), Charset: 'UTF-8' },
-          Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
+          Body: {
+            Text: { Data: mail.text, Charset: 'UTF-8' },
+            ...(mail.html ? { Html: { Data: mail.html, Charset: 'UTF-8' } } : {}),
+          },
         },
       },
       ...(mail.tags

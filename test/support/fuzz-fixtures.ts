@@ -89,6 +89,22 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     'follow-up',
   );
   const tasks = request ? await items(`/v1/tickets/${request.ticketId}/tasks`).catch(() => []) : [];
+  // A report specification and one run of it (reporting, FitSM PR3).
+  const report = await must(
+    admin.post('/v1/reports', {
+      title: 'Fuzz report',
+      purpose: 'Fuzz',
+      audience: 'Fuzz',
+      contentType: 'performance',
+      frequency: { every: 'daily', at: '07:00', timeZone: 'UTC' },
+      content: { kind: 'aggregate', aggregate: 'backlog' },
+      formats: ['csv', 'html'],
+      recipients: [],
+      owner: { id: 'admin', email: 'admin@itsm.example' },
+    }),
+    'report',
+  );
+  const reportRun = await must(admin.post(`/v1/reports/${report.reportId}/runs`), 'report run');
 
   const ids = {
     service: services.map((s) => String(s.serviceId)),
@@ -153,6 +169,12 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     [/^\/v1\/pickers\/\{kind\}/, () => ['tickets', 'cis', 'users', 'groups'].map((kind) => ({ kind }))],
     [/^\/v1\/exports\/\{id\}/, () => one({ id: String(exportJob.exportId) })],
     [/^\/v1\/read-model\/rebuilds\/\{id\}/, () => one({ id: String(rebuild.rebuildId) })],
+    [
+      /^\/v1\/reports\/\{id\}\/runs\/\{runId\}/,
+      () => one({ id: String(report.number), runId: String(reportRun.runId) }),
+    ],
+    [/^\/v1\/reports\/\{id\}/, () => [{ id: String(report.reportId) }, { id: String(report.number) }]],
+    [/^\/v1\/kpis\/\{id\}/, () => one({ id: 'backlog' })],
     [/^\/v1\/follow-ups\/\{id\}/, () => one({ id: String(followUps[0]!.followUpId ?? followUps[0]!.id) })],
   ];
   return {

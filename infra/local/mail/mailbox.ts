@@ -21,6 +21,8 @@ export interface MailMessage {
   replyTo: string[];
   subject: string;
   text: string;
+  /** The HTML body, when the message had one besides its text. */
+  html?: string;
   tags: Record<string, string>;
   /** The function that sent it (its access key). */
   sender: string;
@@ -47,6 +49,13 @@ const ADDRESS = /^[^@\s]+@[^@\s]+$/;
  */
 export class LocalMailbox {
   private readonly kept: MailMessage[] = [];
+
+  /**
+   * A failure switch for tests: when it returns a reason, SendEmail fails with SES's
+   * `MessageRejected` (400), as SES does for a recipient it will not send to (in the sandbox, an
+   * unverified address) and nothing is kept.
+   */
+  rejects?: (to: string[]) => string | undefined;
 
   constructor(private readonly options: { file?: string; record?: (call: RecordedCall) => void } = {}) {
     const file = options.file;
@@ -80,6 +89,8 @@ export class LocalMailbox {
     if (to.length > 50) throw new MailError('BadRequestException', 'At most 50 recipients per message.');
     const bad = to.find((a) => !ADDRESS.test(a));
     if (bad) throw new MailError('BadRequestException', `Invalid recipient address: ${bad}`);
+    const rejected = this.rejects?.(to);
+    if (rejected) throw new MailError('MessageRejected', rejected);
     const simple = ((input.Content ?? {}) as { Simple?: Record<string, unknown> }).Simple;
     if (!simple) throw new MailError('BadRequestException', 'Only Content.Simple messages are supported locally.');
     const subject = String((simple.Subject as { Data?: unknown } | undefined)?.Data ?? '');
@@ -101,6 +112,8 @@ export class LocalMailbox {
       replyTo: Array.isArray(input.ReplyToAddresses) ? input.ReplyToAddresses.map(String) : [],
       subject,
       text,
+      // Kept beside the text when both are sent (report summaries), as a mail client gets both.
+      ...(body.Text?.Data !== undefined && body.Html?.Data !== undefined ? { html: String(body.Html.Data) } : {}),
       tags,
       sender: caller,
     };

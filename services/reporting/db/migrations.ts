@@ -139,6 +139,25 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    // Satisfaction for reports and KPIs (FitSM PR3, GR6.1): survey answers from the customers
+    // service's SurveyAnswered events, one row per survey (a replayed event changes nothing).
+    id: '0002-survey-answers',
+    statements: [
+      `CREATE TABLE survey_answers (
+        survey_id text PRIMARY KEY,
+        ticket_id text NOT NULL,
+        number text NOT NULL,
+        customer_id text,
+        service_id text,
+        assignment_group text,
+        score smallint NOT NULL,
+        low boolean NOT NULL,
+        answered_at timestamptz NOT NULL
+      )`,
+      'CREATE INDEX survey_answers_answered ON survey_answers (answered_at)',
+    ],
+  },
 ];
 
 /** Grants the read-only user gets: it reads the read model and nothing else. */

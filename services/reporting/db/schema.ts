@@ -99,6 +99,18 @@ export interface SchemaMigrationsTable {
   applied_at: Stamp;
 }
 
+export interface SurveyAnswersTable {
+  survey_id: string;
+  ticket_id: string;
+  number: string;
+  customer_id: string | null;
+  service_id: string | null;
+  assignment_group: string | null;
+  score: number;
+  low: boolean;
+  answered_at: Stamp;
+}
+
 export interface ReadModel {
   tickets: TicketsTable;
   ticket_comments: TicketCommentsTable;
@@ -106,5 +118,6 @@ export interface ReadModel {
   records: RecordsTable;
   people: PeopleTable;
   watermarks: WatermarksTable;
+  survey_answers: SurveyAnswersTable;
   schema_migrations: SchemaMigrationsTable;
 }

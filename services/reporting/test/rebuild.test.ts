@@ -5,7 +5,7 @@ import type { Runtime } from '../../../infra/local/runtime';
 import { as, type Client, eventually, testRuntime } from '../../../test/support/runtime';
 import type { ReadModel } from '../db/schema';
 import { applyEvent } from '../use-cases/apply-event';
-import { dump, ownerDb } from './support';
+import { dump, ownerDb } from './runtime-db';
 
 /**
  * The read model is a copy: rebuilt from the owners (ResyncRequested → RecordsResynced pages) it

@@ -1,43 +1,66 @@
-import { RDSData } from '@aws-sdk/client-rds-data';
-import { Kysely, sql } from 'kysely';
-import { DataApiDialect } from 'kysely-data-api';
-import * as names from '../../../infra/local/names';
-import type { Runtime } from '../../../infra/local/runtime';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+} from 'kysely';
+import { MIGRATIONS } from '../db/migrations';
 import type { ReadModel } from '../db/schema';
 
-/** The read model as its owner reaches it, through the runtime's Data API (for what a test must see or break). */
-export function ownerDb(rt: Runtime): Kysely<ReadModel> {
-  return new Kysely<ReadModel>({
-    dialect: new DataApiDialect({
-      mode: 'postgres',
-      driver: {
-        client: new RDSData({
-          endpoint: rt.awsUrl,
-          region: names.LOCAL_REGION,
-          credentials: { accessKeyId: 'itsm-test', secretAccessKey: 'local' },
-        }),
-        database: 'reporting',
-        resourceArn: names.clusterArn(names.clusterName('reporting')),
-        secretArn: names.secretArn(names.databaseSecret('reporting', 'owner')),
+/**
+ * A throwaway read model for unit tests of the SQL: Kysely over an in-memory PGlite with the
+ * service's migrations applied, so the queries run on real PostgreSQL. End-to-end tests reach the
+ * same database through the local Data API instead.
+ */
+class PgliteDriver implements Driver {
+  constructor(private readonly pg: PGlite) {}
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const pg = this.pg;
+    return {
+      async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+        const out = await pg.query<R>(q.sql, q.parameters as unknown[]);
+        return {
+          rows: out.rows,
+          ...(out.affectedRows !== undefined ? { numAffectedRows: BigInt(out.affectedRows) } : {}),
+        };
       },
-    }),
-  });
+      // biome-ignore lint/correctness/useYield: streaming is not used by the code under test
+      async *streamQuery() {
+        throw new Error('streaming is not supported here');
+      },
+    };
+  }
+  async beginTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery({ sql: 'BEGIN', parameters: [] } as unknown as CompiledQuery);
+  }
+  async commitTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery({ sql: 'COMMIT', parameters: [] } as unknown as CompiledQuery);
+  }
+  async rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery({ sql: 'ROLLBACK', parameters: [] } as unknown as CompiledQuery);
+  }
+  async releaseConnection(): Promise<void> {}
+  async destroy(): Promise<void> {
+    await this.pg.close();
+  }
 }
 
-/** Everything the read model holds, in a stable order, without bookkeeping columns (rebuild marks, apply times). */
-export async function dump(db: Kysely<ReadModel>) {
-  const rows = async (q: ReturnType<typeof sql>) => (await q.execute(db)).rows;
-  return {
-    tickets: await rows(sql`SELECT ticket_id, version, status, priority, category, customer_id, assignment_group,
-        assignee_id, ci_ids::text AS ci_ids, sla_deadline::text AS sla_deadline, sla_breached, doc::text AS doc,
-        search_staff::text AS search_staff, search_public::text AS search_public
-      FROM tickets ORDER BY ticket_id`),
-    comments: await rows(sql`SELECT comment_id, ticket_id, visibility, body FROM ticket_comments ORDER BY comment_id`),
-    clocks:
-      await rows(sql`SELECT ticket_id, ticket_version, clocks_version, sla_deadline::text AS sla_deadline, sla_breached
-      FROM ticket_sla ORDER BY ticket_id`),
-    records:
-      await rows(sql`SELECT kind, id, version, name, status, customer_ids::text AS customer_ids, doc::text AS doc,
-        search::text AS search FROM records ORDER BY kind, id`),
-  };
+/** A fresh in-memory read model at the latest schema. Destroy it after the test file. */
+export async function testReadModel(): Promise<Kysely<ReadModel>> {
+  const pg = new PGlite();
+  for (const m of MIGRATIONS) for (const statement of m.statements) await pg.exec(statement);
+  return new Kysely<ReadModel>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new PgliteDriver(pg),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
 }

@@ -6,11 +6,13 @@ import {
   applyClocks,
   applyComments,
   applyRecords,
+  applySurveyAnswers,
   applyTickets,
   type ClocksRecord,
   type CommentRecord,
   noteWatermark,
   type RecordKind,
+  type SurveyAnswerRecord,
   type TicketRecord,
 } from './project';
 import { notePage } from './rebuild';
@@ -36,6 +38,9 @@ export async function applyEvent(
       return true;
     case 'SlaClocksChanged':
       await applyClocks(db, [data as ClocksRecord]);
+      return true;
+    case 'SurveyAnswered':
+      await applySurveyAnswers(db, [data as SurveyAnswerRecord]);
       return true;
     case 'RecordsResynced':
       return applyPage(db, data);

@@ -405,3 +405,40 @@ export async function noteWatermark(db: Db, source: string, occurredAt: string):
     )
     .execute();
 }
+
+/** A survey answer as the customers service publishes it (`SurveyAnswered`), for satisfaction. */
+export interface SurveyAnswerRecord {
+  surveyId: string;
+  ticketId: string;
+  number: string;
+  customerId?: string;
+  serviceId?: string;
+  assignmentGroup?: string;
+  score: number;
+  low: boolean;
+  answeredAt: string;
+  [field: string]: unknown;
+}
+
+/** Survey answers are given once per survey: a replayed or duplicated event changes nothing. */
+export async function applySurveyAnswers(db: Db, records: SurveyAnswerRecord[]): Promise<void> {
+  for (const batch of chunks(records)) {
+    await db
+      .insertInto('survey_answers')
+      .values(
+        batch.map((a) => ({
+          survey_id: a.surveyId,
+          ticket_id: a.ticketId,
+          number: a.number,
+          customer_id: a.customerId ?? null,
+          service_id: a.serviceId ?? null,
+          assignment_group: a.assignmentGroup ?? null,
+          score: a.score,
+          low: a.low,
+          answered_at: new Date(a.answeredAt),
+        })),
+      )
+      .onConflict((oc) => oc.column('survey_id').doNothing())
+      .execute();
+  }
+}
