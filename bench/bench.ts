@@ -211,7 +211,24 @@ try {
       'KB',
     );
     figures.add('lifecycle.traces', 'X-Ray traces per lifecycle', u.traces, '');
-    for (const k of ['dynamodb', 'lambda', 'logs', 'xray', 'events', 'api', 'stepFunctions'] as const)
+    figures.add('lifecycle.dataApi', 'Data API requests per lifecycle (read model)', u.dataApiRequests, '');
+    figures.add(
+      'lifecycle.acuHours',
+      'Aurora ACU-hours per lifecycle (at 0.5 ACU while running)',
+      u.auroraAcuHours,
+      'ACU-h',
+    );
+    for (const k of [
+      'dynamodb',
+      'lambda',
+      'logs',
+      'xray',
+      'events',
+      'api',
+      'stepFunctions',
+      'dataApi',
+      'aurora',
+    ] as const)
       figures.add(`cost.per1000.${k}`, `  of which ${k}`, c.usdPer1000Lifecycles[k] ?? null, '$');
   }
 

@@ -27,6 +27,8 @@ export interface Metrics {
   api?: { requests: number };
   mail?: { sent: number };
   sdk?: { calls: number };
+  /** Query stores (issue 9): Data API calls and milliseconds running (not paused), per cluster. */
+  rdsData?: Record<string, { calls: number; runningMs: number }>;
 }
 
 /** One meter reading, with the log bytes counted on the platform's stdout at the same moment. */
@@ -93,6 +95,10 @@ export interface Usage {
   /** Function log lines plus Lambda's system records, bytes. */
   logBytes: number;
   traces: number | null;
+  /** Data API requests (null: the platform has no query store meter). */
+  dataApiRequests: number | null;
+  /** Aurora ACU-hours at the least running capacity, for the time the query stores ran. */
+  auroraAcuHours: number | null;
 }
 
 const diff = (b: number | undefined, a: number | undefined) => (b === undefined ? null : b - (a ?? 0));
@@ -130,6 +136,12 @@ export function usageBetween(a: Reading, b: Reading, n: number, opts: { atRest?:
   }
   const functionLogBytes = logMetered ? meteredLogBytes : b.stdoutLogBytes - a.stdoutLogBytes;
   const per = (x: number | null) => (x === null ? null : x / n);
+  const stores = b.metrics.rdsData;
+  const storeSum = (k: 'calls' | 'runningMs') =>
+    stores === undefined
+      ? null
+      : Object.entries(stores).reduce((sum, [c, m]) => sum + m[k] - (a.metrics.rdsData?.[c]?.[k] ?? 0), 0);
+  const runningMs = storeSum('runningMs');
   const api = diff(b.metrics.api?.requests, a.metrics.api?.requests);
   const usage: Usage = {
     lambdaInvocations: invocations / n,
@@ -146,6 +158,8 @@ export function usageBetween(a: Reading, b: Reading, n: number, opts: { atRest?:
       n,
     // At rest nothing calls the API: every invocation (a schedule's, a stream batch's) starts a trace.
     traces: opts.atRest ? invocations / n : api === null ? null : (api + streamInvocations) / n,
+    dataApiRequests: per(storeSum('calls')),
+    auroraAcuHours: runningMs === null ? null : ((runningMs / 3_600_000) * PRICES_USD.auroraMinRunningAcu) / n,
   };
   return { usage, byFunction, byTable, logSource: logMetered ? 'meter (logBytes per function)' : 'platform stdout' };
 }
@@ -160,6 +174,8 @@ export function price(u: Usage) {
     api: (u.apiRequests ?? 0) * PRICES_USD.httpApiRequest,
     logs: (u.logBytes / 1024 ** 3) * PRICES_USD.logsIngestedGb,
     xray: (u.traces ?? 0) * PRICES_USD.xrayTraceRecorded,
+    dataApi: (u.dataApiRequests ?? 0) * PRICES_USD.dataApiRequest,
+    aurora: (u.auroraAcuHours ?? 0) * PRICES_USD.auroraAcuHour,
   };
   return { ...usd, total: Object.values(usd).reduce((x, y) => x + y, 0) };
 }

@@ -1,7 +1,8 @@
 /**
  * us-east-1 list prices used by the bench's cost model (on-demand, no free tier). Lambda,
  * DynamoDB, EventBridge, Step Functions, API Gateway and SES checked 2026-11; CloudWatch Logs,
- * X-Ray, CloudWatch alarms and Secrets Manager added 2026-12-02, each from its service's pricing
+ * X-Ray, CloudWatch alarms and Secrets Manager added 2026-12-02, Aurora and the Data API 2026-12-03,
+ * each from its service's pricing
  * page (aws.amazon.com/<service>/pricing). Change them here if AWS does.
  */
 export const PRICES_USD = {
@@ -27,6 +28,14 @@ export const PRICES_USD = {
   alarmMonth: 0.1,
   /** Secrets Manager: per secret per month (API calls $0.05 per 10,000, priced with the SDK calls' share). */
   secretMonth: 0.4,
+  /** RDS Data API: per request (first billion a month; a request is billed per 32 KB of payload, ours are smaller). */
+  dataApiRequest: 0.35 / 1e6,
+  /** Aurora Serverless v2 (Aurora Standard): per ACU-hour while running; 0 while paused (MinCapacity 0). */
+  auroraAcuHour: 0.12,
+  /** The least a running Serverless v2 instance is billed, in ACU (it scales up from here under load). */
+  auroraMinRunningAcu: 0.5,
+  /** Aurora storage: per GB-month (Aurora Standard; I/O $0.20 per million requests is not modelled). */
+  auroraStorageGbMonth: 0.1,
 } as const;
 
 /**

@@ -98,13 +98,17 @@ describe('price', () => {
       sdkCalls: null,
       logBytes: 1024 ** 3,
       traces: 1e6,
+      dataApiRequests: 1e6,
+      auroraAcuHours: 10,
     });
 
     // Assess
+    expect(usd.dataApi).toBeCloseTo(0.35);
+    expect(usd.aurora).toBeCloseTo(1.2);
     expect(usd.lambda).toBeCloseTo(0.2);
     expect(usd.dynamodb).toBeCloseTo(0.625);
     expect(usd.logs).toBeCloseTo(PRICES_USD.logsIngestedGb);
     expect(usd.xray).toBeCloseTo(5);
-    expect(usd.total).toBeCloseTo(0.2 + 0.625 + 0.5 + 5);
+    expect(usd.total).toBeCloseTo(0.2 + 0.625 + 0.5 + 5 + 0.35 + 1.2);
   });
 });

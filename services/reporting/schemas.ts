@@ -240,7 +240,9 @@ export const AggregateParams = z.strictObject(AggregateParamsShape);
 export type AggregateParams = z.infer<typeof AggregateParams>;
 
 export const WEEKDAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
-const TimeOfDay = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day, HH:MM (24 h)'));
+const TimeOfDay = z
+  .string()
+  .check(z.maxLength(5), z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day, HH:MM (24 h)'));
 /** An IANA time zone the runtime knows (`Europe/Berlin`, `UTC`). */
 const TimeZone = z.string().check(
   z.maxLength(64),
@@ -305,7 +307,7 @@ const ReportFields = {
   owner: z.strictObject({ id: Id, email: Email }),
   /** Who the report was agreed with (a customer id or a named party) and when (PR3.1). */
   agreedWith: z.optional(Text(200)),
-  agreedOn: z.optional(z.iso.date()),
+  agreedOn: z.optional(z.iso.date().check(z.maxLength(10))),
 };
 
 export const CreateReportBody = z.strictObject({ ...ReportFields, status: z.optional(z.enum(['draft', 'active'])) });
@@ -427,7 +429,9 @@ export type KpiMeasure = z.infer<typeof KpiMeasure>;
 
 export const CreateKpiBody = z.strictObject({
   /** Readable id (`backlog`, `p1-mttr`). */
-  kpiId: z.string().check(z.regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be 2-40 lower-case letters, digits and -')),
+  kpiId: z
+    .string()
+    .check(z.maxLength(40), z.regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be 2-40 lower-case letters, digits and -')),
   ...KpiFields,
 });
 export const UpdateKpiBody = z.strictObject({

@@ -33,9 +33,11 @@ export async function dump(db: Kysely<ReadModel>) {
         search_staff::text AS search_staff, search_public::text AS search_public
       FROM tickets ORDER BY ticket_id`),
     comments: await rows(sql`SELECT comment_id, ticket_id, visibility, body FROM ticket_comments ORDER BY comment_id`),
-    clocks:
-      await rows(sql`SELECT ticket_id, ticket_version, clocks_version, sla_deadline::text AS sla_deadline, sla_breached
-      FROM ticket_sla ORDER BY ticket_id`),
+    // What the clocks mean for search, not the versions they were written at: the service-level
+    // service stores a ticket version that moved no clock without an event, so its resync record
+    // may carry a later version than the last event did, with the same clocks.
+    clocks: await rows(sql`SELECT ticket_id, sla_deadline::text AS sla_deadline, sla_warn_at::text AS sla_warn_at,
+        sla_breached, agreement_id FROM ticket_sla ORDER BY ticket_id`),
     records:
       await rows(sql`SELECT kind, id, version, name, status, customer_ids::text AS customer_ids, doc::text AS doc,
         search::text AS search FROM records ORDER BY kind, id`),

@@ -242,21 +242,24 @@ export async function applyComments(db: Db, records: CommentRecord[], mark?: str
   }
 }
 
-/** What a ticket's clocks mean for search: the earliest running deadline and warning, and any breach. */
-export function slaOf(c: ClocksRecord): { deadline: Date; warnAt: Date; breached: boolean } {
+/**
+ * What a ticket's clocks mean for search: the earliest running deadline and warning (none while no
+ * clock runs), and any breach.
+ */
+export function slaOf(c: ClocksRecord): { deadline: Date | null; warnAt: Date | null; breached: boolean } {
   const running = c.clocks.filter((k) => k.state === 'running');
   const earliest = (xs: (string | undefined)[]) => {
     const ts = xs.filter((x): x is string => !!x).map((x) => Date.parse(x));
     return ts.length ? new Date(Math.min(...ts)) : undefined;
   };
   return {
-    deadline: earliest(running.map((k) => k.deadline)) ?? INFINITY,
-    warnAt: earliest(running.map((k) => k.warnAt)) ?? INFINITY,
+    deadline: earliest(running.map((k) => k.deadline)) ?? null,
+    warnAt: earliest(running.map((k) => k.warnAt)) ?? null,
     breached: c.clocks.some((k) => k.state === 'breached' || k.state === 'stopped-unmet'),
   };
 }
-/** PostgreSQL's `infinity` timestamp, written for "no deadline". */
-const INFINITY = 'infinity' as unknown as Date;
+/** PostgreSQL's `infinity` timestamp, written for "no deadline" (so deadline order puts them last). */
+const orInfinity = (d: Date | null) => (d ? d : sql<Date>`'infinity'::timestamptz`);
 
 export async function applyClocks(db: Db, records: ClocksRecord[], mark?: string): Promise<void> {
   const batch = newest(
@@ -274,8 +277,8 @@ export async function applyClocks(db: Db, records: ClocksRecord[], mark?: string
             ticket_id: c.ticketId,
             ticket_version: c.ticketVersion,
             clocks_version: c.version ?? 0,
-            sla_deadline: s.deadline,
-            sla_warn_at: s.warnAt,
+            sla_deadline: orInfinity(s.deadline),
+            sla_warn_at: orInfinity(s.warnAt),
             sla_breached: s.breached,
             agreement_id: c.agreementId ?? null,
             doc: jsonb(c),
