@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../infra/local/runtime';
-import { testRuntime } from './support/runtime';
+import { testRuntime, WITHOUT_QUERY_STORE } from './support/runtime';
 
 /**
  * Runs the team's conformance scripts (behaviour recorded on real AWS) against the local
@@ -16,7 +16,7 @@ const available = existsSync(join(SHARED, 'patterns.mjs'));
 let rt: Runtime;
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
 });
 afterAll(async () => rt?.close());
 

@@ -1,14 +1,14 @@
 import { BadRequestException, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../infra/local/runtime';
-import { testRuntime } from './support/runtime';
+import { testRuntime, WITHOUT_QUERY_STORE } from './support/runtime';
 
 /** The local SES: the unchanged SDK v3 sends; the message lands in the mailbox, readable by people and tests. */
 let rt: Runtime;
 let ses: SESv2Client;
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
   ses = new SESv2Client({
     endpoint: rt.awsUrl,
     region: 'us-east-1',

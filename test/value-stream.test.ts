@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../infra/local/runtime';
-import { as, type Client, eventually, testRuntime } from './support/runtime';
+import { as, type Client, eventually, testRuntime, WITHOUT_QUERY_STORE } from './support/runtime';
 
 /**
  * Across services, through the bus only: the portfolio announces its services, and the CMDB
@@ -11,7 +11,7 @@ let portfolio: Client;
 let cmdb: Client;
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
   portfolio = await as(rt, 'petra', ['portfolio-manager']);
   cmdb = await as(rt, 'conrad', ['configuration-manager']);
 });

@@ -11,10 +11,11 @@ import { DEMO_USERS, seedDemo } from './seed';
 const START: Cli = {
   command: 'npm start',
   help: 'npm start -- --help',
-  usage: `usage: npm start -- [--memory] [--port N] [--aws-port N] [--no-seed]
+  usage: `usage: npm start -- [--memory] [--port N] [--aws-port N] [--no-seed] [--db-pause N]
 
 Runs the whole platform on this machine: the HTTP API, the AWS-compatible endpoint (DynamoDB,
-EventBridge, Step Functions, SES), every function, and the demo organisation on first start.
+EventBridge, Step Functions, SES, the RDS Data API, S3), every function, and the demo
+organisation on first start.
 
 Options:
   --memory         keep nothing: data in memory only, seeded on every start
@@ -22,6 +23,8 @@ Options:
   --aws-port N     the AWS-compatible endpoint's port (default the port of ITSM_AWS_ENDPOINT,
                    else 4566)
   --no-seed        do not seed the demo organisation
+  --db-pause N     seconds without a statement before a query store pauses and gives its
+                   memory back (default 60; Aurora's shortest, as deployed, is 300)
   -h, --help       this text
 
 Environment:
@@ -35,7 +38,11 @@ const values = parseCli(START, {
   port: { type: 'string' },
   'aws-port': { type: 'string' },
   'no-seed': { type: 'boolean', default: false },
+  'db-pause': { type: 'string' },
 });
+// A laptop wants PGlite's memory back sooner than Aurora's shortest pause (300 s); a pause and
+// the resume after it behave as deployed either way (DatabaseResumingException, then the store).
+const databasePauseSeconds = integerFlag(START, 'db-pause', values['db-pause'], 10, 86_400) ?? 60;
 const awsEndpointPort = process.env.ITSM_AWS_ENDPOINT ? new URL(process.env.ITSM_AWS_ENDPOINT).port : undefined;
 const apiPort = integerFlag(START, 'port', values.port ?? process.env.PORT, 0, 65_535) ?? 3000;
 const awsPort = integerFlag(START, 'aws-port', values['aws-port'] ?? awsEndpointPort, 0, 65_535) ?? 4566;
@@ -49,6 +56,7 @@ const runtime = await startRuntime({
   identityFile: join(home, 'dev-signing-key.json'),
   apiPort,
   awsPort,
+  databasePauseSeconds,
 });
 
 const admin = DEMO_USERS[0]!;
@@ -68,7 +76,7 @@ console.log(`
 ITSM platform running locally${values.memory ? ' (in memory: nothing is kept)' : ` (data in ${dataDir})`}
 
   API              ${runtime.apiUrl}/v1          (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
-  AWS endpoint     ${runtime.awsUrl}   (DynamoDB, EventBridge, Step Functions, SES for the AWS SDK)
+  AWS endpoint     ${runtime.awsUrl}   (DynamoDB, EventBridge, Step Functions, SES, RDS Data API, S3 for the AWS SDK)
   Mail sent        ${runtime.awsUrl}/_local/mail   (what SES would have delivered)
   Meter            ${runtime.awsUrl}/_local/metrics   (invocations, capacity units, events, transitions)
   Events           ${runtime.awsUrl}/_local/events   (every accepted event, its rules and deliveries; open in a browser)

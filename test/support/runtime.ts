@@ -1,8 +1,15 @@
 import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import { SERVICES } from '../../services/index';
 import type { ServiceDefinition } from '../../shared/kit/definition';
 import type { Role } from '../../shared/kit/roles';
 
 export { eventually } from './eventually';
+
+/**
+ * Every service but those with a query store (reporting): for tests about the other services,
+ * which then start no PostgreSQL and project no events into it.
+ */
+export const WITHOUT_QUERY_STORE: ServiceDefinition[] = SERVICES.filter((s) => !s.database);
 
 /** A throwaway local runtime for one test file: in memory, any free ports, no waiting. */
 export async function testRuntime(

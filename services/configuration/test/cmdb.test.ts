@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../infra/local/runtime';
-import { as, type Client, eventually, testRuntime } from '../../../test/support/runtime';
+import { as, type Client, eventually, testRuntime, WITHOUT_QUERY_STORE } from '../../../test/support/runtime';
 
 /** The CMDB as its users use it: through the HTTP API on the real local runtime. */
 let rt: Runtime;
@@ -36,7 +36,7 @@ const server = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
   admin = await as(rt, 'conrad', ['configuration-manager']);
   staff = await as(rt, 'alice', ['process-staff']);
   expect((await admin.post('/v1/ci-types', SERVER_TYPE)).status).toBe(201);

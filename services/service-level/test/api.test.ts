@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../infra/local/runtime';
-import { as, type Client, testRuntime } from '../../../test/support/runtime';
+import { as, type Client, testRuntime, WITHOUT_QUERY_STORE } from '../../../test/support/runtime';
 
 /** Calendars and the SLA simulator, through the HTTP API on the local runtime (FitSM PR2). */
 let rt: Runtime;
@@ -40,7 +40,7 @@ type Clock = { state: string; elapsedMinutes: number; pausedMinutes: number; tar
 type Evaluation = { clocks: { 'first-response': Clock; resolution: Clock } };
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
   manager = await as(rt, 'sam', ['service-level-manager']);
   staff = await as(rt, 'alice', ['process-staff']);
 });
