@@ -12,6 +12,7 @@ import { DataApiDialect } from 'kysely-data-api';
 import * as names from '../infra/local/names';
 import type { ReadModel } from '../services/reporting/db/schema';
 import { applyTickets, noteWatermark, type TicketRecord } from '../services/reporting/use-cases/project';
+import { settledReading } from './cost';
 import { call, load, pct, round } from './harness';
 
 const COMMON = 'network';
@@ -122,8 +123,13 @@ export async function benchSearch(opts: {
   const exportSeconds = round((performance.now() - e0) / 1000, 1);
   clearInterval(sampler);
 
-  // Lag: a change on the desk until search shows it.
+  // Lag: a change on the desk until search shows it, measured once the platform is quiet (what
+  // earlier suites left on the bus for the projection drained first: that time is reported apart).
+  const q0 = performance.now();
+  await settledReading(opts.awsBase, () => 0);
+  const drainSeconds = round((performance.now() - q0) / 1000, 1);
   const lags: number[] = [];
+  let lost = 0;
   for (let i = 0; i < (opts.quick ? 10 : 30); i++) {
     const word = `lagprobe${now}x${i}`.replace(/\d/g, (d) => 'abcdefghij'[Number(d)]!);
     const t0 = performance.now();
@@ -133,13 +139,15 @@ export async function benchSearch(opts: {
       urgency: 'low',
     });
     if (created.status !== 201) throw new Error(`lag probe: ${created.status}`);
-    for (;;) {
+    let seen = false;
+    while (!seen && performance.now() - t0 < 30_000) {
       const r = await call('GET', `/v1/tickets?q=${word}&limit=1`);
-      if ((r.body as { total?: { value: number } }).total?.value === 1) break;
-      if (performance.now() - t0 > 60_000) throw new Error('lag probe not visible after 60 s');
-      await new Promise((r) => setTimeout(r, 20));
+      seen = (r.body as { total?: { value: number } }).total?.value === 1;
+      if (!seen) await new Promise((r) => setTimeout(r, 20));
     }
-    lags.push(performance.now() - t0);
+    // A probe not found within 30 s is counted, not timed: the figure then says how many.
+    if (seen) lags.push(performance.now() - t0);
+    else lost++;
   }
   await db.destroy();
   const line = (r: Awaited<ReturnType<typeof load>>) => ({ p50Ms: r.p50Ms, p99Ms: r.p99Ms });
@@ -161,6 +169,12 @@ export async function benchSearch(opts: {
       seconds: exportSeconds,
       peakRssMb: peak,
     },
-    lag: { p50Ms: round(pct(lags, 50)), p99Ms: round(pct(lags, 99)), samples: lags.length },
+    lag: {
+      p50Ms: round(pct(lags, 50)),
+      p99Ms: round(pct(lags, 99)),
+      samples: lags.length,
+      notFoundWithin30s: lost,
+      drainSeconds,
+    },
   };
 }
