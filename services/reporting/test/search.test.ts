@@ -252,3 +252,21 @@ describe('exports', () => {
     expect((await fetch(tampered)).status).toBe(403);
   });
 });
+
+describe('hostile input', () => {
+  it('refuses a NUL character in keywords, filters and prefixes with the field, never a 5xx', async () => {
+    for (const path of [
+      '/v1/tickets?q=a%00b',
+      '/v1/tickets?callerId=x%00',
+      '/v1/pickers/users?prefix=%00',
+      '/v1/search/services?q=%00',
+    ]) {
+      const r = await agent.get<Problem>(path);
+      expect(r.status, path).toBe(400);
+      expect(r.body.code, path).toBe('validation-failed');
+    }
+    // SQL in a keyword is only words to search for.
+    expect((await agent.get<Page>('/v1/tickets?q=%27%3B%20drop%20table%20tickets%3B--')).status).toBe(200);
+    expect(ok(await agent.get<Page>('/v1/tickets?limit=1')).total.value).toBeGreaterThan(0);
+  });
+});
