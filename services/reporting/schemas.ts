@@ -4,9 +4,9 @@ import { ListQuery } from '../../shared/kit/paging';
 
 /** API schemas of the reporting service; validation and the OpenAPI document derive from them. */
 /** PostgreSQL text cannot hold a NUL character: refused here with the field, never a 500 from the database. */
-const NO_NUL = /^[^\u0000]*$/;
-const Text = (max: number) =>
-  z.string().check(z.minLength(1), z.maxLength(max), z.regex(NO_NUL, 'must not contain a NUL character'));
+const noNul = () =>
+  z.refine((v: unknown) => typeof v !== 'string' || !v.includes('\0'), 'must not contain a NUL character');
+const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), noNul());
 const Id = Text(200);
 const Instant = instant({ offset: true });
 /** A comma-separated list of codes (`status=new,assigned`), at most 10. */
@@ -17,7 +17,7 @@ const CodeList = z
     z.regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+){0,9}$/, 'must be a comma-separated list of at most 10 codes'),
   );
 const Bool = z.enum(['true', 'false']);
-const Keyword = z.string().check(z.minLength(1), z.maxLength(200), z.regex(NO_NUL, 'must not contain a NUL character'));
+const Keyword = z.string().check(z.minLength(1), z.maxLength(200), noNul());
 
 export const TICKET_SORTS = ['created', 'updated', 'priority', 'deadline'] as const;
 export const SLA_STATES = ['breached', 'warning'] as const;
