@@ -18,7 +18,9 @@ export interface PickerItem {
 }
 
 /** `50%_off` -> `50\%\_off%`: the input matched literally, then anything. */
-export const likePrefix = (input: string) => `${input.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** `50%_off` -> `50\%\_off`: matched literally by LIKE (backslash is its default escape). */
+export const escapeLike = (input: string) => input.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const likePrefix = (input: string) => `${escapeLike(input.toLowerCase())}%`;
 
 /** The last word typed, for a word-prefix match in titles (letters and digits only). */
 const lastWord = (input: string) => /([\p{L}\p{N}]+)\s*$/u.exec(input)?.[1]?.toLowerCase();

@@ -13,6 +13,7 @@ import type { PageRequest } from '../../../shared/kit/paging';
 import type { ReadModel } from '../db/schema';
 import type { TicketFilters, TicketLine } from '../schemas';
 import { decodeKeyset, encodeKeyset } from './keyset';
+import { escapeLike } from './pickers';
 
 /**
  * Ticket search and lists (FitSM PR9, PR3): every filter of `GET /v1/tickets` becomes part of one
@@ -47,7 +48,6 @@ const DEFAULT_ORDER = { updated: 'desc', created: 'desc', priority: 'asc', deadl
 const STAFF_ONLY: (keyof TicketFilters)[] = ['assignmentGroup', 'assigneeId', 'sla'];
 
 const list = (v: string | undefined) => (v ? v.split(',') : []);
-const escapeLike = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The WHERE clause of a ticket search for this caller: the filters, the keyword and the caller's scope. */
 export function ticketWhere(filters: TicketFilters, principal: Principal) {
