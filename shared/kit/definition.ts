@@ -76,6 +76,12 @@ export interface DatabaseSpec {
 export interface BucketSpec {
   /** Days after which objects are deleted (1-3,650). */
   expireAfterDays: number;
+  /**
+   * The web console's origin may send browser requests (PUT, GET, HEAD) to presigned URLs of this
+   * bucket: the bucket gets a CORS rule for exactly that origin (attachments uploaded from the
+   * console). Without it a browser cannot use the bucket's presigned URLs from the console.
+   */
+  consoleUploads?: boolean;
 }
 
 export type StreamViewType = 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'OLD_IMAGE' | 'KEYS_ONLY';
@@ -135,6 +141,8 @@ export interface FunctionAccess {
   database?: 'read' | 'write';
   /** The service's object bucket (`ServiceDefinition.bucket`): get, or get and put (sets BUCKET_NAME). */
   bucket?: 'read' | 'write';
+  /** Puts links to the web console in what it sends (mail): sets CONSOLE_URL, the console's base URL. */
+  consoleLinks?: boolean;
 }
 
 export interface FunctionSpec {
@@ -479,6 +487,8 @@ export function functionEnvironment(
     database?: { clusterArn: string; ownerSecretArn: string; readerSecretArn: string };
     /** The bucket's name, when the service has one. */
     bucketName?: string;
+    /** The web console's base URL (no trailing slash), for functions with `consoleLinks`. */
+    consoleUrl?: string;
   },
 ): Record<string, string> {
   const fn = def.functions[fnId];
@@ -505,6 +515,10 @@ export function functionEnvironment(
   if (fn.access.bucket && def.bucket) {
     if (!names.bucketName) throw new Error(`no bucket name given for ${def.name}`);
     env.BUCKET_NAME = names.bucketName;
+  }
+  if (fn.access.consoleLinks) {
+    if (!names.consoleUrl) throw new Error(`no console URL given for ${def.name}.${fnId}`);
+    env.CONSOLE_URL = names.consoleUrl;
   }
   for (const f of new Set([...(fn.access.startFlows ?? []), ...(fn.access.completeFlowTasks ?? [])])) {
     env[flowArnEnv(f)] = names.flowArn(f);
