@@ -1,0 +1,26 @@
+/**
+ * CORS for the HTTP API, one definition for both interpreters: the CDK stack gives it to the HTTP
+ * API's `corsPreflight` and the local gateway answers preflights and decorates responses with it,
+ * as API Gateway does when CORS is configured (it answers OPTIONS preflights itself, without the
+ * authorizer, and adds the headers to every response of an allowed origin). Only the console's
+ * origin is allowed: a page elsewhere cannot read the API with a user's token.
+ */
+export interface ApiCors {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+export function apiCors(consoleOrigin: string): ApiCors {
+  return {
+    allowOrigins: [consoleOrigin],
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    // If-Match carries the version read (409 on a stale one); the correlation id follows a request.
+    allowHeaders: ['authorization', 'content-type', 'if-match', 'x-correlation-id'],
+    // The console reads the version (ETag), where a created record is, and when to retry.
+    exposeHeaders: ['etag', 'location', 'retry-after', 'x-correlation-id'],
+    maxAgeSeconds: 600,
+  };
+}
