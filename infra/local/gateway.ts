@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RouteTable } from '../../shared/kit/routing';
+import type { ApiCors } from '../api/cors';
 import { InvalidTokenError, type LocalIdentity } from './identity';
 import { LOCAL_ACCOUNT } from './names';
 
@@ -30,6 +31,8 @@ export class LocalGateway {
   private server?: Server;
   private readonly table: RouteTable<GatewayRoute>;
   url = '';
+  /** CORS as the HTTP API's `corsPreflight` (infra/api/cors.ts); none when unset. */
+  cors?: ApiCors;
 
   constructor(
     routes: GatewayRoute[],
@@ -54,6 +57,50 @@ export class LocalGateway {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const allowed = origin !== undefined && this.cors !== undefined && this.cors.allowOrigins.includes(origin);
+    // With CORS configured, API Gateway answers every preflight itself (no route, no authorizer) and
+    // puts its configured headers on the answers to an allowed origin, ignoring the integration's.
+    if (this.cors && req.method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
+      const method = String(req.headers['access-control-request-method']).toUpperCase();
+      const asked = String(req.headers['access-control-request-headers'] ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean);
+      const ok =
+        allowed && this.cors.allowMethods.includes(method) && asked.every((h) => this.cors!.allowHeaders.includes(h));
+      res.writeHead(
+        204,
+        ok
+          ? {
+              'access-control-allow-origin': origin,
+              'access-control-allow-methods': this.cors.allowMethods.join(','),
+              'access-control-allow-headers': this.cors.allowHeaders.join(','),
+              'access-control-max-age': String(this.cors.maxAgeSeconds),
+              vary: 'origin',
+            }
+          : {},
+      );
+      res.end();
+      return;
+    }
+    if (allowed) {
+      const writeHead = res.writeHead.bind(res) as (
+        status: number,
+        headers?: Record<string, unknown>,
+      ) => ServerResponse;
+      (res as { writeHead: unknown }).writeHead = (status: number, headers: Record<string, unknown> = {}) => {
+        const own = Object.fromEntries(
+          Object.entries(headers).filter(([k]) => !k.toLowerCase().startsWith('access-control-')),
+        );
+        return writeHead(status, {
+          ...own,
+          'access-control-allow-origin': origin,
+          'access-control-expose-headers': this.cors!.exposeHeaders.join(','),
+          vary: 'origin',
+        });
+      };
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of req) {

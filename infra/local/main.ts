@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Cli, integerFlag, parseCli } from './cli-args';
+import { ensureConsoleBuilt } from './console-build';
 import { startRuntime } from './runtime';
 import { DEMO_USERS, seedDemo } from './seed';
 
@@ -11,7 +12,7 @@ import { DEMO_USERS, seedDemo } from './seed';
 const START: Cli = {
   command: 'npm start',
   help: 'npm start -- --help',
-  usage: `usage: npm start -- [--memory] [--port N] [--aws-port N] [--no-seed] [--db-pause N]
+  usage: `usage: npm start -- [--memory] [--port N] [--aws-port N] [--console-port N] [--no-seed] [--db-pause N]
 
 Runs the whole platform on this machine: the HTTP API, the AWS-compatible endpoint (DynamoDB,
 EventBridge, Step Functions, SES, the RDS Data API, S3), every function, and the demo
@@ -22,6 +23,7 @@ Options:
   --port N         the HTTP API's port (default PORT, else 3000)
   --aws-port N     the AWS-compatible endpoint's port (default the port of ITSM_AWS_ENDPOINT,
                    else 4566)
+  --console-port N the web console's port (default 8080)
   --no-seed        do not seed the demo organisation
   --db-pause N     seconds without a statement before a query store pauses and gives its
                    memory back (default 60; Aurora's shortest, as deployed, is 300)
@@ -37,6 +39,7 @@ const values = parseCli(START, {
   memory: { type: 'boolean', default: false },
   port: { type: 'string' },
   'aws-port': { type: 'string' },
+  'console-port': { type: 'string' },
   'no-seed': { type: 'boolean', default: false },
   'db-pause': { type: 'string' },
 });
@@ -46,6 +49,11 @@ const databasePauseSeconds = integerFlag(START, 'db-pause', values['db-pause'], 
 const awsEndpointPort = process.env.ITSM_AWS_ENDPOINT ? new URL(process.env.ITSM_AWS_ENDPOINT).port : undefined;
 const apiPort = integerFlag(START, 'port', values.port ?? process.env.PORT, 0, 65_535) ?? 3000;
 const awsPort = integerFlag(START, 'aws-port', values['aws-port'] ?? awsEndpointPort, 0, 65_535) ?? 4566;
+const consolePort = integerFlag(START, 'console-port', values['console-port'], 0, 65_535) ?? 8080;
+
+// The console of this checkout, built when its sources changed (a few seconds).
+const build = ensureConsoleBuilt((line) => console.log(line));
+if (build.built) console.log(`Built the console in ${build.ms} ms.`);
 
 const home = resolve(process.env.ITSM_HOME ?? '.itsm');
 mkdirSync(home, { recursive: true });
@@ -56,6 +64,7 @@ const runtime = await startRuntime({
   identityFile: join(home, 'dev-signing-key.json'),
   apiPort,
   awsPort,
+  consolePort,
   databasePauseSeconds,
 });
 
@@ -75,6 +84,7 @@ if (!values['no-seed'] && (values.memory || !existsSync(seededMarker))) {
 console.log(`
 ITSM platform running locally${values.memory ? ' (in memory: nothing is kept)' : ` (data in ${dataDir})`}
 
+  Console          ${runtime.consoleUrl}   (sign in as any demo user: agents alice, bob; manager dana; customer carol; admin)
   API              ${runtime.apiUrl}/v1          (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
   AWS endpoint     ${runtime.awsUrl}   (DynamoDB, EventBridge, Step Functions, SES, RDS Data API, S3 for the AWS SDK)
   Mail sent        ${runtime.awsUrl}/_local/mail   (what SES would have delivered)

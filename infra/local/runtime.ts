@@ -21,7 +21,9 @@ import {
   type ServiceDefinition,
   substituteDefinition,
 } from '../../shared/kit/definition';
+import { apiCors } from '../api/cors';
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from './aws-service';
+import { ConsoleServer } from './console-server';
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
 import { LocalDynamoDBStreams } from './dynamodb/streams-api';
 import { AwsEndpoint } from './endpoint';
@@ -66,12 +68,19 @@ export interface RuntimeOptions {
    * `database.secondsUntilAutoPause`). Clusters start paused either way (ADR 26).
    */
   databasePauseSeconds?: number;
+  /**
+   * The web console's port on loopback (default 0: any free port). The console is served whether
+   * or not it is built (unbuilt, it says how to build it); functions' links point to it.
+   */
+  consolePort?: number;
   /** Where the development signing key lives (default `<dataDir>/dev-signing-key.json`; in memory, a throwaway key). */
   identityFile?: string;
   services?: ServiceDefinition[];
 }
 
 export const PLATFORM_FUNCTION = 'itsm-platform-api';
+/** The console's OpenID Connect client (on AWS, the user pool's console app client). */
+export const CONSOLE_CLIENT_ID = 'itsm-console';
 /** Lambda waits about 1 minute before retrying a failed asynchronous invocation: 60 x the 1 s base. */
 const LAMBDA_RETRY_FACTOR = 60;
 const PLATFORM_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.url));
@@ -143,6 +152,14 @@ export class Runtime {
 
   /** The HTTP API (set once it listens). */
   gateway?: LocalGateway;
+
+  /** The web console (`console/dist`) as CloudFront serves it on AWS. */
+  console?: ConsoleServer;
+
+  /** The web console's base URL (no trailing slash). */
+  get consoleUrl(): string {
+    return this.console?.url ?? '';
+  }
 
   /** The RDS Data API over the services' query stores (PGlite, ADR 26). */
   rdsData?: LocalRdsData;
@@ -368,6 +385,10 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   }
   endpoint.s3 = s3;
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
+  // The console first: functions' links (CONSOLE_URL) point to it.
+  const consoleServer = new ConsoleServer();
+  const consoleUrl = await consoleServer.listen(opts.consolePort ?? 0);
+  closers.push(() => consoleServer.close());
   closers.push(() => s3.close());
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
@@ -395,6 +416,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
           cursorSecretArn: names.secretArn(names.CURSOR_KEY_SECRET),
           ...(databaseNames.has(def.name) ? { database: databaseNames.get(def.name)! } : {}),
           ...(def.bucket ? { bucketName: names.bucketName(def.name) } : {}),
+          consoleUrl,
         }),
         memoryMb: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
@@ -510,7 +532,15 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     ),
   ];
   const gateway = new LocalGateway(routes, PLATFORM_FUNCTION, identity, (fn, event) => functions.invoke(fn, event));
+  // CORS for the console's origin only, as the CDK stack configures the HTTP API.
+  gateway.cors = apiCors(consoleUrl);
   const apiUrl = await gateway.listen(opts.apiPort ?? 3000);
+  consoleServer.settings = () => ({
+    apiUrl,
+    authority: `${awsUrl}/_local/idp`,
+    clientId: CONSOLE_CLIENT_ID,
+    connect: [apiUrl, awsUrl],
+  });
   // Closed in reverse: the gateway stops taking requests first, then functions, then the endpoint.
   closers.push(() => gateway.close());
   // Closed before the gateway and the functions: no batch is invoked on a closing runtime.
@@ -531,6 +561,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     closers,
   );
   runtime.gateway = gateway;
+  runtime.console = consoleServer;
   runtime.rdsData = rdsData;
   runtime.streamMappings = streamMappings;
   runtime.s3 = s3;

@@ -1,0 +1,6 @@
+import Header from '@cloudscape-design/components/header';
+
+// TODO(issue 10): placeholder while the page is written.
+export default function Tickets() {
+  return <Header variant="h1">Tickets</Header>;
+}
