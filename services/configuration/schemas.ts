@@ -158,7 +158,8 @@ export const CloseCampaignBody = z.optional(
 const pageOf = <T extends z.core.$ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
 
-const Actor = z.object({ id: z.string(), name: z.string(), kind: z.string() });
+/** Who did it: a person or API client (`user`), or a consumer, flow or schedule (`system`). */
+const Actor = z.object({ id: z.string(), name: z.string(), kind: z.enum(['user', 'system']) });
 /** A field's change: `from` is absent when it was set, `to` when it was cleared. */
 const Changes = z.record(z.string(), z.object({ from: z.optional(z.unknown()), to: z.optional(z.unknown()) }));
 

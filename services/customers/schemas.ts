@@ -215,7 +215,8 @@ const Changes = z.record(z.string(), z.object({ from: z.optional(z.unknown()), t
 export const HistoryPage = pageOf(
   z.object({
     at: z.string(),
-    actor: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
+    /** A person or API client (`user`), or a consumer, flow or schedule (`system`). */
+    actor: z.object({ id: z.string(), name: z.string(), kind: z.enum(['user', 'system']) }),
     action: z.string(),
     changes: z.optional(Changes),
     reason: z.optional(z.string()),
