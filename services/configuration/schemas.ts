@@ -2,9 +2,9 @@ import * as z from 'zod/mini';
 import { boundedRecord, fanOut, instant, limitsRegistry } from '../../shared/contracts/limits';
 import { CI_STATUSES } from './domain/ci';
 import { ATTRIBUTE_KINDS, DEPENDENCY_DIRECTIONS } from './domain/ci-types';
-import { VERIFICATION_RESULTS } from './domain/verification';
+import { CAMPAIGN_STATUSES, VERIFICATION_RESULTS } from './domain/verification';
 
-/** API request schemas of the configuration service; validation and the OpenAPI document derive from them. */
+/** API schemas of the configuration service; validation and the OpenAPI document derive from them. */
 const Slug = z
   .string()
   .check(z.maxLength(63), z.regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes'));
@@ -148,3 +148,231 @@ export const RecordResultBody = z.strictObject({
 export const CloseCampaignBody = z.optional(
   z.strictObject({ reason: z.optional(z.string().check(z.maxLength(1000))) }),
 );
+
+// ---- Responses ----
+// What the routes answer, read from the use cases: the OpenAPI document (and so the console's
+// generated client) types every success body with these. Objects are not strict: a field added
+// later must not break an older client.
+
+/** A page of a list: pass `nextCursor` as `cursor` for the next one; absent on the last page. */
+const pageOf = <T extends z.core.$ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
+
+/** Who did it: a person or API client (`user`), or a consumer, flow or schedule (`system`). */
+const Actor = z.object({ id: z.string(), name: z.string(), kind: z.enum(['user', 'system']) });
+/** A field's change: `from` is absent when it was set, `to` when it was cleared. */
+const Changes = z.record(z.string(), z.object({ from: z.optional(z.unknown()), to: z.optional(z.unknown()) }));
+
+export const HistoryPage = pageOf(
+  z.object({
+    at: z.string(),
+    actor: Actor,
+    action: z.string(),
+    changes: z.optional(Changes),
+    reason: z.optional(z.string()),
+    correlationId: z.string(),
+  }),
+);
+
+export const CiTypeView = z.object({
+  typeId: z.string(),
+  name: z.string(),
+  description: z.optional(z.string()),
+  attributes: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(ATTRIBUTE_KINDS),
+      required: z.boolean(),
+      allowedValues: z.optional(z.array(z.string())),
+      description: z.optional(z.string()),
+    }),
+  ),
+  version: z.number(),
+});
+export const CiTypePage = pageOf(CiTypeView);
+
+export const RelationshipTypeView = z.object({
+  typeId: z.string(),
+  name: z.string(),
+  /** Reading of the edge from the target's side (`is hosted by` for `hosts`). */
+  inverseName: z.string(),
+  dependency: z.enum(DEPENDENCY_DIRECTIONS),
+  builtIn: z.boolean(),
+});
+/** Every relationship type at once, built-in first: the list is short and has no pages. */
+export const RelationshipTypeList = z.object({ items: z.array(RelationshipTypeView) });
+
+/** Attribute values by name, of the kinds the CI type declares (date and enum are strings). */
+const AttributeValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+export const CiView = z.object({
+  ciId: z.string(),
+  /** `CI-1042`. */
+  number: z.string(),
+  typeId: z.string(),
+  name: z.string(),
+  attributes: AttributeValues,
+  owner: z.optional(z.string()),
+  status: z.enum(CI_STATUSES),
+  serviceIds: z.array(z.string()),
+  customerIds: z.array(z.string()),
+  /** Set on CIs an import created: the external key they are reconciled by. */
+  source: z.optional(z.string()),
+  sourceId: z.optional(z.string()),
+  lastVerifiedAt: z.optional(z.string()),
+  lastVerificationResult: z.optional(z.enum(VERIFICATION_RESULTS)),
+  version: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const CiPage = pageOf(CiView);
+
+export const RelationshipList = z.object({
+  items: z.array(
+    z.object({
+      direction: z.enum(['outgoing', 'incoming']),
+      /** The relationship type id, read from the source's side. */
+      type: z.string(),
+      /** The CI at the other end. */
+      ciId: z.string(),
+      createdAt: z.string(),
+    }),
+  ),
+});
+
+export const RelationshipAdded = z.object({
+  sourceCiId: z.string(),
+  targetCiId: z.string(),
+  type: z.string(),
+  relatedAt: z.string(),
+});
+
+export const ImpactView = z.object({
+  root: z.object({ ciId: z.string(), number: z.string(), name: z.string() }),
+  direction: z.enum(['downstream', 'upstream']),
+  depth: z.number(),
+  /** True when the node limit stopped the walk before the depth did. */
+  truncated: z.boolean(),
+  count: z.number(),
+  cis: z.array(
+    z.object({
+      ciId: z.string(),
+      number: z.optional(z.string()),
+      name: z.optional(z.string()),
+      typeId: z.optional(z.string()),
+      status: z.optional(z.enum(CI_STATUSES)),
+      depth: z.number(),
+      /** The CI through which this one was reached. */
+      via: z.string(),
+    }),
+  ),
+  /** Services of the root and of the CIs reached; `name` null and status `unknown` when no copy is held yet. */
+  services: z.array(z.object({ serviceId: z.string(), name: z.nullable(z.string()), status: z.string() })),
+});
+
+const FieldError = z.object({ field: z.string(), message: z.string() });
+
+export const ImportReport = z.object({
+  source: z.string(),
+  summary: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), rejected: z.number() }),
+  rows: z.array(
+    z.object({
+      index: z.number(),
+      sourceId: z.optional(z.string()),
+      outcome: z.enum(['created', 'updated', 'unchanged', 'rejected']),
+      ciId: z.optional(z.string()),
+      number: z.optional(z.string()),
+      changedFields: z.optional(z.array(z.string())),
+      errors: z.optional(z.array(FieldError)),
+    }),
+  ),
+});
+
+const BaselineFields = {
+  baselineId: z.string(),
+  name: z.string(),
+  description: z.optional(z.string()),
+  ciCount: z.number(),
+  capturedAt: z.string(),
+  /** The user id of who captured it. */
+  capturedBy: z.string(),
+};
+/** A baseline as kept: every CI of a type, or explicit CIs (counted). */
+const KeptScope = z.union([z.object({ typeId: z.string() }), z.object({ ciCount: z.number() })]);
+export const BaselineHeader = z.object({ ...BaselineFields, scope: KeptScope });
+/** The baseline just captured: its scope names the explicit CIs it took. */
+export const BaselineCaptured = z.object({
+  ...BaselineFields,
+  scope: z.union([z.object({ typeId: z.string() }), z.object({ ciIds: z.array(z.string()) })]),
+});
+export const BaselinePage = pageOf(BaselineHeader);
+export const BaselineView = z.object({
+  ...BaselineFields,
+  scope: KeptScope,
+  /** Each CI as it was when captured. */
+  members: z.array(
+    z.object({
+      ciId: z.string(),
+      number: z.string(),
+      typeId: z.string(),
+      name: z.string(),
+      attributes: AttributeValues,
+      owner: z.optional(z.string()),
+      status: z.enum(CI_STATUSES),
+      serviceIds: z.array(z.string()),
+      customerIds: z.array(z.string()),
+    }),
+  ),
+});
+
+const CiRef = z.object({ ciId: z.string(), number: z.string() });
+export const BaselineDiffView = z.object({
+  baseline: BaselineHeader,
+  comparedAt: z.string(),
+  changed: z.array(z.object({ ciId: z.string(), number: z.string(), changes: Changes })),
+  /** In the baseline, gone from the CMDB now. */
+  removed: z.array(CiRef),
+  /** In the type's scope now, absent from the baseline (type scopes only). */
+  added: z.array(CiRef),
+  unchanged: z.number(),
+});
+
+export const CampaignView = z.object({
+  campaignId: z.string(),
+  name: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  dueAt: z.string(),
+  openedAt: z.string(),
+  closedAt: z.optional(z.string()),
+  closedBecause: z.optional(z.string()),
+  /** The verification flow's execution. */
+  executionArn: z.optional(z.string()),
+  scopeSize: z.number(),
+  confirmed: z.number(),
+  discrepancies: z.number(),
+  unverified: z.number(),
+  /** Share of verified CIs that matched reality; null while none is verified. */
+  accuracy: z.nullable(z.number()),
+  /** Share of the scope verified; null for an empty scope. */
+  coverage: z.nullable(z.number()),
+  version: z.number(),
+});
+export const CampaignPage = pageOf(CampaignView);
+
+export const CampaignResultPage = pageOf(
+  z.object({
+    ciId: z.string(),
+    number: z.string(),
+    name: z.string(),
+    result: z.enum(['pending', ...VERIFICATION_RESULTS]),
+    notes: z.optional(z.string()),
+    verifiedAt: z.optional(z.string()),
+    verifiedBy: z.optional(Actor),
+  }),
+);
+
+export const ResultRecorded = z.object({
+  ciId: z.string(),
+  result: z.enum(VERIFICATION_RESULTS),
+  verifiedAt: z.string(),
+});

@@ -54,6 +54,7 @@ export const configuration = defineService({
       roles: STAFF_READERS,
       summary: 'List CI types',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CiTypePage },
     },
     {
       method: 'POST',
@@ -62,9 +63,16 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Define a CI type',
       body: s.CreateCiTypeBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.CiTypeView },
     },
-    { method: 'GET', path: '/v1/ci-types/{typeId}', function: 'api', roles: STAFF_READERS, summary: 'Get a CI type' },
+    {
+      method: 'GET',
+      path: '/v1/ci-types/{typeId}',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Get a CI type',
+      response: { status: 200, schema: s.CiTypeView },
+    },
     {
       method: 'PATCH',
       path: '/v1/ci-types/{typeId}',
@@ -72,6 +80,7 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Change a CI type (If-Match)',
       body: s.UpdateCiTypeBody,
+      response: { status: 200, schema: s.CiTypeView },
     },
     {
       method: 'GET',
@@ -79,6 +88,7 @@ export const configuration = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'List relationship types',
+      response: { status: 200, schema: s.RelationshipTypeList },
     },
     {
       method: 'POST',
@@ -87,7 +97,7 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Define a relationship type',
       body: s.CreateRelationshipTypeBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.RelationshipTypeView },
     },
     {
       method: 'GET',
@@ -97,6 +107,7 @@ export const configuration = defineService({
       customerScope: 'list',
       summary: 'List CIs (by type with typeId)',
       query: s.ListCisQuery,
+      response: { status: 200, schema: s.CiPage },
     },
     {
       method: 'POST',
@@ -105,7 +116,7 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Register a CI',
       body: s.CreateCiBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.CiView },
     },
     {
       method: 'GET',
@@ -114,6 +125,7 @@ export const configuration = defineService({
       roles: READERS,
       customerScope: 'record',
       summary: 'Get a CI by id or number (CI-1042)',
+      response: { status: 200, schema: s.CiView },
     },
     {
       method: 'PATCH',
@@ -122,6 +134,7 @@ export const configuration = defineService({
       roles: WRITERS,
       summary: 'Change a CI (If-Match)',
       body: s.UpdateCiBody,
+      response: { status: 200, schema: s.CiView },
     },
     {
       method: 'GET',
@@ -130,6 +143,7 @@ export const configuration = defineService({
       roles: STAFF_READERS,
       summary: 'Full history of a CI',
       query: s.ListQuery,
+      response: { status: 200, schema: s.HistoryPage },
     },
     {
       method: 'GET',
@@ -138,6 +152,7 @@ export const configuration = defineService({
       roles: READERS,
       customerScope: 'record',
       summary: 'Relationships of a CI',
+      response: { status: 200, schema: s.RelationshipList },
     },
     {
       method: 'POST',
@@ -146,7 +161,7 @@ export const configuration = defineService({
       roles: WRITERS,
       summary: 'Relate a CI to another',
       body: s.AddRelationshipBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.RelationshipAdded },
     },
     {
       method: 'DELETE',
@@ -162,6 +177,7 @@ export const configuration = defineService({
       roles: STAFF_READERS,
       summary: 'Impact analysis: what depends on (or what supports) a CI',
       query: s.ImpactQuery,
+      response: { status: 200, schema: s.ImpactView },
     },
     {
       method: 'POST',
@@ -170,6 +186,7 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Bulk import and reconcile up to 1,000 CIs',
       body: s.ImportBody,
+      response: { status: 200, schema: s.ImportReport },
     },
     {
       method: 'GET',
@@ -178,6 +195,7 @@ export const configuration = defineService({
       roles: STAFF_READERS,
       summary: 'List baselines',
       query: s.ListQuery,
+      response: { status: 200, schema: s.BaselinePage },
     },
     {
       method: 'POST',
@@ -186,7 +204,7 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Capture a baseline',
       body: s.CaptureBaselineBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.BaselineCaptured },
     },
     {
       method: 'GET',
@@ -194,6 +212,7 @@ export const configuration = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'Get a baseline and its members',
+      response: { status: 200, schema: s.BaselineView },
     },
     {
       method: 'GET',
@@ -201,6 +220,7 @@ export const configuration = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'Compare a baseline with now',
+      response: { status: 200, schema: s.BaselineDiffView },
     },
     {
       method: 'GET',
@@ -209,6 +229,7 @@ export const configuration = defineService({
       roles: STAFF_READERS,
       summary: 'List verification campaigns',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CampaignPage },
     },
     {
       method: 'POST',
@@ -217,7 +238,7 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Plan and open a verification campaign',
       body: s.PlanCampaignBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.CampaignView },
     },
     {
       method: 'GET',
@@ -225,6 +246,7 @@ export const configuration = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'Get a campaign with its figures',
+      response: { status: 200, schema: s.CampaignView },
     },
     {
       method: 'GET',
@@ -233,6 +255,7 @@ export const configuration = defineService({
       roles: STAFF_READERS,
       summary: 'Results per CI',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CampaignResultPage },
     },
     {
       method: 'POST',
@@ -241,7 +264,7 @@ export const configuration = defineService({
       roles: WRITERS,
       summary: 'Record a verification result for a CI',
       body: s.RecordResultBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.ResultRecorded },
     },
     {
       method: 'POST',
@@ -250,7 +273,7 @@ export const configuration = defineService({
       roles: ADMINS,
       summary: 'Close a campaign now',
       body: s.CloseCampaignBody,
-      response: { status: 202 },
+      response: { status: 202, schema: s.CampaignView },
     },
   ],
   subscriptions: [

@@ -4,9 +4,10 @@ import { ListQuery } from '../../shared/kit/paging';
 import { COMMUNICATION_KINDS } from './domain/communication';
 import { COMPLAINT_STATUSES } from './domain/complaint';
 import { CONTACT_ROLES, CUSTOMER_ID, CUSTOMER_STATUSES } from './domain/customer';
-import { PERIOD } from './domain/survey';
+import { REVIEW_STATUSES } from './domain/review';
+import { DIMENSIONS, PERIOD } from './domain/survey';
 
-/** API request schemas of the customers service; validation and the OpenAPI document derive from them. */
+/** API schemas of the customers service; validation and the OpenAPI document derive from them. */
 const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const Name = Text(200);
 const Id = Text(100);
@@ -106,13 +107,16 @@ const ActionSchema = z.strictObject({
 });
 const Actions = z.array(ActionSchema).check(z.maxLength(20));
 
+/** How a complaint reached us. */
+const COMPLAINT_CHANNELS = ['portal', 'email', 'phone', 'meeting', 'other'] as const;
+
 export const CreateComplaintBody = z.strictObject({
   /** Staff name the customer; customer users may leave it out (their organisation is used). */
   customerId: z.optional(CustomerIdSchema),
   serviceId: z.optional(Id),
   subject: Text(300),
   description: Text(8000),
-  channel: z._default(z.enum(['portal', 'email', 'phone', 'meeting', 'other']), 'portal'),
+  channel: z._default(z.enum(COMPLAINT_CHANNELS), 'portal'),
 });
 
 export const RespondComplaintBody = z.strictObject({
@@ -192,3 +196,202 @@ export const ListFollowUpsQuery = z.extend(ListQuery, {
 export const CloseFollowUpBody = z.strictObject({ note: Text(4000) });
 
 export { ListQuery };
+
+// ---- Responses ----
+// What the routes answer, read from the use cases: the OpenAPI document (and so the console's
+// generated client) types every success body with these. Objects are not strict: a field added
+// later must not break an older client.
+
+/** A page of a list: pass `nextCursor` as `cursor` for the next one; absent on the last page. */
+const pageOf = <T extends z.core.$ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
+
+/** The fields every kept record carries: its version (the ETag) and when it was made and last changed. */
+const Stamps = { version: z.number(), createdAt: z.string(), updatedAt: z.string() };
+
+/** A field's change: `from` is absent when it was set, `to` when it was cleared. */
+const Changes = z.record(z.string(), z.object({ from: z.optional(z.unknown()), to: z.optional(z.unknown()) }));
+
+export const HistoryPage = pageOf(
+  z.object({
+    at: z.string(),
+    /** A person or API client (`user`), or a consumer, flow or schedule (`system`). */
+    actor: z.object({ id: z.string(), name: z.string(), kind: z.enum(['user', 'system']) }),
+    action: z.string(),
+    changes: z.optional(Changes),
+    reason: z.optional(z.string()),
+    correlationId: z.string(),
+  }),
+);
+
+export const CustomerView = z.object({
+  customerId: z.string(),
+  name: z.string(),
+  status: z.enum(CUSTOMER_STATUSES),
+  accountManager: z.string(),
+  services: z.array(z.object({ serviceId: z.string(), since: z.string(), notes: z.optional(z.string()) })),
+  channels: z.object({
+    portal: z.optional(z.boolean()),
+    email: z.optional(z.string()),
+    phone: z.optional(z.string()),
+    escalation: z.optional(z.string()),
+    complaints: z.optional(z.string()),
+  }),
+  /** Internal notes: never shown to customer users. */
+  notes: z.optional(z.string()),
+  ...Stamps,
+});
+export const CustomerPage = pageOf(CustomerView);
+
+export const ContactView = z.object({
+  contactId: z.string(),
+  customerId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  phone: z.optional(z.string()),
+  role: z.enum(CONTACT_ROLES),
+  receivesServiceLevelNotices: z.boolean(),
+  portalUser: z.boolean(),
+  ...Stamps,
+});
+export const ContactPage = pageOf(ContactView);
+
+export const CommunicationView = z.object({
+  communicationId: z.string(),
+  customerId: z.string(),
+  kind: z.enum(COMMUNICATION_KINDS),
+  at: z.string(),
+  subject: z.string(),
+  summary: z.string(),
+  /** Addresses a mail went to. */
+  to: z.array(z.string()),
+  delivered: z.boolean(),
+  /** Why it was not delivered (no contact flagged for notices, unknown customer). */
+  note: z.optional(z.string()),
+  /** Set on SLA violation notices. */
+  noticeId: z.optional(z.string()),
+  agreementId: z.optional(z.string()),
+  ticketNumber: z.optional(z.string()),
+  /** The user id of who recorded it (`system:...` for notices). */
+  recordedBy: z.string(),
+  // The log's entries carry their stamps; the answer to recording one does not.
+  version: z.optional(z.number()),
+  createdAt: z.optional(z.string()),
+  updatedAt: z.optional(z.string()),
+});
+export const CommunicationPage = pageOf(CommunicationView);
+
+export const ReviewView = z.object({
+  reviewId: z.string(),
+  customerId: z.string(),
+  status: z.enum(REVIEW_STATUSES),
+  scheduledFor: z.string(),
+  serviceIds: z.array(z.string()),
+  participants: z.array(
+    z.object({ name: z.string(), email: z.optional(z.string()), organisation: z.optional(z.string()) }),
+  ),
+  agenda: z.optional(z.string()),
+  /** The outcome, once held. */
+  heldAt: z.optional(z.string()),
+  minutes: z.optional(z.string()),
+  satisfaction: z.optional(z.number()),
+  actions: z.array(z.object({ text: z.string(), owner: z.string(), due: z.optional(z.string()) })),
+  ...Stamps,
+});
+export const ReviewPage = pageOf(ReviewView);
+
+export const ComplaintView = z.object({
+  complaintId: z.string(),
+  /** `CMP-101`. */
+  number: z.string(),
+  customerId: z.string(),
+  serviceId: z.optional(z.string()),
+  subject: z.string(),
+  description: z.string(),
+  channel: z.enum(COMPLAINT_CHANNELS),
+  status: z.enum(COMPLAINT_STATUSES),
+  raisedBy: z.object({ id: z.string(), name: z.string() }),
+  owner: z.optional(z.string()),
+  response: z.optional(z.string()),
+  respondedAt: z.optional(z.string()),
+  /** Follow-up actions; every one must be done before the complaint closes. */
+  actions: z.array(
+    z.object({
+      id: z.string(),
+      text: z.string(),
+      owner: z.string(),
+      due: z.optional(z.string()),
+      done: z.boolean(),
+      doneAt: z.optional(z.string()),
+    }),
+  ),
+  closedAt: z.optional(z.string()),
+  closureNote: z.optional(z.string()),
+  ...Stamps,
+});
+export const ComplaintPage = pageOf(ComplaintView);
+
+/** What the holder of a survey link sees: the ticket, never the caller's address. */
+export const SurveyView = z.object({
+  /** The ticket's number. */
+  number: z.string(),
+  title: z.string(),
+  serviceId: z.optional(z.string()),
+  dueBy: z.string(),
+  answered: z.boolean(),
+  answeredAt: z.optional(z.string()),
+  score: z.optional(z.number()),
+});
+
+export const SurveyAnswered = z.object({
+  number: z.string(),
+  score: z.number(),
+  answeredAt: z.string(),
+  /** The follow-up a low score opened (`FUP-101`). */
+  followUp: z.optional(z.string()),
+});
+
+export const SurveyResultPage = pageOf(
+  z.object({
+    dimension: z.enum(DIMENSIONS),
+    key: z.string(),
+    /** A year (`2026`) or a month (`2026-11`). */
+    period: z.string(),
+    count: z.number(),
+    /** Null when nobody answered in the period. */
+    average: z.nullable(z.number()),
+    /** Answers per score. */
+    distribution: z.object({ 1: z.number(), 2: z.number(), 3: z.number(), 4: z.number(), 5: z.number() }),
+    /** Answers at or below the low-score threshold. */
+    low: z.number(),
+  }),
+);
+
+export const SurveySettingsView = z.object({
+  lowScoreThreshold: z.number(),
+  expiryDays: z.number(),
+  publicBaseUrl: z.string(),
+  /** 0 while the defaults were never changed. */
+  version: z.number(),
+});
+
+export const FollowUpView = z.object({
+  followUpId: z.string(),
+  /** `FUP-101`. */
+  number: z.string(),
+  status: z.enum(['open', 'closed']),
+  surveyId: z.string(),
+  ticketNumber: z.string(),
+  customerId: z.optional(z.string()),
+  serviceId: z.optional(z.string()),
+  assignmentGroup: z.optional(z.string()),
+  score: z.number(),
+  comment: z.optional(z.string()),
+  /** The customer's account manager; `unassigned` when the customer is unknown. */
+  assignee: z.string(),
+  closedAt: z.optional(z.string()),
+  closedBy: z.optional(z.string()),
+  note: z.optional(z.string()),
+  ...Stamps,
+});
+export const FollowUpPage = pageOf(FollowUpView);

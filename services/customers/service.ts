@@ -56,6 +56,7 @@ export const customers = defineService({
       customerScope: 'list',
       summary: 'List customers (all by id, by status or by account manager); customer users get their own',
       query: s.ListCustomersQuery,
+      response: { status: 200, schema: s.CustomerPage },
     },
     {
       method: 'POST',
@@ -64,7 +65,7 @@ export const customers = defineService({
       roles: ADMINS,
       summary: 'Register a customer with its chosen id (slug)',
       body: s.CreateCustomerBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.CustomerView },
     },
     {
       method: 'GET',
@@ -73,6 +74,7 @@ export const customers = defineService({
       roles: CUSTOMER_READERS,
       customerScope: 'customer-path',
       summary: 'Get a customer',
+      response: { status: 200, schema: s.CustomerView },
     },
     {
       method: 'PATCH',
@@ -81,6 +83,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Change a customer (If-Match); admins or its account manager',
       body: s.UpdateCustomerBody,
+      response: { status: 200, schema: s.CustomerView },
     },
     {
       method: 'GET',
@@ -89,6 +92,7 @@ export const customers = defineService({
       roles: READERS,
       summary: 'Full history of a customer, its contacts and reviews',
       query: s.ListQuery,
+      response: { status: 200, schema: s.HistoryPage },
     },
     {
       method: 'GET',
@@ -98,6 +102,7 @@ export const customers = defineService({
       customerScope: 'customer-path',
       summary: "List a customer's contacts",
       query: s.ListQuery,
+      response: { status: 200, schema: s.ContactPage },
     },
     {
       method: 'POST',
@@ -106,7 +111,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Add a contact',
       body: s.CreateContactBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.ContactView },
     },
     {
       method: 'GET',
@@ -115,6 +120,7 @@ export const customers = defineService({
       roles: CUSTOMER_READERS,
       customerScope: 'customer-path',
       summary: 'Get a contact',
+      response: { status: 200, schema: s.ContactView },
     },
     {
       method: 'PATCH',
@@ -123,6 +129,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Change a contact (If-Match)',
       body: s.UpdateContactBody,
+      response: { status: 200, schema: s.ContactView },
     },
     {
       method: 'DELETE',
@@ -139,6 +146,7 @@ export const customers = defineService({
       customerScope: 'customer-path',
       summary: 'Communication log of a customer, newest first',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CommunicationPage },
     },
     {
       method: 'POST',
@@ -147,7 +155,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Record a communication with a customer (call, meeting, e-mail)',
       body: s.RecordCommunicationBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.CommunicationView },
     },
     {
       method: 'GET',
@@ -157,6 +165,7 @@ export const customers = defineService({
       customerScope: 'customer-path',
       summary: "A customer's service reviews",
       query: s.ListQuery,
+      response: { status: 200, schema: s.ReviewPage },
     },
     {
       method: 'POST',
@@ -165,7 +174,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Plan a service review',
       body: s.PlanReviewBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.ReviewView },
     },
     {
       method: 'GET',
@@ -174,6 +183,7 @@ export const customers = defineService({
       roles: CUSTOMER_READERS,
       customerScope: 'customer-path',
       summary: 'Get a service review',
+      response: { status: 200, schema: s.ReviewView },
     },
     {
       method: 'POST',
@@ -182,6 +192,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Record the outcome of a review: minutes, satisfaction, actions',
       body: s.ReviewOutcomeBody,
+      response: { status: 200, schema: s.ReviewView },
     },
     {
       method: 'GET',
@@ -190,6 +201,7 @@ export const customers = defineService({
       roles: READERS,
       summary: 'Planned service reviews of all customers, soonest first',
       query: s.UpcomingReviewsQuery,
+      response: { status: 200, schema: s.ReviewPage },
     },
     {
       method: 'GET',
@@ -199,6 +211,7 @@ export const customers = defineService({
       customerScope: 'list',
       summary: 'List complaints (all, by status or by customer); customer users get their own organisation',
       query: s.ListComplaintsQuery,
+      response: { status: 200, schema: s.ComplaintPage },
     },
     {
       method: 'POST',
@@ -208,7 +221,7 @@ export const customers = defineService({
       customerScope: 'create',
       summary: 'Register a complaint',
       body: s.CreateComplaintBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.ComplaintView },
     },
     {
       method: 'GET',
@@ -217,6 +230,7 @@ export const customers = defineService({
       roles: CUSTOMER_READERS,
       customerScope: 'record',
       summary: 'Get a complaint by id or number (CMP-101)',
+      response: { status: 200, schema: s.ComplaintView },
     },
     {
       method: 'PATCH',
@@ -225,6 +239,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Change owner, service or follow-up actions of a complaint (If-Match)',
       body: s.UpdateComplaintBody,
+      response: { status: 200, schema: s.ComplaintView },
     },
     {
       method: 'POST',
@@ -233,6 +248,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Respond to a complaint, with follow-up actions',
       body: s.RespondComplaintBody,
+      response: { status: 200, schema: s.ComplaintView },
     },
     {
       method: 'POST',
@@ -241,6 +257,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Close a complaint (409 while a follow-up action is open)',
       body: s.CloseComplaintBody,
+      response: { status: 200, schema: s.ComplaintView },
     },
     {
       method: 'GET',
@@ -249,6 +266,7 @@ export const customers = defineService({
       roles: READERS,
       summary: 'Full history of a complaint',
       query: s.ListQuery,
+      response: { status: 200, schema: s.HistoryPage },
     },
     {
       method: 'GET',
@@ -257,6 +275,7 @@ export const customers = defineService({
       roles: [],
       public: true,
       summary: 'A satisfaction survey by its link token (no login: the token is the key)',
+      response: { status: 200, schema: s.SurveyView },
     },
     {
       method: 'POST',
@@ -266,7 +285,7 @@ export const customers = defineService({
       public: true,
       summary: 'Answer a survey once: score 1-5 and a comment (409 twice, 410 expired)',
       body: s.SurveyAnswerBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.SurveyAnswered },
     },
     {
       method: 'GET',
@@ -275,6 +294,7 @@ export const customers = defineService({
       roles: READERS,
       summary: 'Satisfaction results per service, agent group or customer, by month or year',
       query: s.SurveyResultsQuery,
+      response: { status: 200, schema: s.SurveyResultPage },
     },
     {
       method: 'GET',
@@ -282,6 +302,7 @@ export const customers = defineService({
       function: 'api',
       roles: READERS,
       summary: 'Survey settings (low-score threshold, expiry, link base URL)',
+      response: { status: 200, schema: s.SurveySettingsView },
     },
     {
       method: 'PUT',
@@ -290,6 +311,7 @@ export const customers = defineService({
       roles: ADMINS,
       summary: 'Change survey settings',
       body: s.SurveySettingsBody,
+      response: { status: 200, schema: s.SurveySettingsView },
     },
     {
       method: 'GET',
@@ -298,6 +320,7 @@ export const customers = defineService({
       roles: READERS,
       summary: 'Follow-ups of low satisfaction (by status, or open ones by assignee)',
       query: s.ListFollowUpsQuery,
+      response: { status: 200, schema: s.FollowUpPage },
     },
     {
       method: 'GET',
@@ -305,6 +328,7 @@ export const customers = defineService({
       function: 'api',
       roles: READERS,
       summary: 'Get a follow-up by id or number (FUP-101)',
+      response: { status: 200, schema: s.FollowUpView },
     },
     {
       method: 'POST',
@@ -313,6 +337,7 @@ export const customers = defineService({
       roles: STAFF,
       summary: 'Close a follow-up with a note; admins or its assignee',
       body: s.CloseFollowUpBody,
+      response: { status: 200, schema: s.FollowUpView },
     },
   ],
   subscriptions: [
