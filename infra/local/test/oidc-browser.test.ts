@@ -79,7 +79,7 @@ describe('the sign-in page in Chromium', () => {
       // Act: Tab to the third user (maria is second after admin), then Enter.
       await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
-      const focused = await page.evaluate(() => document.activeElement?.textContent);
+      const focused = await page.evaluate('document.activeElement?.textContent');
       expect(focused).toBe('Sign in as maria');
       await Promise.all([page.waitForURL(`${appUrl}/callback?**`), page.keyboard.press('Enter')]);
       // Assess: back at the client with a code and the state; the code buys maria's tokens.
