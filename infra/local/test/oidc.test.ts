@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
+import { InMemoryWebStorage, OidcClient, WebStorageStateStore } from 'oidc-client-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers } from '../../../services/customers/service';
 import { client as apiClient } from '../../../test/support/runtime';
@@ -445,5 +446,41 @@ describe('the local OpenID Connect provider', () => {
     expect(html).toMatch(/<main>[\s\S]*<h1>[^<]+<\/h1>/);
     expect(html).not.toMatch(/<script/i);
     for (const u of ['admin', 'alice', 'carol', 'audrey']) expect(html).toContain(`value="${u}"`);
+  });
+
+  it('works with oidc-client-ts as the console uses it: authority = issuer, sign-in, then sign-out', async () => {
+    // Prepare: the library's own client, its state in memory instead of the browser's storage.
+    const oidc = new OidcClient({
+      authority: issuer,
+      client_id: CLIENT_ID,
+      redirect_uri: CALLBACK,
+      post_logout_redirect_uri: `${CONSOLE}/`,
+      scope: 'openid email',
+      stateStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
+    });
+    // Act: its sign-in request, the person's choice on the page, its processing of the callback.
+    const request = await oidc.createSigninRequest({});
+    const chosen = await choose(request.url, 'carol');
+    const signedIn = await oidc.processSigninResponse(chosen.headers.get('location')!);
+    const signOut = await oidc.createSignoutRequest({ id_token_hint: signedIn.id_token!, state: { to: 'home' } });
+    const out = await fetch(signOut.url, { redirect: 'manual' });
+    // Assess
+    expect(signedIn.profile).toMatchObject({
+      sub: 'user-carol',
+      'cognito:username': 'carol',
+      'custom:customer': 'acme',
+    });
+    expect(signedIn.scope).toBe('openid email');
+    expect((await apiClient(rt, signedIn.access_token).get('/v1/customers/acme')).status).toBe(200);
+    expect(out.status).toBe(302);
+    const back = new URL(out.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe(`${CONSOLE}/`);
+    expect(back.searchParams.get('state')).toBe(signOut.state!.id);
+    const refresh = await token({
+      grant_type: 'refresh_token',
+      client_id: CLIENT_ID,
+      refresh_token: signedIn.refresh_token!,
+    });
+    expect(refresh.body.error).toBe('invalid_grant');
   });
 });
