@@ -227,6 +227,10 @@ export class LocalOidcProvider {
     // BASE64URL of a SHA-256 digest: 43 characters (RFC 7636 §4.2).
     if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
       return back('invalid_request', 'code_challenge is not an S256 challenge');
+    // OIDC Core §3.1.2.6: without a session to reuse (there are no sign-in cookies here), a silent
+    // request gets login_required; clients renew with the refresh token instead.
+    if ((params.get('prompt') ?? '').split(' ').includes('none'))
+      return back('login_required', 'there is no session to reuse: sign in on the page');
     const nonce = params.get('nonce') ?? undefined;
     return {
       ok: {

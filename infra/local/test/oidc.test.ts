@@ -246,12 +246,13 @@ describe('the local OpenID Connect provider', () => {
     }
   });
 
-  it('sends other faults back to the client with the error and state: scope without openid, response type', async () => {
+  it('sends other faults back to the client with the error and state: scope, response type, prompt=none', async () => {
     const { challenge } = pkce();
     for (const [extra, error] of [
       [{ scope: 'email' }, 'invalid_scope'],
       [{ scope: 'openid admin' }, 'invalid_scope'],
       [{ response_type: 'token' }, 'unsupported_response_type'],
+      [{ prompt: 'none' }, 'login_required'],
     ] as const) {
       const back = await refusedBack(authorizeUrl(challenge, extra));
       expect(back.searchParams.get('error')).toBe(error);
