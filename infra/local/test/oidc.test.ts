@@ -484,4 +484,12 @@ describe('the local OpenID Connect provider', () => {
     });
     expect(refresh.body.error).toBe('invalid_grant');
   });
+
+  it('registers only clients whose redirect URIs are absolute http(s) URLs without a fragment', () => {
+    const register = (uri: string) => () =>
+      rt.oidc.registerClient({ clientId: 'bad-app', redirectUris: [uri], postLogoutRedirectUris: [] });
+    for (const uri of ['/callback', 'javascript:alert(1)', `${CONSOLE}/callback#x`, 'ftp://127.0.0.1/cb'])
+      expect(register(uri)).toThrow(/absolute http\(s\) URL without a fragment/);
+    expect(rt.oidc.audiences()).not.toContain('bad-app');
+  });
 });
