@@ -31,12 +31,14 @@ import { LocalEventBridge } from './eventbridge/bus';
 import { serveEvents } from './eventbridge/console';
 import { LocalFunctions } from './functions';
 import { type GatewayRoute, LocalGateway } from './gateway';
-import { LocalIdentity, type TokenRequest } from './identity';
+import { ISSUER_PATH, LocalIdentity, type TokenRequest } from './identity';
 import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
+import { LocalOidcProvider } from './oidc';
 import { LocalRdsData } from './rds-data/local-rds-data';
 import { LocalS3 } from './s3/local-s3';
 import { LocalSecretsManager } from './secrets';
+import { DEMO_USERS } from './seed';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
 import { StreamMappings } from './streams/event-source-mapping';
 import { ensureTable } from './tables';
@@ -160,6 +162,12 @@ export class Runtime {
   get consoleUrl(): string {
     return this.console?.url ?? '';
   }
+
+  /**
+   * The OpenID Connect provider the console signs in with (ADR 29); `registerClient` adds an app
+   * client, whose id the HTTP API then accepts as an audience.
+   */
+  oidc!: LocalOidcProvider;
 
   /** The RDS Data API over the services' query stores (PGlite, ADR 26). */
   rdsData?: LocalRdsData;
@@ -517,9 +525,18 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   }
 
   // The HTTP API: every route of every service, plus the platform routes.
+  // The issuer is the provider's real URL (ADR 29), kept beside the key for `npx itsm token`.
   const identity = await LocalIdentity.open(
     opts.identityFile ?? (opts.dataDir ? join(opts.dataDir, 'dev-signing-key.json') : undefined),
+    `${awsUrl}${ISSUER_PATH}`,
   );
+  const oidc = new LocalOidcProvider(identity, DEMO_USERS);
+  // The console's app client, as the user pool's console client on AWS (in the API's audience).
+  oidc.registerClient({
+    clientId: CONSOLE_CLIENT_ID,
+    redirectUris: [`${consoleUrl}/callback`],
+    postLogoutRedirectUris: [`${consoleUrl}/`],
+  });
   const routes: GatewayRoute[] = [
     { method: 'GET', path: '/v1/openapi.json', functionName: PLATFORM_FUNCTION, authorized: false },
     ...services.flatMap((def) =>
@@ -531,13 +548,19 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       })),
     ),
   ];
-  const gateway = new LocalGateway(routes, PLATFORM_FUNCTION, identity, (fn, event) => functions.invoke(fn, event));
+  const gateway = new LocalGateway(
+    routes,
+    PLATFORM_FUNCTION,
+    identity,
+    (fn, event) => functions.invoke(fn, event),
+    () => oidc.audiences(),
+  );
   // CORS for the console's origin only, as the CDK stack configures the HTTP API.
   gateway.cors = apiCors(consoleUrl);
   const apiUrl = await gateway.listen(opts.apiPort ?? 3000);
   consoleServer.settings = () => ({
     apiUrl,
-    authority: `${awsUrl}/_local/idp`,
+    authority: identity.issuer,
     clientId: CONSOLE_CLIENT_ID,
     connect: [apiUrl, awsUrl],
   });
@@ -562,6 +585,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   );
   runtime.gateway = gateway;
   runtime.console = consoleServer;
+  runtime.oidc = oidc;
   runtime.rdsData = rdsData;
   runtime.streamMappings = streamMappings;
   runtime.s3 = s3;
@@ -605,7 +629,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   await runtime.deployHooks;
   // Closed first: a hook in flight finishes before the functions stop.
   closers.push(() => runtime!.deployHooks);
-  endpoint.identity = identity;
+  endpoint.oidc = oidc;
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;
 }
