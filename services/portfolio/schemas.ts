@@ -113,3 +113,8 @@ export const CatalogueEntry = z.object({
   valueProposition: z.optional(z.string()),
 });
 export const CataloguePage = pageOf(CatalogueEntry);
+
+/** Names in the OpenAPI document (`components.schemas`), so the console's generated client has them by name. */
+for (const [id, schema] of Object.entries({ Service, ServicePage, CatalogueEntry, CataloguePage })) {
+  z.globalRegistry.add(schema, { id });
+}

@@ -539,3 +539,28 @@ export const Settings = z.object({
     dutyManager: z.optional(z.object({ id: z.string(), name: z.optional(z.string()), email: z.optional(z.string()) })),
   }),
 });
+
+/** Names in the OpenAPI document (`components.schemas`), so the console's generated client has them by name. */
+for (const [id, schema] of Object.entries({
+  Ticket,
+  CustomerTicket,
+  TicketView,
+  QueueLine,
+  QueuePage,
+  CustomerQueueLine,
+  CustomerQueuePage,
+  ChildPage,
+  Comment,
+  CommentPage,
+  WorkLogEntry,
+  WorkLogPage,
+  FulfilmentTask,
+  FulfilmentTaskList,
+  SupportGroup: Group,
+  RequestModel,
+  RequestModelPage,
+  CategoryNode,
+  DeskSettings: Settings,
+})) {
+  z.globalRegistry.add(schema, { id });
+}

@@ -326,3 +326,20 @@ export const ViolationNotice = z.object({
   summary: z.string(),
 });
 export const ViolationNoticePage = pageOf(ViolationNotice);
+
+/** Names in the OpenAPI document (`components.schemas`), so the console's generated client has them by name. */
+for (const [id, schema] of Object.entries({
+  BusinessCalendar,
+  Calendar,
+  CalendarPage,
+  Agreement,
+  AgreementPage,
+  ClockReading,
+  SlaEvaluation: Evaluation,
+  TicketClocks,
+  Compliance,
+  ViolationNotice,
+  ViolationNoticePage,
+})) {
+  z.globalRegistry.add(schema, { id });
+}

@@ -56,3 +56,6 @@ export const HistoryEntry = z.object({
   correlationId: z.string(),
 });
 export const HistoryPage = pageOf(HistoryEntry);
+
+z.globalRegistry.add(HistoryEntry, { id: 'HistoryEntry' });
+z.globalRegistry.add(HistoryPage, { id: 'HistoryPage' });
