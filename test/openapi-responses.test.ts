@@ -118,20 +118,29 @@ describe('success responses in the OpenAPI document', () => {
 
 // ---- Real answers against their declared schemas ----
 
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-// The document's own `#/components/schemas/...` references resolve inside it.
-ajv.addSchema({ $id: 'openapi.json', components: doc.components });
-const rebase = (node: unknown): unknown => {
-  if (Array.isArray(node)) return node.map(rebase);
+/**
+ * The schema as the check reads it: references into the document resolve inside it, and an object
+ * with declared fields has no others (`additionalProperties: false`), so a field the route answers
+ * but does not declare (which the console's types would lack) fails as much as a missing one.
+ */
+const exact = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(exact);
   if (!node || typeof node !== 'object') return node;
-  return Object.fromEntries(
+  const out: Json = Object.fromEntries(
     Object.entries(node).map(([k, v]) => [
       k,
-      k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi.json${v}` : rebase(v),
+      k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi.json${v}` : exact(v),
     ]),
   );
+  if (out.properties && typeof out.properties === 'object' && out.additionalProperties === undefined) {
+    out.additionalProperties = false;
+  }
+  return out;
 };
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ $id: 'openapi.json', components: exact(doc.components) as Json });
+const rebase = exact;
 
 /** Values for query parameters some lists require (a month for compliance, a customer, a prefix). */
 const thisMonth = new Date().toISOString().slice(0, 7);
@@ -362,8 +371,10 @@ describe('real answers of a seeded runtime', () => {
     );
     expect(uncalled.map(name)).toEqual([]);
     // The customer views were among them.
-    expect(asCustomer.checked.map((c) => c.route)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^GET \/v1\/tickets\/[^/]+$/), 'GET /v1/catalogue']),
-    );
+    const customerViews = [
+      ...(only && !only.includes('service-desk') ? [] : [expect.stringMatching(/^GET \/v1\/tickets\/[^/]+$/)]),
+      ...(only && !only.includes('portfolio') ? [] : ['GET /v1/catalogue']),
+    ];
+    expect(asCustomer.checked.map((c) => c.route)).toEqual(expect.arrayContaining(customerViews));
   }, 600_000);
 });
