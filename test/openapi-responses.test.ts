@@ -140,7 +140,6 @@ const exact = (node: unknown): unknown => {
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema({ $id: 'openapi.json', components: exact(doc.components) as Json });
-const rebase = exact;
 
 /** Values for query parameters some lists require (a month for compliance, a customer, a prefix). */
 const thisMonth = new Date().toISOString().slice(0, 7);
@@ -158,6 +157,9 @@ const NOT_CALLED: Record<string, string> = {
   'GET /v1/read-model/rebuilds/{id}': 'the demo has no rebuild',
   'GET /v1/follow-ups/{id}': 'a follow-up opens only on a low survey score, whose token is sent by mail',
 };
+
+/** Answers of the writes that prepare the records (checked like the reads). */
+const WRITTEN: Array<{ method: string; template: string; path: string; status: number; body: unknown }> = [];
 
 /** Records to fetch rather than the first of their list (one that holds every part: tasks, comments, ...). */
 const PREFER: Record<string, string> = {};
@@ -213,7 +215,7 @@ async function checkAll(
       refused.push(`GET ${url}`);
       return {} as Json;
     }
-    const validate = ajv.compile(rebase(o.schema ?? { not: {} }) as Json);
+    const validate = ajv.compile(exact(o.schema ?? { not: {} }) as Json);
     const ok = reply.status === Number(o.status) && validate(reply.body);
     checked.push({
       route: `GET ${url}`,
@@ -280,16 +282,30 @@ describe('real answers of a seeded runtime', () => {
     const seeded = await seedDemo(rt.apiUrl, token);
     // One record of each kind the demo does not hold, so its routes answer with a real one.
     const api0 = client(rt, token);
+    // Answers of the writes below are checked against their routes' schemas too.
+    const post = async <T = Json>(template: string, path: string, body?: unknown) => {
+      const r = await api0.post<T>(path, body);
+      WRITTEN.push({ method: 'POST', template, path, status: r.status, body: r.body });
+      return r;
+    };
     const cis = (await api0.get<{ items: Array<{ ciId: string }> }>('/v1/cis?limit=2')).body.items.map((c) => c.ciId);
     const created = await Promise.all([
-      api0.post('/v1/complaints', { customerId: 'acme', subject: 'Slow shop', description: 'Checkout takes minutes.' }),
-      api0.post('/v1/baselines', { name: 'Before the upgrade', ciIds: cis }),
-      api0.post('/v1/verification-campaigns', { name: 'Yearly audit', ciIds: cis, dueAt: '2099-01-01T00:00:00Z' }),
-      api0.post('/v1/customers/acme/reviews', {
+      post('/v1/complaints', '/v1/complaints', {
+        customerId: 'acme',
+        subject: 'Slow shop',
+        description: 'Checkout takes minutes.',
+      }),
+      post('/v1/baselines', '/v1/baselines', { name: 'Before the upgrade', ciIds: cis }),
+      post('/v1/verification-campaigns', '/v1/verification-campaigns', {
+        name: 'Yearly audit',
+        ciIds: cis,
+        dueAt: '2099-01-01T00:00:00Z',
+      }),
+      post('/v1/customers/{customerId}/reviews', '/v1/customers/acme/reviews', {
         scheduledFor: '2099-01-01T09:00:00Z',
         participants: [{ name: 'Cora', organisation: 'ACME' }],
       }),
-      api0.post('/v1/reports', {
+      post('/v1/reports', '/v1/reports', {
         title: 'Weekly P1 incidents',
         purpose: 'Show the customer how major disruptions were handled',
         audience: 'Acme service review board',
@@ -306,7 +322,7 @@ describe('real answers of a seeded runtime', () => {
     // public and internal comments, work logged, a child incident, an escalation.
     const neededBy = new Date(Date.now() + 21 * 86_400_000).toISOString().slice(0, 10);
     const carol = { id: 'user-carol', name: 'Carol', email: 'carol@acme.example' };
-    const request = await api0.post<{ ticketId: string }>('/v1/requests', {
+    const request = await post<{ ticketId: string }>('/v1/requests', '/v1/requests', {
       modelId: 'new-laptop',
       caller: carol,
       customerId: 'acme',
@@ -315,18 +331,30 @@ describe('real answers of a seeded runtime', () => {
     expect(request.status, JSON.stringify(request.body)).toBe(201);
     const id = request.body.ticketId;
     const steps = [
-      await api0.post(`/v1/tickets/${id}/approval`, { decision: 'approved', comment: 'Budget agreed' }),
-      await api0.post(`/v1/tickets/${id}/tasks/T01/completion`),
-      await api0.post(`/v1/tickets/${id}/comments`, { text: 'Ordered, arrives Monday.', visibility: 'public' }),
-      await api0.post(`/v1/tickets/${id}/comments`, { text: 'Supplier order 4711.', visibility: 'internal' }),
-      await api0.post(`/v1/tickets/${id}/work-log`, { minutes: 20, note: 'Ordered from the supplier' }),
-      await api0.post('/v1/incidents', {
+      await post('/v1/tickets/{id}/approval', `/v1/tickets/${id}/approval`, {
+        decision: 'approved',
+        comment: 'Budget agreed',
+      }),
+      await post('/v1/tickets/{id}/tasks/{taskId}/completion', `/v1/tickets/${id}/tasks/T01/completion`),
+      await post('/v1/tickets/{id}/comments', `/v1/tickets/${id}/comments`, {
+        text: 'Ordered, arrives Monday.',
+        visibility: 'public',
+      }),
+      await post('/v1/tickets/{id}/comments', `/v1/tickets/${id}/comments`, {
+        text: 'Supplier order 4711.',
+        visibility: 'internal',
+      }),
+      await post('/v1/tickets/{id}/work-log', `/v1/tickets/${id}/work-log`, {
+        minutes: 20,
+        note: 'Ordered from the supplier',
+      }),
+      await post('/v1/incidents', '/v1/incidents', {
         title: 'Docking station missing',
         caller: carol,
         customerId: 'acme',
         parentId: id,
       }),
-      await api0.post(`/v1/tickets/${id}/escalations`, {
+      await post('/v1/tickets/{id}/escalations', `/v1/tickets/${id}/escalations`, {
         kind: 'functional',
         reason: 'Hardware',
         toGroup: 'infra-team',
@@ -357,8 +385,21 @@ describe('real answers of a seeded runtime', () => {
     const asCustomer = await checkAll(rt, 'customer', customer, (o) => o.roles.includes('customer-user'));
 
     // Assess
+    const writes = WRITTEN.flatMap((w) => {
+      const o = operations.find((x) => x.method === w.method && x.path === w.template);
+      if (!o) return [];
+      const validate = ajv.compile(exact(o.schema ?? { not: {} }) as Json);
+      if (w.status === Number(o.status) && validate(w.body)) return [];
+      return [
+        `${w.method} ${w.path}: ${
+          w.status !== Number(o.status)
+            ? `answered ${w.status}, declares ${o.status}`
+            : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
+        }`,
+      ];
+    });
     const all = [...asStaff.checked, ...asCustomer.checked];
-    const wrong = all.flatMap((c) => c.errors.map((e) => `${c.as}: ${c.route}: ${e}`));
+    const wrong = [...writes, ...all.flatMap((c) => c.errors.map((e) => `${c.as}: ${c.route}: ${e}`))];
     const unresolved = [...asStaff.unresolved, ...asCustomer.unresolved];
     if (unresolved.length)
       console.info(`GET calls not checked (no record to name, or refused to this caller):\n${unresolved.join('\n')}`);
