@@ -84,7 +84,7 @@ export const serviceDesk = defineService({
       customerScope: 'create',
       summary: 'Record an incident',
       body: s.CreateIncidentBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -94,7 +94,7 @@ export const serviceDesk = defineService({
       customerScope: 'create',
       summary: 'Record a service request (free or from a request model)',
       body: s.CreateRequestBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -103,6 +103,7 @@ export const serviceDesk = defineService({
       roles: READERS,
       customerScope: 'record',
       summary: 'Get a ticket by id or number',
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'PATCH',
@@ -111,6 +112,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Classify, prioritise, assign or move a ticket through its work statuses (If-Match)',
       body: s.UpdateTicketBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -119,6 +121,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Audit trail of a ticket',
       query: s.ListQuery,
+      response: { status: 200, schema: s.HistoryPage },
     },
     {
       method: 'GET',
@@ -127,6 +130,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Child tickets of a ticket',
       query: s.ListQuery,
+      response: { status: 200, schema: s.ChildPage },
     },
     {
       method: 'POST',
@@ -135,6 +139,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Resolve with a resolution code and summary',
       body: s.ResolveBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -144,6 +149,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Close a resolved ticket (the caller confirms, or an agent on their behalf)',
       body: s.CloseBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -153,6 +159,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Reopen a resolved or closed ticket within the reopen window',
       body: s.ReasonBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -162,6 +169,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Cancel an open ticket',
       body: s.ReasonBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -171,6 +179,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Comments, oldest first (customer users see public ones only)',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CommentPage },
     },
     {
       method: 'POST',
@@ -180,7 +189,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Add a public or internal comment',
       body: s.CommentBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.Comment },
     },
     {
       method: 'GET',
@@ -189,6 +198,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Work log of a ticket',
       query: s.ListQuery,
+      response: { status: 200, schema: s.WorkLogPage },
     },
     {
       method: 'POST',
@@ -197,7 +207,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Log work done on a ticket',
       body: s.WorkLogBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.WorkLogEntry },
     },
     {
       method: 'POST',
@@ -206,7 +216,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Escalate functionally (to another group) or hierarchically (to the group manager)',
       body: s.EscalationBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -215,6 +225,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Declare a major incident and start its update cadence',
       body: s.DeclareMajorBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -223,7 +234,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Publish a stakeholder update of a major incident',
       body: s.MajorUpdateBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.Comment },
     },
     {
       method: 'POST',
@@ -232,6 +243,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Record the major incident review (required before closure)',
       body: s.MajorReviewBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -240,6 +252,7 @@ export const serviceDesk = defineService({
       roles: APPROVERS,
       summary: 'Approve or reject a service request that needs approval',
       body: s.ApprovalBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -247,6 +260,7 @@ export const serviceDesk = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'Fulfilment tasks of a service request',
+      response: { status: 200, schema: s.FulfilmentTaskList },
     },
     {
       method: 'POST',
@@ -254,6 +268,7 @@ export const serviceDesk = defineService({
       function: 'api',
       roles: AGENTS,
       summary: 'Mark a fulfilment task done',
+      response: { status: 200, schema: s.FulfilmentTask },
     },
     {
       method: 'GET',
@@ -262,6 +277,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: "The caller's open tickets, by priority then age",
       query: s.ListQuery,
+      response: { status: 200, schema: s.QueuePage },
     },
     {
       method: 'GET',
@@ -270,6 +286,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: "A group's open tickets, by priority then age",
       query: s.ListQuery,
+      response: { status: 200, schema: s.QueuePage },
     },
     {
       method: 'GET',
@@ -278,6 +295,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Open tickets by nearest SLA deadline',
       query: s.ListQuery,
+      response: { status: 200, schema: s.QueuePage },
     },
     {
       method: 'GET',
@@ -287,8 +305,16 @@ export const serviceDesk = defineService({
       customerScope: 'list',
       summary: "An organisation's tickets, newest first (customer users: their own organisation)",
       query: s.CustomerQueueQuery,
+      response: { status: 200, schema: s.CustomerQueuePage },
     },
-    { method: 'GET', path: '/v1/desk-settings', function: 'api', roles: STAFF_READERS, summary: 'Desk settings' },
+    {
+      method: 'GET',
+      path: '/v1/desk-settings',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Desk settings',
+      response: { status: 200, schema: s.Settings },
+    },
     {
       method: 'PUT',
       path: '/v1/desk-settings',
@@ -296,6 +322,7 @@ export const serviceDesk = defineService({
       roles: ADMINS,
       summary: 'Replace the desk settings (If-Match)',
       body: s.SettingsBody,
+      response: { status: 200, schema: s.Settings },
     },
     {
       method: 'GET',
@@ -303,6 +330,7 @@ export const serviceDesk = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'Get a support group',
+      response: { status: 200, schema: s.Group },
     },
     {
       method: 'PUT',
@@ -311,6 +339,7 @@ export const serviceDesk = defineService({
       roles: ADMINS,
       summary: 'Define or change a support group: manager and members (If-Match to change)',
       body: s.GroupBody,
+      response: { status: 200, schema: s.Group },
     },
     {
       method: 'GET',
@@ -320,6 +349,7 @@ export const serviceDesk = defineService({
       customerScope: 'shared',
       summary: 'Request models (standard requests)',
       query: s.ListQuery,
+      response: { status: 200, schema: s.RequestModelPage },
     },
     {
       method: 'GET',
@@ -328,6 +358,7 @@ export const serviceDesk = defineService({
       roles: READERS,
       customerScope: 'shared',
       summary: 'Get a request model',
+      response: { status: 200, schema: s.RequestModel },
     },
     {
       method: 'PUT',
@@ -336,6 +367,7 @@ export const serviceDesk = defineService({
       roles: ADMINS,
       summary: 'Define or change a request model (If-Match to change)',
       body: s.RequestModelBody,
+      response: { status: 200, schema: s.RequestModel },
     },
   ],
   subscriptions: [
