@@ -53,6 +53,7 @@ import { ALL_ROLES, type GENERIC_ROLES, type Role } from '../../shared/kit/roles
 import { CONSOLE_SCOPES, type ConsoleConfig } from '../api/console-headers';
 import { apiCors } from '../api/cors';
 import { ConsoleHosting } from './console';
+import { addIdentityProviders, type FederationProvider } from './federation';
 import { ItsmFunction } from './function';
 import { accept } from './nag';
 import { type AwsNames, PLATFORM_SERVICE, SERVICE_TAG } from './names';
@@ -79,6 +80,8 @@ export interface PlatformProps {
   readonly mailFrom?: string;
   /** A folder of built console files (default: `console/`, built at synth). */
   readonly consoleAssets?: string;
+  /** Identity providers users may sign in with besides their pool password (context `itsm:federation`). */
+  readonly federation?: readonly FederationProvider[];
   /** Bundling is off: the templates are read, never deployed (`ConsoleHostingProps.templatesOnly`). */
   readonly templatesOnly?: boolean;
   /** Names of the buckets with `consoleUploads`: the console's content security policy lets it reach them. */
@@ -265,6 +268,8 @@ export class Platform extends Construct {
       },
     });
     this.consoleUrl = this.console.url;
+    const federation = props.federation ?? [];
+    const identityProviders = addIdentityProviders(this, this.userPool, federation);
     this.consoleClient = this.userPool.addClient('ConsoleClient', {
       userPoolClientName: `${names.prefix}-console`,
       generateSecret: false,
@@ -274,7 +279,10 @@ export class Platform extends Construct {
         callbackUrls: [`${this.consoleUrl}/callback`],
         logoutUrls: [`${this.consoleUrl}/`],
       },
-      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      supportedIdentityProviders: [
+        UserPoolClientIdentityProvider.COGNITO,
+        ...federation.map((p) => UserPoolClientIdentityProvider.custom(p.name)),
+      ],
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(CONSOLE_TOKEN_VALIDITY.accessHours),
       idTokenValidity: Duration.hours(CONSOLE_TOKEN_VALIDITY.idHours),
@@ -285,6 +293,8 @@ export class Platform extends Construct {
         .withCustomAttributes('customer'),
       writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
     });
+    // A client may name a provider only once it exists.
+    for (const idp of identityProviders) this.consoleClient.node.addDependency(idp);
     // Sign-in happens in managed login only: no password or SRP flow on this client, just refresh.
     (this.consoleClient.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
     // Managed login (version 2) shows a client's pages only once it has a branding style;

@@ -9,6 +9,7 @@ import { App, Aws, NestedStack, Stack, type StackProps, Tags, Validations } from
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { ServiceDefinition } from '../../shared/kit/definition';
+import { FEDERATION_CONTEXT, parseFederation } from './federation';
 import { AwsNames, DEFAULT_STACK_NAME, PLATFORM_SERVICE, resourcePrefix, SERVICE_TAG } from './names';
 import { Platform, type PlatformProps } from './platform';
 import { ServiceConstruct } from './service';
@@ -57,7 +58,7 @@ export class ServiceStack extends NestedStack {
 
 export interface ItsmAppOptions {
   readonly services: readonly ServiceDefinition[];
-  /** Extra context, as `-c key=value` would give (tests). Keys read: stackName, alarmEmail, mailFrom, archiveRetentionDays, consoleAssets. */
+  /** Extra context, as `-c key=value` would give (tests). Keys read: stackName, alarmEmail, mailFrom, archiveRetentionDays, consoleAssets, itsm:federation. */
   readonly context?: Record<string, unknown>;
   /** Bundle the functions with esbuild (default true). Tests that only read the template turn it off. */
   readonly bundle?: boolean;
@@ -103,6 +104,7 @@ export function createItsmApp(options: ItsmAppOptions): { app: App; stack: ItsmS
       apiEntry: options.apiEntry,
       consoleAssets,
       templatesOnly: options.bundle === false,
+      federation: parseFederation(app.node.tryGetContext(FEDERATION_CONTEXT)),
       alarmEmail,
       mailFrom,
       archiveRetentionDays: retention === undefined ? undefined : Number(retention),
