@@ -251,7 +251,7 @@ export class Platform extends Construct {
     });
     const uploadOrigins = (props.consoleUploadBuckets ?? []).flatMap((bucket) => [
       `https://${bucket}.s3.${region}.amazonaws.com`,
-      // The SDK may sign us-east-1 URLs against the global endpoint.
+      // Presigned URLs may name the global endpoint instead (us-east-1, older SDK settings).
       `https://${bucket}.s3.amazonaws.com`,
     ]);
     this.console = new ConsoleHosting(this, 'Console', {
