@@ -1,8 +1,8 @@
 /**
  * What the web console's host must send, one definition for both interpreters (no CDK here, so
  * the local runtime may import it): the content security policy and the other security headers
- * (CloudFront's response headers policy on AWS), the CORS rule of buckets the console uploads to
- * (`BucketSpec.consoleUploads`), and the shape of the `/config.json` the console reads at start.
+ * (CloudFront's response headers policy on AWS), and the shape of the `/config.json` the console
+ * reads at start. (The CORS rule of buckets the console uploads to is `consoleUploadsCors` in `cors.ts`.)
  */
 
 /** `/config.json`, written at deploy on AWS (and served by `npm start` locally): how the console finds the API and signs in. */
@@ -82,27 +82,3 @@ export const CONSOLE_SECURITY_HEADERS = {
   /** Paths can hold ids; other sites get the origin only, and nothing over plain HTTP. */
   referrerPolicy: 'strict-origin-when-cross-origin',
 } as const;
-
-/** The CORS rule of a bucket with `consoleUploads`, in S3's `CORSRule` terms. */
-export interface BucketCorsRule {
-  allowedOrigins: string[];
-  allowedMethods: ('GET' | 'PUT' | 'HEAD')[];
-  allowedHeaders: string[];
-  exposedHeaders: string[];
-  maxAgeSeconds: number;
-}
-
-/**
- * The console's origin may PUT to and GET from presigned URLs of the bucket: exactly that origin,
- * the headers a browser upload sends (the SDK's presigned PUT may sign `x-amz-*` checksum
- * headers), and ETag readable (a multipart upload reports each part's ETag).
- */
-export function consoleBucketCors(consoleOrigin: string): BucketCorsRule {
-  return {
-    allowedOrigins: [consoleOrigin],
-    allowedMethods: ['PUT', 'GET', 'HEAD'],
-    allowedHeaders: ['content-type', 'content-length', 'content-md5', 'content-disposition', 'x-amz-*'],
-    exposedHeaders: ['ETag'],
-    maxAgeSeconds: 3000,
-  };
-}

@@ -15,7 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { BucketSpec } from '../../shared/kit/definition';
-import { consoleBucketCors } from '../api/console-headers';
+import { consoleUploadsCors } from '../api/cors';
 import { OBJECTS_BUCKET_LOGICAL_ID } from './nag';
 
 /** Multipart uploads an export abandoned (a failed job) stop billing after a day. */
@@ -57,11 +57,11 @@ export class ServiceBucket extends Construct {
       // stand in the way of the next deployment.
       removalPolicy: RemovalPolicy.RETAIN,
     } as const;
-    let cors: ReturnType<typeof consoleBucketCors> | undefined;
+    let cors: ReturnType<typeof consoleUploadsCors> | undefined;
     if (props.spec.consoleUploads) {
       if (!props.consoleOrigin || !props.bucketName)
         throw new Error('a bucket with consoleUploads needs the console origin and its fixed name');
-      cors = consoleBucketCors(props.consoleOrigin);
+      cors = consoleUploadsCors(props.consoleOrigin);
     }
     // Server access logs must go to an SSE-S3 bucket (SSE-KMS is not supported as a log target).
     this.accessLogs = new Bucket(this, 'AccessLogs', {
@@ -86,7 +86,7 @@ export class ServiceBucket extends Construct {
                 allowedOrigins: cors.allowedOrigins,
                 allowedMethods: cors.allowedMethods.map((m) => HttpMethods[m]),
                 allowedHeaders: cors.allowedHeaders,
-                exposedHeaders: cors.exposedHeaders,
+                exposedHeaders: cors.exposeHeaders,
                 maxAge: cors.maxAgeSeconds,
               },
             ],

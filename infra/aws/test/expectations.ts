@@ -14,7 +14,7 @@ import {
   type ServiceDefinition,
   substituteDefinition,
 } from '../../../shared/kit/definition';
-import { consoleBucketCors } from '../../api/console-headers';
+import { consoleUploadsCors } from '../../api/cors';
 import * as local from '../../local/names';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, BUCKET_READ_ACTIONS, BUCKET_WRITE_ACTIONS } from '../bucket';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
@@ -384,7 +384,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       });
       expect(p.VersioningConfiguration).toBeUndefined();
       // Browsers may use its presigned URLs from the console's origin only, when it declares so.
-      const cors = consoleBucketCors(consoleUrlOf(getSynth()));
+      const cors = consoleUploadsCors(consoleUrlOf(getSynth()));
       expect(rq(p.CorsConfiguration)).toEqual(
         def.bucket.consoleUploads
           ? {
@@ -393,7 +393,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
                   AllowedOrigins: cors.allowedOrigins,
                   AllowedMethods: cors.allowedMethods,
                   AllowedHeaders: cors.allowedHeaders,
-                  ExposedHeaders: cors.exposedHeaders,
+                  ExposedHeaders: cors.exposeHeaders,
                   MaxAge: cors.maxAgeSeconds,
                 },
               ],
