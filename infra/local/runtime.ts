@@ -23,7 +23,7 @@ import {
 } from '../../shared/kit/definition';
 import { apiCors } from '../api/cors';
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from './aws-service';
-import { ConsoleServer } from './console-server';
+import { ConsoleServer, consoleConfig } from './console-server';
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
 import { LocalDynamoDBStreams } from './dynamodb/streams-api';
 import { AwsEndpoint } from './endpoint';
@@ -558,11 +558,11 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   // CORS for the console's origin only, as the CDK stack configures the HTTP API.
   gateway.cors = apiCors(consoleUrl);
   const apiUrl = await gateway.listen(opts.apiPort ?? 3000);
+  // What the CDK stack writes to the console's bucket at deploy, from the local URLs; the sign-out
+  // endpoint takes Cognito's `client_id` + `logout_uri` form, as the managed login's does.
   consoleServer.settings = () => ({
-    apiUrl,
-    authority: identity.issuer,
-    clientId: CONSOLE_CLIENT_ID,
-    connect: [apiUrl, awsUrl],
+    config: consoleConfig({ apiUrl, issuer: identity.issuer, consoleUrl }),
+    origins: { api: [apiUrl], auth: [awsUrl], uploads: [awsUrl] },
   });
   // Closed in reverse: the gateway stops taking requests first, then functions, then the endpoint.
   closers.push(() => gateway.close());
