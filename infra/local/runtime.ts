@@ -21,6 +21,7 @@ import {
   type ServiceDefinition,
   substituteDefinition,
 } from '../../shared/kit/definition';
+import { consoleUploadsCors } from '../api/cors';
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from './aws-service';
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
 import { LocalDynamoDBStreams } from './dynamodb/streams-api';
@@ -68,6 +69,11 @@ export interface RuntimeOptions {
   databasePauseSeconds?: number;
   /** Where the development signing key lives (default `<dataDir>/dev-signing-key.json`; in memory, a throwaway key). */
   identityFile?: string;
+  /**
+   * The web console's base URL: its origin is the one the buckets with `consoleUploads` allow
+   * (CORS), as the deployment allows the console's domain. Without it they allow no origin.
+   */
+  consoleUrl?: string;
   services?: ServiceDefinition[];
 }
 
@@ -364,7 +370,13 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     listsBucket: (caller) => !functionNames.has(caller),
   });
   for (const def of services) {
-    if (def.bucket) s3.createBucket(names.bucketName(def.name), { expireAfterDays: def.bucket.expireAfterDays });
+    if (!def.bucket) continue;
+    s3.createBucket(names.bucketName(def.name), {
+      expireAfterDays: def.bucket.expireAfterDays,
+      ...(def.bucket.consoleUploads && opts.consoleUrl
+        ? { cors: [consoleUploadsCors(new URL(opts.consoleUrl).origin)] }
+        : {}),
+    });
   }
   endpoint.s3 = s3;
   const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
