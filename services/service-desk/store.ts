@@ -27,7 +27,7 @@ import { isOpenWork, type TicketStatus, type TicketType } from './domain/ticket'
  * | public note ref    | TICKET#<id>        | NOTE#<version>    | (the public comment a ticket version announced; for notifications)    |
  * | work log entry     | TICKET#<id>        | WORK#<ulid>       |                                                                       |
  * | attachment         | TICKET#<id>        | ATTACH#<ulid>     | gsi1 PUBATT#<id> / <ulid>                         (public only)         |
- * | requested upload   | TICKET#<id>        | UPLOAD#<ulid>     | (until completed; TTL `expiresAt` an hour on)                         |
+ * | requested upload   | TICKET#<id>        | UPLOAD#<ulid>     | gsi5 UPLOADS / <deadline>#<ulid>                  (until completed)     |
  * | fulfilment task    | TICKET#<id>        | TASK#<nn>         |                                                                       |
  * | child link         | TICKET#<parent>    | CHILD#<childId>   |                                                                       |
  * | notification sent  | TICKET#<id>        | MAIL#<ulid>       |                                                                       |
@@ -62,6 +62,7 @@ export const QUEUE = {
   autoClose: 'AUTOCLOSE',
   publicComments: (ticketId: string) => `PUBLIC#${ticketId}`,
   publicAttachments: (ticketId: string) => `PUBATT#${ticketId}`,
+  abandonedUploads: 'UPLOADS',
 };
 
 export interface Caller {

@@ -11,8 +11,10 @@ import type { FieldError } from '../../../shared/kit/errors';
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 /** A presigned upload or download link lives 5 minutes at most (issue 10). */
 export const LINK_SECONDS = 300;
-/** A requested upload not completed within an hour is forgotten (its item's TTL). */
+/** A requested upload must be completed within an hour; then it is abandoned and swept. */
 export const PENDING_SECONDS = 3600;
+/** The sweep leaves an abandoned upload this long past its deadline, so a completion under way finishes. */
+export const SWEEP_GRACE_SECONDS = 300;
 
 /** The accepted content types and the file name extensions each may carry. */
 export const ALLOWED_TYPES: Readonly<Record<string, readonly string[]>> = {

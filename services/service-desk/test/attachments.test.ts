@@ -1,3 +1,4 @@
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as names from '../../../infra/local/names';
@@ -361,5 +362,56 @@ describe("a customer user's view", () => {
     );
     // Assess
     expect(byCora.status).toBe(403);
+  });
+});
+
+describe('uploads never completed', () => {
+  it('are swept hourly once past their deadline: object and pending item, nothing else', async () => {
+    // Prepare: one upload put but never completed, aged past its deadline and the grace period;
+    // one fresh pending upload; one recorded attachment.
+    const t = await newTicket();
+    const ask = async (fileName: string) => {
+      const asked = await alice.post<Upload>(`/v1/tickets/${t.number}/attachments`, {
+        fileName,
+        contentType: 'text/plain',
+        size: 3,
+      });
+      await fetch(asked.body.upload.url, { method: 'PUT', headers: asked.body.upload.headers, body: 'abc' });
+      return asked.body.attachment;
+    };
+    const abandoned = await ask('old.txt');
+    const fresh = await ask('new.txt');
+    const kept = await attach(alice, t, { fileName: 'kept.txt', contentType: 'text/plain', body: Buffer.from('k') });
+    const past = new Date(Date.now() - 3600_000).toISOString();
+    const ddb = new DynamoDBClient({
+      endpoint: rt.awsUrl,
+      region: names.LOCAL_REGION,
+      credentials: { accessKeyId: 'itsm-test', secretAccessKey: 'local' },
+    });
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: names.tableName('service-desk'),
+        Key: { pk: { S: `TICKET#${t.ticketId}` }, sk: { S: `UPLOAD#${abandoned.attachmentId}` } },
+        UpdateExpression: 'SET deadline = :d, gsi5sk = :k',
+        ConditionExpression: 'attribute_exists(gsi5pk)',
+        ExpressionAttributeValues: { ':d': { S: past }, ':k': { S: `${past}#${abandoned.attachmentId}` } },
+      }),
+    );
+    ddb.destroy();
+    const object = (a: Attachment) =>
+      s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `tickets/${t.ticketId}/${a.attachmentId}` })).then(
+        () => 'there',
+        (e: Error) => e.name,
+      );
+    // Act
+    const run = await rt.runSchedule('service-desk', 'abandoned-uploads');
+    const late = await alice.post<Problem>(`/v1/tickets/${t.number}/attachments/${abandoned.attachmentId}/completion`);
+    const onTime = await alice.post<Attachment>(`/v1/tickets/${t.number}/attachments/${fresh.attachmentId}/completion`);
+    // Assess
+    expect(run).toEqual({ swept: 1 });
+    expect(await object(abandoned)).toBe('NoSuchKey');
+    expect([late.status, late.body.code]).toEqual([404, 'attachment-not-found']);
+    expect(onTime.status).toBe(200);
+    expect(await object(kept)).toBe('there');
   });
 });

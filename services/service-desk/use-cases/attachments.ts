@@ -7,7 +7,7 @@ import { deleteObject, headObject, presignedGet, presignedPut } from '../../../s
 import type { PageRequest } from '../../../shared/kit/paging';
 import type { Item } from '../../../shared/kit/store';
 import { assertCanSee } from '../access';
-import { LINK_SECONDS, PENDING_SECONDS, refuseStored, refuseUpload } from '../domain/attachment';
+import { LINK_SECONDS, PENDING_SECONDS, refuseStored, refuseUpload, SWEEP_GRACE_SECONDS } from '../domain/attachment';
 import { isFinal } from '../domain/ticket';
 import type { AttachmentBody, AttachmentView as AttachmentSchema } from '../schemas';
 import { keys, QUEUE, type Ticket, table } from '../store';
@@ -76,6 +76,7 @@ export async function requestUpload(
       visibility = comment.visibility === 'public' ? 'public' : 'internal';
     }
     const now = Date.now();
+    const deadline = new Date(now + PENDING_SECONDS * 1000).toISOString();
     const attachment: AttachmentView = {
       attachmentId: newId(),
       ticketId: t.ticketId,
@@ -96,8 +97,12 @@ export async function requestUpload(
             ...keys.upload(t.ticketId, attachment.attachmentId),
             type: 'upload',
             ...attachment,
-            // Forgotten by DynamoDB's TTL when never completed (the object, if any, stays: README).
-            expiresAt: Math.floor(now / 1000) + PENDING_SECONDS,
+            deadline,
+            // Swept (object and item) by the hourly `abandoned-uploads` schedule once past the
+            // deadline; DynamoDB's TTL, a day later, only forgets an item a sweep missed.
+            gsi5pk: QUEUE.abandonedUploads,
+            gsi5sk: `${deadline}#${attachment.attachmentId}`,
+            expiresAt: Math.floor(now / 1000) + PENDING_SECONDS + 86_400,
           },
         },
       ],
@@ -124,8 +129,8 @@ export async function completeUpload(ctx: OperationContext, p: Principal, idOrNu
   return withTicket(idOrNumber, undefined, async (t) => {
     assertCanSee(p, t, idOrNumber);
     const pending = await table().get(keys.upload(t.ticketId, attachmentId), true);
-    // DynamoDB deletes expired items within days, not at once: an expired one is already gone.
-    if (!pending || Number(pending.expiresAt) * 1000 <= Date.now()) {
+    // Past its deadline an upload is abandoned, even before the sweep removes it.
+    if (!pending || String(pending.deadline) <= new Date().toISOString()) {
       const done = await table().get(keys.attachment(t.ticketId, attachmentId), true);
       if (done && visibleTo(p, toAttachment(done))) return toAttachment(done);
       throw notFound(attachmentId);
@@ -213,4 +218,37 @@ export async function downloadLink(p: Principal, idOrNumber: string, attachmentI
     });
     return { url, expiresAt: new Date(now + LINK_SECONDS * 1000).toISOString() };
   });
+}
+
+/** Abandoned uploads removed per run at most; the rest wait an hour (the index keeps them in order). */
+const MAX_SWEPT_PER_RUN = 1000;
+
+/**
+ * The hourly sweep of abandoned uploads: asked for, never completed, past their deadline (and a
+ * grace period, so a completion that began before the deadline finishes first). Deletes the
+ * object, if one was put, then the pending item. Reads only the due part of the sparse index.
+ */
+export async function sweepAbandonedUploads(ctx: OperationContext): Promise<{ swept: number }> {
+  const before = new Date(Date.now() - SWEEP_GRACE_SECONDS * 1000).toISOString();
+  let swept = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await table().page({
+      index: 'gsi5',
+      pk: QUEUE.abandonedUploads,
+      skBetween: ['0', `${before}#~`],
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const item of page.items) {
+      const ticketId = String(item.pk).slice('TICKET#'.length);
+      const attachmentId = String(item.sk).slice('UPLOAD#'.length);
+      // The object first: a run that stops between the two deletes leaves the item for the next.
+      await deleteObject(bucket(), objectKey(ticketId, attachmentId));
+      await table().commit(ctx, { writes: [{ kind: 'delete', key: keys.upload(ticketId, attachmentId) }] });
+      swept++;
+    }
+    cursor = page.nextCursor;
+  } while (cursor && swept < MAX_SWEPT_PER_RUN);
+  return { swept };
 }
