@@ -21,7 +21,7 @@ import {
   type ServiceDefinition,
   substituteDefinition,
 } from '../../shared/kit/definition';
-import { apiCors } from '../api/cors';
+import { apiCors, consoleUploadsCors } from '../api/cors';
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from './aws-service';
 import { ConsoleServer, consoleConfig } from './console-server';
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
@@ -388,15 +388,20 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     record,
     listsBucket: (caller) => !functionNames.has(caller),
   });
-  for (const def of services) {
-    if (def.bucket) s3.createBucket(names.bucketName(def.name), { expireAfterDays: def.bucket.expireAfterDays });
-  }
-  endpoint.s3 = s3;
-  const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
-  // The console first: functions' links (CONSOLE_URL) point to it.
+  // The console before the buckets and functions: upload buckets allow its origin (CORS), as the
+  // deployment allows the console's domain, and functions' links (CONSOLE_URL) point to it.
   const consoleServer = new ConsoleServer();
   const consoleUrl = await consoleServer.listen(opts.consolePort ?? 0);
   closers.push(() => consoleServer.close());
+  for (const def of services) {
+    if (!def.bucket) continue;
+    s3.createBucket(names.bucketName(def.name), {
+      expireAfterDays: def.bucket.expireAfterDays,
+      ...(def.bucket.consoleUploads ? { cors: [consoleUploadsCors(new URL(consoleUrl).origin)] } : {}),
+    });
+  }
+  endpoint.s3 = s3;
+  const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
   closers.push(() => s3.close());
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());

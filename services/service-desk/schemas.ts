@@ -3,6 +3,7 @@ import { boundedRecord, boundedTree, fanOut } from '../../shared/contracts/limit
 import { TICKET_STATUSES } from '../../shared/contracts/service-desk/v1';
 import { ClockSummary } from '../../shared/contracts/service-level/v1';
 import { HistoryPage, ListQuery, pageOf } from '../../shared/kit/paging';
+import { MAX_ATTACHMENT_BYTES } from './domain/attachment';
 import { FIELD_TYPES } from './domain/request-model';
 import { CHANNELS, PENDING_REASONS, RESOLUTION_CODES, TICKET_TYPES } from './domain/ticket';
 
@@ -564,3 +565,55 @@ for (const [id, schema] of Object.entries({
 })) {
   z.globalRegistry.add(schema, { id });
 }
+// ---- Attachments (issue 10) ----
+
+/** A file's own name: no path, no control characters (it reaches a Content-Disposition header). */
+const FileName = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(255),
+    z.regex(/^[^\p{Cc}/\\]+$/u, 'must be a file name without slashes or control characters'),
+  );
+
+export const AttachmentBody = z.strictObject({
+  fileName: FileName,
+  /** The file's media type; the accepted ones are listed in the service README. */
+  contentType: z.string().check(z.minLength(1), z.maxLength(127)),
+  /** Bytes; at most 10 MiB. */
+  size: z.number().check(z.int(), z.gte(1), z.lte(MAX_ATTACHMENT_BYTES)),
+  /** Attach to this comment of the ticket (public comments only, for customer users). */
+  commentId: z.optional(Id),
+});
+
+export const AttachmentView = z.object({
+  attachmentId: z.string(),
+  ticketId: z.string(),
+  commentId: z.optional(z.string()),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number(),
+  /** `public`: the ticket's customer users see it too; `internal`: staff only. */
+  visibility: z.enum(['public', 'internal']),
+  /** `pending` until the upload is completed, then `available`. */
+  status: z.enum(['pending', 'available']),
+  uploadedBy: z.object({ id: z.string(), name: z.string() }),
+  createdAt: z.string(),
+});
+
+/** A requested upload: the pending attachment and where to PUT the file (within 5 minutes). */
+export const AttachmentUpload = z.object({
+  attachment: AttachmentView,
+  upload: z.object({
+    method: z.literal('PUT'),
+    url: z.string(),
+    /** Send exactly these headers (the browser adds Content-Length itself); both are signed. */
+    headers: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+  }),
+});
+
+export const AttachmentPage = z.object({ items: z.array(AttachmentView), nextCursor: z.optional(z.string()) });
+
+/** A download link on the bucket's own domain, valid 5 minutes (ask again for a fresh one). */
+export const AttachmentLink = z.object({ url: z.string(), expiresAt: z.string() });

@@ -42,13 +42,18 @@ export const serviceDesk = defineService({
     // Events leave through the table's stream (ADR 23).
     stream: 'NEW_IMAGE',
   },
+  // Attachments (screenshots, logs) are records of the ticket: kept 10 years, the most a
+  // definition allows, like the audit trail they belong to; the console uploads straight to it.
+  bucket: { expireAfterDays: 3650, consoleUploads: true },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
-      description: 'Service desk HTTP API: tickets, comments, queues, escalation, major incidents, request models.',
+      description:
+        'Service desk HTTP API: tickets, comments, attachments, queues, escalation, major incidents, request models.',
       memoryMb: 1024,
       timeoutSeconds: 29,
-      access: { table: 'write', publish: true, startFlows: ['major-incident'] },
+      // The bucket: presigns uploads and downloads, checks an upload (HeadObject), deletes a mismatch.
+      access: { table: 'write', publish: true, startFlows: ['major-incident'], bucket: 'write' },
     },
     events: {
       entry: entry('./handlers/events.ts'),
@@ -71,6 +76,12 @@ export const serviceDesk = defineService({
       description: 'Tasks of the major incident flow.',
       timeoutSeconds: 60,
       access: { table: 'write', publish: true },
+    },
+    uploads: {
+      entry: entry('./handlers/uploads.ts'),
+      description: 'Deletes uploads asked for and never completed: their objects and pending items.',
+      timeoutSeconds: 120,
+      access: { table: 'write', bucket: 'write' },
     },
     relay: eventRelayFunction,
     resync: resyncFunction(entry('./handlers/resync.ts')),
@@ -190,6 +201,45 @@ export const serviceDesk = defineService({
       summary: 'Add a public or internal comment',
       body: s.CommentBody,
       response: { status: 201, schema: s.Comment },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/attachments',
+      function: 'api',
+      roles: PARTICIPANTS,
+      customerScope: 'record',
+      summary:
+        'Ask to upload a file to a ticket or one of its comments: a pending attachment and a presigned PUT (5 minutes)',
+      body: s.AttachmentBody,
+      response: { status: 201, schema: s.AttachmentUpload },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/attachments/{attachmentId}/completion',
+      function: 'api',
+      roles: PARTICIPANTS,
+      customerScope: 'record',
+      summary: 'Record an uploaded file once it is exactly what was declared (else it is deleted)',
+      response: { status: 200, schema: s.AttachmentView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/attachments',
+      function: 'api',
+      roles: READERS,
+      customerScope: 'record',
+      summary: "A ticket's attachments, oldest first (customer users: public ones only)",
+      query: s.ListQuery,
+      response: { status: 200, schema: s.AttachmentPage },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/attachments/{attachmentId}/download',
+      function: 'api',
+      roles: READERS,
+      customerScope: 'record',
+      summary: 'A download link for an attachment, on the bucket, valid 5 minutes',
+      response: { status: 200, schema: s.AttachmentLink },
     },
     {
       method: 'GET',
@@ -411,6 +461,12 @@ export const serviceDesk = defineService({
       description: 'Every hour, close resolved tickets whose confirmation period has passed (FitSM PR9.5).',
       rate: 'rate(1 hour)',
       function: 'closer',
+    },
+    {
+      id: 'abandoned-uploads',
+      description: 'Every hour, delete the objects and items of uploads never completed (attachments).',
+      rate: 'rate(1 hour)',
+      function: 'uploads',
     },
   ],
   streamConsumers: [eventRelayStream('relay')],
