@@ -37,11 +37,10 @@ export async function tabTo(
 
 /** Sign in through the OpenID provider's page (the local one lists the demo users as buttons). */
 export async function signInAs(page: Page, user: string, start = '/'): Promise<void> {
-  await page.goto(start);
-  await page.waitForURL(/\/_local\/idp\/authorize/);
-  await page
-    .getByRole('button', { name: new RegExp(`\\b${user}\\b`, 'i') })
-    .first()
-    .click();
+  // The app sends the browser on to sign in before its page has loaded: wait for the commit only.
+  await page.goto(start, { waitUntil: 'commit' });
+  const button = page.getByRole('button', { name: `Sign in as ${user}`, exact: true });
+  await button.waitFor();
+  await button.click();
   await page.waitForURL((url) => !url.pathname.includes('/_local/idp/') && !url.pathname.startsWith('/callback'));
 }

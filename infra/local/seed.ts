@@ -304,7 +304,6 @@ async function seedCustomers(api: Api, apiUrl: string, serviceIds: Record<string
     },
   ];
   await Promise.all([
-    must(api, 'PUT', '/v1/survey-settings', { publicBaseUrl: apiUrl }),
     ...customers.map(async ({ contacts, ...customer }) => {
       await must(api, 'POST', '/v1/customers', customer);
       for (const contact of contacts) await must(api, 'POST', `/v1/customers/${customer.customerId}/contacts`, contact);

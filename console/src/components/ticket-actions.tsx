@@ -50,7 +50,7 @@ export function actionsFor(t: Ticket, s: Session): { id: ActionId; text: string;
   if (s.roles.includes('auditor') && s.roles.length === 1) return [];
   const out: { id: ActionId; text: string; primary?: boolean }[] = [];
   if (OPEN.includes(t.status)) {
-    if (t.assigneeId !== me) out.push({ id: 'assign-me', text: 'Assign to me' });
+    if (!('assigneeId' in t) || t.assigneeId !== me) out.push({ id: 'assign-me', text: 'Assign to me' });
     out.push({ id: 'resolve', text: 'Resolve', primary: true });
     out.push({ id: 'assign', text: 'Assign…' });
     if (t.status !== 'in-progress') out.push({ id: 'start', text: 'Start work' });
@@ -145,7 +145,7 @@ export function ActionModal(props: {
     code: ticket.type === 'request' ? 'fulfilled' : 'fixed',
     pendingReason: 'awaiting-caller',
     kind: 'functional',
-    group: ticket.assignmentGroup ?? '',
+    group: ('assignmentGroup' in ticket ? ticket.assignmentGroup : undefined) ?? '',
   });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();

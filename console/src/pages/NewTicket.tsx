@@ -31,12 +31,13 @@ export default function NewTicket() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const loaded = useLoad(async () => {
+    // Desk settings (priority matrix, categories) are staff reading; customers get the defaults.
     const [settings, models] = await Promise.all([
-      api().GET('/v1/desk-settings', {}),
+      customer ? Promise.resolve(undefined) : api().GET('/v1/desk-settings', {}),
       api().GET('/v1/request-models', {}),
     ]);
     return {
-      settings: (settings.response.ok ? settings.data : undefined) as unknown as DeskSettings | undefined,
+      settings: settings?.response.ok ? settings.data : undefined,
       models: (((models.data as unknown as { items?: RequestModel[] })?.items ?? []) as RequestModel[]).filter(
         (m) => m.active,
       ),
@@ -231,11 +232,13 @@ export default function NewTicket() {
                   onChange={(e) => setF((x) => ({ ...x, urgency: e.detail.selectedOption.value ?? urgency }))}
                 />
               </FormField>
-              <Box>
-                <span aria-live="polite">
-                  Priority from the matrix: <strong>{priority ?? '—'}</strong>
-                </span>
-              </Box>
+              {priority ? (
+                <Box>
+                  <span aria-live="polite">
+                    Priority from the matrix: <strong>{priority}</strong>
+                  </span>
+                </Box>
+              ) : null}
             </SpaceBetween>
           </Container>
           {customer ? null : (

@@ -24,7 +24,14 @@ import { useParams } from 'react-router-dom';
 import { useNotify } from '../App';
 import { ApiError, api, describeError } from '../api/client';
 import { label, statusType } from '../api/desk';
-import type { Comment, HistoryEntry, Ticket, TicketClocks, WorkLogEntry } from '../api/ticket';
+import {
+  type Comment,
+  type HistoryEntry,
+  isStaffView,
+  type Ticket,
+  type TicketClocks,
+  type WorkLogEntry,
+} from '../api/ticket';
 import { isCustomer, useSession } from '../auth';
 import { Attachments } from '../components/attachments';
 import { minutesText, untilText, when } from '../components/format';
@@ -54,7 +61,7 @@ export default function TicketPage() {
   const [comments, setComments] = useState<Comment[]>([]);
   const [workLog, setWorkLog] = useState<WorkLogEntry[]>([]);
   const [history, setHistory] = useState<HistoryEntry[]>([]);
-  const [children, setChildren] = useState<{ ticketId: string; number: string; title: string; status: string }[]>([]);
+  const [children, setChildren] = useState<{ ticketId: string; number: string; title: string }[]>([]);
   const [clocks, setClocks] = useState<TicketClocks | undefined>();
   const [action, setAction] = useState<ActionId | undefined>();
   const [conflict, setConflict] = useState<{ pending: Pending; changes: [string, unknown, unknown][] } | undefined>();
@@ -63,29 +70,27 @@ export default function TicketPage() {
     const c = api();
     const path = { params: { path: { id } } };
     const { data, response } = await c.GET('/v1/tickets/{id}', path);
-    if (!response.ok) {
+    if (!response.ok || !data) {
       setError(response.status === 404 ? 'There is no such ticket, or you may not see it.' : describeError(data));
       return undefined;
     }
-    const t = data as unknown as Ticket;
+    const t: Ticket = data;
     setTicket(t);
     setError(undefined);
     const tid = { params: { path: { id: t.ticketId } } };
-    const [cm, cl] = await Promise.all([
-      c.GET('/v1/tickets/{id}/comments', tid),
-      c.GET('/v1/tickets/{id}/clocks', tid),
-    ]);
-    setComments(((cm.data as { items?: Comment[] } | undefined)?.items ?? []) as Comment[]);
-    setClocks(cl.response.ok ? (cl.data as unknown as TicketClocks) : undefined);
+    setComments((await c.GET('/v1/tickets/{id}/comments', tid)).data?.items ?? []);
     if (!customer) {
-      const [wl, hi, ch] = await Promise.all([
+      // Clocks with their explanation, work log, history and children are for staff only.
+      const [cl, wl, hi, ch] = await Promise.all([
+        c.GET('/v1/tickets/{id}/clocks', tid),
         c.GET('/v1/tickets/{id}/work-log', tid),
         c.GET('/v1/tickets/{id}/history', tid),
         c.GET('/v1/tickets/{id}/children', tid),
       ]);
-      setWorkLog(((wl.data as { items?: WorkLogEntry[] } | undefined)?.items ?? []) as WorkLogEntry[]);
-      setHistory(((hi.data as { items?: HistoryEntry[] } | undefined)?.items ?? []) as HistoryEntry[]);
-      setChildren(((ch.data as { items?: [] } | undefined)?.items ?? []) as typeof children);
+      setClocks(cl.response.ok ? cl.data : undefined);
+      setWorkLog(wl.data?.items ?? []);
+      setHistory(hi.data?.items ?? []);
+      setChildren(ch.data?.items ?? []);
     }
     return t;
   }, [id, customer]);
@@ -135,6 +140,9 @@ export default function TicketPage() {
   if (!ticket) return <Spinner size="large" />;
 
   const actions = actionsFor(ticket, session);
+  const staff = isStaffView(ticket) ? ticket : undefined;
+  const ciIds = staff?.ciIds ?? [];
+  const relatedIds = staff?.relatedIds ?? [];
   const publicOnly = customer;
   const timeline = [
     ...comments.map((c) => ({ at: c.createdAt, kind: 'comment' as const, c })),
@@ -256,8 +264,8 @@ export default function TicketPage() {
               { label: 'Service', value: ticket.serviceId ?? '—' },
               {
                 label: 'Configuration items',
-                value: ticket.ciIds.length
-                  ? ticket.ciIds.map((ci, i) => (
+                value: ciIds.length
+                  ? ciIds.map((ci, i) => (
                       <span key={ci}>
                         {i ? ', ' : ''}
                         {customer ? ci : <RouterLink href={`/cis/${ci}`}>{ci}</RouterLink>}
@@ -265,8 +273,8 @@ export default function TicketPage() {
                     ))
                   : '—',
               },
-              { label: 'Assignment group', value: ticket.assignmentGroup ?? '—' },
-              { label: 'Assignee', value: ticket.assigneeId?.replace(/^user-/, '') ?? '—' },
+              { label: 'Assignment group', value: staff?.assignmentGroup ?? '—' },
+              { label: 'Assignee', value: staff?.assigneeId?.replace(/^user-/, '') ?? '—' },
               { label: 'Category', value: ticket.category?.join(' › ') ?? '—' },
               {
                 label: 'Resolution',
@@ -283,7 +291,7 @@ export default function TicketPage() {
             </Box>
           ) : null}
         </Container>
-        <Clocks clocks={clocks} />
+        {customer ? null : <Clocks clocks={clocks} />}
         <Container header={<Header variant="h2">Conversation</Header>}>
           <SpaceBetween size="m">
             {timeline.length === 0 ? <Box color="text-status-inactive">Nothing yet.</Box> : null}
@@ -342,8 +350,8 @@ export default function TicketPage() {
                     items={[
                       {
                         label: 'Parent',
-                        value: ticket.parentId ? (
-                          <RouterLink href={`/tickets/${ticket.parentId}`}>{ticket.parentId}</RouterLink>
+                        value: staff?.parentId ? (
+                          <RouterLink href={`/tickets/${staff.parentId}`}>{staff.parentId}</RouterLink>
                         ) : (
                           '—'
                         ),
@@ -354,15 +362,15 @@ export default function TicketPage() {
                           ? children.map((c, i) => (
                               <span key={c.ticketId}>
                                 {i ? ', ' : ''}
-                                <RouterLink href={`/tickets/${c.ticketId}`}>{c.number}</RouterLink> ({label(c.status)})
+                                <RouterLink href={`/tickets/${c.ticketId}`}>{c.number}</RouterLink> {c.title}
                               </span>
                             ))
                           : '—',
                       },
                       {
                         label: 'Related',
-                        value: ticket.relatedIds.length
-                          ? ticket.relatedIds.map((r, i) => (
+                        value: relatedIds.length
+                          ? relatedIds.map((r, i) => (
                               <span key={r}>
                                 {i ? ', ' : ''}
                                 <RouterLink href={`/tickets/${r}`}>{r}</RouterLink>

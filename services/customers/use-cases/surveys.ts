@@ -3,6 +3,7 @@ import type { SurveyAnswered as SurveyAnsweredData } from '../../../shared/contr
 import { SurveyAnswered } from '../../../shared/contracts/customers/v1';
 import type { EventData } from '../../../shared/contracts/envelope';
 import type { TicketSnapshot } from '../../../shared/contracts/service-desk/v1';
+import { now } from '../../../shared/kit/clock';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { requireEnv } from '../../../shared/kit/env';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
@@ -52,7 +53,7 @@ export async function surveyClosedTicket(event: ReceivedEvent, ctx: OperationCon
   const settings = await loadSettings();
   const token = newToken();
   const surveyId = newId();
-  const sentAt = new Date();
+  const sentAt = new Date(now());
   const dueBy = expiry(sentAt, settings.expiryDays).toISOString();
   const survey: Omit<Survey, 'version' | 'createdAt' | 'updatedAt'> = {
     surveyId,
@@ -143,7 +144,7 @@ const expired = (s: Survey) =>
 /** What the person holding the link sees: the ticket, not the caller's address or other data. */
 export async function getSurvey(token: string) {
   const s = await loadByToken(token);
-  if (!s.answeredAt && answerable(s, new Date()).ok === false) throw expired(s);
+  if (!s.answeredAt && answerable(s, new Date(now())).ok === false) throw expired(s);
   return {
     number: s.number,
     title: s.title,
@@ -157,15 +158,15 @@ export async function getSurvey(token: string) {
 /** Answer once (409 the second time), before expiry (410 after). A low score opens a follow-up. */
 export async function answerSurvey(ctx: OperationContext, token: string, input: z.infer<typeof SurveyAnswerBody>) {
   const s = await loadByToken(token, true);
-  const now = new Date();
-  const check = answerable(s, now);
+  const at = new Date(now());
+  const check = answerable(s, at);
   if (!check.ok) {
     if (check.reason === 'expired') throw expired(s);
     throw new ConflictError(`The survey for ${s.number} was already answered.`, 'survey-answered');
   }
   const settings = await loadSettings();
   const low = isLow(input.score, settings);
-  const answeredAt = now.toISOString();
+  const answeredAt = at.toISOString();
   const comment = input.comment?.trim() || undefined;
   const writes: Write[] = [
     {
