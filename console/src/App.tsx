@@ -86,7 +86,13 @@ function Shell({ children }: { children: ReactNode }) {
     const id = `${Date.now()}-${Math.random()}`;
     setMessages((m) => [
       ...m.slice(-2),
-      { ...item, id, dismissible: true, onDismiss: () => setMessages((x) => x.filter((y) => y.id !== id)) },
+      {
+        ...item,
+        id,
+        dismissible: true,
+        dismissLabel: 'Dismiss message',
+        onDismiss: () => setMessages((x) => x.filter((y) => y.id !== id)),
+      },
     ]);
   }, []);
   const active = `/${location.pathname.split('/')[1] ?? ''}`;

@@ -123,7 +123,7 @@ export function LoadError({ error }: { error?: string }) {
 /** What an action's failure says: a stale version (409) and a refusal (403) in plain words. */
 export function actionError(err: unknown, record = 'record'): string {
   if (err instanceof ApiError && err.status === 409 && err.problem.code === 'version-conflict')
-    return `Someone changed this ${record} since you opened it: ${err.problem.detail} Close this, reload, and make your change again.`;
+    return `Someone changed this ${record} since you opened it: ${err.problem.detail} Read it again and make your change again.`;
   if (err instanceof ApiError && err.status === 403) return `Not allowed: ${describeError(err)}`;
   return describeError(err);
 }
@@ -139,6 +139,8 @@ export function FormModal(props: {
   submitText: string;
   onSubmit: () => Promise<void>;
   record?: string;
+  /** Called on a 409 (the record changed since it was read): read it again behind the form. */
+  onConflict?: () => void;
   children: ReactNode;
   size?: 'small' | 'medium' | 'large';
 }) {
@@ -155,6 +157,7 @@ export function FormModal(props: {
       props.onDismiss();
     } catch (err) {
       setError(actionError(err, props.record));
+      if (err instanceof ApiError && err.status === 409) props.onConflict?.();
     } finally {
       setBusy(false);
     }

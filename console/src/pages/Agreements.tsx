@@ -164,11 +164,6 @@ export default function Agreements() {
             { id: 'status', header: 'Status', cell: (a) => <Status value={a.status} /> },
             { id: 'party', header: 'With', cell: partyOf },
             { id: 'calendar', header: 'Calendar', cell: (a) => a.calendarId },
-            {
-              id: 'availability',
-              header: 'Availability target',
-              cell: (a) => (a.availabilityTargetPercent ? `${a.availabilityTargetPercent} %` : '—'),
-            },
             { id: 'review', header: 'Review', cell: (a) => a.reviewDate },
           ]}
           footer={<LoadMore list={list} what="agreements" />}

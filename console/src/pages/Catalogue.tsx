@@ -275,7 +275,7 @@ function ServiceDetail({ service: s, onChanged }: { service: Service; onChanged:
                   c.met ? (
                     `${when(c.metAt)}: ${c.note ?? ''}`
                   ) : canWrite ? (
-                    <Button variant="inline-link" ariaLabel={`Mark ${c.id} met`} onClick={() => setFulfilling(c.id)}>
+                    <Button variant="inline-link" ariaLabel={`Mark met: ${c.id}`} onClick={() => setFulfilling(c.id)}>
                       Mark met
                     </Button>
                   ) : (

@@ -327,8 +327,8 @@ function EditCi(props: { ci: Ci; type: CiType; visible: boolean; onDismiss: () =
   const [attributes, setAttributes] = useState<Record<string, AttributeValue>>(ci.attributes);
   const [reason, setReason] = useState('');
   const [opened, setOpened] = useState(ci.version);
-  if (props.visible && opened !== ci.version) {
-    // Opened again after a reload: start from the record as it is now.
+  if (opened !== ci.version) {
+    // The CI was read again (after a save, or a 409 said it changed): start from it as it is now.
     setOpened(ci.version);
     setName(ci.name);
     setStatus(ci.status);
@@ -340,6 +340,7 @@ function EditCi(props: { ci: Ci; type: CiType; visible: boolean; onDismiss: () =
     <FormModal
       title={`Edit ${ci.number}`}
       record="CI"
+      onConflict={props.onDone}
       visible={props.visible}
       onDismiss={props.onDismiss}
       submitText="Save"

@@ -249,9 +249,8 @@ function ReportDetail({ report: r }: { report: Report }) {
                       void download(x);
                     }}
                     href="#"
-                    ariaLabel={`Download the CSV of ${x.period.label}`}
                   >
-                    {`${x.csv.bytes} bytes`}
+                    {`Download CSV (${x.csv.bytes} bytes)`}
                   </Link>
                 ) : (
                   '—'
@@ -333,7 +332,11 @@ function KpiCatalogue() {
                   header: 'Actions',
                   cell: (k: Row) =>
                     k.active ? (
-                      <Button variant="inline-link" ariaLabel={`Compute ${k.name} now`} onClick={() => void compute(k)}>
+                      <Button
+                        variant="inline-link"
+                        ariaLabel={`Compute now: ${k.name}`}
+                        onClick={() => void compute(k)}
+                      >
                         Compute now
                       </Button>
                     ) : (
