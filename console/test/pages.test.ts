@@ -29,7 +29,7 @@ beforeAll(async () => {
     launchBrowser(),
   ]);
   browser = b;
-  admin = await as(rt, 'admin', ['admin', ...demoAdmin.roles]);
+  admin = await as(rt, 'admin', [...demoAdmin.roles]);
 });
 
 afterAll(async () => {
@@ -88,15 +88,20 @@ describe('CMDB pages', () => {
       attributes: { cpu: 2, memoryGb: 8, os: 'linux' },
     });
     await page.close();
+  });
 
-    // An auditor reads the CMDB but may not register CIs: the action is not offered.
-    const auditor = await pageAs('audrey', '/cis');
-    await auditor
+  it('offers an auditor, who reads the CMDB, no action on it', async () => {
+    const page = await pageAs('audrey', '/cis');
+    await page
       .getByRole('table', { name: 'Configuration items' })
-      .getByRole('link', { name: number, exact: true })
+      .getByRole('link', { name: 'CI-1', exact: true })
       .waitFor({ timeout: 30_000 });
-    expect(await auditor.getByRole('button', { name: 'Register CI' }).count()).toBe(0);
-    await auditor.close();
+    expect(await page.getByRole('button', { name: 'Register CI' }).count()).toBe(0);
+    await page.goto('/cis/CI-1');
+    await page.getByRole('heading', { level: 1, name: 'CI-1 DC Frankfurt' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Record verification' }).count()).toBe(0);
+    await page.close();
   });
 
   it('shows a CI with its attributes, impact graph and text alternative; a stale edit is a readable 409; a verification is recorded', async () => {
@@ -113,7 +118,7 @@ describe('CMDB pages', () => {
     await nodes.getByText('Order service').waitFor({ timeout: 15_000 });
     expect(await nodes.getByText('app-05').count()).toBe(1);
     expect(await nodes.getByText('this CI depends on it').count()).toBeGreaterThan(0);
-    expect(await page.locator('[data-testid="impact-graph"] canvas').count()).toBeGreaterThan(0);
+    await page.locator('[data-testid="impact-graph"] canvas').first().waitFor();
     await expectAccessible(page);
     if (SCREENSHOTS) {
       mkdirSync(SHOTS, { recursive: true });
@@ -153,11 +158,42 @@ describe('CMDB pages', () => {
     await page.close();
   });
 
+  it('adds a relationship to a CI and removes it again', async () => {
+    const apps = await admin.get<{ items: Array<{ ciId: string; number: string; name: string }> }>('/v1/cis?limit=100');
+    const hr = apps.body.items.find((c) => c.name === 'HR portal')!;
+    const mail = apps.body.items.find((c) => c.name === 'db-mail')!;
+    const page = await pageAs('conrad', `/cis/${hr.number}`);
+    await page.getByRole('heading', { level: 1, name: `${hr.number} HR portal` }).waitFor({ timeout: 30_000 });
+
+    await page.getByRole('button', { name: 'Add relationship' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: /^Relationship type/ }).click();
+    await page.getByRole('option', { name: /^depends-on/ }).click();
+    await dialog.getByRole('button', { name: /^Target CI/ }).click();
+    await page.getByRole('option', { name: `${mail.number} db-mail` }).click();
+    await dialog.getByRole('button', { name: 'Add relationship' }).click();
+    await page.getByRole('tab', { name: 'Relationships' }).click();
+    const table = page.getByRole('table', { name: `Relationships of ${hr.number}` });
+    await table.getByRole('link', { name: `${mail.number} db-mail` }).waitFor({ timeout: 15_000 });
+    const added = await admin.get<{ items: Array<{ type: string; ciId: string; direction: string }> }>(
+      `/v1/cis/${hr.ciId}/relationships`,
+    );
+    expect(added.body.items).toContainEqual(
+      expect.objectContaining({ type: 'depends-on', ciId: mail.ciId, direction: 'outgoing' }),
+    );
+
+    await table.getByRole('button', { name: `Remove depends-on relationship with ${mail.number}` }).click();
+    await table.getByRole('link', { name: `${mail.number} db-mail` }).waitFor({ state: 'detached', timeout: 15_000 });
+    const after = await admin.get<{ items: Array<{ ciId: string }> }>(`/v1/cis/${hr.ciId}/relationships`);
+    expect(after.body.items.map((r) => r.ciId)).not.toContain(mail.ciId);
+    await page.close();
+  });
+
   it('lists the CI types with their attributes; a configuration manager defines a type', async () => {
     const page = await pageAs('conrad', '/ci-types');
     const table = page.getByRole('table', { name: 'CI types' });
     await table.getByText('os: enum (linux, windows), required').waitFor({ timeout: 30_000 });
-    expect(await page.getByRole('table', { name: 'Relationship types' }).getByText('runs-on').count()).toBe(1);
+    await page.getByRole('table', { name: 'Relationship types' }).getByText('runs-on', { exact: true }).waitFor();
     await expectAccessible(page);
 
     await page.getByRole('button', { name: 'Define CI type' }).click();
@@ -338,6 +374,13 @@ describe('reporting page', () => {
     await page.getByRole('button', { name: 'Run now' }).click();
     await runs.getByText('succeeded').waitFor({ timeout: 30_000 });
     expect(await runs.getByRole('link', { name: /^Download CSV/ }).count()).toBe(1);
+
+    // A KPI computed now shows its value against its target.
+    const kpis = page.getByRole('table', { name: 'KPI catalogue' });
+    await kpis.getByRole('button', { name: 'Compute now: Open tickets at the end of the day' }).click();
+    await page.getByText(/^Open tickets at the end of the day for .+: \d+/).waitFor({ timeout: 30_000 });
+    const values = await admin.get<{ items: Array<{ value: number | null }> }>('/v1/kpis/backlog/values');
+    expect(values.body.items).toHaveLength(1);
     await page.close();
   });
 });
