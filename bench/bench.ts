@@ -19,6 +19,7 @@ import { type Cli, fail, integerFlag, parseCli } from '../infra/local/cli-args';
 import { costAtRest } from './at-rest';
 import { bundles } from './bundles';
 import { benchCmdb } from './cmdb';
+import { benchConsole } from './console';
 import { type Reading, settledReading } from './cost';
 import { compare, type Figure, Figures } from './figures';
 import { call, load, round, target } from './harness';
@@ -29,7 +30,7 @@ import { benchSearch } from './search';
 import { benchServiceDesk, incident, setUpDesk } from './service-desk';
 import { benchStartUp } from './start-up';
 
-const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles'];
+const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles', 'console'];
 const BENCH: Cli = {
   command: 'npm run bench',
   help: 'npm run bench -- --help',
@@ -317,6 +318,33 @@ try {
   }
 
   if (!bundlesDone) await runBundles();
+
+  if (SUITES.includes('console')) {
+    const tickets = QUICK ? 200 : 1000;
+    console.log(`console: bundle, first ticket list at ${tickets} tickets in Chromium, axe per page…`);
+    const c = await benchConsole({ tickets, runs: QUICK ? 3 : 7 });
+    results.console = c;
+    figures.add(
+      'console.initialGzipKb',
+      'console: first load, gzip (index, entry, styles)',
+      c.bundle.initialGzipKb,
+      'KB',
+    );
+    figures.add('console.totalGzipKb', 'console: all assets, gzip', c.bundle.totalGzipKb, 'KB');
+    figures.add(
+      'console.firstList.p50',
+      `console: time to the first ticket list at ${tickets} tickets, p50`,
+      c.firstList.p50Ms,
+      'ms',
+    );
+    figures.add(
+      'console.axe.seriousOrCritical',
+      `console: serious or critical axe violations over ${c.axe.length} pages`,
+      c.axe.reduce((n, p) => n + p.serious + p.critical, 0),
+      'violations',
+      { op: '<=', value: 0 },
+    );
+  }
 
   // At rest after the bench: memory once the platform has been idle (instances reaped), and what
   // it is billed meanwhile (schedules only), with nothing else running on the machine.

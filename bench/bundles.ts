@@ -26,6 +26,7 @@ export async function bundles() {
           flowArn: (x) => `arn:aws:states:us-east-1:0:stateMachine:${x}`,
           mailFrom: DEFAULT_MAIL_FROM,
           cursorSecretArn: 'arn:aws:secretsmanager:us-east-1:0:secret:k',
+          consoleUrl: 'https://console.example.org',
         }),
       })),
     ),

@@ -12,7 +12,7 @@ import {
   SignJWT,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../infra/local/identity';
+import { LOCAL_AUDIENCE } from '../infra/local/identity';
 import { type Runtime, startRuntime } from '../infra/local/runtime';
 import { portfolio } from '../services/portfolio/service';
 import { client } from './support/runtime';
@@ -28,9 +28,10 @@ let home: string;
 let keyFile: string;
 let privateJwk: JWK;
 
-const start = () =>
+/** The issuer is the provider's URL (ADR 29): a restart keeps the port, as `npm start` does. */
+const start = (awsPort = 0) =>
   startRuntime({
-    awsPort: 0,
+    awsPort,
     apiPort: 0,
     waitScale: 0,
     schedules: false,
@@ -53,7 +54,7 @@ const now = () => Math.floor(Date.now() / 1000);
 const claims = (extra: JWTPayload = {}): JWTPayload => ({
   sub: 'user-x',
   'cognito:groups': ['portfolio-manager'],
-  iss: LOCAL_ISSUER,
+  iss: rt.identity.issuer,
   aud: LOCAL_AUDIENCE,
   iat: now(),
   exp: now() + 600,
@@ -139,14 +140,17 @@ describe('the JWT authorizer, locally', () => {
       jwks_uri: string;
       id_token_signing_alg_values_supported: string[];
     };
-    expect(discovery).toMatchObject({ issuer: LOCAL_ISSUER, id_token_signing_alg_values_supported: ['RS256'] });
+    expect(discovery).toMatchObject({
+      issuer: `${rt.awsUrl}/_local/idp`,
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
     const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: JWK[] };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', kid: privateJwk.kid, alg: 'RS256', use: 'sig' });
     expect(jwks.keys[0]!.d).toBeUndefined();
     const token = await rt.token({ user: 'pat', roles: ['portfolio-manager'] });
     const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(discovery.jwks_uri)), {
-      issuer: LOCAL_ISSUER,
+      issuer: discovery.issuer,
       audience: LOCAL_AUDIENCE,
     });
     expect(payload['cognito:username']).toBe('pat');
@@ -154,13 +158,14 @@ describe('the JWT authorizer, locally', () => {
 
   it('keeps its key across restarts, and replaces a pre-RSA key file', async () => {
     const token = await rt.token({ user: 'pat', roles: ['portfolio-manager'] });
+    const port = Number(new URL(rt.awsUrl).port);
     await rt.close();
-    rt = await start();
+    rt = await start(port);
     expect((await client(rt, token).get('/v1/services')).status).toBe(200);
     await rt.close();
     const ec = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
     writeFileSync(keyFile, JSON.stringify(ec));
-    rt = await start();
+    rt = await start(port);
     privateJwk = JSON.parse(readFileSync(keyFile, 'utf8')) as JWK;
     expect(privateJwk).toMatchObject({ kty: 'RSA', alg: 'RS256' });
     await refused(token, /signature is invalid|not a key of the issuer/);

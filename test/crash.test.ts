@@ -94,19 +94,20 @@ describe('a crash of the local runtime', () => {
   it('loses nothing it acknowledged: after a restart every ticket gets its SLA clocks and its mail', async () => {
     // Prepare: a live service for ACME, with an SLA on a 24x7 calendar, so every incident gets clocks.
     const first = await startChild();
-    const identity = await LocalIdentity.open(join(dataDir, 'dev-signing-key.json'));
-    const adminToken = await identity.mint({
-      user: 'admin',
-      roles: ['portfolio-manager', 'service-level-manager', 'service-desk-manager', 'customers-manager'],
-    });
-    const callerToken = await identity.mint({
-      user: 'carol',
-      roles: ['customer-user'],
-      customer: 'acme',
-      email: CALLER_MAIL,
-    });
-    let admin = api(first.apiUrl, adminToken);
-    let caller = api(first.apiUrl, callerToken);
+    // Tokens for the issuer the child kept beside its key: the provider's URL, so its port (ADR 29).
+    const tokens = async () => {
+      const identity = await LocalIdentity.open(join(dataDir, 'dev-signing-key.json'));
+      return {
+        admin: await identity.mint({
+          user: 'admin',
+          roles: ['portfolio-manager', 'service-level-manager', 'service-desk-manager', 'customers-manager'],
+        }),
+        caller: await identity.mint({ user: 'carol', roles: ['customer-user'], customer: 'acme', email: CALLER_MAIL }),
+      };
+    };
+    const before = await tokens();
+    let admin = api(first.apiUrl, before.admin);
+    let caller = api(first.apiUrl, before.caller);
     const svc = await admin<{ serviceId: string }>('POST', '/v1/services', {
       name: 'ACME web shop',
       description: 'Online shop run for ACME',
@@ -211,8 +212,9 @@ describe('a crash of the local runtime', () => {
 
     // Assess: restarted on the same folder, every acknowledged ticket gets its clocks and its mail.
     const second = await startChild();
-    admin = api(second.apiUrl, adminToken);
-    caller = api(second.apiUrl, callerToken);
+    const after = await tokens();
+    admin = api(second.apiUrl, after.admin);
+    caller = api(second.apiUrl, after.caller);
     let missing: { clocks: string[]; mail: string[] } = { clocks: [], mail: [] };
     const complete = await eventually(
       async () => {

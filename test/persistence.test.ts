@@ -15,7 +15,9 @@ import { client } from './support/runtime';
 const dir = mkdtempSync(join(tmpdir(), 'itsm-persist-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const boot = () => startRuntime({ dataDir: dir, awsPort: 0, apiPort: 0, waitScale: 0, schedules: false });
+/** A restart keeps the AWS endpoint's port, as `npm start` does: a token's issuer is its URL (ADR 29). */
+const boot = (awsPort = 0) => startRuntime({ dataDir: dir, awsPort, apiPort: 0, waitScale: 0, schedules: false });
+const portOf = (url: string) => Number(new URL(url).port);
 
 describe('a kept data folder', () => {
   it('survives a restart: records, numbers, tokens and the flows are all still there', async () => {
@@ -26,7 +28,7 @@ describe('a kept data folder', () => {
     const ci = (await api.post<{ ciId: string; number: string }>('/v1/cis', { typeId: 'app', name: 'kept' })).body;
     await first.close();
 
-    const second = await boot();
+    const second = await boot(portOf(first.awsUrl));
     try {
       // The signing key is kept too, so the old token is still good.
       api = client(second, token);
@@ -56,7 +58,7 @@ describe('a data folder made by an older version', () => {
 
       const second = await startRuntime({
         dataDir: old,
-        awsPort: 0,
+        awsPort: portOf(first.awsUrl),
         apiPort: 0,
         schedules: false,
         services: [configuration],

@@ -199,6 +199,8 @@ function customerBody(op: Operation, variant: number): unknown {
       return { title: 'probe', urgency: 'low', ...foreign };
     case 'POST /v1/tickets/{id}/comments':
       return { text: 'probe' };
+    case 'POST /v1/tickets/{id}/attachments':
+      return { fileName: 'probe.txt', contentType: 'text/plain', size: 1 };
     case 'POST /v1/tickets/{id}/close':
       return {};
     case 'POST /v1/tickets/{id}/reopen':

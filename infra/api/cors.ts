@@ -24,3 +24,26 @@ export function apiCors(consoleOrigin: string): ApiCors {
     maxAgeSeconds: 600,
   };
 }
+
+/**
+ * The CORS rule of a bucket with `consoleUploads` (the service desk's attachments), one definition
+ * for both interpreters: the console's origin alone may PUT to a presigned upload URL (sending the
+ * signed `Content-Type`) and GET or HEAD a presigned download; it may read the ETag.
+ */
+export interface BucketCorsRule {
+  allowedOrigins: string[];
+  allowedMethods: Array<'GET' | 'PUT' | 'HEAD'>;
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+export function consoleUploadsCors(consoleOrigin: string): BucketCorsRule {
+  return {
+    allowedOrigins: [consoleOrigin],
+    allowedMethods: ['PUT', 'GET', 'HEAD'],
+    allowedHeaders: ['content-type'],
+    exposeHeaders: ['etag'],
+    maxAgeSeconds: 600,
+  };
+}

@@ -66,7 +66,15 @@ function schemaIn(components: Record<string, Json>, context: string) {
       unrepresentable: 'any',
     }) as Json;
     const defs = ($defs ?? {}) as Record<string, Json>;
-    const names = new Map(Object.keys(defs).map((d) => [d, `${context}.${d.replace(/[^A-Za-z0-9._-]/g, '')}`]));
+    // A schema registered with an id (`.register(z.globalRegistry, { id: 'Ticket' })`) keeps it as
+    // its name, so a generated client has `components['schemas']['Ticket']`; zod's own names
+    // (`__schema0`, recursion) are per operation.
+    const names = new Map(
+      Object.keys(defs).map((d) => [
+        d,
+        /^__schema\d+$/.test(d) ? `${context}.${d.replace(/[^A-Za-z0-9._-]/g, '')}` : d,
+      ]),
+    );
     const relink = (node: unknown): unknown => {
       if (Array.isArray(node)) return node.map(relink);
       if (!node || typeof node !== 'object') return node;
@@ -77,7 +85,14 @@ function schemaIn(components: Record<string, Json>, context: string) {
       }
       return out;
     };
-    for (const [d, def] of Object.entries(defs)) components[names.get(d)!] = relink(def) as Json;
+    for (const [d, def] of Object.entries(defs)) {
+      const name = names.get(d)!;
+      const schema = relink(def) as Json;
+      if (components[name] && JSON.stringify(components[name]) !== JSON.stringify(schema)) {
+        throw new Error(`Two different schemas are named ${name} in the OpenAPI document: give one another id.`);
+      }
+      components[name] = schema;
+    }
     return relink(rest) as Json;
   };
 }
@@ -177,7 +192,8 @@ function operation(def: ServiceDefinition, r: RouteSpec, components: Record<stri
 
 export function buildOpenApi(services: readonly ServiceDefinition[], version = '0.1.0'): Json {
   const paths: Record<string, Json> = {};
-  const schemas: Record<string, Json> = {};
+  // The shared answers first, so a registered schema cannot take one of their names unnoticed.
+  const schemas: Record<string, Json> = { Problem: PROBLEM, GatewayMessage: GATEWAY_MESSAGE, Page: PAGE };
   for (const def of services) {
     for (const r of def.routes) {
       paths[r.path] ??= {};
@@ -212,7 +228,7 @@ export function buildOpenApi(services: readonly ServiceDefinition[], version = '
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Problem: PROBLEM, GatewayMessage: GATEWAY_MESSAGE, Page: PAGE, ...schemas },
+      schemas,
     },
   };
 }

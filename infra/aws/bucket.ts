@@ -5,9 +5,17 @@
  * global, so CloudFormation names both; functions get the name from BUCKET_NAME.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  HttpMethods,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { BucketSpec } from '../../shared/kit/definition';
+import { consoleUploadsCors } from '../api/cors';
 import { OBJECTS_BUCKET_LOGICAL_ID } from './nag';
 
 /** Multipart uploads an export abandoned (a failed job) stop billing after a day. */
@@ -20,22 +28,41 @@ export const BUCKET_READ_ACTIONS = ['s3:GetObject'] as const;
 /** What `bucket: 'write'` adds. */
 export const BUCKET_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject'] as const;
 
+/** Every bucket of the deployment: private, SSE-S3, TLS only, ACLs disabled, no versioning. */
+export const PRIVATE_BUCKET = {
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  encryption: BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  versioned: false,
+  objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+} as const;
+
+export interface ServiceBucketProps {
+  readonly spec: BucketSpec;
+  /** The console's origin (`https://<distribution>`), for the CORS rule of a `consoleUploads` bucket. */
+  readonly consoleOrigin?: string;
+  /** The bucket's fixed name, for a `consoleUploads` bucket (`AwsNames.objectsBucket`). */
+  readonly bucketName?: string;
+}
+
 export class ServiceBucket extends Construct {
   readonly bucket: Bucket;
   readonly accessLogs: Bucket;
 
-  constructor(scope: Construct, id: string, props: { spec: BucketSpec }) {
+  constructor(scope: Construct, id: string, props: ServiceBucketProps) {
     super(scope, id);
     const common = {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: false,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...PRIVATE_BUCKET,
       // Like the tables: deleting the stack keeps what is stored; the generated names do not
       // stand in the way of the next deployment.
       removalPolicy: RemovalPolicy.RETAIN,
     } as const;
+    let cors: ReturnType<typeof consoleUploadsCors> | undefined;
+    if (props.spec.consoleUploads) {
+      if (!props.consoleOrigin || !props.bucketName)
+        throw new Error('a bucket with consoleUploads needs the console origin and its fixed name');
+      cors = consoleUploadsCors(props.consoleOrigin);
+    }
     // Server access logs must go to an SSE-S3 bucket (SSE-KMS is not supported as a log target).
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       ...common,
@@ -50,6 +77,21 @@ export class ServiceBucket extends Construct {
         },
       ],
       serverAccessLogsBucket: this.accessLogs,
+      ...(props.spec.consoleUploads ? { bucketName: props.bucketName } : {}),
+      // The browser PUTs and GETs presigned URLs from the console's origin, and from no other.
+      ...(cors
+        ? {
+            cors: [
+              {
+                allowedOrigins: cors.allowedOrigins,
+                allowedMethods: cors.allowedMethods.map((m) => HttpMethods[m]),
+                allowedHeaders: cors.allowedHeaders,
+                exposedHeaders: cors.exposeHeaders,
+                maxAge: cors.maxAgeSeconds,
+              },
+            ],
+          }
+        : {}),
     });
     // One per nested stack; a fixed logical id gives the accepted IAM5 finding on `<bucket>/*` a fixed id.
     (this.bucket.node.defaultChild as CfnBucket).overrideLogicalId(OBJECTS_BUCKET_LOGICAL_ID);

@@ -9,6 +9,13 @@ import type { IConstruct } from 'constructs';
 /** The logical id of a service's object bucket in its nested stack, fixed so its IAM5 finding id is. */
 export const OBJECTS_BUCKET_LOGICAL_ID = 'ObjectsBucket';
 
+const BUCKET_DEPLOYMENT =
+  "CDK's BucketDeployment function (one per stack) runs only during deployments: it copies the built console from " +
+  "CDK's asset bucket into the console's bucket and invalidates the distribution. Its role is CDK's: the managed " +
+  "basic execution policy for its logs, read on the staged assets, read/write/delete on the console bucket's " +
+  'objects (the S3 grant helpers use action wildcards such as s3:GetObject*), and CloudFront invalidations, which ' +
+  'CDK grants on "*". Nothing at run time uses it.';
+
 export const ACCEPTED_FINDINGS = {
   /** On each Lambda function. */
   lambdaRuntime: {
@@ -98,6 +105,64 @@ export const ACCEPTED_FINDINGS = {
       'survey). The path carries a random 256-bit token whose hash the service checks; it reveals and accepts ' +
       'only that one record. Declared `public` in the service definition; every other route uses the JWT authorizer.',
   },
+  /** On the console's CloudFront distribution. */
+  consoleNoWaf: {
+    id: 'AwsSolutions-CFR2',
+    reason:
+      'The distribution serves static files only (the built console and config.json, no secrets, no data); every ' +
+      'request with data goes to the HTTP API, which checks a JWT on every route. A web ACL costs at least $5 a ' +
+      'month plus rules and requests on a deployment that otherwise costs cents at rest; attach one ' +
+      '(Distribution.attachWebAclId) where policy asks for it.',
+  },
+  /** On the console's CloudFront distribution. */
+  consoleNoGeoRestriction: {
+    id: 'AwsSolutions-CFR1',
+    reason:
+      "Which countries may reach the console is each organisation's decision (staff travel, customers abroad); the " +
+      'console holds no data and every API call needs a token. Add a geo restriction to the distribution where needed.',
+  },
+  /** On the console's CloudFront distribution. */
+  consoleDefaultCertificate: {
+    id: 'AwsSolutions-CFR4',
+    reason:
+      "The console is served on its *.cloudfront.net name with CloudFront's default certificate, whose security " +
+      'policy CloudFront fixes (TLSv1 minimum; browsers negotiate TLS 1.2/1.3). A custom domain with an ACM ' +
+      'certificate allows TLSv1.2_2021 and is the way to raise it (README, Console).',
+  },
+  /** On the bucket deployment function (CDK's singleton). */
+  deploymentRuntime: {
+    id: 'AwsSolutions-L1',
+    reason:
+      "CDK's BucketDeployment brings its own function and runtime (Python, with the AWS CLI in a layer), moved " +
+      'forward with aws-cdk-lib; it runs only during deployments, to copy the console into its bucket.',
+  },
+  /** On the bucket deployment function's role. */
+  deploymentBasicExecution: {
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: BUCKET_DEPLOYMENT,
+  },
+  /** On the bucket deployment function's role. */
+  deploymentGetObject: { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: BUCKET_DEPLOYMENT },
+  /** On the bucket deployment function's role. */
+  deploymentGetBucket: { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', reason: BUCKET_DEPLOYMENT },
+  /** On the bucket deployment function's role. */
+  deploymentList: { id: 'AwsSolutions-IAM5[Action::s3:List*]', reason: BUCKET_DEPLOYMENT },
+  /** On the bucket deployment function's role. */
+  deploymentDeleteObject: { id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]', reason: BUCKET_DEPLOYMENT },
+  /** On the bucket deployment function's role. */
+  deploymentAbort: { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: BUCKET_DEPLOYMENT },
+  /** On the bucket deployment function's role. */
+  deploymentStagedAssets: {
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+    reason: BUCKET_DEPLOYMENT,
+  },
+  /** On the bucket deployment function's role. */
+  deploymentConsoleObjects: {
+    id: 'AwsSolutions-IAM5[Resource::<PlatformConsoleSite2B9FADE4.Arn>/*]',
+    reason: BUCKET_DEPLOYMENT,
+  },
+  /** On the bucket deployment function's role. */
+  deploymentInvalidation: { id: 'AwsSolutions-IAM5[Resource::*]', reason: BUCKET_DEPLOYMENT },
 } as const;
 
 export type AcceptedFinding = keyof typeof ACCEPTED_FINDINGS;

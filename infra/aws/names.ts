@@ -62,6 +62,32 @@ export class AwsNames {
     return limited('secret', `${this.prefix}-cursor-key`, 512, /^[A-Za-z0-9/_+=.@-]+$/);
   }
 
+  /**
+   * The managed login domain prefix (`https://<prefix>.auth.<region>.amazoncognito.com`), unique
+   * per region across all accounts, hence the account id. Cognito refuses prefixes holding `aws`,
+   * `amazon` or `cognito`, so a stack name with one of them fails here, not at deploy.
+   */
+  authDomainPrefix(account: string): string {
+    const prefix = `${this.prefix}-${account}`;
+    if (/aws|amazon|cognito/.test(this.prefix))
+      throw new Error(
+        `stack name "${this.prefix}" holds aws, amazon or cognito, which Cognito refuses in a domain prefix`,
+      );
+    return prefix;
+  }
+
+  /**
+   * The name of a bucket with `consoleUploads`: fixed (the console's content security policy must
+   * name its endpoint, and the console's own stack cannot wait for the service's generated name),
+   * and exactly the local runtime's (`bucketName` in `infra/local/names.ts`). Other buckets keep
+   * CloudFormation's generated names.
+   */
+  objectsBucket(service: string, account: string): string {
+    // Checked with a 12-digit account id: at synth the account is usually a token.
+    limited('S3 bucket', `${this.prefix}-${service}-000000000000`, 63, /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/);
+    return `${this.prefix}-${service}-${account}`;
+  }
+
   table(service: string): string {
     return limited('table', `${this.prefix}-${service}`, 255, /^[A-Za-z0-9._-]{3,}$/);
   }

@@ -4,9 +4,10 @@
  * function, and the alarm topic with the dead-letter queue alarm every queue gets.
  */
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -22,13 +23,21 @@ import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
+  type CfnUserPoolClient,
   ClientAttributes,
   FeaturePlan,
+  LambdaVersion,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
+  UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import { CfnArchive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -41,6 +50,10 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_MAIL_FROM, type HttpMethod as RouteMethod } from '../../shared/kit/definition';
 import { ALL_ROLES, type GENERIC_ROLES, type Role } from '../../shared/kit/roles';
+import { CONSOLE_SCOPES, type ConsoleConfig } from '../api/console-headers';
+import { apiCors } from '../api/cors';
+import { ConsoleHosting } from './console';
+import { addIdentityProviders, type FederationProvider } from './federation';
 import { ItsmFunction } from './function';
 import { accept } from './nag';
 import { type AwsNames, PLATFORM_SERVICE, SERVICE_TAG } from './names';
@@ -49,6 +62,10 @@ import { QueryStoreNetwork } from './network';
 /** The platform API function: serves GET /v1/openapi.json and answers unknown routes (404/405). */
 export const PLATFORM_API_ENTRY = fileURLToPath(new URL('../api/handler.ts', import.meta.url));
 export const PLATFORM_API_ROUTE = { method: 'GET', path: '/v1/openapi.json' } as const;
+/** The user pool's pre token generation trigger (access tokens carry `custom:customer` and `email`). */
+export const PRE_TOKEN_ENTRY = fileURLToPath(new URL('./pre-token/handler.ts', import.meta.url));
+/** Lifetimes of the console's tokens: an hour for access and ID tokens (the API's group checks catch up within it), a working day for the refresh token. */
+export const CONSOLE_TOKEN_VALIDITY = { accessHours: 1, idHours: 1, refreshHours: 12 } as const;
 export const DEFAULT_ARCHIVE_RETENTION_DAYS = 90;
 
 export interface PlatformProps {
@@ -61,6 +78,14 @@ export interface PlatformProps {
   readonly alarmEmail?: string;
   /** Sender of platform e-mail; an SES-verified address or one at a verified domain (default DEFAULT_MAIL_FROM). */
   readonly mailFrom?: string;
+  /** A folder of built console files (default: `console/`, built at synth). */
+  readonly consoleAssets?: string;
+  /** Identity providers users may sign in with besides their pool password (context `itsm:federation`). */
+  readonly federation?: readonly FederationProvider[];
+  /** Bundling is off: the templates are read, never deployed (`ConsoleHostingProps.templatesOnly`). */
+  readonly templatesOnly?: boolean;
+  /** Names of the buckets with `consoleUploads`: the console's content security policy lets it reach them. */
+  readonly consoleUploadBuckets?: readonly string[];
 }
 
 export class Platform extends Construct {
@@ -70,7 +95,17 @@ export class Platform extends Construct {
   /** The account's default bus, where AWS services put their events. */
   readonly defaultBus: IEventBus;
   readonly userPool: UserPool;
+  /** The API's app client (SRP and admin password sign-in, no OAuth): scripts and tests. */
   readonly userPoolClient: UserPoolClient;
+  /** The web console's app client: public, authorization code + PKCE through managed login. */
+  readonly consoleClient: UserPoolClient;
+  readonly userPoolDomain: UserPoolDomain;
+  /** `https://<prefix>.auth.<region>.amazoncognito.com`: managed login, token and logout endpoints. */
+  readonly managedLoginUrl: string;
+  readonly preTokenFunction: ItsmFunction;
+  readonly console: ConsoleHosting;
+  /** The console's base URL (`https://<distribution>.cloudfront.net`, no trailing slash): CONSOLE_URL, CORS origin. */
+  readonly consoleUrl: string;
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   /** JWT authorizer (issuer: the user pool, audience: the app client); every route but the OpenAPI one uses it. */
@@ -189,6 +224,86 @@ export class Platform extends Construct {
     for (const role of ALL_ROLES) {
       this.userPool.addGroup(`Group-${role}`, { groupName: role, description: describeRole(role) });
     }
+    // Access tokens carry `custom:customer` and `email` as the local provider's do (V2_0 events
+    // customise access tokens; the Plus plan above allows it).
+    this.preTokenFunction = new ItsmFunction(this, 'PreTokenFunction', {
+      service: PLATFORM_SERVICE,
+      fnId: 'pre-token',
+      functionName: names.function(PLATFORM_SERVICE, 'pre-token'),
+      entry: PRE_TOKEN_ENTRY,
+      description: 'Pre token generation: custom:customer and email in access tokens',
+      // Cognito waits 5 seconds for a trigger, then fails the sign-in.
+      timeoutSeconds: 5,
+      environment: { SERVICE_NAME: PLATFORM_SERVICE, POWERTOOLS_SERVICE_NAME: PLATFORM_SERVICE, LOG_LEVEL: 'INFO' },
+    });
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      this.preTokenFunction.function,
+      LambdaVersion.V2_0,
+    );
+
+    // --- Web console and its sign-in -------------------------------------------------------
+    const region = Aws.REGION;
+    this.managedLoginUrl = `https://${names.authDomainPrefix(Aws.ACCOUNT_ID)}.auth.${region}.amazoncognito.com`;
+    this.userPoolDomain = this.userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: names.authDomainPrefix(Aws.ACCOUNT_ID) },
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    const uploadOrigins = (props.consoleUploadBuckets ?? []).flatMap((bucket) => [
+      `https://${bucket}.s3.${region}.amazonaws.com`,
+      // Presigned URLs may name the global endpoint instead (us-east-1, older SDK settings).
+      `https://${bucket}.s3.amazonaws.com`,
+    ]);
+    this.console = new ConsoleHosting(this, 'Console', {
+      prefix: names.prefix,
+      assets: props.consoleAssets,
+      templatesOnly: props.templatesOnly,
+      policy: {
+        // Any API of this region, not this API's own origin: the API's CORS rule names the
+        // distribution, so the distribution's policy cannot name the API (a dependency cycle).
+        api: [`https://*.execute-api.${region}.amazonaws.com`],
+        // The issuer (discovery, JWKS) and managed login (token, user info, logout).
+        auth: [`https://cognito-idp.${region}.amazonaws.com`, this.managedLoginUrl],
+        uploads: uploadOrigins,
+      },
+    });
+    this.consoleUrl = this.console.url;
+    const federation = props.federation ?? [];
+    const identityProviders = addIdentityProviders(this, this.userPool, federation);
+    this.consoleClient = this.userPool.addClient('ConsoleClient', {
+      userPoolClientName: `${names.prefix}-console`,
+      generateSecret: false,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: CONSOLE_SCOPES.map((s) => OAuthScope[s.toUpperCase() as 'OPENID' | 'EMAIL' | 'PROFILE']),
+        callbackUrls: [`${this.consoleUrl}/callback`],
+        logoutUrls: [`${this.consoleUrl}/`],
+      },
+      supportedIdentityProviders: [
+        UserPoolClientIdentityProvider.COGNITO,
+        ...federation.map((p) => UserPoolClientIdentityProvider.custom(p.name)),
+      ],
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(CONSOLE_TOKEN_VALIDITY.accessHours),
+      idTokenValidity: Duration.hours(CONSOLE_TOKEN_VALIDITY.idHours),
+      refreshTokenValidity: Duration.hours(CONSOLE_TOKEN_VALIDITY.refreshHours),
+      enableTokenRevocation: true,
+      readAttributes: new ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
+        .withCustomAttributes('customer'),
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
+    });
+    // A client may name a provider only once it exists.
+    for (const idp of identityProviders) this.consoleClient.node.addDependency(idp);
+    // Sign-in happens in managed login only: no password or SRP flow on this client, just refresh.
+    (this.consoleClient.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+    // Managed login (version 2) shows a client's pages only once it has a branding style;
+    // Cognito's own look, as no design is ours yet.
+    new CfnManagedLoginBranding(this, 'LoginBranding', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: this.consoleClient.userPoolClientId,
+      useCognitoProvidedValues: true,
+    });
 
     // --- HTTP API -------------------------------------------------------------------------
     this.apiFunction = new ItsmFunction(this, 'ApiFunction', {
@@ -201,7 +316,8 @@ export class Platform extends Construct {
     });
     this.authorizer = new HttpJwtAuthorizer('Jwt', this.userPool.userPoolProviderUrl, {
       authorizerName: 'cognito',
-      jwtAudience: [this.userPoolClient.userPoolClientId],
+      // A Cognito access token has no `aud`; API Gateway then checks its `client_id` against this list.
+      jwtAudience: [this.userPoolClient.userPoolClientId, this.consoleClient.userPoolClientId],
     });
     const platformIntegration = lambdaIntegration('Platform', this.apiFunction.function);
     this.httpApi = new HttpApi(this, 'Api', {
@@ -211,6 +327,8 @@ export class Platform extends Construct {
       defaultAuthorizer: this.authorizer,
       // `$default` catches every request no route matches; the platform function answers 404 or 405.
       defaultIntegration: platformIntegration,
+      // API Gateway answers preflights itself (before the authorizer) for the console's origin only.
+      corsPreflight: corsPreflight(this.consoleUrl),
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR });
     this.stage = this.httpApi.addStage('Stage', {
@@ -221,8 +339,16 @@ export class Platform extends Construct {
     const openApi = this.addRoute(this, PLATFORM_SERVICE, PLATFORM_API_ROUTE, platformIntegration, { public: true });
     accept(openApi, 'publicOpenApi');
 
+    this.console.deploy(this.consoleConfig(), [this.userPoolDomain]);
+
     // Stable output keys (no hash suffix) so scripts and the README can query them by name.
     const outputs: Record<string, [string, string]> = {
+      ConsoleUrl: [this.consoleUrl, 'The web console'],
+      ConsoleClientId: [
+        this.consoleClient.userPoolClientId,
+        "The console's app client id (OIDC, authorization code + PKCE)",
+      ],
+      ManagedLoginUrl: [this.managedLoginUrl, 'Cognito managed login (sign-in, token and logout endpoints)'],
       ApiUrl: [this.stage.url, 'Base URL of the HTTP API'],
       UserPoolId: [this.userPool.userPoolId, 'Cognito user pool (users, groups = roles)'],
       UserPoolClientId: [this.userPoolClient.userPoolClientId, 'App client id: the JWT audience'],
@@ -232,6 +358,24 @@ export class Platform extends Construct {
     for (const [key, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
     }
+  }
+
+  /** What the console reads from `/config.json` (the shape is `ConsoleConfig`). */
+  consoleConfig(): ConsoleConfig {
+    const clientId = this.consoleClient.userPoolClientId;
+    return {
+      apiUrl: this.stage.url,
+      authority: this.userPool.userPoolProviderUrl,
+      clientId,
+      redirectUri: `${this.consoleUrl}/callback`,
+      postLogoutRedirectUri: `${this.consoleUrl}/`,
+      managedLoginUrl: this.managedLoginUrl,
+      // Cognito's logout endpoint (its discovery document lists none); `logout_uri` must be a
+      // sign-out URL of the client, exactly.
+      signOutUrl: `${this.managedLoginUrl}/logout?client_id=${clientId}&logout_uri=${this.consoleUrl}/`,
+      scope: CONSOLE_SCOPES.join(' '),
+      region: Stack.of(this).region,
+    };
   }
 
   /**
@@ -307,6 +451,18 @@ export function lambdaIntegration(id: string, fn: IFunction): HttpLambdaIntegrat
     payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     scopePermissionToRoute: false,
   });
+}
+
+/** The HTTP API's CORS configuration, from the definition both interpreters share (`infra/api/cors.ts`). */
+function corsPreflight(consoleOrigin: string) {
+  const cors = apiCors(consoleOrigin);
+  return {
+    allowOrigins: cors.allowOrigins,
+    allowMethods: cors.allowMethods.map((m) => CorsHttpMethod[m as keyof typeof CorsHttpMethod]),
+    allowHeaders: cors.allowHeaders,
+    exposeHeaders: cors.exposeHeaders,
+    maxAge: Duration.seconds(cors.maxAgeSeconds),
+  };
 }
 
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(

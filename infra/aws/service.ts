@@ -176,7 +176,17 @@ export class ServiceConstruct extends Construct {
         vpc: platform.queryStoreNetwork().vpc,
       });
     }
-    if (def.bucket) this.bucket = new ServiceBucket(this, 'Objects', { spec: def.bucket });
+    if (def.bucket) {
+      this.bucket = new ServiceBucket(this, 'Objects', {
+        spec: def.bucket,
+        ...(def.bucket.consoleUploads
+          ? {
+              consoleOrigin: platform.consoleUrl,
+              bucketName: names.objectsBucket(def.name, Stack.of(this).account),
+            }
+          : {}),
+      });
+    }
     const store = this.queryStore;
     const objectsArn = this.bucket ? this.bucket.bucket.arnForObjects('*') : undefined;
 
@@ -219,6 +229,8 @@ export class ServiceConstruct extends Construct {
               }
             : {}),
           ...(this.bucket ? { bucketName: this.bucket.bucket.bucketName } : {}),
+          // A nested stack parameter: the distribution lives in the root stack.
+          consoleUrl: platform.consoleUrl,
         }),
       });
       this.functions[fnId] = fn;

@@ -5,17 +5,18 @@
  * and a nested stack per service keeps each template small and each service's resources
  * together. `cdk deploy` still deploys everything as one stack.
  */
-import { App, NestedStack, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { App, Aws, NestedStack, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { ServiceDefinition } from '../../shared/kit/definition';
+import { FEDERATION_CONTEXT, parseFederation } from './federation';
 import { AwsNames, DEFAULT_STACK_NAME, PLATFORM_SERVICE, resourcePrefix, SERVICE_TAG } from './names';
 import { Platform, type PlatformProps } from './platform';
 import { ServiceConstruct } from './service';
 
 export interface ItsmStackProps extends StackProps {
   readonly services: readonly ServiceDefinition[];
-  readonly platform?: Omit<PlatformProps, 'names'>;
+  readonly platform?: Omit<PlatformProps, 'names' | 'consoleUploadBuckets'>;
 }
 
 export class ItsmStack extends Stack {
@@ -27,7 +28,14 @@ export class ItsmStack extends Stack {
   constructor(scope: Construct, id: string, props: ItsmStackProps) {
     super(scope, id, props);
     this.names = new AwsNames(resourcePrefix(this.stackName));
-    this.platform = new Platform(this, 'Platform', { ...props.platform, names: this.names });
+    const names = this.names;
+    this.platform = new Platform(this, 'Platform', {
+      ...props.platform,
+      names,
+      consoleUploadBuckets: props.services
+        .filter((s) => s.bucket?.consoleUploads)
+        .map((s) => names.objectsBucket(s.name, Aws.ACCOUNT_ID)),
+    });
     for (const definition of props.services) {
       if (definition.name === PLATFORM_SERVICE || this.services[definition.name]) {
         throw new Error(`service name "${definition.name}" is used twice or is reserved`);
@@ -50,7 +58,7 @@ export class ServiceStack extends NestedStack {
 
 export interface ItsmAppOptions {
   readonly services: readonly ServiceDefinition[];
-  /** Extra context, as `-c key=value` would give (tests). Keys read: stackName, alarmEmail, mailFrom, archiveRetentionDays. */
+  /** Extra context, as `-c key=value` would give (tests). Keys read: stackName, alarmEmail, mailFrom, archiveRetentionDays, consoleAssets, itsm:federation. */
   readonly context?: Record<string, unknown>;
   /** Bundle the functions with esbuild (default true). Tests that only read the template turn it off. */
   readonly bundle?: boolean;
@@ -60,6 +68,8 @@ export interface ItsmAppOptions {
   readonly apiEntry?: string;
   /** Cloud assembly directory (default: a temporary one, or `cdk.out` under the CLI). */
   readonly outdir?: string;
+  /** A folder of built console files (tests: a fixture); default the context `consoleAssets`, else `console/` built at synth. */
+  readonly consoleAssets?: string;
 }
 
 /** The whole app: one `ItsmStack`, checked by cdk-nag AwsSolutions at synth. */
@@ -81,6 +91,7 @@ export function createItsmApp(options: ItsmAppOptions): { app: App; stack: ItsmS
   const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   const mailFrom = app.node.tryGetContext('mailFrom') as string | undefined;
+  const consoleAssets = options.consoleAssets ?? (app.node.tryGetContext('consoleAssets') as string | undefined);
   const retention = app.node.tryGetContext('archiveRetentionDays') as string | number | undefined;
   if (retention !== undefined && !(Number.isInteger(Number(retention)) && Number(retention) > 0)) {
     throw new Error(`context archiveRetentionDays must be a whole number of days, not "${retention}"`);
@@ -91,6 +102,9 @@ export function createItsmApp(options: ItsmAppOptions): { app: App; stack: ItsmS
     services: options.services,
     platform: {
       apiEntry: options.apiEntry,
+      consoleAssets,
+      templatesOnly: options.bundle === false,
+      federation: parseFederation(app.node.tryGetContext(FEDERATION_CONTEXT)),
       alarmEmail,
       mailFrom,
       archiveRetentionDays: retention === undefined ? undefined : Number(retention),

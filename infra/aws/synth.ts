@@ -57,6 +57,8 @@ export interface SynthOptions {
   readonly stackName?: string;
   /** Entry of the platform API function (default `infra/api/handler.ts`). */
   readonly apiEntry?: string;
+  /** A folder of built console files (default `console/`, whose build is skipped without bundling). */
+  readonly consoleAssets?: string;
 }
 
 /** Synthesizes the whole app in memory (no AWS credentials, no Docker) and returns its templates. */
@@ -66,6 +68,7 @@ export async function synthTemplates(options: SynthOptions): Promise<Synthesized
     bundle: options.bundle ?? false,
     validate: options.validate ?? false,
     apiEntry: options.apiEntry,
+    consoleAssets: options.consoleAssets,
     context: options.stackName ? { stackName: options.stackName } : undefined,
   });
   return templatesOf(stack);

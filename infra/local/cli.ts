@@ -8,7 +8,7 @@ import type { DemoUser } from './seed';
 
 /**
  * `npx itsm <command>`: command-line helpers for the local platform: `token` prints a bearer token
- * for the local API signed with the local identity's key (ADR 21); `events redrive` has a
+ * for the local API signed with the local identity's key, for its issuer (ADR 21, ADR 29); `events redrive` has a
  * service's event relay publish a time range of its event items again (ADR 23).
  */
 /** Lines of at most 96 characters, each starting with `indent`. */
@@ -44,7 +44,9 @@ const TOKEN: Cli = {
   usage: `usage: npx itsm token --user NAME [--roles r1,r2] [--customer ORG] [--ttl SECONDS]
 
 Prints a bearer token for the local API, shaped like a Cognito ID token and signed (RS256)
-with the key in ITSM_HOME/dev-signing-key.json, which \`npm start\` uses too.
+with the key in ITSM_HOME/dev-signing-key.json, which \`npm start\` uses too. Its issuer is the
+local sign-in provider's URL, which \`npm start\` keeps in ITSM_HOME/idp.json (without it,
+http://127.0.0.1:4566/_local/idp). People sign in to the console through that provider instead.
 
 Options:
   --user NAME        the user (sub user-NAME); a demo user of ITSM_HOME/users.json brings

@@ -4,6 +4,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CONSOLE_SCOPES,
+  CONSOLE_SECURITY_HEADERS,
+  type ConsoleConfig,
+  type ConsolePolicyOrigins,
+  consoleContentSecurityPolicy,
+} from '../api/console-headers';
 
 /**
  * The web console as CloudFront serves it on AWS (infra/aws/console.ts): the built single-page app
@@ -12,12 +19,6 @@ import { fileURLToPath } from 'node:url';
  * policy. It listens on loopback only.
  */
 export const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist', import.meta.url));
-
-export interface ConsoleSettings {
-  apiUrl: string;
-  authority: string;
-  clientId: string;
-}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,30 +33,30 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/**
- * The console's security headers, given the origins it talks to (the API, the sign-in provider, and
- * S3 for attachments). Cloudscape sets inline `style` attributes, hence `'unsafe-inline'` for styles
- * only; no inline script is allowed.
- */
-export function consoleSecurityHeaders(connect: string[]): Record<string, string> {
-  const origins = [...new Set(connect.map((u) => new URL(u).origin))].join(' ');
+/** The console's security headers, as CloudFront's response headers policy sends them (one definition). */
+export function consoleSecurityHeaders(origins: ConsolePolicyOrigins): Record<string, string> {
+  const h = CONSOLE_SECURITY_HEADERS;
   return {
-    'content-security-policy': [
-      "default-src 'self'",
-      "script-src 'self'",
-      `connect-src 'self' ${origins}`,
-      "img-src 'self' data:",
-      "style-src 'self' 'unsafe-inline'",
-      "font-src 'self' data:",
-      "object-src 'none'",
-      "base-uri 'self'",
-      `form-action 'self' ${origins}`,
-      "frame-ancestors 'none'",
-    ].join('; '),
-    'strict-transport-security': 'max-age=63072000; includeSubDomains',
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'referrer-policy': 'strict-origin-when-cross-origin',
+    'content-security-policy': consoleContentSecurityPolicy(origins),
+    'strict-transport-security': `max-age=${h.strictTransportSecurity.maxAgeSeconds}; includeSubDomains`,
+    'x-content-type-options': h.contentTypeOptions,
+    'x-frame-options': h.frameOptions,
+    'referrer-policy': h.referrerPolicy,
+  };
+}
+
+/** `/config.json` for the local console, in the shape the CDK stack writes on AWS. */
+export function consoleConfig(at: { apiUrl: string; issuer: string; consoleUrl: string }): ConsoleConfig {
+  return {
+    apiUrl: `${at.apiUrl}/`,
+    authority: at.issuer,
+    clientId: 'itsm-console',
+    redirectUri: `${at.consoleUrl}/callback`,
+    postLogoutRedirectUri: `${at.consoleUrl}/`,
+    managedLoginUrl: at.issuer,
+    signOutUrl: `${at.issuer}/logout`,
+    scope: CONSOLE_SCOPES.join(' '),
+    region: 'us-east-1',
   };
 }
 
@@ -63,7 +64,7 @@ export class ConsoleServer {
   private server?: Server;
   url = '';
   /** Set once the API and the sign-in provider are known (they start after this server). */
-  settings?: () => ConsoleSettings & { connect: string[] };
+  settings?: () => { config: ConsoleConfig; origins: ConsolePolicyOrigins };
 
   constructor(private readonly dist = CONSOLE_DIST) {}
 
@@ -80,25 +81,30 @@ export class ConsoleServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const settings = this.settings?.();
-    const headers = settings ? consoleSecurityHeaders(settings.connect) : {};
+    const headers = settings ? consoleSecurityHeaders(settings.origins) : {};
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, allow: 'GET, HEAD', 'content-type': 'text/plain' });
       res.end('Method Not Allowed');
       return;
     }
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      send(res, 400, { ...headers, 'content-type': 'text/plain' }, 'Bad Request');
+      return;
+    }
     if (path === '/config.json') {
       if (!settings) {
         res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
         res.end('starting');
         return;
       }
-      const { connect: _c, ...body } = settings;
       send(
         res,
         200,
         { ...headers, 'content-type': TYPES['.json']!, 'cache-control': 'no-store' },
-        JSON.stringify(body),
+        JSON.stringify(settings.config),
       );
       return;
     }

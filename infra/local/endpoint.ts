@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { AwsError, type AwsService, type RestJsonService } from './aws-service';
-import type { LocalIdentity } from './identity';
 import { type LocalMailbox, MailError } from './mail/mailbox';
+import type { LocalOidcProvider } from './oidc';
 import { isS3Request, type LocalS3, MAX_PUT_BYTES } from './s3/local-s3';
 import { type EndpointRequest, type EndpointResponse, serveChannel } from './transport';
 
@@ -36,8 +36,8 @@ export class AwsEndpoint {
   invoke?: (functionName: string, payload: unknown) => Promise<unknown>;
   /** Serves `GET /_local/events` and `/_local/events/{id}` when set: the event console (eventbridge/console.ts). */
   events?: (url: URL, accept: string) => Promise<{ status: number; contentType: string; body: string }>;
-  /** Serves the local identity provider's JWKS and OIDC discovery under `/_local/idp/` when set. */
-  identity?: LocalIdentity;
+  /** Serves the local OpenID Connect provider under `/_local/idp/` when set (its issuer URL, ADR 29). */
+  oidc?: LocalOidcProvider;
   /** Answers requests signed for S3 (credential scope `…/s3/aws4_request`) when set. */
   s3?: LocalS3;
   /** AWS API requests answered so far, by `<caller> <target>` (e.g. `itsm-x DynamoDB_20120810.GetItem`). */
@@ -146,11 +146,9 @@ export class AwsEndpoint {
       const reply = await this.events(new URL(req.path, this.url), String(req.headers.accept ?? ''));
       return { status: reply.status, headers: { 'content-type': reply.contentType }, body: reply.body };
     }
-    if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/jwks.json') {
-      return json(200, this.identity.jwks());
-    }
-    if (this.identity && req.method === 'GET' && path === '/_local/idp/.well-known/openid-configuration') {
-      return json(200, this.identity.discovery(this.url));
+    if (this.oidc && path?.startsWith('/_local/idp/')) {
+      const answer = await this.oidc.serve(req);
+      if (answer) return answer;
     }
     const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path ?? '');
     if (invocation && req.method === 'POST' && this.invoke) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RouteTable } from '../../shared/kit/routing';
 import type { ApiCors } from '../api/cors';
-import { InvalidTokenError, type LocalIdentity } from './identity';
+import { InvalidTokenError, LOCAL_AUDIENCE, type LocalIdentity } from './identity';
 import { LOCAL_ACCOUNT } from './names';
 
 /**
@@ -39,6 +39,8 @@ export class LocalGateway {
     private readonly defaultFunction: string,
     private readonly identity: LocalIdentity,
     private readonly invoke: (functionName: string, event: APIGatewayProxyEventV2) => Promise<unknown>,
+    /** The authorizer's `jwtAudience`: the tools' audience and every registered sign-in client (ADR 29). */
+    private readonly audiences: () => readonly string[] = () => [LOCAL_AUDIENCE],
   ) {
     this.table = new RouteTable(routes);
   }
@@ -123,7 +125,7 @@ export class LocalGateway {
       const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
       try {
         if (!token) throw new Error('missing');
-        claims = await this.identity.verify(token);
+        claims = await this.identity.verify(token, this.audiences());
       } catch (err) {
         // API Gateway's own body; the header says why (RFC 6750), as the authorizer's does.
         res.setHeader(

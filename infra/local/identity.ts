@@ -1,6 +1,6 @@
 import type { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -11,6 +11,7 @@ import {
   importJWK,
   type JSONWebKeySet,
   type JWK,
+  type JWTPayload,
   jwtVerify,
   SignJWT,
 } from 'jose';
@@ -18,14 +19,19 @@ import {
 type KeyLike = webcrypto.CryptoKey | Uint8Array;
 
 /**
- * The local identity provider, shaped like the Cognito user pool the CDK stack creates: an RS256
- * key pair with a `kid`, a JWKS and an OIDC discovery document (served on the AWS endpoint under
- * `/_local/idp/`), tokens shaped like Cognito ID tokens, and verification exactly as the HTTP
- * API's JWT authorizer does it (ADR 21). The key is kept in a file so that tokens from
- * `npx itsm token` work against a running `npm start`, across restarts.
+ * The local identity provider's key and issuer, shaped like the Cognito user pool the CDK stack
+ * creates: an RS256 key pair with a `kid`, a JWKS, tokens shaped like Cognito's, and verification
+ * exactly as the HTTP API's JWT authorizer does it (ADR 21). The issuer is the provider's real URL
+ * (`<AWS endpoint>/_local/idp`, ADR 29), where `oidc.ts` serves discovery, the JWKS and the
+ * sign-in endpoints. The key is kept in a file, and the issuer beside it (`idp.json`), so that
+ * tokens from `npx itsm token` work against a running `npm start`, across restarts.
  */
-export const LOCAL_ISSUER = 'https://local.itsm.invalid/idp';
+/** The audience of tokens minted for tools and tests (`npx itsm token`, `runtime.token`). */
 export const LOCAL_AUDIENCE = 'itsm-local-client';
+/** Where the provider lives on the AWS endpoint: its issuer is `<endpoint URL>${ISSUER_PATH}`. */
+export const ISSUER_PATH = '/_local/idp';
+/** The issuer when nothing says otherwise: the provider on the default AWS endpoint port. */
+export const DEFAULT_ISSUER = `http://127.0.0.1:4566${ISSUER_PATH}`;
 /** The JWT authorizer accepts RSA signatures only (API Gateway documentation). */
 export const AUTHORIZER_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
 const SIGNING_ALG = 'RS256';
@@ -53,6 +59,8 @@ export class LocalIdentity {
   private constructor(
     private readonly privateKey: KeyLike,
     private readonly publicJwk: JWK & { kid: string },
+    /** The `iss` of every token minted and the only one accepted. */
+    readonly issuer: string,
   ) {
     this.keySet = createLocalJWKSet(this.jwks());
   }
@@ -60,11 +68,23 @@ export class LocalIdentity {
   /**
    * Load the key from `file`, creating it on first use; without a file, a throwaway key. A file
    * from before ADR 21 holds an ES256 key, which the authorizer would refuse: it is replaced.
+   * `issuer` is the provider's URL: the runtime passes it once it listens, and it is kept beside
+   * the key (`idp.json`); without it (the CLI), the kept one is used, else {@link DEFAULT_ISSUER}.
    */
-  static async open(file?: string): Promise<LocalIdentity> {
+  static async open(file?: string, issuer?: string): Promise<LocalIdentity> {
+    const issuerFile = file ? join(dirname(file), 'idp.json') : undefined;
+    let iss = issuer;
+    if (iss === undefined && issuerFile && existsSync(issuerFile)) {
+      iss = (JSON.parse(readFileSync(issuerFile, 'utf8')) as { issuer?: string }).issuer;
+    }
+    iss ??= DEFAULT_ISSUER;
+    if (issuer !== undefined && issuerFile) {
+      mkdirSync(dirname(issuerFile), { recursive: true });
+      writeFileSync(issuerFile, JSON.stringify({ issuer }));
+    }
     if (file && existsSync(file)) {
       const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
-      if (jwk.kty === 'RSA' && jwk.kid && jwk.d) return LocalIdentity.fromPrivateJwk(jwk);
+      if (jwk.kty === 'RSA' && jwk.kid && jwk.d) return LocalIdentity.fromPrivateJwk(jwk, iss);
     }
     const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true, modulusLength: 2048 });
     const jwk = await exportJWK(privateKey);
@@ -74,13 +94,13 @@ export class LocalIdentity {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
     }
-    return LocalIdentity.fromPrivateJwk(stored);
+    return LocalIdentity.fromPrivateJwk(stored, iss);
   }
 
-  private static async fromPrivateJwk(jwk: JWK): Promise<LocalIdentity> {
+  private static async fromPrivateJwk(jwk: JWK, issuer: string): Promise<LocalIdentity> {
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
     const privateKey = (await importJWK(jwk, SIGNING_ALG)) as KeyLike;
-    return new LocalIdentity(privateKey, { ...pub, kid: String(jwk.kid), alg: SIGNING_ALG, use: 'sig' });
+    return new LocalIdentity(privateKey, { ...pub, kid: String(jwk.kid), alg: SIGNING_ALG, use: 'sig' }, issuer);
   }
 
   /** The key id tokens carry and the JWKS lists. */
@@ -93,18 +113,10 @@ export class LocalIdentity {
     return { keys: [this.publicJwk] };
   }
 
-  /** The OIDC discovery document; `baseUrl` is where the JWKS is served (the AWS endpoint). */
-  discovery(baseUrl: string) {
-    return {
-      issuer: LOCAL_ISSUER,
-      jwks_uri: `${baseUrl}/_local/idp/.well-known/jwks.json`,
-      response_types_supported: ['token'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: [SIGNING_ALG],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'cognito:username', 'cognito:groups', 'email'],
-    };
-  }
-
+  /**
+   * A token for tools and tests, shaped like a Cognito ID token for the audience
+   * {@link LOCAL_AUDIENCE} (sign-in through `oidc.ts` mints Cognito's access and ID tokens instead).
+   */
   async mint(req: TokenRequest): Promise<string> {
     return new SignJWT({
       'cognito:username': req.user,
@@ -116,20 +128,41 @@ export class LocalIdentity {
     })
       .setProtectedHeader({ alg: SIGNING_ALG, kid: this.kid })
       .setSubject(`user-${req.user}`)
-      .setIssuer(LOCAL_ISSUER)
+      .setIssuer(this.issuer)
       .setAudience(LOCAL_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${req.ttlSeconds ?? 12 * 3600}s`)
       .sign(this.privateKey);
   }
 
+  /** Signs `claims` as they are (RS256, this key's `kid`), with this issuer as `iss`. */
+  sign(claims: JWTPayload): Promise<string> {
+    return new SignJWT({ ...claims, iss: this.issuer })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: this.kid })
+      .sign(this.privateKey);
+  }
+
+  /**
+   * The claims of a token this issuer signed, expired or not: what OpenID Connect RP-Initiated
+   * Logout asks of an `id_token_hint` (§2: the OP should accept it after it expired).
+   */
+  async verifySignature(token: string): Promise<JWTPayload> {
+    const { payload } = await jwtVerify(token, this.keySet, {
+      algorithms: [SIGNING_ALG],
+      issuer: this.issuer,
+      currentDate: new Date(0),
+    });
+    return payload;
+  }
+
   /**
    * Verify as API Gateway's JWT authorizer does: an RSA signature by a key of the JWKS named by
    * the token's `kid`; `exp` required and after now; `nbf` and `iat` not after now; `iss`; `aud`,
-   * or `client_id` when there is no `aud`. Returns the claims as the authorizer passes them to
-   * Lambda: every value a string, arrays flattened to `[a b]`. Throws {@link InvalidTokenError}.
+   * or `client_id` when there is no `aud`, one of `audiences` (the authorizer's `jwtAudience`).
+   * Returns the claims as the authorizer passes them to Lambda: every value a string, arrays
+   * flattened to `[a b]`. Throws {@link InvalidTokenError}.
    */
-  async verify(token: string): Promise<Record<string, string>> {
+  async verify(token: string, audiences: readonly string[] = [LOCAL_AUDIENCE]): Promise<Record<string, string>> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -147,7 +180,7 @@ export class LocalIdentity {
     try {
       ({ payload } = await jwtVerify(token, this.keySet, {
         algorithms: AUTHORIZER_ALGORITHMS,
-        issuer: LOCAL_ISSUER,
+        issuer: this.issuer,
         requiredClaims: ['exp'],
         clockTolerance: 0,
       }));
@@ -157,8 +190,9 @@ export class LocalIdentity {
     const now = Math.floor(Date.now() / 1000);
     if (typeof payload.iat === 'number' && payload.iat > now) throw new InvalidTokenError('the token is not valid yet');
     // API Gateway evaluates `aud` when present, `client_id` only without it (Cognito access tokens).
-    const audiences = payload.aud === undefined ? [payload.client_id] : [payload.aud].flat();
-    if (!audiences.includes(LOCAL_AUDIENCE)) throw new InvalidTokenError('the token does not have a valid audience');
+    const named = payload.aud === undefined ? [payload.client_id] : [payload.aud].flat();
+    if (!named.some((a) => typeof a === 'string' && audiences.includes(a)))
+      throw new InvalidTokenError('the token does not have a valid audience');
     const claims: Record<string, string> = {};
     for (const [k, v] of Object.entries(payload)) {
       claims[k] = Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v);

@@ -90,6 +90,7 @@ ITSM platform running locally${values.memory ? ' (in memory: nothing is kept)' :
   Mail sent        ${runtime.awsUrl}/_local/mail   (what SES would have delivered)
   Meter            ${runtime.awsUrl}/_local/metrics   (invocations, capacity units, events, transitions)
   Events           ${runtime.awsUrl}/_local/events   (every accepted event, its rules and deliveries; open in a browser)
+  Sign-in (OIDC)   ${runtime.oidc.issuer}   (issuer: discovery, authorize page with the demo users, tokens)
 
   Admin token (${admin.roles.join(', ')}):
 ${adminToken}

@@ -21,9 +21,9 @@ import {
   type ServiceDefinition,
   substituteDefinition,
 } from '../../shared/kit/definition';
-import { apiCors } from '../api/cors';
+import { apiCors, consoleUploadsCors } from '../api/cors';
 import { AwsError, type AwsService, type CallContext, type RecordedCall } from './aws-service';
-import { ConsoleServer } from './console-server';
+import { ConsoleServer, consoleConfig } from './console-server';
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
 import { LocalDynamoDBStreams } from './dynamodb/streams-api';
 import { AwsEndpoint } from './endpoint';
@@ -31,12 +31,14 @@ import { LocalEventBridge } from './eventbridge/bus';
 import { serveEvents } from './eventbridge/console';
 import { LocalFunctions } from './functions';
 import { type GatewayRoute, LocalGateway } from './gateway';
-import { LocalIdentity, type TokenRequest } from './identity';
+import { ISSUER_PATH, LocalIdentity, type TokenRequest } from './identity';
 import { LocalMailbox } from './mail/mailbox';
 import * as names from './names';
+import { LocalOidcProvider } from './oidc';
 import { LocalRdsData } from './rds-data/local-rds-data';
 import { LocalS3 } from './s3/local-s3';
 import { LocalSecretsManager } from './secrets';
+import { DEMO_USERS } from './seed';
 import { LocalStepFunctions } from './stepfunctions/local-stepfunctions';
 import { StreamMappings } from './streams/event-source-mapping';
 import { ensureTable } from './tables';
@@ -160,6 +162,12 @@ export class Runtime {
   get consoleUrl(): string {
     return this.console?.url ?? '';
   }
+
+  /**
+   * The OpenID Connect provider the console signs in with (ADR 29); `registerClient` adds an app
+   * client, whose id the HTTP API then accepts as an audience.
+   */
+  oidc!: LocalOidcProvider;
 
   /** The RDS Data API over the services' query stores (PGlite, ADR 26). */
   rdsData?: LocalRdsData;
@@ -380,15 +388,20 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     record,
     listsBucket: (caller) => !functionNames.has(caller),
   });
-  for (const def of services) {
-    if (def.bucket) s3.createBucket(names.bucketName(def.name), { expireAfterDays: def.bucket.expireAfterDays });
-  }
-  endpoint.s3 = s3;
-  const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
-  // The console first: functions' links (CONSOLE_URL) point to it.
+  // The console before the buckets and functions: upload buckets allow its origin (CORS), as the
+  // deployment allows the console's domain, and functions' links (CONSOLE_URL) point to it.
   const consoleServer = new ConsoleServer();
   const consoleUrl = await consoleServer.listen(opts.consolePort ?? 0);
   closers.push(() => consoleServer.close());
+  for (const def of services) {
+    if (!def.bucket) continue;
+    s3.createBucket(names.bucketName(def.name), {
+      expireAfterDays: def.bucket.expireAfterDays,
+      ...(def.bucket.consoleUploads ? { cors: [consoleUploadsCors(new URL(consoleUrl).origin)] } : {}),
+    });
+  }
+  endpoint.s3 = s3;
+  const awsUrl = await endpoint.listen(opts.awsPort ?? 4566);
   closers.push(() => s3.close());
   closers.push(() => endpoint.close());
   closers.push(() => functions.close());
@@ -517,9 +530,18 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   }
 
   // The HTTP API: every route of every service, plus the platform routes.
+  // The issuer is the provider's real URL (ADR 29), kept beside the key for `npx itsm token`.
   const identity = await LocalIdentity.open(
     opts.identityFile ?? (opts.dataDir ? join(opts.dataDir, 'dev-signing-key.json') : undefined),
+    `${awsUrl}${ISSUER_PATH}`,
   );
+  const oidc = new LocalOidcProvider(identity, DEMO_USERS);
+  // The console's app client, as the user pool's console client on AWS (in the API's audience).
+  oidc.registerClient({
+    clientId: CONSOLE_CLIENT_ID,
+    redirectUris: [`${consoleUrl}/callback`],
+    postLogoutRedirectUris: [`${consoleUrl}/`],
+  });
   const routes: GatewayRoute[] = [
     { method: 'GET', path: '/v1/openapi.json', functionName: PLATFORM_FUNCTION, authorized: false },
     ...services.flatMap((def) =>
@@ -531,15 +553,21 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       })),
     ),
   ];
-  const gateway = new LocalGateway(routes, PLATFORM_FUNCTION, identity, (fn, event) => functions.invoke(fn, event));
+  const gateway = new LocalGateway(
+    routes,
+    PLATFORM_FUNCTION,
+    identity,
+    (fn, event) => functions.invoke(fn, event),
+    () => oidc.audiences(),
+  );
   // CORS for the console's origin only, as the CDK stack configures the HTTP API.
   gateway.cors = apiCors(consoleUrl);
   const apiUrl = await gateway.listen(opts.apiPort ?? 3000);
+  // What the CDK stack writes to the console's bucket at deploy, from the local URLs; the sign-out
+  // endpoint takes Cognito's `client_id` + `logout_uri` form, as the managed login's does.
   consoleServer.settings = () => ({
-    apiUrl,
-    authority: `${awsUrl}/_local/idp`,
-    clientId: CONSOLE_CLIENT_ID,
-    connect: [apiUrl, awsUrl],
+    config: consoleConfig({ apiUrl, issuer: identity.issuer, consoleUrl }),
+    origins: { api: [apiUrl], auth: [awsUrl], uploads: [awsUrl] },
   });
   // Closed in reverse: the gateway stops taking requests first, then functions, then the endpoint.
   closers.push(() => gateway.close());
@@ -562,6 +590,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   );
   runtime.gateway = gateway;
   runtime.console = consoleServer;
+  runtime.oidc = oidc;
   runtime.rdsData = rdsData;
   runtime.streamMappings = streamMappings;
   runtime.s3 = s3;
@@ -605,7 +634,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   await runtime.deployHooks;
   // Closed first: a hook in flight finishes before the functions stop.
   closers.push(() => runtime!.deployHooks);
-  endpoint.identity = identity;
+  endpoint.oidc = oidc;
   if (opts.schedules ?? true) runtime.startSchedules();
   return runtime;
 }

@@ -42,7 +42,7 @@ export const customers = defineService({
       entry: entry('./handlers/events.ts'),
       description: 'Sends satisfaction surveys for closed tickets and delivers SLA violation notices.',
       timeoutSeconds: 30,
-      access: { table: 'write', sendMail: true },
+      access: { table: 'write', sendMail: true, consoleLinks: true },
     },
     relay: eventRelayFunction,
     resync: resyncFunction(entry('./handlers/resync.ts')),

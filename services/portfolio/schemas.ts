@@ -62,10 +62,59 @@ export const FulfilCriterionBody = z.strictObject({
   note: Text(2000),
 });
 
-import { ListQuery } from '../../shared/kit/paging';
+import { HistoryPage, ListQuery, pageOf } from '../../shared/kit/paging';
 
-export { ListQuery };
+export { HistoryPage, ListQuery };
 
 export const ListServicesQuery = z.extend(ListQuery, {
   status: z.optional(z.enum(SERVICE_STATUSES)),
 });
+
+// ---- Responses (documentation and the console's types; they validate nothing) ----
+
+const AcceptanceCriterion = z.object({
+  id: z.string(),
+  text: z.string(),
+  met: z.boolean(),
+  metAt: z.optional(z.string()),
+  metBy: z.optional(z.string()),
+  note: z.optional(z.string()),
+});
+const Party = z.object({ name: z.string(), role: z.string(), responsibilities: z.string(), contact: z.string() });
+
+/** A portfolio entry with its specification (PR1.1, PR1.4); its version is also the ETag. */
+export const Service = z.object({
+  serviceId: z.string(),
+  number: z.string(),
+  name: z.string(),
+  description: z.string(),
+  owner: z.string(),
+  status: z.enum(SERVICE_STATUSES),
+  category: z.optional(z.string()),
+  valueProposition: z.optional(z.string()),
+  customerIds: z.array(z.string()),
+  supportingCiIds: z.array(z.string()),
+  suppliers: z.array(Party),
+  federationMembers: z.array(Party),
+  acceptanceCriteria: z.array(AcceptanceCriterion),
+  version: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const ServicePage = pageOf(Service);
+
+/** The customer-facing view of a live service (PR2.1). */
+export const CatalogueEntry = z.object({
+  serviceId: z.string(),
+  number: z.string(),
+  name: z.string(),
+  description: z.string(),
+  category: z.optional(z.string()),
+  valueProposition: z.optional(z.string()),
+});
+export const CataloguePage = pageOf(CatalogueEntry);
+
+/** Names in the OpenAPI document (`components.schemas`), so the console's generated client has them by name. */
+for (const [id, schema] of Object.entries({ Service, ServicePage, CatalogueEntry, CataloguePage })) {
+  z.globalRegistry.add(schema, { id });
+}

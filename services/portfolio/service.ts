@@ -41,6 +41,7 @@ export const portfolio = defineService({
       roles: READERS,
       summary: 'List services (by lifecycle status with status)',
       query: s.ListServicesQuery,
+      response: { status: 200, schema: s.ServicePage },
     },
     {
       method: 'POST',
@@ -49,7 +50,7 @@ export const portfolio = defineService({
       roles: ADMINS,
       summary: 'Register a service in the portfolio',
       body: s.CreateServiceBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.Service },
     },
     {
       method: 'GET',
@@ -57,6 +58,7 @@ export const portfolio = defineService({
       function: 'api',
       roles: READERS,
       summary: 'Get a service by id or number (SVC-12)',
+      response: { status: 200, schema: s.Service },
     },
     {
       method: 'PATCH',
@@ -65,6 +67,7 @@ export const portfolio = defineService({
       roles: WRITERS,
       summary: 'Change a service or move it through its lifecycle (If-Match)',
       body: s.UpdateServiceBody,
+      response: { status: 200, schema: s.Service },
     },
     {
       method: 'GET',
@@ -73,6 +76,7 @@ export const portfolio = defineService({
       roles: READERS,
       summary: 'Full history of a service',
       query: s.ListQuery,
+      response: { status: 200, schema: s.HistoryPage },
     },
     {
       method: 'POST',
@@ -81,6 +85,7 @@ export const portfolio = defineService({
       roles: WRITERS,
       summary: 'Mark an acceptance criterion met, with a note',
       body: s.FulfilCriterionBody,
+      response: { status: 200, schema: s.Service },
     },
     {
       method: 'GET',
@@ -90,6 +95,7 @@ export const portfolio = defineService({
       customerScope: 'shared',
       summary: 'The service catalogue: live services, customer-facing view',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CataloguePage },
     },
   ],
   subscriptions: resyncSubscriptions('portfolio'),

@@ -7,7 +7,7 @@
  * unless the deadline moves. Attribute names are the stored ones (`ticketType`, `slaDeadline`).
  *
  * DynamoDB allows at most 100 projected non-key attributes over all indexes of a table.
- * The readers (`summaryOf`, `customerSummaryOf`, `toComment`) read only these attributes.
+ * The readers (`summaryOf`, `customerSummaryOf`, `toComment`, `toAttachment`) read only these attributes.
  */
 
 /** A queue line: what `summaryOf` returns (agent, group, deadline and staff customer queues). */
@@ -52,11 +52,25 @@ export const CUSTOMER_SUMMARY_ATTRS = [
 /** A public comment as the customer comment list returns it (`toComment`); written once. */
 export const COMMENT_ATTRS = ['commentId', 'visibility', 'kind', 'text', 'author', 'byCaller', 'createdAt'] as const;
 
+/** An attachment as the customer attachment list returns it (`toAttachment`); written once. */
+export const ATTACHMENT_ATTRS = [
+  'attachmentId',
+  'ticketId',
+  'commentId',
+  'fileName',
+  'contentType',
+  'size',
+  'visibility',
+  'status',
+  'uploadedBy',
+  'createdAt',
+] as const;
+
 const union = (...lists: ReadonlyArray<readonly string[]>) => [...new Set(lists.flat())];
 
 export const PROJECTIONS = {
-  /** Agent queue + public comments. */
-  gsi1: union(TICKET_SUMMARY_ATTRS, COMMENT_ATTRS),
+  /** Agent queue + public comments + public attachments. */
+  gsi1: union(TICKET_SUMMARY_ATTRS, COMMENT_ATTRS, ATTACHMENT_ATTRS),
   /** Group queue. */
   gsi2: union(TICKET_SUMMARY_ATTRS),
   /** Breaching-soon queue. */

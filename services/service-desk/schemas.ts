@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
 import { boundedRecord, boundedTree, fanOut } from '../../shared/contracts/limits';
-import { ListQuery } from '../../shared/kit/paging';
+import { TICKET_STATUSES } from '../../shared/contracts/service-desk/v1';
+import { ClockSummary } from '../../shared/contracts/service-level/v1';
+import { HistoryPage, ListQuery, pageOf } from '../../shared/kit/paging';
+import { MAX_ATTACHMENT_BYTES } from './domain/attachment';
 import { FIELD_TYPES } from './domain/request-model';
-import { CHANNELS, PENDING_REASONS, RESOLUTION_CODES } from './domain/ticket';
+import { CHANNELS, PENDING_REASONS, RESOLUTION_CODES, TICKET_TYPES } from './domain/ticket';
 
 /** API request schemas of the service desk; validation and the OpenAPI document derive from them. */
 const Id = z.string().check(z.minLength(1), z.maxLength(100));
@@ -16,7 +19,7 @@ const Level = z
   .check(z.maxLength(32), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be a short level name'));
 const Reason = z.optional(z.string().check(z.maxLength(1000)));
 
-export { ListQuery };
+export { HistoryPage, ListQuery };
 
 export const CallerSchema = z.strictObject({ id: Id, name: Text(200), email: z.optional(Email) });
 
@@ -235,3 +238,382 @@ export const SettingsBody = z.strictObject({
 });
 
 export const CustomerQueueQuery = z.extend(ListQuery, { customerId: z.optional(Id) });
+
+// ---- Responses (documentation and the console's types; they validate nothing) ----
+
+const Person = z.object({ id: z.string(), name: z.string() });
+const Caller = z.object({ id: z.string(), name: z.string(), email: z.optional(z.string()) });
+const TicketType = z.enum(TICKET_TYPES);
+const TicketStatus = z.enum(TICKET_STATUSES);
+/** Answers to a request model's form, by field name: text or a date (`YYYY-MM-DD`), number, yes/no, or null when left empty. */
+const Form = z.record(z.string(), z.nullable(z.union([z.string(), z.number(), z.boolean()])));
+
+const Escalation = z.object({
+  at: z.string(),
+  kind: z.enum(['functional', 'hierarchical']),
+  trigger: z.enum(['manual', 'sla-warning', 'sla-breach']),
+  reason: z.string(),
+  /** Functional: the group the ticket left. */
+  from: z.optional(z.string()),
+  /** The group it moved to, or whom was notified. */
+  to: z.string(),
+  by: z.string(),
+});
+const Approval = z.object({
+  role: z.optional(z.string()),
+  userId: z.optional(z.string()),
+  status: z.enum(['pending', 'approved', 'rejected']),
+  decidedBy: z.optional(z.string()),
+  decidedAt: z.optional(z.string()),
+  comment: z.optional(z.string()),
+});
+const MajorReview = z.object({
+  findings: z.string(),
+  rootCause: z.optional(z.string()),
+  actions: z.array(z.object({ title: z.string(), owner: z.optional(z.string()), dueAt: z.optional(z.string()) })),
+  reviewedBy: z.string(),
+  reviewedAt: z.string(),
+});
+/** The desk's copy of the service-level clocks (newest ticket version wins). */
+const SlaCopy = z.object({
+  ticketVersion: z.number(),
+  agreementId: z.optional(z.string()),
+  clocks: z.array(ClockSummary),
+  /** The nearest deadline of a running clock. */
+  deadline: z.optional(z.string()),
+});
+
+/** A ticket as staff see it (PR9); its version is also the ETag. */
+export const Ticket = z.object({
+  ticketId: z.string(),
+  number: z.string(),
+  type: TicketType,
+  title: z.string(),
+  description: z.optional(z.string()),
+  channel: z.enum(CHANNELS),
+  caller: Caller,
+  customerId: z.optional(z.string()),
+  serviceId: z.optional(z.string()),
+  ciIds: z.array(z.string()),
+  /** Category path from the root of the tree, e.g. `["hardware", "laptop"]`. */
+  category: z.optional(z.array(z.string())),
+  impact: z.string(),
+  urgency: z.string(),
+  priority: z.string(),
+  /** Position of the priority in the configured list (0 = most urgent): the queue order. */
+  priorityRank: z.number(),
+  status: TicketStatus,
+  pendingReason: z.optional(z.enum(PENDING_REASONS)),
+  assignmentGroup: z.string(),
+  assigneeId: z.optional(z.string()),
+  parentId: z.optional(z.string()),
+  relatedIds: z.array(z.string()),
+  resolutionCode: z.optional(z.enum(RESOLUTION_CODES)),
+  resolutionSummary: z.optional(z.string()),
+  resolvedAt: z.optional(z.string()),
+  closedAt: z.optional(z.string()),
+  closedBy: z.optional(z.string()),
+  cancelReason: z.optional(z.string()),
+  autoCloseAt: z.optional(z.string()),
+  firstRespondedAt: z.optional(z.string()),
+  reopenCount: z.number(),
+  changedAt: z.string(),
+  escalations: z.array(Escalation),
+  /** Configured major-incident criteria the ticket meets now (PR9.6). */
+  majorCriteria: z.array(z.string()),
+  major: z.boolean(),
+  majorDeclaredAt: z.optional(z.string()),
+  coordinatorId: z.optional(z.string()),
+  coordinatorEmail: z.optional(z.string()),
+  majorReminders: z.number(),
+  majorUpdates: z.number(),
+  majorReview: z.optional(MajorReview),
+  modelId: z.optional(z.string()),
+  form: z.optional(Form),
+  approval: z.optional(Approval),
+  publicComments: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number(),
+  sla: z.optional(SlaCopy),
+});
+
+/** A ticket as a customer user sees it (PR9.4): no assignee, escalations, coordinator, review, approval or SLA internals. */
+export const CustomerTicket = z.object({
+  ticketId: z.string(),
+  number: z.string(),
+  type: TicketType,
+  title: z.string(),
+  description: z.optional(z.string()),
+  channel: z.enum(CHANNELS),
+  caller: Caller,
+  customerId: z.optional(z.string()),
+  serviceId: z.optional(z.string()),
+  category: z.optional(z.array(z.string())),
+  impact: z.string(),
+  urgency: z.string(),
+  priority: z.string(),
+  status: TicketStatus,
+  pendingReason: z.optional(z.enum(PENDING_REASONS)),
+  resolutionCode: z.optional(z.enum(RESOLUTION_CODES)),
+  resolutionSummary: z.optional(z.string()),
+  resolvedAt: z.optional(z.string()),
+  closedAt: z.optional(z.string()),
+  firstRespondedAt: z.optional(z.string()),
+  modelId: z.optional(z.string()),
+  form: z.optional(Form),
+  major: z.boolean(),
+  reopenCount: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number(),
+});
+
+/** What a ticket route answers: the staff view, or the customer view to a customer user. */
+export const TicketView = z.union([Ticket, CustomerTicket]);
+
+/** A ticket's line in a work queue, from the queue index alone. */
+export const QueueLine = z.object({
+  ticketId: z.string(),
+  number: z.string(),
+  type: TicketType,
+  title: z.string(),
+  status: TicketStatus,
+  pendingReason: z.optional(z.string()),
+  priority: z.string(),
+  assignmentGroup: z.string(),
+  assigneeId: z.optional(z.string()),
+  customerId: z.optional(z.string()),
+  major: z.boolean(),
+  /** The nearest SLA deadline of a running clock. */
+  slaDeadline: z.optional(z.string()),
+  createdAt: z.string(),
+  version: z.number(),
+});
+export const QueuePage = pageOf(QueueLine);
+
+/** A ticket's line in its organisation's queue as a customer user sees it (no free text: read the ticket). */
+export const CustomerQueueLine = z.object({
+  ticketId: z.string(),
+  number: z.string(),
+  type: TicketType,
+  title: z.string(),
+  channel: z.string(),
+  caller: Caller,
+  customerId: z.optional(z.string()),
+  serviceId: z.optional(z.string()),
+  category: z.optional(z.array(z.string())),
+  impact: z.string(),
+  urgency: z.string(),
+  priority: z.string(),
+  status: TicketStatus,
+  pendingReason: z.optional(z.string()),
+  resolutionCode: z.optional(z.string()),
+  resolvedAt: z.optional(z.string()),
+  closedAt: z.optional(z.string()),
+  firstRespondedAt: z.optional(z.string()),
+  modelId: z.optional(z.string()),
+  major: z.boolean(),
+  reopenCount: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number(),
+});
+/** An organisation's tickets: queue lines to staff, customer lines to a customer user. */
+export const CustomerQueuePage = pageOf(z.union([QueueLine, CustomerQueueLine]));
+
+export const ChildPage = pageOf(z.object({ ticketId: z.string(), number: z.string(), title: z.string() }));
+
+export const Comment = z.object({
+  commentId: z.string(),
+  visibility: z.enum(['public', 'internal']),
+  kind: z.enum(['comment', 'stakeholder-update']),
+  text: z.string(),
+  author: Person,
+  /** True when the caller wrote it (a reply from the portal or by mail). */
+  byCaller: z.boolean(),
+  createdAt: z.string(),
+});
+export const CommentPage = pageOf(Comment);
+
+export const WorkLogEntry = z.object({
+  entryId: z.string(),
+  minutes: z.number(),
+  note: z.string(),
+  by: Person,
+  at: z.string(),
+});
+export const WorkLogPage = pageOf(WorkLogEntry);
+
+export const FulfilmentTask = z.object({
+  /** `T01`, `T02`, ... in the model's order. */
+  taskId: z.string(),
+  title: z.string(),
+  group: z.optional(z.string()),
+  status: z.enum(['open', 'done']),
+  doneBy: z.optional(z.string()),
+  doneAt: z.optional(z.string()),
+  version: z.number(),
+});
+/** Every task of a request (at most 40, so never more than one page). */
+export const FulfilmentTaskList = z.object({ items: z.array(FulfilmentTask) });
+
+export const Group = z.object({
+  group: z.string(),
+  name: z.string(),
+  managerId: z.optional(z.string()),
+  managerEmail: z.optional(z.string()),
+  members: z.array(z.string()),
+  version: z.number(),
+});
+
+export const RequestModel = z.object({
+  modelId: z.string(),
+  name: z.string(),
+  description: z.optional(z.string()),
+  serviceId: z.string(),
+  fields: z.array(
+    z.object({
+      name: z.string(),
+      label: z.optional(z.string()),
+      type: z.enum(FIELD_TYPES),
+      required: z.boolean(),
+      allowedValues: z.optional(z.array(z.string())),
+    }),
+  ),
+  tasks: z.array(z.object({ title: z.string(), group: z.optional(z.string()) })),
+  approval: z.optional(z.object({ role: z.optional(z.string()), userId: z.optional(z.string()) })),
+  group: z.optional(z.string()),
+  active: z.boolean(),
+  version: z.number(),
+});
+export const RequestModelPage = pageOf(RequestModel);
+
+interface CategoryOutput {
+  id: string;
+  name: string;
+  children?: CategoryOutput[] | undefined;
+}
+const CategoryNode: z.ZodMiniType<CategoryOutput> = z.object({
+  id: z.string(),
+  name: z.string(),
+  get children() {
+    return z.optional(z.array(CategoryNode));
+  },
+});
+const EscalationRule = z.object({
+  notify: z.enum(['none', 'group-manager', 'duty-manager', 'both']),
+  reassignToGroup: z.optional(z.string()),
+});
+
+/** The desk settings (PR9.1, PR9.3, PR9.5, PR9.6); the defaults at version 0 until first replaced. */
+export const Settings = z.object({
+  priority: z.object({
+    impacts: z.array(z.string()),
+    urgencies: z.array(z.string()),
+    priorities: z.array(z.string()),
+    /** `matrix[impact][urgency]` is the priority label. */
+    matrix: z.record(z.string(), z.record(z.string(), z.string())),
+    defaultImpact: z.string(),
+    defaultUrgency: z.string(),
+  }),
+  categories: z.array(CategoryNode),
+  defaultGroup: z.string(),
+  autoCloseDays: z.number(),
+  reopenWindowDays: z.number(),
+  majorIncident: z.object({
+    criteria: z.array(
+      z.object({
+        id: z.string(),
+        description: z.optional(z.string()),
+        priorities: z.optional(z.array(z.string())),
+        impacts: z.optional(z.array(z.string())),
+        serviceIds: z.optional(z.array(z.string())),
+      }),
+    ),
+    cadenceSeconds: z.number(),
+    stakeholderEmails: z.array(z.string()),
+  }),
+  escalation: z.object({
+    onWarning: EscalationRule,
+    onBreach: EscalationRule,
+    dutyManager: z.optional(z.object({ id: z.string(), name: z.optional(z.string()), email: z.optional(z.string()) })),
+  }),
+});
+
+/** Names in the OpenAPI document (`components.schemas`), so the console's generated client has them by name. */
+for (const [id, schema] of Object.entries({
+  Ticket,
+  CustomerTicket,
+  TicketView,
+  QueueLine,
+  QueuePage,
+  CustomerQueueLine,
+  CustomerQueuePage,
+  ChildPage,
+  Comment,
+  CommentPage,
+  WorkLogEntry,
+  WorkLogPage,
+  FulfilmentTask,
+  FulfilmentTaskList,
+  SupportGroup: Group,
+  RequestModel,
+  RequestModelPage,
+  CategoryNode,
+  DeskSettings: Settings,
+})) {
+  z.globalRegistry.add(schema, { id });
+}
+// ---- Attachments (issue 10) ----
+
+/** A file's own name: no path, no control characters (it reaches a Content-Disposition header). */
+const FileName = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(255),
+    z.regex(/^[^\p{Cc}/\\]+$/u, 'must be a file name without slashes or control characters'),
+  );
+
+export const AttachmentBody = z.strictObject({
+  fileName: FileName,
+  /** The file's media type; the accepted ones are listed in the service README. */
+  contentType: z.string().check(z.minLength(1), z.maxLength(127)),
+  /** Bytes; at most 10 MiB. */
+  size: z.number().check(z.int(), z.gte(1), z.lte(MAX_ATTACHMENT_BYTES)),
+  /** Attach to this comment of the ticket (public comments only, for customer users). */
+  commentId: z.optional(Id),
+});
+
+export const AttachmentView = z.object({
+  attachmentId: z.string(),
+  ticketId: z.string(),
+  commentId: z.optional(z.string()),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number(),
+  /** `public`: the ticket's customer users see it too; `internal`: staff only. */
+  visibility: z.enum(['public', 'internal']),
+  /** `pending` until the upload is completed, then `available`. */
+  status: z.enum(['pending', 'available']),
+  uploadedBy: z.object({ id: z.string(), name: z.string() }),
+  createdAt: z.string(),
+});
+
+/** A requested upload: the pending attachment and where to PUT the file (within 5 minutes). */
+export const AttachmentUpload = z.object({
+  attachment: AttachmentView,
+  upload: z.object({
+    method: z.literal('PUT'),
+    url: z.string(),
+    /** Send exactly these headers (the browser adds Content-Length itself); both are signed. */
+    headers: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+  }),
+});
+
+export const AttachmentPage = z.object({ items: z.array(AttachmentView), nextCursor: z.optional(z.string()) });
+
+/** A download link on the bucket's own domain, valid 5 minutes (ask again for a fresh one). */
+export const AttachmentLink = z.object({ url: z.string(), expiresAt: z.string() });

@@ -42,13 +42,18 @@ export const serviceDesk = defineService({
     // Events leave through the table's stream (ADR 23).
     stream: 'NEW_IMAGE',
   },
+  // Attachments (screenshots, logs) are records of the ticket: kept 10 years, the most a
+  // definition allows, like the audit trail they belong to; the console uploads straight to it.
+  bucket: { expireAfterDays: 3650, consoleUploads: true },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
-      description: 'Service desk HTTP API: tickets, comments, queues, escalation, major incidents, request models.',
+      description:
+        'Service desk HTTP API: tickets, comments, attachments, queues, escalation, major incidents, request models.',
       memoryMb: 1024,
       timeoutSeconds: 29,
-      access: { table: 'write', publish: true, startFlows: ['major-incident'] },
+      // The bucket: presigns uploads and downloads, checks an upload (HeadObject), deletes a mismatch.
+      access: { table: 'write', publish: true, startFlows: ['major-incident'], bucket: 'write' },
     },
     events: {
       entry: entry('./handlers/events.ts'),
@@ -72,6 +77,12 @@ export const serviceDesk = defineService({
       timeoutSeconds: 60,
       access: { table: 'write', publish: true },
     },
+    uploads: {
+      entry: entry('./handlers/uploads.ts'),
+      description: 'Deletes uploads asked for and never completed: their objects and pending items.',
+      timeoutSeconds: 120,
+      access: { table: 'write', bucket: 'write' },
+    },
     relay: eventRelayFunction,
     resync: resyncFunction(entry('./handlers/resync.ts')),
   },
@@ -84,7 +95,7 @@ export const serviceDesk = defineService({
       customerScope: 'create',
       summary: 'Record an incident',
       body: s.CreateIncidentBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -94,7 +105,7 @@ export const serviceDesk = defineService({
       customerScope: 'create',
       summary: 'Record a service request (free or from a request model)',
       body: s.CreateRequestBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -103,6 +114,7 @@ export const serviceDesk = defineService({
       roles: READERS,
       customerScope: 'record',
       summary: 'Get a ticket by id or number',
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'PATCH',
@@ -111,6 +123,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Classify, prioritise, assign or move a ticket through its work statuses (If-Match)',
       body: s.UpdateTicketBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -119,6 +132,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Audit trail of a ticket',
       query: s.ListQuery,
+      response: { status: 200, schema: s.HistoryPage },
     },
     {
       method: 'GET',
@@ -127,6 +141,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Child tickets of a ticket',
       query: s.ListQuery,
+      response: { status: 200, schema: s.ChildPage },
     },
     {
       method: 'POST',
@@ -135,6 +150,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Resolve with a resolution code and summary',
       body: s.ResolveBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -144,6 +160,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Close a resolved ticket (the caller confirms, or an agent on their behalf)',
       body: s.CloseBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -153,6 +170,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Reopen a resolved or closed ticket within the reopen window',
       body: s.ReasonBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -162,6 +180,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Cancel an open ticket',
       body: s.ReasonBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -171,6 +190,7 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Comments, oldest first (customer users see public ones only)',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CommentPage },
     },
     {
       method: 'POST',
@@ -180,7 +200,46 @@ export const serviceDesk = defineService({
       customerScope: 'record',
       summary: 'Add a public or internal comment',
       body: s.CommentBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.Comment },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/attachments',
+      function: 'api',
+      roles: PARTICIPANTS,
+      customerScope: 'record',
+      summary:
+        'Ask to upload a file to a ticket or one of its comments: a pending attachment and a presigned PUT (5 minutes)',
+      body: s.AttachmentBody,
+      response: { status: 201, schema: s.AttachmentUpload },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tickets/{id}/attachments/{attachmentId}/completion',
+      function: 'api',
+      roles: PARTICIPANTS,
+      customerScope: 'record',
+      summary: 'Record an uploaded file once it is exactly what was declared (else it is deleted)',
+      response: { status: 200, schema: s.AttachmentView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/attachments',
+      function: 'api',
+      roles: READERS,
+      customerScope: 'record',
+      summary: "A ticket's attachments, oldest first (customer users: public ones only)",
+      query: s.ListQuery,
+      response: { status: 200, schema: s.AttachmentPage },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/attachments/{attachmentId}/download',
+      function: 'api',
+      roles: READERS,
+      customerScope: 'record',
+      summary: 'A download link for an attachment, on the bucket, valid 5 minutes',
+      response: { status: 200, schema: s.AttachmentLink },
     },
     {
       method: 'GET',
@@ -189,6 +248,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Work log of a ticket',
       query: s.ListQuery,
+      response: { status: 200, schema: s.WorkLogPage },
     },
     {
       method: 'POST',
@@ -197,7 +257,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Log work done on a ticket',
       body: s.WorkLogBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.WorkLogEntry },
     },
     {
       method: 'POST',
@@ -206,7 +266,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Escalate functionally (to another group) or hierarchically (to the group manager)',
       body: s.EscalationBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -215,6 +275,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Declare a major incident and start its update cadence',
       body: s.DeclareMajorBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -223,7 +284,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Publish a stakeholder update of a major incident',
       body: s.MajorUpdateBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.Comment },
     },
     {
       method: 'POST',
@@ -232,6 +293,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: 'Record the major incident review (required before closure)',
       body: s.MajorReviewBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'POST',
@@ -240,6 +302,7 @@ export const serviceDesk = defineService({
       roles: APPROVERS,
       summary: 'Approve or reject a service request that needs approval',
       body: s.ApprovalBody,
+      response: { status: 200, schema: s.TicketView },
     },
     {
       method: 'GET',
@@ -247,6 +310,7 @@ export const serviceDesk = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'Fulfilment tasks of a service request',
+      response: { status: 200, schema: s.FulfilmentTaskList },
     },
     {
       method: 'POST',
@@ -254,6 +318,7 @@ export const serviceDesk = defineService({
       function: 'api',
       roles: AGENTS,
       summary: 'Mark a fulfilment task done',
+      response: { status: 200, schema: s.FulfilmentTask },
     },
     {
       method: 'GET',
@@ -262,6 +327,7 @@ export const serviceDesk = defineService({
       roles: AGENTS,
       summary: "The caller's open tickets, by priority then age",
       query: s.ListQuery,
+      response: { status: 200, schema: s.QueuePage },
     },
     {
       method: 'GET',
@@ -270,6 +336,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: "A group's open tickets, by priority then age",
       query: s.ListQuery,
+      response: { status: 200, schema: s.QueuePage },
     },
     {
       method: 'GET',
@@ -278,6 +345,7 @@ export const serviceDesk = defineService({
       roles: STAFF_READERS,
       summary: 'Open tickets by nearest SLA deadline',
       query: s.ListQuery,
+      response: { status: 200, schema: s.QueuePage },
     },
     {
       method: 'GET',
@@ -287,8 +355,16 @@ export const serviceDesk = defineService({
       customerScope: 'list',
       summary: "An organisation's tickets, newest first (customer users: their own organisation)",
       query: s.CustomerQueueQuery,
+      response: { status: 200, schema: s.CustomerQueuePage },
     },
-    { method: 'GET', path: '/v1/desk-settings', function: 'api', roles: STAFF_READERS, summary: 'Desk settings' },
+    {
+      method: 'GET',
+      path: '/v1/desk-settings',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Desk settings',
+      response: { status: 200, schema: s.Settings },
+    },
     {
       method: 'PUT',
       path: '/v1/desk-settings',
@@ -296,6 +372,7 @@ export const serviceDesk = defineService({
       roles: ADMINS,
       summary: 'Replace the desk settings (If-Match)',
       body: s.SettingsBody,
+      response: { status: 200, schema: s.Settings },
     },
     {
       method: 'GET',
@@ -303,6 +380,7 @@ export const serviceDesk = defineService({
       function: 'api',
       roles: STAFF_READERS,
       summary: 'Get a support group',
+      response: { status: 200, schema: s.Group },
     },
     {
       method: 'PUT',
@@ -311,6 +389,7 @@ export const serviceDesk = defineService({
       roles: ADMINS,
       summary: 'Define or change a support group: manager and members (If-Match to change)',
       body: s.GroupBody,
+      response: { status: 200, schema: s.Group },
     },
     {
       method: 'GET',
@@ -320,6 +399,7 @@ export const serviceDesk = defineService({
       customerScope: 'shared',
       summary: 'Request models (standard requests)',
       query: s.ListQuery,
+      response: { status: 200, schema: s.RequestModelPage },
     },
     {
       method: 'GET',
@@ -328,6 +408,7 @@ export const serviceDesk = defineService({
       roles: READERS,
       customerScope: 'shared',
       summary: 'Get a request model',
+      response: { status: 200, schema: s.RequestModel },
     },
     {
       method: 'PUT',
@@ -336,6 +417,7 @@ export const serviceDesk = defineService({
       roles: ADMINS,
       summary: 'Define or change a request model (If-Match to change)',
       body: s.RequestModelBody,
+      response: { status: 200, schema: s.RequestModel },
     },
   ],
   subscriptions: [
@@ -379,6 +461,12 @@ export const serviceDesk = defineService({
       description: 'Every hour, close resolved tickets whose confirmation period has passed (FitSM PR9.5).',
       rate: 'rate(1 hour)',
       function: 'closer',
+    },
+    {
+      id: 'abandoned-uploads',
+      description: 'Every hour, delete the objects and items of uploads never completed (attachments).',
+      rate: 'rate(1 hour)',
+      function: 'uploads',
     },
   ],
   streamConsumers: [eventRelayStream('relay')],

@@ -26,6 +26,8 @@ import { isOpenWork, type TicketStatus, type TicketType } from './domain/ticket'
  * | comment            | TICKET#<id>        | COMMENT#<ulid>    | gsi1 PUBLIC#<id> / <ulid>                         (public only)         |
  * | public note ref    | TICKET#<id>        | NOTE#<version>    | (the public comment a ticket version announced; for notifications)    |
  * | work log entry     | TICKET#<id>        | WORK#<ulid>       |                                                                       |
+ * | attachment         | TICKET#<id>        | ATTACH#<ulid>     | gsi1 PUBATT#<id> / <ulid>                         (public only)         |
+ * | requested upload   | TICKET#<id>        | UPLOAD#<ulid>     | gsi5 UPLOADS / <deadline>#<ulid>                  (until completed)     |
  * | fulfilment task    | TICKET#<id>        | TASK#<nn>         |                                                                       |
  * | child link         | TICKET#<parent>    | CHILD#<childId>   |                                                                       |
  * | notification sent  | TICKET#<id>        | MAIL#<ulid>       |                                                                       |
@@ -40,6 +42,8 @@ export const keys = {
   comment: (ticketId: string, commentId: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
   note: (ticketId: string, version: number): Key => ({ pk: `TICKET#${ticketId}`, sk: `NOTE#${version}` }),
   work: (ticketId: string, id: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `WORK#${id}` }),
+  attachment: (ticketId: string, id: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `ATTACH#${id}` }),
+  upload: (ticketId: string, id: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `UPLOAD#${id}` }),
   task: (ticketId: string, taskId: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `TASK#${taskId}` }),
   child: (parentId: string, childId: string): Key => ({ pk: `TICKET#${parentId}`, sk: `CHILD#${childId}` }),
   mail: (ticketId: string, id: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `MAIL#${id}` }),
@@ -57,6 +61,8 @@ export const QUEUE = {
   customer: (customerId: string) => `CUST#${customerId}`,
   autoClose: 'AUTOCLOSE',
   publicComments: (ticketId: string) => `PUBLIC#${ticketId}`,
+  publicAttachments: (ticketId: string) => `PUBATT#${ticketId}`,
+  abandonedUploads: 'UPLOADS',
 };
 
 export interface Caller {

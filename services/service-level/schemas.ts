@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { boundedRecord, fanOut, instant, limitsRegistry } from '../../shared/contracts/limits';
+import { CLOCKS } from './domain/clock';
 
 /** API schemas of the service-level service (FitSM PR2). */
 const HHMM = z
@@ -92,9 +93,9 @@ export const EvaluationBody = z.strictObject({
 });
 limitsRegistry.add(EvaluationBody, { notStored: true });
 
-import { ListQuery } from '../../shared/kit/paging';
+import { HistoryPage, ListQuery, pageOf } from '../../shared/kit/paging';
 
-export { ListQuery };
+export { HistoryPage, ListQuery };
 
 /* ---------- Agreements (FitSM PR2.2, PR2.4) ---------- */
 
@@ -185,3 +186,160 @@ export const ListNoticesQuery = z.object({
   cursor: ListQuery.shape.cursor,
   customerId: z.optional(Id),
 });
+
+// ---- Responses (documentation and the console's types; they validate nothing) ----
+
+const TimeWindow = z.object({ start: z.string(), end: z.string() });
+const Hours = z.array(TimeWindow);
+const Holiday = z.object({ date: z.string(), name: z.optional(z.string()) });
+/** A business calendar: weekly hours by weekday, or open around the clock; holidays are closed. */
+export const BusinessCalendar = z.union([
+  z.object({
+    timeZone: z.string(),
+    hours: z.object({ mon: Hours, tue: Hours, wed: Hours, thu: Hours, fri: Hours, sat: Hours, sun: Hours }),
+    holidays: z.array(Holiday),
+  }),
+  z.object({ timeZone: z.string(), twentyFourSeven: z.literal(true), holidays: z.optional(z.array(Holiday)) }),
+]);
+export const Calendar = z.object({
+  calendarId: z.string(),
+  name: z.string(),
+  calendar: BusinessCalendar,
+  version: z.number(),
+});
+export const CalendarPage = pageOf(Calendar);
+
+const SlaTarget = z.object({ firstResponseMinutes: z.optional(z.number()), resolutionMinutes: z.optional(z.number()) });
+
+/** An SLA, OLA or UA (PR2.2, PR2.4); its version is also the ETag. */
+export const Agreement = z.object({
+  agreementId: z.string(),
+  kind: z.enum(AGREEMENT_KINDS),
+  name: z.string(),
+  description: z.optional(z.string()),
+  owner: z.optional(z.string()),
+  customerId: z.optional(z.string()),
+  serviceIds: z.array(z.string()),
+  default: z.boolean(),
+  supportingGroup: z.optional(z.string()),
+  supplierId: z.optional(z.string()),
+  supports: z.array(z.string()),
+  calendarId: z.string(),
+  /** Targets by priority label. */
+  targets: z.record(z.string(), SlaTarget),
+  availabilityTargetPercent: z.optional(z.number()),
+  warningShare: z.number(),
+  validFrom: z.optional(z.string()),
+  validTo: z.optional(z.string()),
+  reviewDate: z.string(),
+  status: z.enum(AGREEMENT_STATUSES),
+  /** Which immutable terms snapshot (targets, calendar, warning share) is current. */
+  termsVersion: z.number(),
+  version: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const AgreementPage = pageOf(Agreement);
+
+/** One span of a clock's explanation: what ran, paused or stopped it, and the business minutes it added. */
+const ExplanationEntry = z.object({
+  from: z.string(),
+  to: z.string(),
+  status: z.string(),
+  priority: z.optional(z.string()),
+  slaId: z.optional(z.string()),
+  phase: z.enum(['running', 'paused', 'stopped', 'no-sla']),
+  counted: z.boolean(),
+  businessMinutes: z.number(),
+});
+export const ClockReading = z.object({
+  clock: z.enum(CLOCKS),
+  state: z.enum(['running', 'paused', 'met', 'breached', 'stopped-unmet', 'not-applicable']),
+  targetMinutes: z.optional(z.number()),
+  elapsedMinutes: z.number(),
+  pausedMinutes: z.number(),
+  remainingMinutes: z.optional(z.number()),
+  deadline: z.optional(z.string()),
+  warnAt: z.optional(z.string()),
+  breachedAt: z.optional(z.string()),
+  metAt: z.optional(z.string()),
+  stoppedAt: z.optional(z.string()),
+  explanation: z.array(ExplanationEntry),
+});
+/** The earliest warning or breach ahead, absent when none can come without a new event. */
+const DueMoment = z.object({ at: z.string(), clock: z.enum(CLOCKS), kind: z.enum(['warning', 'breach']) });
+
+export const Evaluation = z.object({
+  now: z.string(),
+  clocks: z.object({ 'first-response': ClockReading, resolution: ClockReading }),
+  nextDue: z.optional(DueMoment),
+});
+
+/** A ticket's clocks as of now; when they cannot be computed, `clocks` is empty and `problem` says why. */
+export const TicketClocks = z.object({
+  ticketId: z.string(),
+  number: z.string(),
+  ticketVersion: z.number(),
+  agreementId: z.optional(z.string()),
+  /** The agreement terms in force (`SLA-3@2`). */
+  terms: z.optional(z.string()),
+  priority: z.string(),
+  status: z.string(),
+  customerId: z.optional(z.string()),
+  serviceId: z.optional(z.string()),
+  now: z.optional(z.string()),
+  clocks: z.object({ 'first-response': z.optional(ClockReading), resolution: z.optional(ClockReading) }),
+  nextDue: z.optional(DueMoment),
+  problem: z.optional(z.object({ code: z.string(), detail: z.string() })),
+  /** Warnings and breaches already announced (`<clock>:<kind>`, e.g. `resolution:warning`). */
+  announced: z.array(z.string()),
+  /** Ticket versions whose snapshots the clocks were computed from. */
+  versionsReceived: z.array(z.number()),
+});
+
+const ClockCompliance = z.object({
+  counted: z.number(),
+  met: z.number(),
+  breached: z.number(),
+  unmet: z.number(),
+  /** met / (met + breached) × 100, two decimals; absent with nothing measured. */
+  percentage: z.optional(z.number()),
+});
+export const Compliance = z.object({
+  agreementId: z.string(),
+  kind: z.enum(AGREEMENT_KINDS),
+  from: z.string(),
+  to: z.string(),
+  clocks: z.object({ 'first-response': ClockCompliance, resolution: ClockCompliance }),
+});
+
+export const ViolationNotice = z.object({
+  noticeId: z.string(),
+  agreementId: z.string(),
+  customerId: z.string(),
+  serviceId: z.optional(z.string()),
+  ticketId: z.string(),
+  number: z.string(),
+  clock: z.string(),
+  breachedAt: z.string(),
+  issuedAt: z.string(),
+  summary: z.string(),
+});
+export const ViolationNoticePage = pageOf(ViolationNotice);
+
+/** Names in the OpenAPI document (`components.schemas`), so the console's generated client has them by name. */
+for (const [id, schema] of Object.entries({
+  BusinessCalendar,
+  Calendar,
+  CalendarPage,
+  Agreement,
+  AgreementPage,
+  ClockReading,
+  SlaEvaluation: Evaluation,
+  TicketClocks,
+  Compliance,
+  ViolationNotice,
+  ViolationNoticePage,
+})) {
+  z.globalRegistry.add(schema, { id });
+}

@@ -89,6 +89,7 @@ export const serviceLevel = defineService({
       roles: READERS,
       summary: 'List business calendars',
       query: s.ListQuery,
+      response: { status: 200, schema: s.CalendarPage },
     },
     {
       method: 'POST',
@@ -97,7 +98,7 @@ export const serviceLevel = defineService({
       roles: ADMINS,
       summary: 'Define a business calendar',
       body: s.DefineCalendarBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.Calendar },
     },
     {
       method: 'GET',
@@ -105,6 +106,7 @@ export const serviceLevel = defineService({
       function: 'api',
       roles: READERS,
       summary: 'Get a business calendar',
+      response: { status: 200, schema: s.Calendar },
     },
     {
       method: 'POST',
@@ -113,6 +115,7 @@ export const serviceLevel = defineService({
       roles: READERS,
       summary: 'Evaluate a ticket timeline against SLAs and calendars (stores nothing)',
       body: s.EvaluationBody,
+      response: { status: 200, schema: s.Evaluation },
     },
     {
       method: 'GET',
@@ -122,6 +125,7 @@ export const serviceLevel = defineService({
       customerScope: 'list',
       summary: 'List agreements (kind, customerId, reviewDue=true); customer users see their SLAs',
       query: s.ListAgreementsQuery,
+      response: { status: 200, schema: s.AgreementPage },
     },
     {
       method: 'POST',
@@ -130,7 +134,7 @@ export const serviceLevel = defineService({
       roles: ADMINS,
       summary: 'Record an SLA, OLA or UA',
       body: s.CreateAgreementBody,
-      response: { status: 201 },
+      response: { status: 201, schema: s.Agreement },
     },
     {
       method: 'GET',
@@ -139,6 +143,7 @@ export const serviceLevel = defineService({
       roles: CUSTOMER_READERS,
       customerScope: 'record',
       summary: 'Get an agreement by number (SLA-3, OLA-1, UA-2)',
+      response: { status: 200, schema: s.Agreement },
     },
     {
       method: 'PATCH',
@@ -147,6 +152,7 @@ export const serviceLevel = defineService({
       roles: ADMINS,
       summary: 'Change an agreement or move it draft -> active -> expired (If-Match)',
       body: s.UpdateAgreementBody,
+      response: { status: 200, schema: s.Agreement },
     },
     {
       method: 'GET',
@@ -155,6 +161,7 @@ export const serviceLevel = defineService({
       roles: READERS,
       summary: 'Audit trail of an agreement',
       query: s.ListQuery,
+      response: { status: 200, schema: s.HistoryPage },
     },
     {
       method: 'GET',
@@ -164,6 +171,7 @@ export const serviceLevel = defineService({
       customerScope: 'record',
       summary: 'Compliance per clock for a month (period=YYYY-MM) or months (from, to)',
       query: s.ComplianceQuery,
+      response: { status: 200, schema: s.Compliance },
     },
     {
       method: 'GET',
@@ -171,6 +179,7 @@ export const serviceLevel = defineService({
       function: 'api',
       roles: READERS,
       summary: "A ticket's SLA clocks as of now, explained span by span",
+      response: { status: 200, schema: s.TicketClocks },
     },
     {
       method: 'GET',
@@ -180,6 +189,7 @@ export const serviceLevel = defineService({
       customerScope: 'list',
       summary: 'SLA violation notices, newest first (customerId); customer users see their own',
       query: s.ListNoticesQuery,
+      response: { status: 200, schema: s.ViolationNoticePage },
     },
   ],
   subscriptions: [

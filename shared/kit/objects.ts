@@ -13,6 +13,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 
 type Sdk = {
   client: S3Client;
+  /**
+   * The client that signs upload URLs: it adds no checksum of its own (`WHEN_REQUIRED`). With the
+   * SDK's default it would sign the CRC32 of the empty body it has at signing time into the URL
+   * (aws-sdk-js-v3 #6994), which the browser's real file cannot match.
+   */
+  uploadSigner: S3Client;
   s3: typeof import('@aws-sdk/client-s3');
   presigner: typeof import('@aws-sdk/s3-request-presigner');
 };
@@ -20,7 +26,12 @@ let sdk: Promise<Sdk> | undefined;
 const load = () => {
   // Loaded on first use, not at cold start (ADR 6).
   sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(
-    ([s3, presigner]) => ({ client: new s3.S3Client(s3ClientConfig()), s3, presigner }),
+    ([s3, presigner]) => ({
+      client: new s3.S3Client(s3ClientConfig()),
+      uploadSigner: new s3.S3Client({ ...s3ClientConfig(), requestChecksumCalculation: 'WHEN_REQUIRED' }),
+      s3,
+      presigner,
+    }),
   );
   return sdk;
 };
@@ -42,28 +53,91 @@ export async function s3Client(): Promise<S3Client> {
 /** A presigned URL lives at most 7 days (SigV4 query authentication). */
 const MAX_EXPIRES_SECONDS = 604_800;
 
+const checkExpiry = (expiresInSeconds: number) => {
+  if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_EXPIRES_SECONDS) {
+    throw new Error(`expiresInSeconds must be an integer from 1 to ${MAX_EXPIRES_SECONDS}`);
+  }
+};
+
 /**
  * A presigned GET URL for one object, valid for `expiresInSeconds` (1-604,800; keep it short:
  * anyone holding the URL can fetch the object until then). With `fileName`, the download is
- * offered as an attachment under that name (the `response-content-disposition` override, which is
- * part of the signature).
+ * offered as an attachment under that name (the `response-content-disposition` override); with
+ * `contentType`, S3 answers that type instead of the stored one (`response-content-type`). Both
+ * are part of the signature.
  */
 export async function presignedGet(
   bucket: string,
   key: string,
-  options: { expiresInSeconds: number; fileName?: string },
+  options: { expiresInSeconds: number; fileName?: string; contentType?: string },
 ): Promise<string> {
-  const { expiresInSeconds, fileName } = options;
-  if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_EXPIRES_SECONDS) {
-    throw new Error(`expiresInSeconds must be an integer from 1 to ${MAX_EXPIRES_SECONDS}`);
-  }
+  const { expiresInSeconds, fileName, contentType } = options;
+  checkExpiry(expiresInSeconds);
   const { client, s3, presigner } = await load();
   const command = new s3.GetObjectCommand({
     Bucket: bucket,
     Key: key,
     ...(fileName !== undefined ? { ResponseContentDisposition: attachment(fileName) } : {}),
+    ...(contentType !== undefined ? { ResponseContentType: contentType } : {}),
   });
   return presigner.getSignedUrl(client, command, { expiresIn: expiresInSeconds });
+}
+
+/**
+ * A presigned PUT URL for one object, for a browser to upload to directly: `Content-Type` and
+ * `Content-Length` are signed, so S3 refuses (403 `SignatureDoesNotMatch`) a body of another
+ * length or another declared type. The uploader must send `headers` as given (the browser sets
+ * `Content-Length` from the body itself).
+ *
+ * @example
+ * const up = await presignedPut(requireEnv('BUCKET_NAME'), key, { expiresInSeconds: 300, contentType: 'image/png', contentLength: 1234 });
+ * // fetch(up.url, { method: 'PUT', headers: up.headers, body: file })
+ */
+export async function presignedPut(
+  bucket: string,
+  key: string,
+  options: { expiresInSeconds: number; contentType: string; contentLength: number },
+): Promise<{ url: string; headers: Record<string, string> }> {
+  const { expiresInSeconds, contentType, contentLength } = options;
+  checkExpiry(expiresInSeconds);
+  const { uploadSigner, s3, presigner } = await load();
+  const command = new s3.PutObjectCommand({
+    Bucket: bucket,
+    Key: key,
+    ContentType: contentType,
+    ContentLength: contentLength,
+  });
+  const url = await presigner.getSignedUrl(uploadSigner, command, {
+    expiresIn: expiresInSeconds,
+    signableHeaders: new Set(['content-type', 'content-length']),
+  });
+  return { url, headers: { 'content-type': contentType } };
+}
+
+/**
+ * The size and type of an object, or undefined when there is none. A function holds no
+ * `s3:ListBucket` (infra/aws README), so S3 answers a missing key 403, not 404: both mean "not
+ * there" to a caller that was granted `s3:GetObject` on every key.
+ */
+export async function headObject(
+  bucket: string,
+  key: string,
+): Promise<{ size: number; contentType: string } | undefined> {
+  const { client, s3 } = await load();
+  try {
+    const head = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { size: head.ContentLength ?? 0, contentType: head.ContentType ?? 'binary/octet-stream' };
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 403 || status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Deletes one object (S3 answers 204 for a key that does not exist too). */
+export async function deleteObject(bucket: string, key: string): Promise<void> {
+  const { client, s3 } = await load();
+  await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
 /**

@@ -33,3 +33,29 @@ export function pageRequest(query: { limit?: string | undefined; cursor?: string
     ...(query.cursor ? { cursor: query.cursor } : {}),
   };
 }
+
+/**
+ * A page of `item` as every list route answers it (`{ items, nextCursor }`): the response schema
+ * of a list route, so a generated client knows what the items are.
+ */
+export const pageOf = <T extends z.core.$ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    /** Pass as `cursor` for the next page; absent on the last page. */
+    nextCursor: z.optional(z.string()),
+  });
+
+/** One entry of a record's history, as the kit's store writes it (who, when, what changed, why). */
+export const HistoryEntry = z.object({
+  at: z.string(),
+  actor: z.object({ id: z.string(), name: z.string(), kind: z.enum(['user', 'system']) }),
+  action: z.string(),
+  /** Field by field: the value before and after (either is absent when the field was added or removed). */
+  changes: z.optional(z.record(z.string(), z.object({ from: z.optional(z.unknown()), to: z.optional(z.unknown()) }))),
+  reason: z.optional(z.string()),
+  correlationId: z.string(),
+});
+export const HistoryPage = pageOf(HistoryEntry);
+
+z.globalRegistry.add(HistoryEntry, { id: 'HistoryEntry' });
+z.globalRegistry.add(HistoryPage, { id: 'HistoryPage' });

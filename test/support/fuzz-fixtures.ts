@@ -121,6 +121,22 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
   // The reporting service's jobs: an export of the admin's and a read-model rebuild.
   const exportJob = await must(admin.post('/v1/exports', { search: 'tickets', format: 'json' }), 'export');
   const rebuild = await must(admin.post('/v1/read-model/rebuilds', { services: ['portfolio'] }), 'rebuild');
+  // An attachment on an open ACME ticket: asked for, PUT to its presigned URL, completed.
+  const openTicket = acmeTickets.find((t) => t.status !== 'closed' && t.status !== 'cancelled')!;
+  const asked = await must(
+    admin.post(`/v1/tickets/${openTicket.number}/attachments`, {
+      fileName: 'f.txt',
+      contentType: 'text/plain',
+      size: 1,
+    }),
+    'attachment',
+  );
+  const upload = asked.upload as { url: string; headers: Record<string, string> };
+  await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: 'f' });
+  const attachment = await must(
+    admin.post(`/v1/tickets/${openTicket.number}/attachments/${(asked.attachment as Item).attachmentId}/completion`),
+    'attachment completion',
+  );
   const rel = relationships.find((r) => r.direction === 'outgoing');
   const one = (params: Record<string, string>) => [params];
   const byTemplate: Array<[RegExp, (p: PrincipalName) => Array<Record<string, string>>]> = [
@@ -144,6 +160,10 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     [
       /^\/v1\/tickets\/\{id\}\/tasks\/\{taskId\}/,
       () => one({ id: String(request?.number ?? 'REQ-1001'), taskId: String(tasks[0]?.taskId ?? '1') }),
+    ],
+    [
+      /^\/v1\/tickets\/\{id\}\/attachments\/\{attachmentId\}/,
+      () => one({ id: String(openTicket.number), attachmentId: String(attachment.attachmentId) }),
     ],
     [/^\/v1\/tickets\/\{id\}/, () => ids.ticket.map((id) => ({ id }))],
     [/^\/v1\/(queues\/)?groups\/\{group\}/, () => one({ group: 'web-team' })],

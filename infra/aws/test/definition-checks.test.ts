@@ -6,13 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceDefinition } from '../../../shared/kit/definition';
 import { createItsmApp } from '../stack';
+import { CONSOLE_FIXTURE } from './fixtures/console';
 import { ledger } from './fixtures/ledger';
 import { approvalFlow, PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
 const build =
   (...services: ServiceDefinition[]) =>
   () =>
-    createItsmApp({ services, apiEntry: PLATFORM_API_FIXTURE, bundle: false, validate: false });
+    createItsmApp({
+      services,
+      apiEntry: PLATFORM_API_FIXTURE,
+      consoleAssets: CONSOLE_FIXTURE,
+      bundle: false,
+      validate: false,
+    });
 const variant = (name: string, change: Partial<ServiceDefinition>): ServiceDefinition => ({
   ...widgets,
   name,
@@ -62,7 +69,8 @@ describe('definitions the AWS interpreter refuses', () => {
   });
 
   it('a query store whose cluster identifier RDS refuses (letters, digits and single hyphens only)', () => {
-    const underscored: ServiceDefinition = { ...ledger, name: 'ledger_v2', routes: [] };
+    // Its bucket without consoleUploads: that bucket's fixed name would be refused first (next test).
+    const underscored: ServiceDefinition = { ...ledger, name: 'ledger_v2', routes: [], bucket: { expireAfterDays: 3 } };
     expect(build(underscored)).toThrow('DB cluster name "itsm-ledger_v2" has characters AWS does not allow');
     // The same service without a database deploys: only the cluster's name is the problem.
     const { database: _, ...rest } = underscored;
@@ -70,6 +78,19 @@ describe('definitions the AWS interpreter refuses', () => {
       Object.entries(ledger.functions).map(([id, f]) => [id, { ...f, access: { ...f.access, database: undefined } }]),
     );
     expect(build({ ...rest, functions, onDeploy: [] })).not.toThrow();
+  });
+
+  it('a bucket the console reaches (a fixed name) whose name S3 refuses', () => {
+    const { database: _, ...rest } = ledger;
+    const functions = Object.fromEntries(
+      Object.entries(ledger.functions).map(([id, f]) => [id, { ...f, access: { ...f.access, database: undefined } }]),
+    );
+    const underscored: ServiceDefinition = { ...rest, name: 'ledger_v2', routes: [], functions, onDeploy: [] };
+    expect(build(underscored)).toThrow(
+      'S3 bucket name "itsm-ledger_v2-000000000000" has characters AWS does not allow',
+    );
+    // Without consoleUploads CloudFormation names the bucket, and the same service deploys.
+    expect(build({ ...underscored, bucket: { expireAfterDays: 3 } })).not.toThrow();
   });
 
   it('a name longer than AWS allows', () => {

@@ -14,6 +14,7 @@ import {
   type ServiceDefinition,
   substituteDefinition,
 } from '../../../shared/kit/definition';
+import { consoleUploadsCors } from '../../api/cors';
 import * as local from '../../local/names';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, BUCKET_READ_ACTIONS, BUCKET_WRITE_ACTIONS } from '../bucket';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
@@ -51,6 +52,16 @@ import {
 
 export const BUS_ARN = local.busArn(local.PLATFORM_BUS);
 export const ALARM_TOPIC_ARN = `arn:aws:sns:${local.LOCAL_REGION}:${local.LOCAL_ACCOUNT}:itsm-alarms`;
+
+/**
+ * The console's base URL as the templates resolve it: `https://` and the distribution's domain
+ * name, which only CloudFront knows (`<logical id.DomainName>`).
+ */
+export function consoleUrlOf(synth: SynthesizedItsm): string {
+  const root = scopeOf(synth, 'platform');
+  const [id] = resourcesOf(root, 'AWS::CloudFront::Distribution').map(([d]) => d);
+  return `https://${String(resolve({ 'Fn::GetAtt': [id, 'DomainName'] }, root))}`;
+}
 
 export function resourcesOf(scope: ResolveScope, type: string): [string, CfnResourceJson][] {
   return Object.entries(scope.template.Resources).filter(([, r]) => r.Type === type);
@@ -191,8 +202,12 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
           cursorSecretArn: local.secretArn(local.CURSOR_KEY_SECRET),
           database: databaseArns(def),
           bucketName: def.bucket ? local.bucketName(def.name) : undefined,
+          consoleUrl: consoleUrlOf(getSynth()),
         });
         expect(fn(fnId).environment, fnId).toEqual(expected);
+        // CONSOLE_URL comes from the root stack's distribution, through a nested stack parameter.
+        if (def.functions[fnId]?.access.consoleLinks)
+          expect(expected.CONSOLE_URL).toMatch(/^https:\/\/<\w+\.DomainName>$/);
       }
     });
 
@@ -353,7 +368,11 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       expect(bucket !== undefined).toBe(def.bucket !== undefined);
       if (!def.bucket || !bucket) return;
       const p = asRecord(bucket.Properties);
-      expect(p.BucketName).toBeUndefined(); // names are global: CloudFormation generates it
+      // Names are global: CloudFormation generates them, except for a bucket the console reaches
+      // (its content security policy names it): then the local runtime's name, with the account.
+      expect(p.BucketName === undefined ? undefined : rq(p.BucketName)).toBe(
+        def.bucket.consoleUploads ? local.bucketName(def.name) : undefined,
+      );
       expect(p.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -364,7 +383,23 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       });
       expect(p.VersioningConfiguration).toBeUndefined();
-      expect(p.CorsConfiguration).toBeUndefined();
+      // Browsers may use its presigned URLs from the console's origin only, when it declares so.
+      const cors = consoleUploadsCors(consoleUrlOf(getSynth()));
+      expect(rq(p.CorsConfiguration)).toEqual(
+        def.bucket.consoleUploads
+          ? {
+              CorsRules: [
+                {
+                  AllowedOrigins: cors.allowedOrigins,
+                  AllowedMethods: cors.allowedMethods,
+                  AllowedHeaders: cors.allowedHeaders,
+                  ExposedHeaders: cors.exposeHeaders,
+                  MaxAge: cors.maxAgeSeconds,
+                },
+              ],
+            }
+          : undefined,
+      );
       expect(asRecord(p.LifecycleConfiguration).Rules).toEqual([
         {
           ExpirationInDays: def.bucket.expireAfterDays,

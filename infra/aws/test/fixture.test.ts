@@ -10,6 +10,7 @@ import { DEFAULT_ARCHIVE_RETENTION_DAYS } from '../platform';
 import { createItsmApp } from '../stack';
 import { deployedFunctions, resolve, type SynthesizedItsm, scopeOf, templatesOf } from '../synth';
 import { ALARM_TOPIC_ARN, BUS_ARN, describeServiceDeployment, resourcesOf } from './expectations';
+import { CONSOLE_FIXTURE } from './fixtures/console';
 import { PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
 let synth: SynthesizedItsm;
@@ -17,6 +18,7 @@ beforeAll(() => {
   const { stack } = createItsmApp({
     services: [widgets],
     apiEntry: PLATFORM_API_FIXTURE,
+    consoleAssets: CONSOLE_FIXTURE,
     bundle: false,
     validate: false,
   });
@@ -74,8 +76,16 @@ describe('platform', () => {
     expect(groups.sort()).toEqual([...ALL_ROLES].sort());
   });
 
-  it('has an app client without secret that reads custom:customer but cannot write it', () => {
-    const client = props('AWS::Cognito::UserPoolClient');
+  const clients = () =>
+    Object.fromEntries(
+      resourcesOf(root(), 'AWS::Cognito::UserPoolClient').map(([id, c]) => [
+        String(c.Properties?.ClientName),
+        { id, p: c.Properties ?? {} },
+      ]),
+    );
+
+  it('has an API app client without secret that reads custom:customer but cannot write it', () => {
+    const client = clients()['itsm-api']!.p;
     expect(client.GenerateSecret).toBe(false);
     expect(client.ReadAttributes).toContain('custom:customer');
     expect(client.WriteAttributes).not.toContain('custom:customer');
@@ -84,14 +94,40 @@ describe('platform', () => {
     );
   });
 
-  it('authorizes the HTTP API with the user pool as JWT issuer and the app client as audience', () => {
+  it('has a console app client: public, authorization code only, openid/email/profile, its callback and sign-out URLs', () => {
+    const client = clients()['itsm-console']!.p;
+    const [distributionId] = only('AWS::CloudFront::Distribution');
+    const origin = `https://<${distributionId}.DomainName>`;
+    expect(client.GenerateSecret).toBe(false);
+    expect(client.AllowedOAuthFlowsUserPoolClient).toBe(true);
+    expect(client.AllowedOAuthFlows).toEqual(['code']);
+    expect([...(client.AllowedOAuthScopes as string[])].sort()).toEqual(['email', 'openid', 'profile']);
+    expect(rq(client.CallbackURLs)).toEqual([`${origin}/callback`]);
+    expect(rq(client.LogoutURLs)).toEqual([`${origin}/`]);
+    expect(client.SupportedIdentityProviders).toEqual(['COGNITO']);
+    expect(client.PreventUserExistenceErrors).toBe('ENABLED');
+    // Sign-in only through managed login; the browser keeps the session with the refresh token.
+    expect(client.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
+    expect(client).toMatchObject({
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 720,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+      EnableTokenRevocation: true,
+    });
+    expect(client.ReadAttributes).toContain('custom:customer');
+    expect(client.WriteAttributes).not.toContain('custom:customer');
+  });
+
+  it('authorizes the HTTP API with the user pool as JWT issuer and both app clients (API and console) as audience', () => {
     const [poolId] = only('AWS::Cognito::UserPool');
-    const [clientId] = only('AWS::Cognito::UserPoolClient');
+    const { 'itsm-api': api, 'itsm-console': console } = clients();
     const authorizer = props('AWS::ApiGatewayV2::Authorizer');
     expect(authorizer.AuthorizerType).toBe('JWT');
     expect(authorizer.IdentitySource).toEqual(['$request.header.Authorization']);
+    // A Cognito access token has no aud: API Gateway matches its client_id against the audience.
     expect(authorizer.JwtConfiguration).toEqual({
-      Audience: [{ Ref: clientId }],
+      Audience: [{ Ref: api!.id }, { Ref: console!.id }],
       Issuer: { 'Fn::GetAtt': [poolId, 'ProviderURL'] },
     });
   });
@@ -127,8 +163,7 @@ describe('platform', () => {
   });
 
   it('runs the platform API function like every other function, with SERVICE_NAME=platform', () => {
-    const [platformFn] = deployedFunctions(synth).filter((f) => f.service === 'platform');
-    expect(platformFn?.fnId).toBe('api');
+    const platformFn = deployedFunctions(synth).find((f) => f.service === 'platform' && f.fnId === 'api');
     expect(platformFn?.functionName).toBe('itsm-platform-api');
     expect(platformFn?.properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     expect(platformFn?.environment).toEqual({
@@ -166,7 +201,16 @@ describe('platform', () => {
 
   it('outputs what operators need under stable keys', () => {
     expect(Object.keys(synth.platform.Outputs ?? {}).sort()).toEqual(
-      ['AlarmTopicArn', 'ApiUrl', 'EventBusName', 'UserPoolClientId', 'UserPoolId'].sort(),
+      [
+        'AlarmTopicArn',
+        'ApiUrl',
+        'ConsoleClientId',
+        'ConsoleUrl',
+        'EventBusName',
+        'ManagedLoginUrl',
+        'UserPoolClientId',
+        'UserPoolId',
+      ].sort(),
     );
   });
 
@@ -182,6 +226,7 @@ describe('stack name', () => {
     const { stack } = createItsmApp({
       services: [widgets],
       apiEntry: PLATFORM_API_FIXTURE,
+      consoleAssets: CONSOLE_FIXTURE,
       bundle: false,
       validate: false,
       context: { stackName: 'ItsmTest' },

@@ -5,7 +5,16 @@
  * findings, errors and warnings alike, fail the synthesis unless accepted with a reason.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +25,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCEPTED_FINDINGS } from '../nag';
 import { createItsmApp, type ItsmStack } from '../stack';
+import { CONSOLE_FIXTURE } from './fixtures/console';
 import { ledger } from './fixtures/ledger';
 import { PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
@@ -25,7 +35,12 @@ let stack: ItsmStack;
 let assembly: CloudAssembly;
 
 beforeAll(() => {
-  ({ app, stack } = createItsmApp({ services: [widgets, ledger], apiEntry: PLATFORM_API_FIXTURE, outdir }));
+  ({ app, stack } = createItsmApp({
+    services: [widgets, ledger],
+    apiEntry: PLATFORM_API_FIXTURE,
+    consoleAssets: CONSOLE_FIXTURE,
+    outdir,
+  }));
   // Throws on any unaccepted cdk-nag finding or template validation error.
   assembly = app.synth();
 });
@@ -48,9 +63,13 @@ describe('synthesis with bundling, template validation and cdk-nag', () => {
 
   it('bundles every function as one ESM file that loads with only the runtime AWS SDK beside it', () => {
     const bundles = readdirSync(assembly.directory)
-      .filter((d) => d.startsWith('asset.'))
-      // CDK's own custom resource provider (the deploy hook's Trigger) ships prebuilt CommonJS.
-      .filter((d) => !readdirSync(join(assembly.directory, d)).includes('__entrypoint__.js'))
+      .filter((d) => d.startsWith('asset.') && statSync(join(assembly.directory, d)).isDirectory())
+      // Not ours: CDK's own custom resource provider (the deploy hook's Trigger) ships prebuilt
+      // CommonJS, its bucket deployment is Python; the console's files and config.json are no function.
+      .filter((d) => {
+        const files = readdirSync(join(assembly.directory, d));
+        return !['__entrypoint__.js', 'index.py', 'index.html', 'config.json'].some((f) => files.includes(f));
+      })
       .flatMap((d) => readdirSync(join(assembly.directory, d)).map((f) => join(assembly.directory, d, f)));
     expect(bundles.length).toBeGreaterThan(0);
     const isolated = mkdtempSync(join(tmpdir(), 'itsm-bundle-'));
@@ -82,6 +101,7 @@ describe('accepted cdk-nag findings', () => {
       const { app: bare } = createItsmApp({
         services: [widgets, ledger],
         apiEntry: PLATFORM_API_FIXTURE,
+        consoleAssets: CONSOLE_FIXTURE,
         bundle: false,
         validate: false,
       });

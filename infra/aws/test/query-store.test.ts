@@ -10,6 +10,7 @@ import { FLOW_LOG_RETENTION, NETWORK_AZS } from '../network';
 import { createItsmApp } from '../stack';
 import { type SynthesizedItsm, scopeOf, synthTemplates, templatesOf } from '../synth';
 import { describeServiceDeployment, resourcesOf } from './expectations';
+import { CONSOLE_FIXTURE } from './fixtures/console';
 import { ledger } from './fixtures/ledger';
 import { PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
@@ -18,6 +19,7 @@ beforeAll(() => {
   const { stack } = createItsmApp({
     services: [widgets, ledger],
     apiEntry: PLATFORM_API_FIXTURE,
+    consoleAssets: CONSOLE_FIXTURE,
     bundle: false,
     validate: false,
   });
@@ -91,7 +93,11 @@ describe('query store network', () => {
   });
 
   it('is not created when no service has a database', async () => {
-    const without = await synthTemplates({ services: [widgets], apiEntry: PLATFORM_API_FIXTURE });
+    const without = await synthTemplates({
+      services: [widgets],
+      apiEntry: PLATFORM_API_FIXTURE,
+      consoleAssets: CONSOLE_FIXTURE,
+    });
     const types = [synth.platform, without.platform].map((t) =>
       Object.values(t.Resources).some((r) => r.Type.startsWith('AWS::EC2::')),
     );

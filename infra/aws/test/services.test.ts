@@ -11,11 +11,12 @@ import * as local from '../../local/names';
 import { createItsmApp } from '../stack';
 import { allows, deployedFunctions, type SynthesizedItsm, templatesOf } from '../synth';
 import { describeServiceDeployment } from './expectations';
+import { CONSOLE_FIXTURE } from './fixtures/console';
 
 let app: App;
 let synth: SynthesizedItsm;
 beforeAll(() => {
-  const created = createItsmApp({ services: SERVICES, bundle: false, validate: false });
+  const created = createItsmApp({ services: SERVICES, bundle: false, validate: false, consoleAssets: CONSOLE_FIXTURE });
   app = created.app;
   synth = templatesOf(created.stack);
 });

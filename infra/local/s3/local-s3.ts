@@ -129,6 +129,20 @@ export interface S3Answer {
 interface Bucket {
   store: BucketStore;
   expireAfterDays?: number;
+  /** The bucket's CORS configuration; undefined when it has none (every preflight is refused). */
+  cors?: CorsRule[];
+}
+
+/**
+ * One rule of a bucket's CORS configuration, as `PutBucketCors` takes it (S3 User Guide, *CORS
+ * configuration*): origins and header names may hold one `*` wildcard each; methods are S3's five.
+ */
+export interface CorsRule {
+  allowedOrigins: string[];
+  allowedMethods: Array<'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD'>;
+  allowedHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAgeSeconds?: number;
 }
 
 /** What authentication established about a request. */
@@ -164,13 +178,25 @@ export class LocalS3 {
   }
 
   /** Makes a bucket (as the deployment does), or opens the one a data folder kept. */
-  createBucket(name: string, options: { expireAfterDays?: number } = {}): void {
+  createBucket(name: string, options: { expireAfterDays?: number; cors?: CorsRule[] } = {}): void {
     if (this.buckets.has(name)) return;
     const dir = this.options.dataDir ? join(this.options.dataDir, 's3', name) : undefined;
     this.buckets.set(name, {
       store: new BucketStore(name, dir),
       ...(options.expireAfterDays ? { expireAfterDays: options.expireAfterDays } : {}),
+      ...(options.cors ? { cors: options.cors } : {}),
     });
+  }
+
+  /**
+   * Replaces a bucket's CORS configuration (`PutBucketCors`; undefined: `DeleteBucketCors`), as the
+   * deployment sets it; the runtime does when it learns the console's origin.
+   */
+  setCors(name: string, rules: CorsRule[] | undefined): void {
+    const bucket = this.buckets.get(name);
+    if (!bucket) throw new Error(`no bucket ${name}`);
+    if (rules) bucket.cors = rules;
+    else delete bucket.cors;
   }
 
   /**
@@ -220,6 +246,9 @@ export class LocalS3 {
     const bucketName = safeDecode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
     const key = slash < 0 ? '' : safeDecode(rawPath.slice(slash + 1));
     const head = req.method === 'HEAD';
+    // A preflight is answered from the CORS configuration alone, without authentication: the
+    // browser sends no credentials with it (S3 API Reference, *OPTIONS object*).
+    if (req.method === 'OPTIONS') return { caller: 'anonymous', response: this.preflight(bucketName, req, requestId) };
     let caller = 'anonymous';
     let action: string | undefined;
     try {
@@ -248,6 +277,7 @@ export class LocalS3 {
       response.headers['x-amz-request-id'] = requestId;
       response.headers['x-amz-id-2'] = Buffer.from(requestId).toString('base64');
       response.headers.date = new Date(this.now()).toUTCString();
+      this.allowOrigin(response, bucketName, req);
       return { caller, action, response };
     } catch (err) {
       if (!(err instanceof S3Error)) console.error(`S3 ${req.method} ${rawPath} failed:`, err);
@@ -258,8 +288,68 @@ export class LocalS3 {
       const response = errorResponse(e, requestId, key ? `/${bucketName}/${key}` : `/${bucketName}`, head);
       // S3's clock: the SDK corrects its own by it after a RequestTimeTooSkewed.
       response.headers.date = new Date(this.now()).toUTCString();
+      // The browser may read S3's refusal (an expired link) when the origin is allowed.
+      this.allowOrigin(response, bucketName, req);
       return { caller, ...(action ? { action } : {}), response };
     }
+  }
+
+  // --- CORS ---------------------------------------------------------------------------------------
+
+  /**
+   * A preflight (`OPTIONS`), as S3 answers it (S3 API Reference, *OPTIONS object*; S3 User Guide,
+   * *How does Amazon S3 evaluate the CORS configuration on a bucket?*): the first rule whose
+   * origin, method and every requested header match wins; 403 `AccessForbidden` when the bucket
+   * has no CORS configuration or no rule matches. The messages are S3's.
+   */
+  private preflight(bucketName: string, req: EndpointRequest, requestId: string): EndpointResponse {
+    const refuse = (status: number, code: string, message: string) => {
+      const response = errorResponse(new S3Error(status, code, message), requestId, `/${bucketName}`, false);
+      response.headers.date = new Date(this.now()).toUTCString();
+      return response;
+    };
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return refuse(404, 'NoSuchBucket', 'The specified bucket does not exist');
+    const origin = req.headers.origin;
+    if (!origin) return refuse(400, 'BadRequest', 'Insufficient information. Origin request header needed.');
+    const method = req.headers['access-control-request-method'];
+    if (!method) return refuse(403, 'AccessForbidden', 'CORSResponse: Invalid Access-Control-Request-Method: null');
+    if (!bucket.cors) return refuse(403, 'AccessForbidden', 'CORSResponse: CORS is not enabled for this bucket.');
+    const requested = (req.headers['access-control-request-headers'] ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== '');
+    const rule = bucket.cors.find(
+      (r) =>
+        matchesOrigin(r, origin) &&
+        (r.allowedMethods as string[]).includes(method) &&
+        requested.every((h) => (r.allowedHeaders ?? []).some((p) => wildcard(p.toLowerCase(), h))),
+    );
+    if (!rule)
+      return refuse(
+        403,
+        'AccessForbidden',
+        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+      );
+    const headers = corsHeaders(rule, origin);
+    if (requested.length) headers['access-control-allow-headers'] = requested.join(', ');
+    headers['x-amz-request-id'] = requestId;
+    headers['x-amz-id-2'] = Buffer.from(requestId).toString('base64');
+    headers.date = new Date(this.now()).toUTCString();
+    return answer(200, headers);
+  }
+
+  /**
+   * The CORS headers of an actual request from an allowed origin (the first rule matching its
+   * `Origin` and method); a request from any other origin is served without them, and the browser
+   * then withholds the answer from the page.
+   */
+  private allowOrigin(response: EndpointResponse, bucketName: string, req: EndpointRequest): void {
+    const origin = req.headers.origin;
+    const rules = this.buckets.get(bucketName)?.cors;
+    if (!origin || !rules) return;
+    const rule = rules.find((r) => matchesOrigin(r, origin) && (r.allowedMethods as string[]).includes(req.method));
+    if (rule) Object.assign(response.headers, corsHeaders(rule, origin));
   }
 
   // --- Authentication -------------------------------------------------------------------------
@@ -775,6 +865,31 @@ export class LocalS3 {
  */
 export function expiresAt(created: number, days: number): number {
   return Math.ceil((created + days * DAY_MS) / DAY_MS) * DAY_MS;
+}
+
+/** `value` matches `pattern`, which may hold one `*` standing for any characters. */
+function wildcard(pattern: string, value: string): boolean {
+  const star = pattern.indexOf('*');
+  if (star < 0) return pattern === value;
+  const head = pattern.slice(0, star);
+  const tail = pattern.slice(star + 1);
+  return value.length >= head.length + tail.length && value.startsWith(head) && value.endsWith(tail);
+}
+
+const matchesOrigin = (rule: CorsRule, origin: string) => rule.allowedOrigins.some((o) => wildcard(o, origin));
+
+/** What S3 answers an allowed origin: a rule for `*` allows any origin without credentials. */
+function corsHeaders(rule: CorsRule, origin: string): Record<string, string> {
+  const any = rule.allowedOrigins.includes('*');
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': any ? '*' : origin,
+    'access-control-allow-methods': rule.allowedMethods.join(', '),
+    vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
+  };
+  if (!any) headers['access-control-allow-credentials'] = 'true';
+  if (rule.exposeHeaders?.length) headers['access-control-expose-headers'] = rule.exposeHeaders.join(', ');
+  if (rule.maxAgeSeconds !== undefined) headers['access-control-max-age'] = String(rule.maxAgeSeconds);
+  return headers;
 }
 
 /** A path segment decoded; one that is not valid percent-encoding stays as sent (and names nothing). */

@@ -6,7 +6,10 @@ export interface SurveySettings {
   lowScoreThreshold: number;
   /** Days a survey link stays valid. */
   expiryDays: number;
-  /** Base of the link in the mail (the public API or portal URL); empty means the API path only. */
+  /**
+   * Base of the link in the mail when the console is reached under another address (a custom
+   * domain); empty means the console's own URL (CONSOLE_URL).
+   */
   publicBaseUrl: string;
 }
 
@@ -18,9 +21,9 @@ export const TOKEN_GRACE_DAYS = 30;
 /** A survey token is 43 base64url characters (see use-cases/tokens.ts). */
 export const isTokenShaped = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token);
 
-/** The survey link put in the mail. */
+/** The survey link put in the mail: the console's survey page, which answers without sign-in. */
 export function surveyLink(base: string, token: string): string {
-  return `${base.replace(/\/+$/, '')}/v1/surveys/${token}`;
+  return `${base.replace(/\/+$/, '')}/survey/${token}`;
 }
 
 export const isLow = (score: number, settings: Pick<SurveySettings, 'lowScoreThreshold'>) =>

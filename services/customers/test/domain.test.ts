@@ -61,8 +61,8 @@ describe('survey tokens', () => {
     expect(isTokenShaped(`${a.slice(0, 42)}!`)).toBe(false);
   });
   it('builds the link from the configured base, or the API path alone', () => {
-    expect(surveyLink('', 'tok')).toBe('/v1/surveys/tok');
-    expect(surveyLink('https://itsm.example.org/', 'tok')).toBe('https://itsm.example.org/v1/surveys/tok');
+    expect(surveyLink('http://127.0.0.1:8080', 'tok')).toBe('http://127.0.0.1:8080/survey/tok');
+    expect(surveyLink('https://itsm.example.org/', 'tok')).toBe('https://itsm.example.org/survey/tok');
   });
 });
 

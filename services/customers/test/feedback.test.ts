@@ -72,7 +72,7 @@ function ticketClosed(extra: Record<string, unknown> = {}) {
   };
 }
 
-const tokenIn = (text: string) => /\/v1\/surveys\/([A-Za-z0-9_-]{43})/.exec(text)?.[1];
+const tokenIn = (text: string) => /\/survey\/([A-Za-z0-9_-]{43})/.exec(text)?.[1];
 
 /** Wait for the survey mail of a ticket and return its token. */
 async function surveyToken(email: string): Promise<{ token: string; text: string; subject: string }> {
@@ -247,7 +247,7 @@ describe('satisfaction surveys', () => {
     const closed = ticketClosed({ assignmentGroup: 'desktop' });
     await publish([closed]);
     const { token, text } = await surveyToken(closed.data.ticket.callerEmail);
-    expect(text).toContain(`https://itsm.example.org/v1/surveys/${token}`);
+    expect(text).toContain(`https://itsm.example.org/survey/${token}`);
     const answer = await anonymous.post<{ followUp?: string }>(`/v1/surveys/${token}/answers`, { score: 3 });
     expect(answer.body.followUp).toBeDefined();
     const after = await auditor.get<Page<Result>>(`/v1/survey-results?customerId=acme&period=${month()}`);

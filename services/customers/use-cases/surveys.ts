@@ -4,6 +4,7 @@ import { SurveyAnswered } from '../../../shared/contracts/customers/v1';
 import type { EventData } from '../../../shared/contracts/envelope';
 import type { TicketSnapshot } from '../../../shared/contracts/service-desk/v1';
 import { newId, type OperationContext } from '../../../shared/kit/context';
+import { requireEnv } from '../../../shared/kit/env';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent, type ReceivedEvent } from '../../../shared/kit/events';
 import { sendMail } from '../../../shared/kit/mail';
@@ -78,7 +79,7 @@ export async function surveyClosedTicket(event: ReceivedEvent, ctx: OperationCon
     async () => {
       await sendMail({
         to: [survey.callerEmail],
-        ...surveyMail(ticket, surveyLink(settings.publicBaseUrl, token), mailed.dueBy),
+        ...surveyMail(ticket, surveyLink(settings.publicBaseUrl || requireEnv('CONSOLE_URL'), token), mailed.dueBy),
         tags: { kind: 'survey', ticket: ticket.number, survey: mailed.surveyId },
       });
     },

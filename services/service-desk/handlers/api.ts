@@ -2,6 +2,7 @@ import { type ApiRequest, apiHandler, requireIfMatch } from '../../../shared/kit
 import { pageRequest } from '../../../shared/kit/paging';
 import { serviceDesk } from '../service';
 import type { Ticket } from '../store';
+import { completeUpload, downloadLink, listAttachments, requestUpload } from '../use-cases/attachments';
 import { addComment, addWork, listComments, listWork } from '../use-cases/comments';
 import { manualEscalation } from '../use-cases/escalations';
 import { declareMajor, majorReview, majorUpdate } from '../use-cases/major';
@@ -61,6 +62,22 @@ export const handler = apiHandler(serviceDesk, 'api', {
   'POST /v1/tickets/{id}/comments': async (req) => ({
     status: 201,
     body: await addComment(req.ctx, req.principal, id(req), req.body),
+  }),
+  'POST /v1/tickets/{id}/attachments': async (req) => ({
+    status: 201,
+    body: await requestUpload(req.ctx, req.principal, id(req), req.body),
+  }),
+  'POST /v1/tickets/{id}/attachments/{attachmentId}/completion': async (req) => ({
+    status: 200,
+    body: await completeUpload(req.ctx, req.principal, id(req), req.params.attachmentId!),
+  }),
+  'GET /v1/tickets/{id}/attachments': async (req) => ({
+    status: 200,
+    body: await listAttachments(req.principal, id(req), paging(req)),
+  }),
+  'GET /v1/tickets/{id}/attachments/{attachmentId}/download': async (req) => ({
+    status: 200,
+    body: await downloadLink(req.principal, id(req), req.params.attachmentId!),
   }),
   'GET /v1/tickets/{id}/work-log': async (req) => ({ status: 200, body: await listWork(id(req), paging(req)) }),
   'POST /v1/tickets/{id}/work-log': async (req) => ({

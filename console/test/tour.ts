@@ -1,0 +1,71 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser } from 'playwright-core';
+import type { Runtime } from '../../infra/local/runtime';
+import { signedInContext } from '../../test/support/browser';
+
+/**
+ * Every page of the console, as the user it is for, checked by axe-core (WCAG 2.1 A and AA rules).
+ * The accessibility test asserts on it; the bench reports it per page.
+ */
+export interface PageVisit {
+  user: string;
+  path: string;
+  /** The element that shows the page has its data. */
+  ready: string;
+}
+
+export interface AxeResult extends PageVisit {
+  violations: { id: string; impact: string; help: string; nodes: number; targets: string[] }[];
+}
+
+export function consolePages(ids: { ticketId: string; ciId: string; surveyPath?: string }): PageVisit[] {
+  return [
+    { user: 'alice', path: '/', ready: 'Home' },
+    { user: 'alice', path: '/tickets', ready: 'Tickets' },
+    { user: 'alice', path: `/tickets/${ids.ticketId}`, ready: 'Conversation' },
+    { user: 'alice', path: '/tickets/new', ready: 'New ticket' },
+    { user: 'conrad', path: '/cis', ready: '' },
+    { user: 'conrad', path: `/cis/${ids.ciId}`, ready: '' },
+    { user: 'conrad', path: '/ci-types', ready: '' },
+    { user: 'petra', path: '/catalogue', ready: '' },
+    { user: 'sam', path: '/agreements', ready: '' },
+    { user: 'cora', path: '/customers', ready: '' },
+    { user: 'cora', path: '/complaints', ready: '' },
+    { user: 'rita', path: '/reports', ready: '' },
+    { user: 'carol', path: '/', ready: 'Service portal' },
+    { user: 'carol', path: '/tickets', ready: 'Tickets' },
+    { user: 'carol', path: `/tickets/${ids.ticketId}`, ready: 'Conversation' },
+    { user: 'carol', path: '/tickets/new', ready: 'Report an incident or request a service' },
+    ...(ids.surveyPath ? [{ user: '', path: ids.surveyPath, ready: 'How did we do?' }] : []),
+  ];
+}
+
+export async function axeTour(browser: Browser, rt: Runtime, pages: PageVisit[]): Promise<AxeResult[]> {
+  const out: AxeResult[] = [];
+  for (const visit of pages) {
+    const context = visit.user
+      ? await signedInContext(browser, rt, visit.user)
+      : await browser.newContext({ baseURL: rt.consoleUrl });
+    try {
+      const page = await context.newPage();
+      await page.goto(visit.path);
+      if (visit.ready) await page.getByRole('heading', { name: visit.ready }).first().waitFor({ timeout: 30_000 });
+      else await page.locator('h1').first().waitFor({ timeout: 30_000 });
+      await page.waitForLoadState('networkidle');
+      const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      out.push({
+        ...visit,
+        violations: result.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact ?? 'unknown',
+          help: v.help,
+          nodes: v.nodes.length,
+          targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+        })),
+      });
+    } finally {
+      await context.close();
+    }
+  }
+  return out;
+}
