@@ -15,68 +15,18 @@ import Textarea from '@cloudscape-design/components/textarea';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useNotify } from '../App';
-import { api, must } from '../api/client';
+import { api, must, type Schemas } from '../api/client';
 import { minutesText } from '../components/format';
 import { actionError, FormModal, LoadError, LoadMore, ROLES, Status, useCan, usePaged } from '../components/page-kit';
 import { useLoad } from '../components/use-load';
 
-// until service-level declares its response schemas: what this page reads of them.
-interface Target {
-  firstResponseMinutes?: number;
-  resolutionMinutes?: number;
-}
-interface Agreement {
-  agreementId: string;
-  kind: 'sla' | 'ola' | 'ua';
-  name: string;
-  description?: string;
-  owner?: string;
-  customerId?: string;
-  serviceIds: string[];
-  default: boolean;
-  supportingGroup?: string;
-  supplierId?: string;
-  supports: string[];
-  calendarId: string;
-  targets: Record<string, Target>;
-  availabilityTargetPercent?: number;
-  warningShare: number;
-  validFrom?: string;
-  validTo?: string;
-  reviewDate: string;
-  status: 'draft' | 'active' | 'expired';
-  version: number;
-}
-interface ClockCompliance {
-  counted: number;
-  met: number;
-  breached: number;
-  unmet: number;
-  percentage?: number;
-}
-interface Compliance {
-  agreementId: string;
-  from: string;
-  to: string;
-  clocks: Record<string, ClockCompliance>;
-}
+type Agreement = Schemas['Agreement'];
+type StoredCalendar = Schemas['Calendar'];
+type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 interface Window {
   start: string;
   end: string;
 }
-type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-interface StoredCalendar {
-  calendarId: string;
-  name: string;
-  calendar: {
-    timeZone: string;
-    twentyFourSeven?: true;
-    hours?: Record<Weekday, Window[]>;
-    holidays?: { date: string; name?: string }[];
-  };
-  version: number;
-}
-type Page<T> = { items: T[]; nextCursor?: string };
 const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 const partyOf = (a: Agreement) =>
@@ -112,7 +62,7 @@ export default function Agreements() {
           },
         }),
       );
-      return data as unknown as Page<Agreement>;
+      return data;
     },
     [kind],
   );
@@ -120,7 +70,7 @@ export default function Agreements() {
     const { data } = await must(
       api().GET('/v1/calendars', { params: { query: { limit: '50', ...(cursor ? { cursor } : {}) } } }),
     );
-    return data as unknown as Page<StoredCalendar>;
+    return data;
   }, []);
   const selected = list.items.find((a) => a.agreementId === chosen);
   return (
@@ -210,9 +160,8 @@ export default function Agreements() {
 }
 
 function hoursText(c: StoredCalendar): string {
-  if (c.calendar.twentyFourSeven) return 'Around the clock (24x7)';
+  if ('twentyFourSeven' in c.calendar) return 'Around the clock (24x7)';
   const hours = c.calendar.hours;
-  if (!hours) return '—';
   return WEEKDAYS.map((d) => `${d} ${hours[d].map((w) => `${w.start}-${w.end}`).join(', ') || 'closed'}`).join('; ');
 }
 
@@ -231,7 +180,7 @@ function AgreementDetail({ agreement: a, onChanged }: { agreement: Agreement; on
         params: { path: { id: a.agreementId }, query: { period: month } },
       }),
     );
-    return data as unknown as Compliance;
+    return data;
   }, [a.agreementId, month, valid]);
   const move = async (status: 'active' | 'expired') => {
     setMoveError(undefined);

@@ -13,44 +13,13 @@ import Textarea from '@cloudscape-design/components/textarea';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useNotify } from '../App';
-import { api, must } from '../api/client';
+import { api, must, type Schemas } from '../api/client';
 import { when } from '../components/format';
 import { actionError, FormModal, LoadError, LoadMore, ROLES, Status, useCan, usePaged } from '../components/page-kit';
 
-// until portfolio declares its response schemas: what this page reads of them.
-type ServiceStatus = 'proposed' | 'planned' | 'live' | 'retired';
-interface Party {
-  name: string;
-  role: string;
-  responsibilities: string;
-  contact: string;
-}
-interface Service {
-  serviceId: string;
-  number: string;
-  name: string;
-  description: string;
-  owner: string;
-  status: ServiceStatus;
-  category?: string;
-  valueProposition?: string;
-  customerIds: string[];
-  supportingCiIds: string[];
-  suppliers: Party[];
-  federationMembers: Party[];
-  acceptanceCriteria: { id: string; text: string; met: boolean; metAt?: string; metBy?: string; note?: string }[];
-  version: number;
-  updatedAt: string;
-}
-interface CatalogueEntry {
-  serviceId: string;
-  number: string;
-  name: string;
-  description: string;
-  category?: string;
-  valueProposition?: string;
-}
-type Page<T> = { items: T[]; nextCursor?: string };
+type Service = Schemas['Service'];
+type ServiceStatus = Service['status'];
+type CatalogueEntry = Schemas['CatalogueEntry'];
 
 /** The portfolio's lifecycle (services/portfolio/domain/service.ts): live only through acceptance. */
 const NEXT: Record<ServiceStatus, ServiceStatus[]> = {
@@ -84,7 +53,7 @@ export default function Catalogue() {
           },
         }),
       );
-      return data as unknown as Page<Service>;
+      return data;
     },
     [status],
   );
@@ -92,7 +61,7 @@ export default function Catalogue() {
     const { data } = await must(
       api().GET('/v1/catalogue', { params: { query: { limit: '50', ...(cursor ? { cursor } : {}) } } }),
     );
-    return data as unknown as Page<CatalogueEntry>;
+    return data;
   }, []);
   const selected = services.items.find((s) => s.number === chosen);
   const reload = () => {
@@ -431,7 +400,7 @@ function RegisterService(props: { visible: boolean; onDismiss: () => void; onDon
             },
           }),
         );
-        const created = data as unknown as Service;
+        const created = data;
         notify({ type: 'success', content: `${created.number} ${created.name} registered.` });
         props.onDone(created.number);
       }}
