@@ -9,7 +9,7 @@ import { axeTour, consolePages } from '../console/test/tour';
 import { ensureConsoleBuilt } from '../infra/local/console-build';
 import { CONSOLE_DIST } from '../infra/local/console-server';
 import type { Runtime } from '../infra/local/runtime';
-import { seedDemo } from '../infra/local/seed';
+import { DEMO_USERS, seedDemo } from '../infra/local/seed';
 import { launchBrowser, signedInContext } from '../test/support/browser';
 import { client, eventually, testRuntime } from '../test/support/runtime';
 import { pct, round } from './harness';
@@ -68,7 +68,7 @@ export async function benchConsole(opts: { tickets: number; runs: number }) {
   const rt = await testRuntime({ waitScale: 0 });
   const browser = await launchBrowser();
   try {
-    const token = await rt.token({ user: 'admin', roles: ['admin'] });
+    const token = await rt.token({ user: 'admin', roles: [...DEMO_USERS[0]!.roles] });
     await seedDemo(rt.apiUrl, token);
     await createTickets(rt, token, opts.tickets);
     const api = client(rt, token);

@@ -6,6 +6,7 @@ import { DEMO_USERS, seedDemo } from '../../infra/local/seed';
 import { axeViolations, launchBrowser } from '../../test/support/browser';
 import { client, eventually, testRuntime } from '../../test/support/runtime';
 import { focused, signInAs, tabTo } from './support';
+import { axeTour, consolePages } from './tour';
 
 /**
  * The issue's journeys in Chromium against the local runtime: sign-in through the local OpenID
@@ -279,4 +280,26 @@ describe('attachments', () => {
       s3.now = realNow;
     }
   });
+});
+
+describe('accessibility', () => {
+  it('axe finds no serious or critical violation on any page of the console or portal', async () => {
+    const ticket = await newIncident('Accessibility tour: a ticket with a comment');
+    await admin.post(`/v1/tickets/${ticket.ticketId}/comments`, { text: 'Looking into it.', visibility: 'public' });
+    const ci = (await admin.get<{ items: { ciId: string }[] }>('/v1/cis?limit=1')).body.items[0]!;
+    const survey = await surveyLinkFor('Accessibility tour: the survey page');
+    const results = await axeTour(
+      browser,
+      rt,
+      consolePages({ ticketId: ticket.ticketId, ciId: ci.ciId, surveyPath: new URL(survey.link).pathname }),
+    );
+    const bad = results
+      .map((r) => ({
+        page: `${r.user || 'anonymous'} ${r.path}`,
+        v: r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+      }))
+      .filter((r) => r.v.length);
+    expect(bad, JSON.stringify(bad, null, 1)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(17);
+  }, 300_000);
 });
