@@ -96,10 +96,10 @@ export default function Portal() {
         <Table<QueueItem>
           header={
             <Header variant="h2" actions={<RouterLink href="/tickets">All our tickets</RouterLink>}>
-              Our open tickets
+              Our recent tickets
             </Header>
           }
-          ariaLabels={{ tableLabel: 'Our open tickets' }}
+          ariaLabels={{ tableLabel: 'Our recent tickets' }}
           items={data.data?.tickets ?? []}
           loading={data.loading}
           loadingText="Loading"
