@@ -361,6 +361,26 @@ describe('real answers of a seeded runtime', () => {
       }),
     ];
     expect(steps.map((r) => (r.status < 300 ? 'ok' : r.body))).toEqual(steps.map(() => 'ok'));
+    // An attachment on the public comment: asked for, put to the bucket's presigned URL, completed.
+    const publicComment = steps[2]!.body as { commentId: string };
+    const file = Buffer.from('Order confirmation 4711\n');
+    const asked = await post<{
+      attachment: { attachmentId: string };
+      upload: { url: string; headers: Record<string, string> };
+    }>('/v1/tickets/{id}/attachments', `/v1/tickets/${id}/attachments`, {
+      fileName: 'order.txt',
+      contentType: 'text/plain',
+      size: file.length,
+      commentId: publicComment.commentId,
+    });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    const put = await fetch(asked.body.upload.url, { method: 'PUT', headers: asked.body.upload.headers, body: file });
+    expect(put.status).toBe(200);
+    const completed = await post(
+      '/v1/tickets/{id}/attachments/{attachmentId}/completion',
+      `/v1/tickets/${id}/attachments/${asked.body.attachment.attachmentId}/completion`,
+    );
+    expect(completed.status, JSON.stringify(completed.body)).toBeLessThan(300);
     PREFER['/v1/tickets'] = id;
     // The ticket register is the reporting read model, filled from events: wait for the seeded tickets.
     const api = client(rt, token);
