@@ -60,7 +60,8 @@ describe('the demo organisation', () => {
     expect(contacts.body.items).toContainEqual(
       expect.objectContaining({ email: 'carol@acme.example', role: 'primary', receivesServiceLevelNotices: true }),
     );
-    expect((await crm.get('/v1/survey-settings')).body).toMatchObject({ publicBaseUrl: rt.apiUrl });
+    // Survey links go to the console's survey page (CONSOLE_URL): no base of its own is set.
+    expect((await crm.get('/v1/survey-settings')).body).toMatchObject({ publicBaseUrl: '' });
 
     // Service levels (PR2): a default SLA, ACME's web shop SLA (which Carol sees), an OLA and a UA.
     const slm = await as(rt, 'sam', ['service-level-manager']);
@@ -117,6 +118,6 @@ describe('the demo organisation', () => {
       10_000,
       'survey mail',
     );
-    expect(survey.text).toContain(`${rt.apiUrl}/v1/surveys/`);
+    expect(survey.text).toContain(`${rt.consoleUrl}/survey/`);
   }, 120_000); // a cold start for each instance the seed's parallel requests start (ADR 22)
 });
