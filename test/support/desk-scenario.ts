@@ -291,12 +291,12 @@ export async function deskValueStream(rt: Runtime): Promise<void> {
 
   // Carol was kept informed, and gets a survey link that works without logging in (PR9.4, PR7).
   const survey = await eventually(
-    async () => rt.mailbox.messages(CAROL_MAIL).find((m) => /\/v1\/surveys\/[A-Za-z0-9_-]{43}/.test(m.text)),
+    async () => rt.mailbox.messages(CAROL_MAIL).find((m) => /\/survey\/[A-Za-z0-9_-]{43}/.test(m.text)),
     10_000,
     'survey mail',
   );
   expect(rt.mailbox.messages(CAROL_MAIL).length).toBeGreaterThan(2);
-  const link = /\/v1\/surveys\/([A-Za-z0-9_-]{43})/.exec(survey.text)![1]!;
+  const link = /\/survey\/([A-Za-z0-9_-]{43})/.exec(survey.text)![1]!;
   ok(await anonymous.post(`/v1/surveys/${link}/answers`, { score: 2, comment: 'Took too long' }), 201);
   expect((await anonymous.post(`/v1/surveys/${link}/answers`, { score: 5 })).status).toBe(409);
   const results = await eventually(

@@ -78,7 +78,7 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     15_000,
     'survey mail',
   );
-  const token = /\/v1\/surveys\/([^\s/]+)/.exec(mail.text)?.[1] ?? 'no-token';
+  const token = /\/survey\/([^\s/]+)/.exec(mail.text)?.[1] ?? 'no-token';
   await must(client(rt, undefined).post(`/v1/surveys/${token}/answers`, { score: 1 }), 'survey answer');
   const followUps = await eventually(
     async () => {
