@@ -93,7 +93,9 @@ export async function benchConsole(opts: { tickets: number; runs: number }) {
       await context.close();
     }
     // Axe on every page.
-    const ticket = (await api.get<{ items: { ticketId: string }[] }>('/v1/tickets?limit=1')).body.items[0]!;
+    // An ACME ticket: the tour opens it as an agent and as carol, ACME's customer user.
+    const ticket = (await api.get<{ items: { ticketId: string }[] }>('/v1/tickets?limit=1&customerId=acme')).body
+      .items[0]!;
     const ci = (await api.get<{ items: { ciId: string }[] }>('/v1/cis?limit=1')).body.items[0]!;
     const axe = await axeTour(browser, rt, consolePages({ ticketId: ticket.ticketId, ciId: ci.ciId }));
     return {
