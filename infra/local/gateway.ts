@@ -60,7 +60,7 @@ export class LocalGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-    const allowed = origin !== undefined && this.cors !== undefined && this.cors.allowOrigins.includes(origin);
+    const allowed = origin !== undefined && (this.cors?.allowOrigins.includes(origin) ?? false);
     // With CORS configured, API Gateway answers every preflight itself (no route, no authorizer) and
     // puts its configured headers on the answers to an allowed origin, ignoring the integration's.
     if (this.cors && req.method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {

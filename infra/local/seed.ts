@@ -125,7 +125,7 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
   const [cmdb, rest] = await Promise.all([
     seedCmdb(api, serviceIds),
     (async () => {
-      const customers = await seedCustomers(api, apiUrl, serviceIds);
+      const customers = await seedCustomers(api, serviceIds);
       const agreements = await seedServiceLevels(api, serviceIds);
       return { customers, agreements, tickets: await seedServiceDesk(api, serviceIds) };
     })(),
@@ -254,9 +254,9 @@ const GINA = { id: 'globex-gina', name: 'Gina Berg', email: 'gina.berg@globex.ex
 
 /**
  * Customers (FitSM PR7): ACME uses the web shop and e-mail, Globex e-mail. The survey links in
- * mails point at this API, so they can be clicked locally.
+ * mails point at the console's survey page (its default), so they can be clicked locally.
  */
-async function seedCustomers(api: Api, apiUrl: string, serviceIds: Record<string, string>): Promise<number> {
+async function seedCustomers(api: Api, serviceIds: Record<string, string>): Promise<number> {
   const customers = [
     {
       customerId: 'acme',

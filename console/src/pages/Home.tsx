@@ -9,7 +9,7 @@ import Table from '@cloudscape-design/components/table';
 import Tabs from '@cloudscape-design/components/tabs';
 import { api } from '../api/client';
 import { label, OPEN_STATUSES, statusType, type TicketRow } from '../api/desk';
-import type { DeskSettings, QueueItem } from '../api/queues';
+import type { QueueItem } from '../api/queues';
 import { useSession } from '../auth';
 import { untilText, when } from '../components/format';
 import { RouterLink } from '../components/links';
@@ -32,23 +32,23 @@ export default function Home() {
     ]);
     // My groups: those among the open work's groups (and the default group) that list me as a member.
     const candidates = new Set<string>([
-      ...[(settings.data as unknown as DeskSettings | undefined)?.defaultGroup].filter((g): g is string => !!g),
+      ...[settings.data?.defaultGroup].filter((g): g is string => !!g),
       ...(openCount.data?.items ?? []).map((t) => t.assignmentGroup).filter((g): g is string => !!g),
     ]);
     const groups = (
       await Promise.all(
         [...candidates].map(async (g) => {
           const { data: group } = await c.GET('/v1/groups/{group}', { params: { path: { group: g } } });
-          const members = (group as unknown as { members?: string[] } | undefined)?.members ?? [];
+          const members = group?.members ?? [];
           if (!members.includes(me)) return undefined;
           const { data: queue } = await c.GET('/v1/queues/groups/{group}', { params: { path: { group: g } } });
-          return { group: g, items: ((queue as unknown as { items?: QueueItem[] })?.items ?? []) as QueueItem[] };
+          return { group: g, items: queue?.items ?? [] };
         }),
       )
     ).filter((g): g is { group: string; items: QueueItem[] } => !!g);
     return {
-      mine: ((mine.data as unknown as { items?: QueueItem[] })?.items ?? []) as QueueItem[],
-      breaching: ((breaching.data as unknown as { items?: QueueItem[] })?.items ?? []) as QueueItem[],
+      mine: mine.data?.items ?? [],
+      breaching: breaching.data?.items ?? [],
       recent: recent.data?.items ?? [],
       open: openCount.data?.total.value ?? 0,
       majors: majors.data?.total.value ?? 0,

@@ -16,7 +16,7 @@ import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError, api, describeError, must } from '../api/client';
 import { label } from '../api/desk';
-import type { DeskSettings, RequestModel } from '../api/queues';
+import type { RequestModel } from '../api/queues';
 import { isCustomer, useSession } from '../auth';
 import { MultiPicker, type Picked, Picker } from '../components/picker';
 import { useLoad } from '../components/use-load';
@@ -38,9 +38,7 @@ export default function NewTicket() {
     ]);
     return {
       settings: settings?.response.ok ? settings.data : undefined,
-      models: (((models.data as unknown as { items?: RequestModel[] })?.items ?? []) as RequestModel[]).filter(
-        (m) => m.active,
-      ),
+      models: (models.data?.items ?? []).filter((m) => m.active),
     };
   }, []);
   const [type, setType] = useState<'incident' | 'request'>(params.get('model') ? 'request' : 'incident');
@@ -92,7 +90,7 @@ export default function NewTicket() {
         type === 'incident'
           ? await must(api().POST('/v1/incidents', { body: body as never }))
           : await must(api().POST('/v1/requests', { body: body as never }));
-      const created = data as unknown as { ticketId: string };
+      const created: { ticketId: string } = data;
       navigate(`/tickets/${created.ticketId}`);
     } catch (err) {
       if (err instanceof ApiError && err.problem.errors?.length) {

@@ -9,7 +9,7 @@ import Table from '@cloudscape-design/components/table';
 import { useNavigate } from 'react-router-dom';
 import { api } from '../api/client';
 import { label, statusType } from '../api/desk';
-import type { QueueItem, RequestModel } from '../api/queues';
+import type { CustomerQueueItem, QueueItem } from '../api/queues';
 import { useSession } from '../auth';
 import { when } from '../components/format';
 import { RouterLink } from '../components/links';
@@ -27,16 +27,9 @@ export default function Portal() {
       c.GET('/v1/queues/customer', {}),
     ]);
     return {
-      services:
-        (
-          catalogue.data as unknown as {
-            items?: { serviceId: string; number: string; name: string; description?: string }[];
-          }
-        )?.items ?? [],
-      models: (((models.data as unknown as { items?: RequestModel[] })?.items ?? []) as RequestModel[]).filter(
-        (m) => m.active,
-      ),
-      tickets: ((queue.data as unknown as { items?: QueueItem[] })?.items ?? []) as QueueItem[],
+      services: catalogue.data?.items ?? [],
+      models: (models.data?.items ?? []).filter((m) => m.active),
+      tickets: queue.data?.items ?? [],
     };
   }, []);
   return (
@@ -93,7 +86,7 @@ export default function Portal() {
             { id: 'd', header: 'Description', cell: (s) => s.description ?? '' },
           ]}
         />
-        <Table<QueueItem>
+        <Table<QueueItem | CustomerQueueItem>
           header={
             <Header variant="h2" actions={<RouterLink href="/tickets">All our tickets</RouterLink>}>
               Our recent tickets
