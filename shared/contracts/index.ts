@@ -1,3 +1,4 @@
+import { changesEvents } from './changes/v1';
 import { configurationEvents } from './configuration/v1';
 import { customersEvents } from './customers/v1';
 import type { EventContract } from './envelope';
@@ -14,4 +15,5 @@ export const ALL_CONTRACTS: EventContract[] = [
   ...serviceDeskEvents,
   ...customersEvents,
   ...reportingEvents,
+  ...changesEvents,
 ];
