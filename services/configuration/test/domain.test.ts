@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { dependencyPairs, type GraphNode, walkImpact } from '../../../shared/kit/graph';
 import { diffBaseline } from '../domain/baseline';
 import { canTransition, diffCi, sameValue } from '../domain/ci';
 import { type CiType, validateAttributes, validateTypeChange } from '../domain/ci-types';
-import { dependencyPairs, type GraphNode, walkImpact } from '../domain/impact';
 import { campaignFigures, counterDelta } from '../domain/verification';
 
 const type: CiType = {

@@ -1,7 +1,8 @@
 /**
- * Impact analysis over the CI graph (FitSM PR11: relationships support impact assessment for
+ * Impact analysis over a CI graph (FitSM PR11: relationships support impact assessment for
  * changes and incidents). Breadth-first, level by level, so one batch read serves a whole
- * level; cycle-safe through the visited set; bounded by depth and node count.
+ * level; cycle-safe through the visited set; bounded by depth and node count. The configuration
+ * service walks its own graph with it, and the changes service walks its copy of that graph.
  */
 export type ImpactDirection = 'downstream' | 'upstream';
 
@@ -36,9 +37,24 @@ export async function walkImpact(
   loadLevel: (ids: string[]) => Promise<Map<string, GraphNode>>,
   maxNodes = 5000,
 ): Promise<ImpactResult> {
-  const visited = new Set<string>([root]);
+  const walked = await walkFrom([root], direction, maxDepth, loadLevel, maxNodes);
+  return { root, direction, maxDepth, ...walked };
+}
+
+/**
+ * The same walk from several roots at once (a change on several CIs): each CI is reported once, at
+ * its shortest distance from any root; the roots themselves are not hits.
+ */
+export async function walkFrom(
+  roots: readonly string[],
+  direction: ImpactDirection,
+  maxDepth: number,
+  loadLevel: (ids: string[]) => Promise<Map<string, GraphNode>>,
+  maxNodes = 5000,
+): Promise<{ hits: ImpactHit[]; truncated: boolean }> {
+  const visited = new Set<string>(roots);
   const hits: ImpactHit[] = [];
-  let frontier = [root];
+  let frontier = [...visited];
   let truncated = false;
   for (let depth = 1; depth <= maxDepth && frontier.length > 0; depth++) {
     const nodes = await loadLevel(frontier);
@@ -59,7 +75,7 @@ export async function walkImpact(
     }
     frontier = next;
   }
-  return { root, direction, maxDepth, hits, truncated };
+  return { hits, truncated };
 }
 
 /** Which adjacency sets an edge source --type--> target adds to, given the type's dependency direction. */
