@@ -230,6 +230,37 @@ describe('CI changes under change control (FitSM PR11.4)', () => {
     expect(entries.find((r) => r.ciId === app.ciId)).not.toHaveProperty('changeId');
   });
 
+  it('checks each CI an import updates against the change the import names', async () => {
+    // Prepare: two switches from one source; the current change lists only the first.
+    const rows = (suffix: string) => [
+      { sourceId: 'sw-10', typeId: 'switch', name: `edge-10${suffix}` },
+      { sourceId: 'sw-11', typeId: 'switch', name: `edge-11${suffix}` },
+    ];
+    type Imported = { rows: Array<{ outcome: string; ciId: string }> };
+    const created = await admin.post<Imported>('/v1/ci-imports', { source: 'netbox', rows: rows('') });
+    const [listed, other] = created.body.rows.map((r) => r.ciId);
+    await publishChanges(['ChangeUpdated', { ...current, ciIds: [switchA.ciId, listed!], version: 4 }]);
+
+    // Act
+    const updated = await admin.post<Imported>('/v1/ci-imports', {
+      source: 'netbox',
+      rows: rows('-b'),
+      changeId: 'CHG-1',
+    });
+
+    // Assess
+    expect(updated.body.rows.map((r) => r.outcome)).toEqual(['updated', 'updated']);
+    const entries = await report();
+    expect(entries.filter((r) => r.ciId === listed)).toEqual([]);
+    expect(entries.filter((r) => r.ciId === other)).toEqual([
+      expect.objectContaining({ reason: 'ci-not-in-change', changeNumber: 'CHG-1', changedFields: ['name'] }),
+    ]);
+    const history = await admin.get<{ items: Array<{ changeId?: string; reason?: string }> }>(
+      `/v1/cis/${listed}/history`,
+    );
+    expect(history.body.items[0]).toMatchObject({ changeId: 'CHG-1', reason: 'import from netbox' });
+  });
+
   it('lists the report newest first, a page at a time', async () => {
     // Prepare
     const all = await report();
