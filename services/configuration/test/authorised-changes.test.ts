@@ -230,6 +230,22 @@ describe('CI changes under change control (FitSM PR11.4)', () => {
     expect(entries.find((r) => r.ciId === app.ciId)).not.toHaveProperty('changeId');
   });
 
+  it('checks a relationship removal against the change named in its query', async () => {
+    // Act
+    const removed = await admin.del(`/v1/cis/${switchB.ciId}/relationships/connects-to/${switchA.ciId}?changeId=CHG-2`);
+
+    // Assess
+    expect(removed.status).toBe(204);
+    expect((await report()).find((r) => r.ciId === switchB.ciId && r.changeRef === 'CHG-2')).toMatchObject({
+      reason: 'ci-not-in-change',
+      changedFields: ['relationships'],
+    });
+    const history = await admin.get<{ items: Array<{ action: string; changeId?: string }> }>(
+      `/v1/cis/${switchB.ciId}/history`,
+    );
+    expect(history.body.items[0]).toMatchObject({ action: expect.stringContaining('removed'), changeId: 'CHG-2' });
+  });
+
   it('checks each CI an import updates against the change the import names', async () => {
     // Prepare: two switches from one source; the current change lists only the first.
     const rows = (suffix: string) => [
