@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { type Cli, fail, integerFlag, parseCli } from '../infra/local/cli-args';
 import { costAtRest } from './at-rest';
 import { bundles } from './bundles';
+import { benchChangeLifecycle } from './change-lifecycle';
 import { benchCmdb } from './cmdb';
 import { benchConsole } from './console';
 import { type Reading, settledReading } from './cost';
@@ -30,7 +31,7 @@ import { benchSearch } from './search';
 import { benchServiceDesk, incident, setUpDesk } from './service-desk';
 import { benchStartUp } from './start-up';
 
-const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles', 'console'];
+const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles', 'console', 'change-flow'];
 const BENCH: Cli = {
   command: 'npm run bench',
   help: 'npm run bench -- --help',
@@ -318,6 +319,35 @@ try {
   }
 
   if (!bundlesDone) await runBundles();
+
+  if (SUITES.includes('change-flow')) {
+    const count = QUICK ? 10 : 30;
+    console.log(`change-flow: ${count} normal changes, one at a time, through two approval levels to closure…`);
+    const cf = await benchChangeLifecycle({ count });
+    results.changeFlow = cf;
+    const u = cf.perChange;
+    figures.add('change.transitions', 'change lifecycle: state transitions per change', u.stateTransitions, '');
+    figures.add('change.invocations', 'change lifecycle: Lambda invocations per change', u.lambdaInvocations, '');
+    figures.add('change.writeUnits', 'change lifecycle: DynamoDB write units per change', u.dynamoWriteUnits, 'WCU');
+    figures.add(
+      'change.cost.per1000',
+      'US$ per 1,000 normal change lifecycles',
+      cf.usdPer1000Changes.total ?? null,
+      '$',
+    );
+    figures.add(
+      'change.approved.p50',
+      'deciding vote to ChangeApproved on the bus, p50',
+      cf.decisionToChangeApproved.p50Ms,
+      'ms',
+    );
+    figures.add(
+      'change.approved.p99',
+      'deciding vote to ChangeApproved on the bus, p99',
+      cf.decisionToChangeApproved.p99Ms,
+      'ms',
+    );
+  }
 
   if (SUITES.includes('console')) {
     const tickets = QUICK ? 200 : 1000;
