@@ -341,6 +341,19 @@ const AffectedView = z.object({
   truncated: z.boolean(),
 });
 
+export const ConflictView = z.object({
+  kind: z.enum(['same-ci', 'related-ci', 'same-service', 'blackout', 'outside-maintenance-window']),
+  changeId: z.optional(z.string()),
+  number: z.optional(z.string()),
+  title: z.optional(z.string()),
+  start: z.optional(z.string()),
+  end: z.optional(z.string()),
+  ciId: z.optional(z.string()),
+  serviceId: z.optional(z.string()),
+  depth: z.optional(z.number()),
+});
+z.globalRegistry.add(ConflictView, { id: 'ChangeConflict' });
+
 export const ChangeView = z.object({
   changeId: z.string(),
   number: z.string(),
@@ -384,6 +397,8 @@ export const ChangeView = z.object({
       basis: z.optional(z.string()),
     }),
   ),
+  /** What the schedule showed when the change was last submitted or moved (FitSM PR12.6). */
+  conflicts: z.optional(z.array(ConflictView)),
   implementationStartedAt: z.optional(z.string()),
   implementationEndedAt: z.optional(z.string()),
   outcome: z.optional(z.enum(OUTCOMES)),
