@@ -42,13 +42,19 @@ interface Operation {
   roles: string[];
 }
 
+const isText = (r: Json) => {
+  const types = Object.keys((r.content as Json | undefined) ?? {});
+  return types.length > 0 && !types.includes('application/json');
+};
+
 const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, ops]) =>
   Object.entries(ops).flatMap(([method, op]) => {
     const id = String(op.operationId);
     const service = (op.tags as string[] | undefined)?.[0] ?? 'platform';
     if (NOT_OURS[id] || (only && !only.includes(service))) return [];
     return Object.entries(op.responses as Record<string, Json>)
-      .filter(([status, r]) => /^2\d\d$/.test(status) && status !== '204' && r)
+      // A text answer (an iCalendar feed) has its own media type and no JSON schema to check.
+      .filter(([status, r]) => /^2\d\d$/.test(status) && status !== '204' && r && !isText(r))
       .map(([status, r]) => ({
         id,
         service,
