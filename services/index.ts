@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../shared/kit/definition';
+import { changes } from './changes/service';
 import { configuration } from './configuration/service';
 import { customers } from './customers/service';
 import { portfolio } from './portfolio/service';
@@ -14,4 +15,5 @@ export const SERVICES: ServiceDefinition[] = [
   serviceDesk,
   customers,
   reporting,
+  changes,
 ];

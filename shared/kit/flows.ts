@@ -38,3 +38,21 @@ export async function failTask(token: string, error: string, cause: string): Pro
   const { client, m } = await load();
   await client.send(new m.SendTaskFailureCommand({ taskToken: token, error, cause }));
 }
+
+/** What Step Functions answers for a task token whose flow is no longer waiting on it. */
+const FLOW_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
+
+/**
+ * Complete a task token if its flow still waits on it; `false` when it no longer does (the task
+ * timed out, or the execution moved on or ended). Anything else (throttling, an outage) throws:
+ * swallowing it would leave the flow waiting for ever.
+ */
+export async function completeTaskIfWaiting(token: string, output: unknown): Promise<boolean> {
+  try {
+    await completeTask(token, output);
+    return true;
+  } catch (error) {
+    if (error instanceof Error && FLOW_GONE.has(error.name)) return false;
+    throw error;
+  }
+}

@@ -4,7 +4,7 @@ import type { Principal } from '../../../shared/kit/auth';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
 import { buildEvent } from '../../../shared/kit/events';
-import { completeTask, startFlow } from '../../../shared/kit/flows';
+import { completeTaskIfWaiting, startFlow } from '../../../shared/kit/flows';
 import { logger } from '../../../shared/kit/logger';
 import type { Item } from '../../../shared/kit/store';
 import { assertCanChange } from '../access';
@@ -166,20 +166,12 @@ export async function recordResult(
   return { ciId: input.ciId, result: input.result, verifiedAt };
 }
 
-/** What Step Functions answers for a task token whose flow is no longer waiting on it. */
-const FLOW_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
-
 /** Let the flow go on to closing, if it is waiting. */
 async function release(campaign: Item, because: string) {
   if (!campaign.taskToken) return;
-  try {
-    await completeTask(String(campaign.taskToken), { because });
-  } catch (error) {
-    // The flow already moved on (closed by someone else or timed out): nothing to release.
-    // Anything else (throttling, an outage) must surface, or the campaign would never close.
-    if (!(error instanceof Error) || !FLOW_GONE.has(error.name)) throw error;
-    logger.info('campaign flow was not waiting', { error });
-  }
+  // The flow may already have moved on (closed by someone else or timed out): nothing to release.
+  if (!(await completeTaskIfWaiting(String(campaign.taskToken), { because })))
+    logger.info('campaign flow was not waiting');
 }
 
 export async function requestClosure(ctx: OperationContext, id: string, input: z.infer<typeof CloseCampaignBody>) {
