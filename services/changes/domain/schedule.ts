@@ -172,6 +172,7 @@ export type ConflictKind = (typeof CONFLICT_KINDS)[number];
 export interface ScheduledChange extends Window {
   changeId: string;
   number: string;
+  title?: string;
   ciIds: readonly string[];
   serviceIds: readonly string[];
 }
@@ -197,9 +198,10 @@ export interface Conflict {
   /** The other change, for change conflicts. */
   changeId?: string;
   number?: string;
+  /** The other change's title, or the name(s) of the blackout or maintenance window(s). */
+  title?: string;
   /** The blackout or maintenance window(s), for window conflicts. */
   windowId?: string;
-  name?: string;
   /** The CI or service concerned (the other change's CI for `related-ci`). */
   ciId?: string;
   serviceId?: string;
@@ -220,7 +222,13 @@ export type RelatedCis = ReadonlyMap<string, number>;
  */
 export function changeConflicts(change: ScheduledChange, other: ScheduledChange, related: RelatedCis): Conflict[] {
   if (other.changeId === change.changeId || !overlaps(change, other)) return [];
-  const base = { changeId: other.changeId, number: other.number, start: other.start, end: other.end };
+  const base = {
+    changeId: other.changeId,
+    number: other.number,
+    ...(other.title !== undefined ? { title: other.title } : {}),
+    start: other.start,
+    end: other.end,
+  };
   const mine = new Set(change.ciIds);
   const out: Conflict[] = [];
   for (const ciId of other.ciIds) {
@@ -243,7 +251,7 @@ export function blackoutConflicts(change: ScheduledChange, blackout: BlackoutWin
   const base = {
     kind: 'blackout' as const,
     windowId: blackout.windowId,
-    name: blackout.name,
+    title: blackout.name,
     start: blackout.start,
     end: blackout.end,
   };
@@ -267,7 +275,7 @@ export function maintenanceConflicts(change: ScheduledChange, windows: readonly 
       kind: 'outside-maintenance-window',
       ...target,
       windowId: own.map((w) => w.windowId).join(','),
-      name: own.map((w) => w.name).join(', '),
+      title: own.map((w) => w.name).join(', '),
       start: change.start,
       end: change.end,
     });

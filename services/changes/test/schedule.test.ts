@@ -215,7 +215,7 @@ describe('conflicts', () => {
     };
 
     expect(blackoutConflicts(mine, freeze)).toEqual([
-      { kind: 'blackout', windowId: 'b1', name: 'Year-end freeze', start: freeze.start, end: freeze.end },
+      { kind: 'blackout', windowId: 'b1', title: 'Year-end freeze', start: freeze.start, end: freeze.end },
     ]);
     expect(blackoutConflicts(mine, { ...freeze, serviceIds: ['mail'] })).toEqual([]);
     expect(blackoutConflicts(mine, { ...freeze, ciIds: ['switch'] })).toMatchObject([
@@ -248,7 +248,7 @@ describe('conflicts', () => {
         kind: 'outside-maintenance-window',
         ciId: 'switch',
         windowId: 'm2',
-        name: 'Tuesday',
+        title: 'Tuesday',
         start: mine.start,
         end: mine.end,
       },
