@@ -244,6 +244,8 @@ export const RelationshipAdded = z.object({
   sourceCiId: z.string(),
   targetCiId: z.string(),
   type: z.string(),
+  /** The type's dependency semantics, as the `RelationshipAdded` event carries them. */
+  dependency: z.enum(DEPENDENCY_DIRECTIONS),
   relatedAt: z.string(),
 });
 

@@ -89,7 +89,7 @@ export async function addRelationship(
   assertCanSee(p, source, sourceRef);
   assertCanChange(p, source);
   const createdAt = new Date().toISOString();
-  const edge = { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId };
+  const edge = { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId, dependency: type.dependency };
   const edgeItem = {
     type: 'relationship',
     sourceCiId: source.ciId,
@@ -138,7 +138,11 @@ export async function removeRelationship(
       ],
       history: edgeHistory(source, target, type.typeId, 'removed'),
       events: [
-        buildEvent(RelationshipRemoved, { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId }, ctx),
+        buildEvent(
+          RelationshipRemoved,
+          { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId, dependency: type.dependency },
+          ctx,
+        ),
       ],
     });
   } catch (err) {

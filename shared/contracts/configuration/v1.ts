@@ -53,10 +53,23 @@ export const CiRetired = defineEvent({
   data: CiSnapshot,
 });
 
+export const DEPENDENCY_DIRECTIONS = [
+  'source-depends-on-target',
+  'target-depends-on-source',
+  'mutual',
+  'none',
+] as const;
+
 export const Relationship = z.object({
   sourceCiId: Id,
   targetCiId: Id,
   type: Id,
+  /**
+   * The relationship type's own dependency semantics, so a consumer keeping a copy of the graph
+   * knows which way impact flows without the type catalogue. Optional only for events published
+   * before it was added (issue 11); every publisher fills it.
+   */
+  dependency: z.optional(z.enum(DEPENDENCY_DIRECTIONS)),
 });
 
 export const RelationshipAdded = defineEvent({
