@@ -97,22 +97,22 @@ async function deriveAdjacency(ctx: OperationContext, a: string, b: string): Pro
     .filter((e) => e.present === true)
     .flatMap((e) => dependencyPairs(String(e.source), String(e.target), e.dependency as Dependency));
   const depends = (x: string, y: string) => pairs.some((p) => p.dependent === x && p.dependency === y);
+  // One update per node: a transaction may not name an item twice (DynamoDB refuses it).
   const writes: Write[] = [];
   for (const [x, y] of [
     [a, b],
     [b, a],
   ] as const) {
-    // x depends on y: y is in x.dependsOn and x is in y.dependents.
-    const on = depends(x, y);
+    // x depends on y: y is in x.dependsOn; y depends on x: y is in x.dependents.
+    const sets = { dependsOn: depends(x, y), dependents: depends(y, x) };
+    const add: Record<string, string[]> = {};
+    const del: Record<string, string[]> = {};
+    for (const [attribute, on] of Object.entries(sets)) (on ? add : del)[attribute] = [y];
     writes.push({
       kind: 'update',
       key: gkeys.ci(x),
-      ...(on ? { addToSet: { dependsOn: [y] } } : { deleteFromSet: { dependsOn: [y] } }),
-    });
-    writes.push({
-      kind: 'update',
-      key: gkeys.ci(y),
-      ...(on ? { addToSet: { dependents: [x] } } : { deleteFromSet: { dependents: [x] } }),
+      ...(Object.keys(add).length ? { addToSet: add } : {}),
+      ...(Object.keys(del).length ? { deleteFromSet: del } : {}),
     });
   }
   // Set additions and removals are commutative; one transaction keeps both ends in step.
