@@ -52,18 +52,20 @@ const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, ops]) 
     const id = String(op.operationId);
     const service = (op.tags as string[] | undefined)?.[0] ?? 'platform';
     if (NOT_OURS[id] || (only && !only.includes(service))) return [];
-    return Object.entries(op.responses as Record<string, Json>)
-      // A text answer (an iCalendar feed) has its own media type and no JSON schema to check.
-      .filter(([status, r]) => /^2\d\d$/.test(status) && status !== '204' && r && !isText(r))
-      .map(([status, r]) => ({
-        id,
-        service,
-        method: method.toUpperCase(),
-        path,
-        status,
-        schema: (r.content as Record<string, { schema?: Json }> | undefined)?.['application/json']?.schema,
-        roles: (op['x-roles'] as string[] | undefined) ?? [],
-      }));
+    return (
+      Object.entries(op.responses as Record<string, Json>)
+        // A text answer (an iCalendar feed) has its own media type and no JSON schema to check.
+        .filter(([status, r]) => /^2\d\d$/.test(status) && status !== '204' && r && !isText(r))
+        .map(([status, r]) => ({
+          id,
+          service,
+          method: method.toUpperCase(),
+          path,
+          status,
+          schema: (r.content as Record<string, { schema?: Json }> | undefined)?.['application/json']?.schema,
+          roles: (op['x-roles'] as string[] | undefined) ?? [],
+        }))
+    );
   }),
 );
 
@@ -153,6 +155,7 @@ const QUERY: Record<string, string> = {
   '/v1/agreements/{id}/compliance': `period=${thisMonth}`,
   '/v1/queues/customer': 'customerId=acme',
   '/v1/pickers/{kind}': 'prefix=a',
+  '/v1/maintenance-windows': 'serviceId=any',
 };
 
 /** Routes the check cannot call with what a seeded organisation holds; each says why. */
