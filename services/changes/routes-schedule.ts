@@ -78,7 +78,7 @@ export const scheduleRoutes = [
     path: '/v1/maintenance-windows',
     function: 'api',
     roles: READERS,
-    summary: 'The weekly maintenance windows of a service (serviceId=) or a CI (ciId=)',
+    summary: 'Weekly maintenance windows: of a service (serviceId=), of a CI (ciId=), or all',
     query: s.MaintenanceQuery,
     response: { status: 200, schema: s.MaintenanceList },
   },

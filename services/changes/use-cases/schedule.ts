@@ -35,7 +35,7 @@ import { loadPolicy } from './policy';
  * |-------------------------------|-------------------------------|--------------------|------------------------------------------|
  * | a change on one UTC day       | DAY#<yyyy-mm-dd>              | CHG#<changeId>     |                                          |
  * | blackout (freeze) window      | BLACKOUT#<id>                 | BLACKOUT           | BLACKOUTS / <end, UTC ISO>#<id>          |
- * | maintenance window            | MAINT#<id>                    | MAINT              | MAINTFOR#ci#<ciId> or MAINTFOR#service#<serviceId> / <id> |
+ * | maintenance window            | MAINT#<id>                    | MAINT              | MAINTFOR#ci#<ciId> or MAINTFOR#service#<serviceId> / <id>; gsi2 MAINTENANCE-WINDOWS / <id> |
  * | calendar feed                 | FEED#<feedId>                 | FEED               | FEEDS#<ownerId> / <feedId>               |
  * | calendar feed secret          | FEEDKEY#<sha-256 of secret>   | FEEDKEY            |                                          |
  *
@@ -382,6 +382,8 @@ function maintenanceItem(windowId: string, number: string, m: MaintenanceInput):
     timeZone: m.timeZone,
     gsi1pk: maintFor(m),
     gsi1sk: windowId,
+    gsi2pk: 'MAINTENANCE-WINDOWS',
+    gsi2sk: windowId,
   };
 }
 
@@ -454,8 +456,10 @@ export async function getMaintenance(windowId: string, consistent = false): Prom
   return toMaintenance(item);
 }
 
-/** The maintenance windows of a service or a CI. */
+/** The maintenance windows of a service or a CI, or all of them (few: one or two per service or CI). */
 export async function listMaintenance(target: { serviceId?: string; ciId?: string }): Promise<MaintenanceView[]> {
+  if (target.serviceId === undefined && target.ciId === undefined)
+    return table().all({ index: 'gsi2', pk: 'MAINTENANCE-WINDOWS' }, toMaintenance);
   checkTarget(target);
   return table().all({ index: 'gsi1', pk: maintFor(target) }, toMaintenance);
 }
