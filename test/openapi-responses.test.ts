@@ -359,6 +359,12 @@ describe('real answers of a seeded runtime', () => {
         reason: 'Hardware',
         toGroup: 'infra-team',
       }),
+      // A request for change (202); its change lists on the ticket once the changes service raises it.
+      await post('/v1/tickets/{id}/change-requests', `/v1/tickets/${id}/change-requests`, {
+        title: 'Stock the 16-inch model',
+        description: 'Keep two 16-inch laptops in stock.',
+        reason: 'Requests wait a week for delivery.',
+      }),
     ];
     expect(steps.map((r) => (r.status < 300 ? 'ok' : r.body))).toEqual(steps.map(() => 'ok'));
     // An attachment on the public comment: asked for, put to the bucket's presigned URL, completed.

@@ -11,8 +11,14 @@ export { HistoryPage, ListQuery };
 
 const Id = z.string().check(z.minLength(1), z.maxLength(100));
 const Name = z.string().check(z.minLength(1), z.maxLength(200));
-const Text = z.string().check(z.minLength(1), z.maxLength(10_000));
+/** Texts are bounded so the largest change (its plans, assessment, review and notes) and its history entry fit one item (ADR 20). */
+const Text = z.string().check(z.minLength(1), z.maxLength(4000));
+const Short = z.string().check(z.minLength(1), z.maxLength(2000));
+/** Ids in the policy: its matrix names users and boards (at most 64 characters each). */
+const PolicyId = z.string().check(z.minLength(1), z.maxLength(64));
 const Reason = z.string().check(z.minLength(1), z.maxLength(1000));
+/** A decision's rationale: kept with the vote, one item per vote. */
+const Rationale = z.string().check(z.minLength(1), z.maxLength(2000));
 const Instant = z.iso.datetime({ offset: true }).check(z.maxLength(40));
 const CiIds = z.array(Id).check(z.maxLength(50));
 const ServiceIds = z.array(Id).check(z.maxLength(40));
@@ -55,7 +61,7 @@ const windowCheck = <T extends { plannedStart?: string | undefined; plannedEnd?:
 const ChangeFields = {
   title: Name,
   description: Text,
-  reason: z.optional(Text),
+  reason: z.optional(Short),
   implementerId: z.optional(Id),
   ciIds: z.optional(CiIds),
   serviceIds: z.optional(ServiceIds),
@@ -73,7 +79,7 @@ export const CreateChangeBody = z
     type: z.optional(z.enum(['normal', 'major', 'emergency'])),
     templateId: z.optional(Id),
     /** Values of the template's own fields. */
-    fields: z.optional(boundedRecord(z.string().check(z.maxLength(63)), z.string().check(z.maxLength(2000)), 30)),
+    fields: z.optional(boundedRecord(z.string().check(z.maxLength(63)), z.string().check(z.maxLength(500)), 30)),
   })
   .check(windowCheck);
 
@@ -81,7 +87,7 @@ export const UpdateChangeBody = z
   .strictObject({
     title: z.optional(Name),
     description: z.optional(Text),
-    reason: z.optional(Text),
+    reason: z.optional(Short),
     type: z.optional(z.enum(['normal', 'major', 'emergency'])),
     implementerId: z.optional(Id),
     ciIds: z.optional(CiIds),
@@ -102,9 +108,9 @@ export const ListChangesQuery = z.strictObject({
 });
 
 export const AssessBody = z.strictObject({
-  benefit: Text,
-  effort: Text,
-  feasibility: Text,
+  benefit: Short,
+  effort: Short,
+  feasibility: Short,
   /** The assessor may raise the impact the graph gives, never lower it. */
   impact: z.optional(z.enum(IMPACT_LEVELS)),
   /** Questionnaire answers by question id. */
@@ -118,33 +124,34 @@ export const ImpactBody = z.strictObject({
 
 export const DecisionBody = z.strictObject({
   decision: z.enum(['approve', 'reject']),
-  rationale: Reason,
+  rationale: Rationale,
   /** The level decided on; defaults to the open one (a check against deciding a level you did not see). */
   level: z.optional(z.number().check(z.int(), z.gte(1), z.lte(20))),
 });
 
 export const ImplementationBody = z.discriminatedUnion('event', [
   z.strictObject({ event: z.literal('started'), notes: z.optional(Reason) }),
-  z.strictObject({ event: z.literal('ended'), outcome: z.enum(OUTCOMES), notes: z.optional(Text) }),
+  z.strictObject({ event: z.literal('ended'), outcome: z.enum(OUTCOMES), notes: z.optional(Short) }),
 ]);
 
 export const ReviewBody = z.strictObject({
-  summary: Text,
+  summary: Short,
   objectivesMet: z.boolean(),
-  lessons: z.optional(Text),
+  lessons: z.optional(Short),
 });
 
 export const ClosureBody = z.strictObject({
-  notes: z.optional(Text),
+  notes: z.optional(Short),
 });
 
 export const CancelBody = z.strictObject({ reason: Reason });
 
 const ApproverSpecSchema = z
   .strictObject({
-    users: z.optional(z.array(Id).check(z.maxLength(50))),
+    /** At most 5 named users: a larger group is a CAB. */
+    users: z.optional(z.array(PolicyId).check(z.maxLength(5))),
     role: z.optional(RoleName),
-    cabId: z.optional(Id),
+    cabId: z.optional(PolicyId),
     requesterManager: z.optional(z.boolean()),
   })
   .check((ctx) => {
@@ -158,7 +165,7 @@ const LevelSpecSchema = z
     name: Name,
     approvers: ApproverSpecSchema,
     mode: z.enum(APPROVAL_MODES),
-    quorum: z.optional(z.number().check(z.int(), z.gte(1), z.lte(50))),
+    quorum: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10))),
     /** 60 s to 30 days. */
     timeoutSeconds: z.number().check(z.int(), z.gte(1), z.lte(2_592_000)),
     onTimeout: z.enum(TIMEOUT_ACTIONS),
@@ -177,39 +184,41 @@ export const PolicyBody = z.strictObject({
     .array(
       z.strictObject({
         fact: z.enum(RISK_FACTS),
-        atLeast: z.optional(z.number().check(z.int(), z.gte(0))),
+        atLeast: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1_000_000))),
         risk: z.enum(RISK_LEVELS),
       }),
     )
-    .check(z.maxLength(30)),
+    .check(z.maxLength(20)),
   questionnaire: z
     .array(
       z.strictObject({
-        id: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,62}$/)),
+        id: z
+          .string()
+          .check(z.maxLength(63), z.regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')),
         text: Name,
         weight: z.number().check(z.gte(0), z.lte(100)),
         answers: z
           .array(
             z.strictObject({
               value: z.string().check(z.minLength(1), z.maxLength(63)),
-              label: Name,
+              label: z.string().check(z.minLength(1), z.maxLength(100)),
               score: z.number().check(z.gte(0), z.lte(100)),
             }),
           )
-          .check(z.minLength(2), z.maxLength(10)),
+          .check(z.minLength(2), z.maxLength(5)),
       }),
     )
-    .check(z.maxLength(30)),
+    .check(z.maxLength(10)),
   riskThresholds: z
-    .array(z.strictObject({ atLeast: z.number().check(z.gte(0)), risk: z.enum(RISK_LEVELS) }))
+    .array(z.strictObject({ atLeast: z.number().check(z.gte(0), z.lte(100_000)), risk: z.enum(RISK_LEVELS) }))
     .check(z.minLength(1), z.maxLength(10)),
   impactThresholds: z
     .array(
       z.strictObject({
         impact: z.enum(IMPACT_LEVELS),
-        cis: z.optional(z.number().check(z.int(), z.gte(1))),
-        services: z.optional(z.number().check(z.int(), z.gte(1))),
-        customers: z.optional(z.number().check(z.int(), z.gte(1))),
+        cis: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1_000_000))),
+        services: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1_000_000))),
+        customers: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1_000_000))),
       }),
     )
     .check(z.maxLength(10)),
@@ -218,13 +227,13 @@ export const PolicyBody = z.strictObject({
     .array(
       z.strictObject({
         name: Name,
-        types: z.optional(z.array(z.enum(['normal', 'major', 'emergency'])).check(z.minLength(1))),
-        risks: z.optional(z.array(z.enum(RISK_LEVELS)).check(z.minLength(1))),
-        impacts: z.optional(z.array(z.enum(IMPACT_LEVELS)).check(z.minLength(1))),
-        levels: z.array(LevelSpecSchema).check(z.minLength(1), z.maxLength(10)),
+        types: z.optional(z.array(z.enum(['normal', 'major', 'emergency'])).check(z.minLength(1), z.maxLength(3))),
+        risks: z.optional(z.array(z.enum(RISK_LEVELS)).check(z.minLength(1), z.maxLength(4))),
+        impacts: z.optional(z.array(z.enum(IMPACT_LEVELS)).check(z.minLength(1), z.maxLength(4))),
+        levels: z.array(LevelSpecSchema).check(z.minLength(1), z.maxLength(4)),
       }),
     )
-    .check(z.minLength(1), z.maxLength(30)),
+    .check(z.minLength(1), z.maxLength(8)),
   blackout: z.strictObject({ policy: z.enum(['refuse', 'extra-level']), level: LevelSpecSchema }),
   conflictDepth: z.number().check(z.int(), z.gte(0), z.lte(5)),
   incidentLinkHours: z.number().check(z.int(), z.gte(0), z.lte(720)),
@@ -238,7 +247,8 @@ export const PersonBody = z.strictObject({
 
 export const CabBody = z.strictObject({
   name: Name,
-  members: z.array(Id).check(z.minLength(1), z.maxLength(50)),
+  /** At most 20 members: every member's vote on a level is kept on the change (ADR 20). */
+  members: z.array(Id).check(z.minLength(1), z.maxLength(20)),
   emergency: z._default(z.boolean(), false),
 });
 
@@ -251,9 +261,9 @@ export const MeetingBody = z.strictObject({
 export const MeetingDecisionBody = z.strictObject({
   changeId: Id,
   decision: z.enum(['approve', 'reject']),
-  rationale: Reason,
+  rationale: Rationale,
   /** CAB members present who voted so; each counts as their own vote on the open level. */
-  voters: z.array(Id).check(z.minLength(1), z.maxLength(50)),
+  voters: z.array(Id).check(z.minLength(1), z.maxLength(20)),
 });
 
 export const TemplateBody = z.strictObject({
@@ -269,8 +279,13 @@ export const TemplateBody = z.strictObject({
     z
       .array(
         z.strictObject({
-          name: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)),
-          label: Name,
+          name: z
+            .string()
+            .check(
+              z.maxLength(63),
+              z.regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a letter then letters, digits or _'),
+            ),
+          label: z.string().check(z.minLength(1), z.maxLength(100)),
           required: z._default(z.boolean(), true),
         }),
       )
@@ -284,7 +299,8 @@ export const TemplateBody = z.strictObject({
 const VoteView = z.object({
   userId: z.string(),
   decision: z.enum(['approve', 'reject']),
-  rationale: z.string(),
+  /** Kept with the vote item; absent in list pages. */
+  rationale: z.optional(z.string()),
   at: z.string(),
   meetingId: z.optional(z.string()),
   kind: z.enum(['user', 'system']),

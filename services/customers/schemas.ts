@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { instant } from '../../shared/contracts/limits';
 import { ListQuery } from '../../shared/kit/paging';
-import { COMMUNICATION_KINDS } from './domain/communication';
+import { COMMUNICATION_KINDS, NOTICE_KINDS } from './domain/communication';
 import { COMPLAINT_STATUSES } from './domain/complaint';
 import { CONTACT_ROLES, CUSTOMER_ID, CUSTOMER_STATUSES } from './domain/customer';
 import { REVIEW_STATUSES } from './domain/review';
@@ -91,7 +91,7 @@ export const UpdateContactBody = z.strictObject({
 });
 
 export const RecordCommunicationBody = z.strictObject({
-  kind: z.enum(COMMUNICATION_KINDS.filter((k) => k !== 'sla-violation-notice') as ['email', 'phone']),
+  kind: z.enum(COMMUNICATION_KINDS.filter((k) => !NOTICE_KINDS.includes(k)) as ['email', 'phone']),
   subject: Text(300),
   summary: Text(4000),
   /** When it happened; now when absent. */
@@ -268,10 +268,12 @@ export const CommunicationView = z.object({
   delivered: z.boolean(),
   /** Why it was not delivered (no contact flagged for notices, unknown customer). */
   note: z.optional(z.string()),
-  /** Set on SLA violation notices. */
+  /** Set on SLA violation and change notices. */
   noticeId: z.optional(z.string()),
   agreementId: z.optional(z.string()),
   ticketNumber: z.optional(z.string()),
+  /** Set on change notices: the change (`CHG-77`). */
+  changeNumber: z.optional(z.string()),
   /** The user id of who recorded it (`system:...` for notices). */
   recordedBy: z.string(),
   // The log's entries carry their stamps; the answer to recording one does not.

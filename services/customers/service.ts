@@ -40,7 +40,7 @@ export const customers = defineService({
     },
     events: {
       entry: entry('./handlers/events.ts'),
-      description: 'Sends satisfaction surveys for closed tickets and delivers SLA violation notices.',
+      description: 'Sends satisfaction surveys for closed tickets and delivers SLA violation and change notices.',
       timeoutSeconds: 30,
       access: { table: 'write', sendMail: true, consoleLinks: true },
     },
@@ -353,6 +353,13 @@ export const customers = defineService({
       id: 'sla-violation-notices',
       description: "SLA violation notices: mail the customer's notice contacts and log it (PR2.3, PR7.3).",
       pattern: { source: ['itsm.service-level'], 'detail-type': ['SlaViolationNoticeIssued'] },
+      function: 'events',
+    },
+    {
+      id: 'change-notices',
+      description:
+        "Changes to a customer's services scheduled, moved or cancelled: mail its notice contacts and log it (CMMI-SVC SD SP 3.3).",
+      pattern: { source: ['itsm.changes'], 'detail-type': ['ChangeNoticeIssued'] },
       function: 'events',
     },
     ...resyncSubscriptions('customers'),

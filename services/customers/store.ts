@@ -119,6 +119,7 @@ export interface Communication {
   noticeId?: string;
   agreementId?: string;
   ticketNumber?: string;
+  changeNumber?: string;
   recordedBy: string;
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { CHANGE_STATUSES, CHANGE_TYPES } from '../../shared/contracts/changes/v1';
 import { boundedRecord, boundedTree, fanOut } from '../../shared/contracts/limits';
 import { TICKET_STATUSES } from '../../shared/contracts/service-desk/v1';
 import { ClockSummary } from '../../shared/contracts/service-level/v1';
@@ -94,6 +95,22 @@ export const CommentBody = z.strictObject({
 export const WorkLogBody = z.strictObject({
   minutes: z.number().check(z.int(), z.gte(1), z.lte(1440)),
   note: Text(4000),
+});
+
+/**
+ * A request for change raised from a ticket (FitSM PR12.1). CIs and services default to the
+ * ticket's; the limits are at most the `ChangeRequested` contract's (ADR 20).
+ */
+export const ChangeRequestBody = z.strictObject({
+  title: Text(200),
+  /** What should change. */
+  description: Text(10_000),
+  /** Why: what the incident showed. */
+  reason: Text(10_000),
+  /** A hint for change management's classification; a standard change is raised from its template instead. */
+  suggestedType: z.optional(z.enum(['normal', 'major', 'emergency'])),
+  ciIds: z.optional(z.array(Id).check(z.maxLength(50))),
+  serviceIds: z.optional(z.array(Id).check(z.maxLength(40))),
 });
 
 export const EscalationBody = z.strictObject({
@@ -423,6 +440,32 @@ export const CustomerQueueLine = z.object({
 export const CustomerQueuePage = pageOf(z.union([QueueLine, CustomerQueueLine]));
 
 export const ChildPage = pageOf(z.object({ ticketId: z.string(), number: z.string(), title: z.string() }));
+
+/** The answer to a request for change: accepted, raised asynchronously by the changes service. */
+export const ChangeRequestAccepted = z.object({
+  /** The request's id: the changes service raises one change per request id. */
+  requestId: z.string(),
+  ticketId: z.string(),
+  /** The ticket's number: the `origin.ref` of the change raised. */
+  number: z.string(),
+});
+
+/** A change raised from a ticket, as the desk last heard of it from the changes service. */
+export const TicketChange = z.object({
+  changeId: z.string(),
+  /** `CHG-77`. */
+  number: z.string(),
+  title: z.string(),
+  type: z.enum(CHANGE_TYPES),
+  status: z.enum(CHANGE_STATUSES),
+  plannedStart: z.optional(z.string()),
+  plannedEnd: z.optional(z.string()),
+  /** The change's version this copy reflects. */
+  changeVersion: z.number(),
+  /** When the change was last updated, as its event says. */
+  updatedAt: z.string(),
+});
+export const TicketChangePage = pageOf(TicketChange);
 
 export const Comment = z.object({
   commentId: z.string(),

@@ -1,4 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import {
+  ChangeApproved,
+  ChangeCancelled,
+  ChangeClosed,
+  ChangeImplementationStarted,
+  ChangeImplemented,
+  ChangeRaised,
+  ChangeRejected,
+  ChangeRescheduled,
+  ChangeSubmitted,
+  ChangeUpdated,
+} from '../../shared/contracts/changes/v1';
 import { CustomerRegistered, CustomerUpdated } from '../../shared/contracts/customers/v1';
 import { serviceDeskEvents, ticketEvents } from '../../shared/contracts/service-desk/v1';
 import { SlaBreached, SlaClocksChanged, SlaWarningReached } from '../../shared/contracts/service-level/v1';
@@ -24,6 +36,20 @@ export const READERS: readonly Role[] = [...STAFF_READERS, 'customer-user'];
 export const PARTICIPANTS: readonly Role[] = [...AGENTS, 'customer-user'];
 /** Who may decide an approval: any staff role (the request model names the role or user; checked per record). */
 export const APPROVERS: readonly Role[] = ALL_ROLES.filter((r) => r !== 'customer-user' && r !== 'auditor');
+
+/** Change events carrying the change's snapshot: the desk links those raised from its tickets (PR12.1). */
+export const CHANGE_EVENTS = [
+  ChangeRaised,
+  ChangeUpdated,
+  ChangeSubmitted,
+  ChangeApproved,
+  ChangeRejected,
+  ChangeRescheduled,
+  ChangeCancelled,
+  ChangeImplementationStarted,
+  ChangeImplemented,
+  ChangeClosed,
+];
 
 export const serviceDesk = defineService({
   name: 'service-desk',
@@ -57,7 +83,8 @@ export const serviceDesk = defineService({
     },
     events: {
       entry: entry('./handlers/events.ts'),
-      description: 'SLA clocks onto tickets (breaching-soon queue); automatic escalation on SLA warnings and breaches.',
+      description:
+        'SLA clocks onto tickets (breaching-soon queue); automatic escalation on SLA warnings and breaches; changes raised from tickets linked to them.',
       access: { table: 'write', publish: true },
     },
     notify: {
@@ -261,6 +288,25 @@ export const serviceDesk = defineService({
     },
     {
       method: 'POST',
+      path: '/v1/tickets/{id}/change-requests',
+      function: 'api',
+      roles: AGENTS,
+      summary:
+        'Ask change management for a change (an RFC) from a ticket: ChangeRequested; 202 with the request id (FitSM PR12.1)',
+      body: s.ChangeRequestBody,
+      response: { status: 202, schema: s.ChangeRequestAccepted },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tickets/{id}/changes',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'Changes raised from a ticket, as the changes service last announced them',
+      query: s.ListQuery,
+      response: { status: 200, schema: s.TicketChangePage },
+    },
+    {
+      method: 'POST',
       path: '/v1/tickets/{id}/escalations',
       function: 'api',
       roles: AGENTS,
@@ -437,6 +483,15 @@ export const serviceDesk = defineService({
         source: ['itsm.customers'],
         'detail-type': [CustomerRegistered.detailType, CustomerUpdated.detailType],
       },
+      function: 'events',
+    },
+    {
+      id: 'ticket-changes',
+      description:
+        'Changes raised from tickets (origin service-desk, filtered in code): linked to their ticket by version (FitSM PR12.1).',
+      // The origin is checked in code, not in the pattern: the rule stays a plain source/detail-type
+      // match that the contract tests can verify.
+      pattern: { source: ['itsm.changes'], 'detail-type': CHANGE_EVENTS.map((e) => e.detailType) },
       function: 'events',
     },
     {

@@ -30,6 +30,7 @@ import { isOpenWork, type TicketStatus, type TicketType } from './domain/ticket'
  * | requested upload   | TICKET#<id>        | UPLOAD#<ulid>     | gsi5 UPLOADS / <deadline>#<ulid>                  (until completed)     |
  * | fulfilment task    | TICKET#<id>        | TASK#<nn>         |                                                                       |
  * | child link         | TICKET#<parent>    | CHILD#<childId>   |                                                                       |
+ * | change link        | TICKET#<id>        | CHANGE#<changeId> | (a change raised from the ticket: copy kept by the change's version)  |
  * | notification sent  | TICKET#<id>        | MAIL#<ulid>       |                                                                       |
  * | number -> id       | NUM#INC-1001       | NUM               |                                                                       |
  * | desk settings      | CONFIG             | SETTINGS          |                                                                       |
@@ -46,6 +47,7 @@ export const keys = {
   upload: (ticketId: string, id: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `UPLOAD#${id}` }),
   task: (ticketId: string, taskId: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `TASK#${taskId}` }),
   child: (parentId: string, childId: string): Key => ({ pk: `TICKET#${parentId}`, sk: `CHILD#${childId}` }),
+  changeLink: (ticketId: string, changeId: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `CHANGE#${changeId}` }),
   mail: (ticketId: string, id: string): Key => ({ pk: `TICKET#${ticketId}`, sk: `MAIL#${id}` }),
   settings: (): Key => ({ pk: 'CONFIG', sk: 'SETTINGS' }),
   group: (group: string): Key => ({ pk: 'GROUP', sk: group }),

@@ -53,7 +53,8 @@ export interface MatrixRule {
 export interface Vote {
   userId: string;
   decision: 'approve' | 'reject';
-  rationale: string;
+  /** Kept with the vote's own item (one per person per level), merged in when the change is shown. */
+  rationale?: string;
   at: string;
   /** A CAB meeting that recorded it, when decided in one. */
   meetingId?: string;

@@ -14,7 +14,7 @@ import {
   recordMeetingDecision,
   updateCab,
 } from '../use-cases/admin';
-import { decide, inbox, submitChange } from '../use-cases/approvals';
+import { decide, inbox, submitChange, withRationales } from '../use-cases/approvals';
 import {
   assessChange,
   cancelChange,
@@ -30,8 +30,11 @@ import { policyView, savePolicy } from '../use-cases/policy';
 import { createTemplate, getTemplate, listTemplates } from '../use-cases/templates';
 
 const paging = (req: ApiRequest) => pageRequest(req.query);
-const one = (c: Change, status = 200) => ({ status, body: c, version: c.version });
-const approvals = (c: Change) => ({ number: c.number, status: c.status, levels: c.approval?.levels ?? [] });
+const one = async (c: Change, status = 200) => ({ status, body: await withRationales(c), version: c.version });
+const approvals = async (c: Change) => {
+  const full = await withRationales(c);
+  return { number: full.number, status: full.status, levels: full.approval?.levels ?? [] };
+};
 
 export const handler = apiHandler(changes, 'api', {
   'GET /v1/changes': async (req) => ({
@@ -40,7 +43,7 @@ export const handler = apiHandler(changes, 'api', {
   }),
   'POST /v1/changes': async (req) => {
     const c = await raiseChange(req.ctx, req.principal, req.body);
-    return { ...one(c, 201), headers: { location: `/v1/changes/${c.changeId}` } };
+    return { ...(await one(c, 201)), headers: { location: `/v1/changes/${c.changeId}` } };
   },
   'GET /v1/changes/{id}': async (req) => one(await getChange(req.params.id!)),
   'PATCH /v1/changes/{id}': async (req) =>
@@ -57,10 +60,13 @@ export const handler = apiHandler(changes, 'api', {
   }),
   'POST /v1/changes/{id}/submission': async (req) =>
     one(await submitChange(req.ctx, req.principal, req.params.id!, requireIfMatch(req)), 202),
-  'GET /v1/changes/{id}/approvals': async (req) => ({ status: 200, body: approvals(await getChange(req.params.id!)) }),
+  'GET /v1/changes/{id}/approvals': async (req) => ({
+    status: 200,
+    body: await approvals(await getChange(req.params.id!)),
+  }),
   'POST /v1/changes/{id}/approvals': async (req) => ({
     status: 201,
-    body: approvals(await decide(req.ctx, req.principal, req.params.id!, req.body)),
+    body: await approvals(await decide(req.ctx, req.principal, req.params.id!, req.body)),
   }),
   'GET /v1/approval-inbox': async (req) => ({ status: 200, body: await inbox(req.principal) }),
   'POST /v1/changes/{id}/implementation': async (req) =>

@@ -130,7 +130,7 @@ export async function submitChange(ctx: OperationContext, p: Principal, idOrNumb
   const after = await saveChange(
     ctx,
     before,
-    { ...before, status: 'approval', approval: { levels, submittedAt: iso(now()) }, conflicts },
+    { ...before, status: 'approval', approval: { levels, submittedAt: iso(now()) }, conflicts: conflicts.slice(0, 50) },
     { action: `submitted for approval: ${levels.length} level(s) by ${rule.name}`, events: [ChangeSubmitted] },
   );
   return startChangeFlow(ctx, after);
@@ -214,7 +214,9 @@ async function applyVotes(
   votes: Vote[],
   extra: { writes?: Write[]; action: string },
 ): Promise<Change> {
-  const decided: ApprovalLevel = { ...level, votes: [...level.votes, ...votes] };
+  // The change keeps who decided what and when; each rationale stays in the vote's own item, so a
+  // level's votes cannot outgrow the change's item (ADR 20).
+  const decided: ApprovalLevel = { ...level, votes: [...level.votes, ...votes.map(({ rationale: _r, ...v }) => v)] };
   const automatic = votes.length === 1 && votes[0]!.kind === 'system';
   const outcome = automatic ? (votes[0]!.decision === 'approve' ? 'approved' : 'rejected') : levelOutcome(decided);
   const at = iso(now());
@@ -237,14 +239,13 @@ async function applyVotes(
     events = [ChangeApproved];
   }
   const writes: Write[] = [
-    ...votes
-      .filter((v) => v.kind === 'user')
-      .map(
-        (v): Write => ({
-          kind: 'create',
-          item: { ...keys.vote(c.changeId, level.level, v.userId), type: 'vote', ...v },
-        }),
-      ),
+    // A system decision (timeout) keeps its reason in a vote item too.
+    ...votes.map(
+      (v): Write => ({
+        kind: 'create',
+        item: { ...keys.vote(c.changeId, level.level, v.userId), type: 'vote', ...v },
+      }),
+    ),
     ...(outcome !== 'open'
       ? clearAsks(c, level)
       : votes.map((v): Write => ({ kind: 'delete', key: keys.ask(c.changeId, level.level, v.userId) }))),
@@ -265,6 +266,22 @@ async function applyVotes(
   });
   if (outcome !== 'open') await wake(c.changeId, levelToken(level.level), { level: level.level, outcome });
   return after;
+}
+
+/** The change with each vote's rationale, read from the vote items (one query). */
+export async function withRationales(c: Change): Promise<Change> {
+  if (!c.approval?.levels.some((l) => l.votes.length > 0)) return c;
+  const items = await table().all({ pk: keys.change(c.changeId).pk, skBeginsWith: 'VOTE#' });
+  // sk is VOTE#<level>#<userId>
+  const why = new Map(items.map((i) => [String(i.sk).slice('VOTE#'.length), String(i.rationale)]));
+  const levels = c.approval.levels.map((l) => ({
+    ...l,
+    votes: l.votes.map((v) => {
+      const r = why.get(`${l.level}#${v.userId}`);
+      return r ? { ...v, rationale: r } : v;
+    }),
+  }));
+  return { ...c, approval: { ...c.approval, levels } };
 }
 
 /** Complete the flow's token for `what` if it waits on it (it re-reads the change either way). */

@@ -383,9 +383,10 @@ export async function assessChange(
     impactBasis: level.basis,
     affected: {
       ciCount: impact.ciCount,
-      serviceIds: impact.services.map((s) => s.serviceId),
-      customerIds: impact.customerIds,
-      agreementIds: impact.agreements.map((a) => a.agreementId),
+      // At most 100 of each on the record (ADR 20); the counts are exact in the impact basis.
+      serviceIds: impact.services.map((s) => s.serviceId).slice(0, 100),
+      customerIds: impact.customerIds.slice(0, 100),
+      agreementIds: impact.agreements.map((a) => a.agreementId).slice(0, 100),
       truncated: impact.truncated,
     },
     assessedBy: p.id,

@@ -94,7 +94,7 @@ export async function instantiate(
     type: 'standard',
     status: 'approved',
     title: input.title,
-    description: description.slice(0, 10_000),
+    description: description.slice(0, 4000),
     ...(input.reason ? { reason: input.reason } : {}),
     requesterId: p.id,
     ...(input.implementerId ? { implementerId: input.implementerId } : {}),

@@ -388,6 +388,14 @@ describe('communications', () => {
       summary: 'x',
     });
     expect(bad.status).toBe(400);
+    // Notices are written by the service from events, never recorded by hand.
+    const forged = await sam.post<Problem>('/v1/customers/acme/communications', {
+      kind: 'change-notice',
+      subject: 'x',
+      summary: 'x',
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.body.errors?.map((e) => e.field)).toEqual(['body.kind']);
     const log = await acmeUser.get<Page<{ kind: string; subject: string }>>('/v1/customers/acme/communications');
     expect(log.body.items[0]).toMatchObject({ kind: 'phone', subject: 'Quarterly check-in' });
   });

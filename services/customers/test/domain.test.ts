@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { changeNoticeMail } from '../domain/communication';
 import { type ComplaintAction, canClose, complaintNumber, mergeActions } from '../domain/complaint';
 import { customerView, diff, duplicateServices, isCustomerId } from '../domain/customer';
 import { canRecordOutcome, upcomingKey } from '../domain/review';
@@ -159,5 +160,46 @@ describe('service reviews', () => {
   });
   it('orders upcoming reviews by date', () => {
     expect(upcomingKey('2026-12-01T10:00:00.000Z', '01J') < upcomingKey('2027-01-01T10:00:00.000Z', '00A')).toBe(true);
+  });
+});
+
+describe('change notices', () => {
+  const base = {
+    customerName: 'ACME',
+    number: 'CHG-77',
+    title: 'Replace sw-core-1',
+    serviceIds: ['SVC-7'],
+    plannedStart: '2026-12-10T22:00:00.000Z',
+    plannedEnd: '2026-12-11T02:00:00+00:00',
+  };
+
+  it('says what, which services and when, and that a scheduled change may still move or be cancelled', () => {
+    // Act
+    const mail = changeNoticeMail({ ...base, kind: 'scheduled' });
+    // Assess
+    expect(mail.subject).toBe('Change notice (scheduled): CHG-77 Replace sw-core-1');
+    expect(mail.summary).toBe(
+      'Change CHG-77 "Replace sw-core-1" is scheduled from 2026-12-10 22:00 UTC to 2026-12-11 02:00 UTC.',
+    );
+    expect(mail.text).toContain('Services affected: SVC-7.');
+    expect(mail.text).toContain('may still be moved or cancelled');
+  });
+
+  it('gives the window in UTC whatever the offset, and a move without the old window still reads', () => {
+    // Act
+    const moved = changeNoticeMail({ ...base, kind: 'moved', plannedStart: '2026-12-11T00:30:00+02:00' });
+    // Assess
+    expect(moved.summary).toBe(
+      'Change CHG-77 "Replace sw-core-1" has moved: it is now planned from 2026-12-10 22:30 UTC to 2026-12-11 02:00 UTC.',
+    );
+  });
+
+  it('tells that a cancelled change will not take place and names no later move', () => {
+    // Act
+    const mail = changeNoticeMail({ ...base, kind: 'cancelled', serviceIds: [] });
+    // Assess
+    expect(mail.summary).toMatch(/is cancelled: it will not take place\.$/);
+    expect(mail.text).toContain('Services affected: none named.');
+    expect(mail.text).not.toContain('may still be moved');
   });
 });

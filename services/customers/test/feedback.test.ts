@@ -310,3 +310,102 @@ describe('SLA violation notices', () => {
     });
   });
 });
+
+describe('change notices (CMMI-SVC SD SP 3.3)', () => {
+  type Entry = {
+    kind: string;
+    to: string[];
+    delivered: boolean;
+    noticeId: string;
+    changeNumber?: string;
+    note?: string;
+  };
+  const notice = (customerId: string, extra: Record<string, unknown> = {}) => ({
+    source: 'itsm.changes',
+    detailType: 'ChangeNoticeIssued',
+    data: {
+      noticeId: ulid(),
+      customerId,
+      kind: 'scheduled',
+      changeId: ulid(),
+      number: 'CHG-77',
+      title: 'Replace core switch sw-core-1',
+      serviceIds: ['SVC-7', 'SVC-9'],
+      plannedStart: '2026-12-10T22:00:00Z',
+      plannedEnd: '2026-12-11T02:00:00Z',
+      ...extra,
+    },
+  });
+
+  it('mails a moved change to the notice contacts with both windows, and logs it', async () => {
+    // Prepare
+    const n = notice('acme', {
+      kind: 'moved',
+      previousStart: '2026-12-03T22:00:00Z',
+      previousEnd: '2026-12-04T02:00:00Z',
+    });
+    // Act
+    await publish([n]);
+    await rt.bus.drain();
+    // Assess
+    expect(rt.functions.asyncFailures()).toEqual([]);
+    const sent = rt.mailbox.messages().filter((m) => m.tags.notice === n.data.noticeId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.to).toEqual(['pat@acme.example']);
+    expect(sent[0]!.tags).toMatchObject({ kind: 'change-notice', change: 'CHG-77', customer: 'acme' });
+    expect(sent[0]!.subject).toContain('CHG-77');
+    const text = sent[0]!.text;
+    expect(text).toContain('Replace core switch sw-core-1');
+    expect(text).toContain('SVC-7, SVC-9');
+    expect(text).toContain('from 2026-12-03 22:00 UTC to 2026-12-04 02:00 UTC');
+    expect(text).toContain('from 2026-12-10 22:00 UTC to 2026-12-11 02:00 UTC');
+    expect(text).toMatch(/may still be moved or cancelled/);
+    const log = await caller.get<Page<Entry>>('/v1/customers/acme/communications');
+    expect(log.status).toBe(200);
+    expect(log.body.items.filter((c) => c.noticeId === n.data.noticeId)).toEqual([
+      expect.objectContaining({
+        kind: 'change-notice',
+        changeNumber: 'CHG-77',
+        to: ['pat@acme.example'],
+        delivered: true,
+      }),
+    ]);
+  });
+
+  it('sends one mail per notice when the event comes twice, even under two event ids', async () => {
+    // Prepare: the same delivery twice, and the same notice published again as a new event.
+    const n = notice('acme', { kind: 'cancelled' });
+    const eventId = ulid();
+    // Act
+    await publish([{ ...n, eventId }]);
+    await publish([{ ...n, eventId }]);
+    await rt.bus.drain();
+    await publish([n]);
+    await rt.bus.drain();
+    // Assess
+    expect(rt.functions.asyncFailures()).toEqual([]);
+    const sent = rt.mailbox.messages().filter((m) => m.tags.notice === n.data.noticeId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.text).toMatch(/is cancelled: it will not take place/);
+    const log = await caller.get<Page<Entry>>('/v1/customers/acme/communications');
+    expect(log.body.items.filter((c) => c.noticeId === n.data.noticeId)).toHaveLength(1);
+  });
+
+  it('logs a notice it could not deliver when no contact receives notices', async () => {
+    // Prepare
+    const n = notice('globex');
+    // Act
+    await publish([n]);
+    await rt.bus.drain();
+    // Assess
+    expect(rt.functions.asyncFailures()).toEqual([]);
+    expect(rt.mailbox.messages().filter((m) => m.tags.notice === n.data.noticeId)).toEqual([]);
+    const log = await auditor.get<Page<Entry>>('/v1/customers/globex/communications');
+    expect(log.body.items.find((c) => c.noticeId === n.data.noticeId)).toMatchObject({
+      kind: 'change-notice',
+      delivered: false,
+      to: [],
+      note: expect.stringMatching(/no contact/),
+    });
+  });
+});

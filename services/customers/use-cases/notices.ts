@@ -1,15 +1,30 @@
+import type { ChangeNoticeIssued } from '../../../shared/contracts/changes/v1';
 import type { EventData } from '../../../shared/contracts/envelope';
 import type { SlaViolationNoticeIssued } from '../../../shared/contracts/service-level/v1';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import type { ReceivedEvent } from '../../../shared/kit/events';
 import { logger } from '../../../shared/kit/logger';
 import { sendMail } from '../../../shared/kit/mail';
-import { violationMail } from '../domain/communication';
+import { changeNoticeMail, violationMail } from '../domain/communication';
 import { type Communication, keys, table } from '../store';
 import { communicationItem } from './communications';
 import { noticeContacts } from './contacts';
 import { customerHistoryEntry } from './customers';
 import { mailOnce } from './mail-once';
+
+/**
+ * Who gets a customer's notices: the distinct addresses of its contacts flagged for service-level
+ * notices (one sparse-index query), and why nobody does when nobody does.
+ */
+async function recipients(customerId: string) {
+  const customer = await table().get(keys.customer(customerId));
+  const contacts = customer ? await noticeContacts(customerId) : [];
+  const to = [...new Set(contacts.map((c) => c.email))];
+  let note: string | undefined;
+  if (!customer) note = `customer ${customerId} is not registered`;
+  else if (to.length === 0) note = 'no contact of this customer receives service-level notices';
+  return { customer, to, note };
+}
 
 /**
  * Event handler: the service-level service issued an SLA violation notice (FitSM PR2.3). Mail it
@@ -18,9 +33,7 @@ import { mailOnce } from './mail-once';
  */
 export async function deliverViolationNotice(event: ReceivedEvent, ctx: OperationContext): Promise<void> {
   const n = event.data as EventData<typeof SlaViolationNoticeIssued>;
-  const customer = await table().get(keys.customer(n.customerId));
-  const contacts = customer ? await noticeContacts(n.customerId) : [];
-  const to = [...new Set(contacts.map((c) => c.email))];
+  const { customer, to, note } = await recipients(n.customerId);
   const mail = violationMail({
     customerName: customer ? String(customer.name) : n.customerId,
     agreementId: n.agreementId,
@@ -29,9 +42,6 @@ export async function deliverViolationNotice(event: ReceivedEvent, ctx: Operatio
     breachedAt: n.breachedAt,
     summary: n.summary,
   });
-  let note: string | undefined;
-  if (!customer) note = `customer ${n.customerId} is not registered`;
-  else if (to.length === 0) note = 'no contact of this customer receives service-level notices';
   if (note) logger.warn('SLA violation notice not mailed', { noticeId: n.noticeId, note });
   const entry: Communication = {
     communicationId: newId(),
@@ -71,6 +81,70 @@ export async function deliverViolationNotice(event: ReceivedEvent, ctx: Operatio
           to.length
             ? `SLA violation notice ${n.noticeId} sent to ${to.length} contact(s)`
             : `SLA violation notice ${n.noticeId} not sent`,
+        ),
+      ],
+    }),
+  );
+}
+
+/**
+ * Event handler: the changes service issued a notice to one affected customer (CMMI-SVC SD SP 3.3:
+ * a change to its services was scheduled, moved or cancelled). Delivered like an SLA violation
+ * notice: to the contacts flagged for service-level notices (the flag covers "service-level
+ * communication", which maintenance notices are), logged as a `change-notice` whether delivered or
+ * not, and mailed once per notice id however often the event comes.
+ */
+export async function deliverChangeNotice(event: ReceivedEvent, ctx: OperationContext): Promise<void> {
+  const n = event.data as EventData<typeof ChangeNoticeIssued>;
+  const { customer, to, note } = await recipients(n.customerId);
+  const { summary, ...mail } = changeNoticeMail({
+    customerName: customer ? String(customer.name) : n.customerId,
+    kind: n.kind,
+    number: n.number,
+    title: n.title,
+    serviceIds: n.serviceIds,
+    plannedStart: n.plannedStart,
+    plannedEnd: n.plannedEnd,
+    ...(n.previousStart ? { previousStart: n.previousStart } : {}),
+    ...(n.previousEnd ? { previousEnd: n.previousEnd } : {}),
+  });
+  if (note) logger.warn('change notice not mailed', { noticeId: n.noticeId, note });
+  const entry: Communication = {
+    communicationId: newId(),
+    customerId: n.customerId,
+    kind: 'change-notice',
+    at: new Date().toISOString(),
+    subject: mail.subject,
+    summary,
+    to,
+    delivered: to.length > 0,
+    ...(note ? { note } : {}),
+    noticeId: n.noticeId,
+    changeNumber: n.number,
+    recordedBy: ctx.actor.id,
+  };
+  await mailOnce(
+    ctx,
+    { pk: `NOTICE#${n.noticeId}`, sk: 'MAIL' },
+    `change notice ${n.noticeId}`,
+    async () => {
+      if (!to.length) return;
+      await sendMail({
+        to,
+        ...mail,
+        tags: { kind: 'change-notice', notice: n.noticeId, customer: n.customerId, change: n.number },
+      });
+    },
+    () => ({
+      writes: [{ kind: 'create', item: communicationItem(entry) }],
+      history: [
+        customerHistoryEntry(
+          n.customerId,
+          'communication',
+          entry.communicationId,
+          to.length
+            ? `change notice ${n.noticeId} (${n.kind} ${n.number}) sent to ${to.length} contact(s)`
+            : `change notice ${n.noticeId} (${n.kind} ${n.number}) not sent`,
         ),
       ],
     }),

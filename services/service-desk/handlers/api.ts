@@ -3,6 +3,7 @@ import { pageRequest } from '../../../shared/kit/paging';
 import { serviceDesk } from '../service';
 import type { Ticket } from '../store';
 import { completeUpload, downloadLink, listAttachments, requestUpload } from '../use-cases/attachments';
+import { listTicketChanges, requestChange } from '../use-cases/changes';
 import { addComment, addWork, listComments, listWork } from '../use-cases/comments';
 import { manualEscalation } from '../use-cases/escalations';
 import { declareMajor, majorReview, majorUpdate } from '../use-cases/major';
@@ -83,6 +84,15 @@ export const handler = apiHandler(serviceDesk, 'api', {
   'POST /v1/tickets/{id}/work-log': async (req) => ({
     status: 201,
     body: await addWork(req.ctx, req.principal, id(req), req.body),
+  }),
+  'POST /v1/tickets/{id}/change-requests': async (req) => {
+    const accepted = await requestChange(req.ctx, req.principal, id(req), req.body);
+    // Accepted, not created: the changes service raises the change from the event.
+    return { status: 202, body: accepted, headers: { location: `/v1/tickets/${accepted.ticketId}/changes` } };
+  },
+  'GET /v1/tickets/{id}/changes': async (req) => ({
+    status: 200,
+    body: await listTicketChanges(id(req), paging(req)),
   }),
   'POST /v1/tickets/{id}/escalations': async (req) =>
     ticket(req, await manualEscalation(req.ctx, req.principal, id(req), req.body), 201),

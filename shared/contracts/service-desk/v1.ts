@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { changeRequestedBy } from '../changes/v1';
 import { defineEvent } from '../envelope';
 import { instant, LIMITS, str } from '../limits';
 import { resyncContracts } from '../resync';
@@ -206,6 +207,13 @@ export const TicketCommented = defineEvent({
 });
 
 /**
+ * A request for change raised from a ticket (FitSM PR12.1): the changes service raises `CHG-n`
+ * once per request id. `origin` is `{ source: 'service-desk', ref: <ticket number> }`, and the
+ * desk links the change to the ticket when the changes service announces it with that origin.
+ */
+export const ChangeRequested = changeRequestedBy('itsm.service-desk');
+
+/**
  * Resync (ADR 28). Record types: `ticket`, each exactly as `TicketChanged.data.ticket`; and
  * `ticket-comment`, each exactly as `TicketCommented.data`. Tickets come first.
  */
@@ -227,4 +235,4 @@ export const ticketEvents = [
   MajorIncidentUpdateRequested,
 ];
 
-export const serviceDeskEvents = [...ticketEvents, TicketCommented, RecordsResynced, ResyncContinued];
+export const serviceDeskEvents = [...ticketEvents, TicketCommented, ChangeRequested, RecordsResynced, ResyncContinued];
