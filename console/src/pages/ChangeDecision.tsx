@@ -63,6 +63,8 @@ export default function ChangeDecision() {
   const open = approvals.levels.find((l) => l.status === 'open');
   const me = `user-${session.name}`;
   const mine = open?.votes.find((v) => v.userId === me);
+  // My last vote on any level: what this page says once the level it was for is decided.
+  const voted = approvals.levels.flatMap((l) => l.votes.filter((v) => v.userId === me).map((v) => ({ l, v }))).at(-1);
 
   const decide = async (decision: 'approve' | 'reject') => {
     if (!rationale.trim()) {
@@ -146,6 +148,9 @@ export default function ChangeDecision() {
         <Container header={<Header variant="h2">Your decision</Header>}>
           {!open ? (
             <Box>
+              {voted
+                ? `You ${voted.v.decision === 'approve' ? 'approved' : 'rejected'} level ${voted.l.level} (${voted.l.name}) ${when(voted.v.at)}: “${voted.v.rationale}”. `
+                : ''}
               Nothing waits for a decision on {c.number} (status {approvals.status}).
             </Box>
           ) : mine ? (

@@ -14,7 +14,7 @@ import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Textarea from '@cloudscape-design/components/textarea';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { useNotify } from '../App';
 import { api, ifMatch, must } from '../api/client';
@@ -65,6 +65,15 @@ export default function ChangePage() {
     [id, loaded.data?.change.version],
   );
 
+  const moving =
+    loaded.data?.change.status === 'approval' && !loaded.data.change.approval?.levels.some((l) => l.status === 'open');
+  // Submitted, and the flow has not opened a level yet (or is between levels): read again shortly.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each new read of the change sets the next timer.
+  useEffect(() => {
+    if (!moving) return;
+    const timer = setTimeout(loaded.reload, 2000);
+    return () => clearTimeout(timer);
+  }, [moving, loaded.data]);
   if (loaded.error && !loaded.data)
     return (
       <Alert type="error" header="Cannot show this change">
