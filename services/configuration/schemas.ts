@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { UNAUTHORISED_REASONS } from '../../shared/contracts/configuration/v1';
 import { boundedRecord, fanOut, instant, limitsRegistry } from '../../shared/contracts/limits';
 import { CI_STATUSES } from './domain/ci';
 import { ATTRIBUTE_KINDS, DEPENDENCY_DIRECTIONS } from './domain/ci-types';
@@ -62,6 +63,12 @@ const Attributes = boundedRecord(
   MAX_ATTRIBUTES,
 );
 
+/**
+ * The change (RFC) authorising a CI change, by id or number (`CHG-77`); recorded in the history
+ * and checked against the CMDB's copy of the change (FitSM PR11.4).
+ */
+const ChangeRef = Id;
+
 export const CreateCiBody = z.strictObject({
   typeId: Slug,
   name: Name,
@@ -81,13 +88,17 @@ export const UpdateCiBody = z.strictObject({
   customerIds: z.optional(CustomerIdList),
   /** Why the change was made; kept in the history (FitSM GR2.3). */
   reason: z.optional(z.string().check(z.maxLength(1000))),
+  changeId: z.optional(ChangeRef),
 });
 
 export const AddRelationshipBody = z.strictObject({
   type: Slug,
   targetCiId: Id,
   reason: z.optional(z.string().check(z.maxLength(1000))),
+  changeId: z.optional(ChangeRef),
 });
+
+export const RemoveRelationshipQuery = z.object({ changeId: z.optional(ChangeRef) });
 
 import { ListQuery } from '../../shared/kit/paging';
 
@@ -119,6 +130,8 @@ export const ImportBody = z.strictObject({
     .string()
     .check(z.maxLength(63), z.regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be a short lower-case source name')),
   rows: z.array(z.unknown()).check(z.minLength(1), z.maxLength(1000)),
+  /** The change authorising the updates this import makes (FitSM PR11.4); each updated CI is checked against it. */
+  changeId: z.optional(ChangeRef),
 });
 // Each row becomes its own CI in its own transaction: bounded as a row, not kept in one record.
 limitsRegistry.add(ImportBody.shape.rows, { elements: ImportRow, notStored: true });
@@ -170,6 +183,8 @@ export const HistoryPage = pageOf(
     action: z.string(),
     changes: z.optional(Changes),
     reason: z.optional(z.string()),
+    /** The change (RFC) the CI was changed under, as the update named it (FitSM PR11.4). */
+    changeId: z.optional(z.string()),
     correlationId: z.string(),
   }),
 );
@@ -244,6 +259,8 @@ export const RelationshipAdded = z.object({
   sourceCiId: z.string(),
   targetCiId: z.string(),
   type: z.string(),
+  /** The type's dependency semantics, as the `RelationshipAdded` event carries them. */
+  dependency: z.enum(DEPENDENCY_DIRECTIONS),
   relatedAt: z.string(),
 });
 
@@ -376,3 +393,35 @@ export const ResultRecorded = z.object({
   result: z.enum(VERIFICATION_RESULTS),
   verifiedAt: z.string(),
 });
+
+// ---- Authorised CI changes (FitSM PR11.4, issue 11) ----
+
+export const ChangeControlBody = z.strictObject({
+  /** CI types whose changes must name an authorising change (each a defined type). */
+  controlledTypeIds: z.array(Slug).check(z.maxLength(100)),
+});
+
+export const ChangeControlView = z.object({
+  controlledTypeIds: z.array(z.string()),
+  version: z.number(),
+});
+
+export const UnauthorisedChangePage = pageOf(
+  z.object({
+    recordId: z.string(),
+    ciId: z.string(),
+    /** The CI's readable number. */
+    number: z.string(),
+    typeId: z.string(),
+    /** The change as the update named it (id or `CHG-n`), when it named one. */
+    changeRef: z.optional(z.string()),
+    /** The change's id and number when the CMDB knows it. */
+    changeId: z.optional(z.string()),
+    changeNumber: z.optional(z.string()),
+    reason: z.enum(UNAUTHORISED_REASONS),
+    actor: Actor,
+    /** CI fields changed, or `relationships`. */
+    changedFields: z.array(z.string()),
+    at: z.string(),
+  }),
+);

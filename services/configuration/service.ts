@@ -1,4 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import {
+  ChangeApproved,
+  ChangeCancelled,
+  ChangeClosed,
+  ChangeImplementationStarted,
+  ChangeImplemented,
+  ChangeRaised,
+  ChangeRejected,
+  ChangeRescheduled,
+  ChangeSubmitted,
+  ChangeUpdated,
+} from '../../shared/contracts/changes/v1';
 import { configurationEvents } from '../../shared/contracts/configuration/v1';
 import { serviceEvents } from '../../shared/contracts/portfolio/v1';
 import { defineService } from '../../shared/kit/definition';
@@ -18,6 +30,20 @@ export const WRITERS: readonly Role[] = [...ADMINS, 'process-staff'];
 export const READERS: readonly Role[] = [...WRITERS, 'sms-owner', 'sms-manager', 'auditor', 'customer-user'];
 const STAFF_READERS: readonly Role[] = [...WRITERS, 'sms-owner', 'sms-manager', 'auditor'];
 
+/** Every change event carrying the change's snapshot: the copy CI changes are checked against (FitSM PR11.4). */
+export const changeSnapshotEvents = [
+  ChangeRaised,
+  ChangeUpdated,
+  ChangeSubmitted,
+  ChangeApproved,
+  ChangeRejected,
+  ChangeRescheduled,
+  ChangeCancelled,
+  ChangeImplementationStarted,
+  ChangeImplemented,
+  ChangeClosed,
+];
+
 export const configuration = defineService({
   name: 'configuration',
   title: 'Configuration management (CMDB)',
@@ -34,7 +60,7 @@ export const configuration = defineService({
     },
     events: {
       entry: entry('./handlers/events.ts'),
-      description: 'Keeps the copy of portfolio services CIs link to.',
+      description: 'Keeps the copies of portfolio services CIs link to and of changes CI updates name.',
       access: { table: 'write' },
     },
     tasks: {
@@ -168,7 +194,8 @@ export const configuration = defineService({
       path: '/v1/cis/{id}/relationships/{type}/{targetId}',
       function: 'api',
       roles: WRITERS,
-      summary: 'Remove a relationship',
+      summary: 'Remove a relationship (changeId: the change authorising it)',
+      query: s.RemoveRelationshipQuery,
     },
     {
       method: 'GET',
@@ -275,12 +302,44 @@ export const configuration = defineService({
       body: s.CloseCampaignBody,
       response: { status: 202, schema: s.CampaignView },
     },
+    {
+      method: 'GET',
+      path: '/v1/change-control',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'CI types whose changes must name an authorising change (FitSM PR11.4)',
+      response: { status: 200, schema: s.ChangeControlView },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/change-control',
+      function: 'api',
+      roles: ADMINS,
+      summary: 'Set the change-controlled CI types (If-Match; "0" before the first save)',
+      body: s.ChangeControlBody,
+      response: { status: 200, schema: s.ChangeControlView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/unauthorised-ci-changes',
+      function: 'api',
+      roles: STAFF_READERS,
+      summary: 'CI changes made without an authorising change, newest first (FitSM PR11.4)',
+      query: s.ListQuery,
+      response: { status: 200, schema: s.UnauthorisedChangePage },
+    },
   ],
   subscriptions: [
     {
       id: 'portfolio-services',
       description: 'Copy of portfolio services (id, name, status) for CI links and impacted services.',
       pattern: { source: ['itsm.portfolio'], 'detail-type': serviceEvents.map((e) => e.detailType) },
+      function: 'events',
+    },
+    {
+      id: 'changes',
+      description: 'Copy of changes (status, CIs, windows) that CI updates are checked against (FitSM PR11.4).',
+      pattern: { source: ['itsm.changes'], 'detail-type': changeSnapshotEvents.map((e) => e.detailType) },
       function: 'events',
     },
     ...resyncSubscriptions('configuration'),

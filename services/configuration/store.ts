@@ -20,9 +20,14 @@ import type { CiType, RelationshipType } from './domain/ci-types';
  * | service copy        | SVC#<serviceId>           | SVC                    |                        |                              |
  * | baseline / member   | BASELINE#<id>             | BASELINE / CI#<ciId>   | BASELINES / <id>       |                              |
  * | campaign / member   | CAMPAIGN#<id>             | CAMPAIGN / CI#<ciId>   | CAMPAIGNS / <id>       |                              |
+ * | change copy         | CHG#<changeId>            | CHG                    |                        |                              |
+ * | change number -> id | CHGNUM#CHG-77             | CHGNUM                 |                        |                              |
+ * | change control      | SETTINGS                  | CHANGE-CONTROL         |                        |                              |
+ * | unauthorised change | UNAUTH#<id>               | UNAUTH                 | UNAUTHORISED / <at>#id |                              |
  *
  * Adjacency for impact analysis lives on the CI item as string sets (`dependsOn`,
- * `dependents`), so one batch read serves a whole level of the walk.
+ * `dependents`), so one batch read serves a whole level of the walk. Only unauthorised-change
+ * items carry `gsi1pk = UNAUTHORISED`: the report reads that partition newest first, never a scan.
  */
 export const keys = {
   ci: (id: string): Key => ({ pk: `CI#${id}`, sk: 'CI' }),
@@ -34,6 +39,10 @@ export const keys = {
   service: (id: string): Key => ({ pk: `SVC#${id}`, sk: 'SVC' }),
   baseline: (id: string): Key => ({ pk: `BASELINE#${id}`, sk: 'BASELINE' }),
   campaign: (id: string): Key => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' }),
+  change: (id: string): Key => ({ pk: `CHG#${id}`, sk: 'CHG' }),
+  changeNumber: (n: string): Key => ({ pk: `CHGNUM#${n}`, sk: 'CHGNUM' }),
+  changeControl: (): Key => ({ pk: 'SETTINGS', sk: 'CHANGE-CONTROL' }),
+  unauthorised: (id: string): Key => ({ pk: `UNAUTH#${id}`, sk: 'UNAUTH' }),
   edgeOut: (source: string, type: string, target: string): Key => ({
     pk: `CI#${source}`,
     sk: `REL#OUT#${type}#${target}`,

@@ -53,6 +53,8 @@ export const HistoryEntry = z.object({
   /** Field by field: the value before and after (either is absent when the field was added or removed). */
   changes: z.optional(z.record(z.string(), z.object({ from: z.optional(z.unknown()), to: z.optional(z.unknown()) }))),
   reason: z.optional(z.string()),
+  /** The change (RFC) the record was changed under, when the caller named one (FitSM PR11.4). */
+  changeId: z.optional(z.string()),
   correlationId: z.string(),
 });
 export const HistoryPage = pageOf(HistoryEntry);

@@ -64,6 +64,7 @@ export class Store {
         action: String(i.action),
         ...(i.changes ? { changes: i.changes as HistoryView['changes'] } : {}),
         ...(i.reason ? { reason: String(i.reason) } : {}),
+        ...(i.changeId ? { changeId: String(i.changeId) } : {}),
         correlationId: String(i.correlationId),
       }),
     );

@@ -79,6 +79,7 @@ export async function applyRelationship(event: ReceivedEvent, ctx: OperationCont
               present,
               // Events before the CMDB published semantics carry none: such an edge implies no dependency.
               dependency: rel.dependency ?? 'none',
+              atMs,
             },
             ifBelow: { attribute: 'atMs', value: atMs },
           },
@@ -97,24 +98,21 @@ async function deriveAdjacency(ctx: OperationContext, a: string, b: string): Pro
     .filter((e) => e.present === true)
     .flatMap((e) => dependencyPairs(String(e.source), String(e.target), e.dependency as Dependency));
   const depends = (x: string, y: string) => pairs.some((p) => p.dependent === x && p.dependency === y);
-  const writes: Write[] = [];
-  for (const [x, y] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    // x depends on y: y is in x.dependsOn and x is in y.dependents.
-    const on = depends(x, y);
-    writes.push({
+  // One update per node (a transaction may touch an item once): x's `dependsOn` and `dependents`
+  // toward y, each added or removed as the edges say.
+  const nodeWrite = (x: string, y: string): Write => {
+    const add: Record<string, string[]> = {};
+    const del: Record<string, string[]> = {};
+    (depends(x, y) ? add : del).dependsOn = [y];
+    (depends(y, x) ? add : del).dependents = [y];
+    return {
       kind: 'update',
       key: gkeys.ci(x),
-      ...(on ? { addToSet: { dependsOn: [y] } } : { deleteFromSet: { dependsOn: [y] } }),
-    });
-    writes.push({
-      kind: 'update',
-      key: gkeys.ci(y),
-      ...(on ? { addToSet: { dependents: [x] } } : { deleteFromSet: { dependents: [x] } }),
-    });
-  }
+      ...(Object.keys(add).length ? { addToSet: add } : {}),
+      ...(Object.keys(del).length ? { deleteFromSet: del } : {}),
+    };
+  };
+  const writes: Write[] = [nodeWrite(a, b), nodeWrite(b, a)];
   // Set additions and removals are commutative; one transaction keeps both ends in step.
   await table().commit(ctx, { writes });
 }
@@ -178,10 +176,14 @@ interface NodeCopy extends GraphNode {
   customerIds: string[];
 }
 
+/** A string set as the document client gives it (a Set), or as a list once serialised. */
+const setToArray = (v: unknown): string[] =>
+  v instanceof Set ? [...v].map(String) : Array.isArray(v) ? v.map(String) : [];
+
 const toNode = (i: Item): NodeCopy => ({
   ciId: String(i.pk).slice('GCI#'.length),
-  dependsOn: i.dependsOn instanceof Set ? [...i.dependsOn].map(String) : [],
-  dependents: i.dependents instanceof Set ? [...i.dependents].map(String) : [],
+  dependsOn: setToArray(i.dependsOn),
+  dependents: setToArray(i.dependents),
   ...(i.number ? { number: String(i.number) } : {}),
   ...(i.name ? { name: String(i.name) } : {}),
   serviceIds: (i.serviceIds as string[] | undefined) ?? [],

@@ -3,6 +3,7 @@ import { pageRequest } from '../../../shared/kit/paging';
 import { configuration } from '../service';
 import { ciView } from '../store';
 import { baselineDiff, captureBaseline, getBaseline, listBaselines } from '../use-cases/baselines';
+import { getChangeControl, listUnauthorised, putChangeControl } from '../use-cases/changes';
 import {
   createCiType,
   createRelationshipType,
@@ -77,7 +78,14 @@ export const handler = apiHandler(configuration, 'api', {
     body: await addRelationship(req.ctx, req.principal, req.params.id!, req.body),
   }),
   'DELETE /v1/cis/{id}/relationships/{type}/{targetId}': async (req) => {
-    await removeRelationship(req.ctx, req.principal, req.params.id!, req.params.type!, req.params.targetId!);
+    await removeRelationship(
+      req.ctx,
+      req.principal,
+      req.params.id!,
+      req.params.type!,
+      req.params.targetId!,
+      req.query.changeId,
+    );
     return { status: 204 };
   },
   'GET /v1/cis/{id}/impact': async (req) => {
@@ -85,6 +93,18 @@ export const handler = apiHandler(configuration, 'api', {
     return { status: 200, body: await impact(req.params.id!, q.direction ?? 'downstream', Number(q.depth ?? 5)) };
   },
   'POST /v1/ci-imports': async (req) => ({ status: 200, body: await importCis(req.ctx, req.body) }),
+  'GET /v1/change-control': async () => {
+    const c = await getChangeControl();
+    return { status: 200, body: c, version: c.version };
+  },
+  'PUT /v1/change-control': async (req) => {
+    const c = await putChangeControl(req.ctx, requireIfMatch(req), req.body);
+    return { status: 200, body: c, version: c.version };
+  },
+  'GET /v1/unauthorised-ci-changes': async (req) => {
+    const p = paging(req);
+    return { status: 200, body: await listUnauthorised(p.limit, p.cursor) };
+  },
   'GET /v1/baselines': async (req) => {
     const p = paging(req);
     return { status: 200, body: await listBaselines(p.limit, p.cursor) };

@@ -278,6 +278,28 @@ describe('relationships and impact', () => {
     const after = await staff.get<Impact>(`/v1/cis/${host.ciId}/impact`);
     expect(after.body.cis.map((c) => c.name)).toEqual(['app']);
     expect((await admin.del(`/v1/cis/${portal.ciId}/relationships/depends-on/${app.ciId}`)).status).toBe(404);
+
+    // The events carry the type's dependency semantics, so a copy of the graph needs no type catalogue.
+    await rt.drainStreams();
+    await rt.bus.drain();
+    const edgeEvents = rt.bus
+      .published()
+      .filter((e) => e.source === 'itsm.configuration' && e['detail-type'].startsWith('Relationship'))
+      .map((e) => ({ detailType: e['detail-type'], ...(e.detail as { data: Record<string, unknown> }).data }));
+    expect(edgeEvents).toContainEqual({
+      detailType: 'RelationshipAdded',
+      sourceCiId: app.ciId,
+      targetCiId: host.ciId,
+      type: 'runs-on',
+      dependency: 'source-depends-on-target',
+    });
+    expect(edgeEvents).toContainEqual({
+      detailType: 'RelationshipRemoved',
+      sourceCiId: portal.ciId,
+      targetCiId: app.ciId,
+      type: 'depends-on',
+      dependency: 'source-depends-on-target',
+    });
   });
 });
 

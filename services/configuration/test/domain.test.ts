@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dependencyPairs, type GraphNode, walkImpact } from '../../../shared/kit/graph';
+import { assessChange, type ChangeCopy } from '../domain/authorisation';
 import { diffBaseline } from '../domain/baseline';
 import { canTransition, diffCi, sameValue } from '../domain/ci';
 import { type CiType, validateAttributes, validateTypeChange } from '../domain/ci-types';
@@ -143,5 +144,54 @@ describe('baselines and verification figures', () => {
     expect(counterDelta(undefined, 'confirmed')).toEqual({ confirmed: 1, discrepancies: 0 });
     expect(counterDelta('confirmed', 'discrepancy')).toEqual({ confirmed: -1, discrepancies: 1 });
     expect(counterDelta('confirmed', 'confirmed')).toEqual({ confirmed: 0, discrepancies: 0 });
+  });
+});
+
+describe('authorised CI changes (FitSM PR11.4)', () => {
+  const change: ChangeCopy = {
+    changeId: 'c1',
+    number: 'CHG-1',
+    status: 'approved',
+    ciIds: ['ci-1'],
+    plannedStart: '2026-05-01T10:00:00Z',
+    plannedEnd: '2026-05-01T12:00:00Z',
+  };
+  const at = (iso: string, c: ChangeCopy = change) =>
+    assessChange({ ciId: 'ci-1', controlled: true, named: true, change: c, at: new Date(iso) });
+
+  it('authorises inside the planned window, bounds included, and not outside it', () => {
+    expect(at('2026-05-01T10:00:00Z')).toEqual({ authorised: true });
+    expect(at('2026-05-01T12:00:00Z')).toEqual({ authorised: true });
+    expect(at('2026-05-01T12:00:01Z')).toEqual({ authorised: false, reason: 'outside-window' });
+    expect(at('2026-05-01T09:59:59Z')).toEqual({ authorised: false, reason: 'outside-window' });
+  });
+
+  it('extends the window over an implementation that overruns, until it ends', () => {
+    const overrun = { ...change, status: 'implementing', implementationStartedAt: '2026-05-01T11:00:00Z' };
+    expect(at('2026-05-01T15:00:00Z', overrun)).toEqual({ authorised: true });
+    const ended = { ...overrun, implementationEndedAt: '2026-05-01T14:00:00Z' };
+    expect(at('2026-05-01T15:00:00Z', ended)).toEqual({ authorised: false, reason: 'outside-window' });
+    // An approved change's implementation that never started opens no window of its own.
+    expect(at('2026-05-01T15:00:00Z', { ...change, implementationStartedAt: '2026-05-01T11:00:00Z' })).toEqual({
+      authorised: false,
+      reason: 'outside-window',
+    });
+  });
+
+  it('names the first reason that fails', () => {
+    const base = { ciId: 'ci-1', at: new Date('2026-05-01T11:00:00Z') };
+    expect(assessChange({ ...base, controlled: false, named: false, change: undefined })).toEqual({
+      authorised: 'not-controlled',
+    });
+    expect(assessChange({ ...base, controlled: true, named: false, change: undefined })).toMatchObject({
+      reason: 'no-change-named',
+    });
+    expect(assessChange({ ...base, controlled: false, named: true, change: undefined })).toMatchObject({
+      reason: 'unknown-change',
+    });
+    expect(at('2026-05-01T11:00:00Z', { ...change, status: 'implemented' })).toMatchObject({
+      reason: 'change-not-authorised',
+    });
+    expect(at('2026-05-01T11:00:00Z', { ...change, ciIds: ['ci-2'] })).toMatchObject({ reason: 'ci-not-in-change' });
   });
 });

@@ -67,11 +67,11 @@ describe('resync', () => {
     const [a, b, c] = created;
     const renamed = await admin.patch<Ci>(`/v1/cis/${a!.ciId}`, { name: 'App one' }, a!.version);
     expect(renamed.status).toBe(200);
-    for (const [s, t] of [
-      [a, b],
-      [b, c],
-    ]) {
-      const res = await admin.post(`/v1/cis/${s!.ciId}/relationships`, { type: 'depends-on', targetCiId: t!.ciId });
+    for (const [s, type, t] of [
+      [a, 'depends-on', b],
+      [b, 'hosts', c],
+    ] as const) {
+      const res = await admin.post(`/v1/cis/${s!.ciId}/relationships`, { type, targetCiId: t!.ciId });
       expect(res.status).toBe(201);
     }
     await rt.drainStreams();
@@ -91,6 +91,13 @@ describe('resync', () => {
     expect(records.find((r) => r.ciId === created[0]!.ciId)).toMatchObject({ name: 'App one', version: 2 });
     expect(recordsOf(pages, 'ci-relationship')).toEqual(expect.arrayContaining(relationships));
     expect(recordsOf(pages, 'ci-relationship')).toHaveLength(2);
+    // Each carries its type's dependency semantics, live and resynced alike (issue 11).
+    expect(recordsOf(pages, 'ci-relationship')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'depends-on', dependency: 'source-depends-on-target' }),
+        expect.objectContaining({ type: 'hosts', dependency: 'target-depends-on-source' }),
+      ]),
+    );
     expect(pages.get('ci')!.length).toBeGreaterThan(1);
   });
 

@@ -10,6 +10,7 @@ import { allowedTransitions, type CiState, canTransition, ciNumber, diffCi } fro
 import { validateAttributes } from '../domain/ci-types';
 import type { CreateCiBody, UpdateCiBody } from '../schemas';
 import { type Ci, ciItem, indexOfName, keys, table, toCi, toCiType } from '../store';
+import { type Authorisation, authorise } from './changes';
 
 /** CIs: register, read, change, retire, list, history (FitSM PR11.2-PR11.4). */
 export const snapshot = (ci: Ci): CiSnapshot => ({
@@ -220,8 +221,29 @@ export async function updateCi(
   }
   const change = changeWork(ctx, before, after, input.reason);
   if (!change) return before;
-  await table().commit(ctx, change.work);
+  // FitSM PR11.4: checked against the change named (or its absence); flagged, never refused.
+  const authorisation = await authorise(
+    ctx,
+    before,
+    input.changeId,
+    Object.keys(change.work.history[0]?.changes ?? {}),
+    change.updated.updatedAt,
+  );
+  await table().commit(ctx, underChange(change.work, authorisation));
   return change.updated;
+}
+
+/** A unit of work with its change-control outcome: the change named in its history, the flag written with it. */
+export function underChange<W extends { writes: Write[]; history: HistoryEntry[]; events: OutgoingEvent[] }>(
+  work: W,
+  a: Authorisation,
+): W {
+  return {
+    ...work,
+    writes: [...work.writes, ...a.writes],
+    history: a.changeId ? work.history.map((h) => ({ ...h, changeId: a.changeId })) : work.history,
+    events: [...work.events, ...a.events],
+  };
 }
 
 export async function listCis(p: Principal, q: { limit: number; cursor?: string; typeId?: string }): Promise<Page<Ci>> {

@@ -2,10 +2,12 @@ import * as z from 'zod/mini';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, DomainError, type FieldError } from '../../../shared/kit/errors';
 import { issuesToFields } from '../../../shared/kit/validation';
+import type { ChangeCopy } from '../domain/authorisation';
 import type { CiState } from '../domain/ci';
 import { type ImportBody, ImportRow } from '../schemas';
 import { keys, table } from '../store';
-import { changeWork, checkAgainstType, loadCi, registrationWork } from './cis';
+import { authorise, type ChangeControl, findChange, getChangeControl } from './changes';
+import { changeWork, checkAgainstType, loadCi, registrationWork, underChange } from './cis';
 
 /**
  * Bulk import with reconciliation (FitSM PR11.2; the "identification and reconciliation" of
@@ -31,10 +33,18 @@ export async function importCis(ctx: OperationContext, input: z.infer<typeof Imp
   const seen = new Map<string, number>();
   const reports: RowReport[] = new Array(input.rows.length);
   let next = 0;
+  // Read once: every updated row is checked against the same setting (FitSM PR11.4).
+  const control = {
+    ref: input.changeId,
+    known: {
+      control: await getChangeControl(),
+      change: input.changeId ? await findChange(input.changeId) : undefined,
+    },
+  };
   const worker = async () => {
     while (next < input.rows.length) {
       const index = next++;
-      reports[index] = await importRow(ctx, input.source, input.rows[index], index, seen);
+      reports[index] = await importRow(ctx, input.source, input.rows[index], index, seen, control);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, input.rows.length) }, worker));
@@ -49,6 +59,7 @@ async function importRow(
   raw: unknown,
   index: number,
   seen: Map<string, number>,
+  control: { ref: string | undefined; known: { control: ChangeControl; change: ChangeCopy | undefined } },
 ): Promise<RowReport> {
   const parsed = z.safeParse(ImportRow, raw);
   if (!parsed.success) {
@@ -106,14 +117,23 @@ async function importRow(
     const change = changeWork(ctx, before, state, `import from ${source}`);
     if (!change)
       return { index, sourceId: row.sourceId, outcome: 'unchanged', ciId: before.ciId, number: before.number };
-    await table().commit(ctx, change.work);
+    const changedFields = Object.keys(change.work.history[0]?.changes ?? {});
+    const authorisation = await authorise(
+      ctx,
+      before,
+      control.ref,
+      changedFields,
+      change.updated.updatedAt,
+      control.known,
+    );
+    await table().commit(ctx, underChange(change.work, authorisation));
     return {
       index,
       sourceId: row.sourceId,
       outcome: 'updated',
       ciId: before.ciId,
       number: before.number,
-      changedFields: Object.keys(change.work.history[0]?.changes ?? {}),
+      changedFields,
     };
   } catch (err) {
     if (err instanceof ConflictError || (err instanceof DomainError && err.status < 500)) {

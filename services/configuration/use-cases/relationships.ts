@@ -9,8 +9,9 @@ import type { HistoryEntry, Write } from '../../../shared/kit/store';
 import { assertCanChange, assertCanSee } from '../access';
 import type { AddRelationshipBody } from '../schemas';
 import { type Ci, keys, table, toCi } from '../store';
+import { authorise } from './changes';
 import { getRelationshipType } from './ci-types';
-import { loadCi } from './cis';
+import { loadCi, underChange } from './cis';
 
 /** Relationships between CIs and impact analysis over them (FitSM PR11.2). */
 export interface RelationshipView {
@@ -89,7 +90,9 @@ export async function addRelationship(
   assertCanSee(p, source, sourceRef);
   assertCanChange(p, source);
   const createdAt = new Date().toISOString();
-  const edge = { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId };
+  const edge = { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId, dependency: type.dependency };
+  // FitSM PR11.4: the edge is a change of the route's CI (the source), checked like a field change.
+  const authorisation = await authorise(ctx, source, input.changeId, ['relationships'], createdAt);
   const edgeItem = {
     type: 'relationship',
     sourceCiId: source.ciId,
@@ -99,13 +102,19 @@ export async function addRelationship(
   };
   try {
     await table().commit(ctx, {
-      writes: [
-        { kind: 'create', item: { ...keys.edgeOut(source.ciId, type.typeId, target.ciId), ...edgeItem } },
-        { kind: 'create', item: { ...keys.edgeIn(target.ciId, type.typeId, source.ciId), ...edgeItem } },
-        ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'add'),
-      ],
-      history: edgeHistory(source, target, type.typeId, 'added', input.reason),
-      events: [buildEvent(RelationshipAdded, edge, ctx)],
+      ...underChange(
+        {
+          writes: [
+            { kind: 'create', item: { ...keys.edgeOut(source.ciId, type.typeId, target.ciId), ...edgeItem } },
+            { kind: 'create', item: { ...keys.edgeIn(target.ciId, type.typeId, source.ciId), ...edgeItem } },
+            ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'add'),
+          ],
+          history: edgeHistory(source, target, type.typeId, 'added', input.reason),
+          events: [buildEvent(RelationshipAdded, edge, ctx)],
+        },
+        authorisation,
+      ),
+      at: createdAt,
     });
   } catch (err) {
     if (err instanceof ConflictError && err.code === 'already-exists') {
@@ -122,6 +131,7 @@ export async function removeRelationship(
   sourceRef: string,
   typeId: string,
   targetRef: string,
+  changeId?: string,
 ) {
   const source = await loadCi(sourceRef);
   assertCanSee(p, source, sourceRef);
@@ -129,17 +139,29 @@ export async function removeRelationship(
   const target = await loadCi(targetRef);
   const type = await getRelationshipType(typeId);
   const edgeKey = keys.edgeOut(source.ciId, type.typeId, target.ciId);
+  const at = new Date().toISOString();
+  const authorisation = await authorise(ctx, source, changeId, ['relationships'], at);
   try {
     await table().commit(ctx, {
-      writes: [
-        { kind: 'delete', key: edgeKey, mustExist: true },
-        { kind: 'delete', key: keys.edgeIn(target.ciId, type.typeId, source.ciId) },
-        ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'delete'),
-      ],
-      history: edgeHistory(source, target, type.typeId, 'removed'),
-      events: [
-        buildEvent(RelationshipRemoved, { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId }, ctx),
-      ],
+      ...underChange(
+        {
+          writes: [
+            { kind: 'delete', key: edgeKey, mustExist: true },
+            { kind: 'delete', key: keys.edgeIn(target.ciId, type.typeId, source.ciId) },
+            ...adjacencyWrites(source.ciId, target.ciId, type.dependency, 'delete'),
+          ],
+          history: edgeHistory(source, target, type.typeId, 'removed'),
+          events: [
+            buildEvent(
+              RelationshipRemoved,
+              { sourceCiId: source.ciId, targetCiId: target.ciId, type: type.typeId, dependency: type.dependency },
+              ctx,
+            ),
+          ],
+        },
+        authorisation,
+      ),
+      at,
     });
   } catch (err) {
     if (err instanceof ConflictError)

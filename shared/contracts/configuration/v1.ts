@@ -53,10 +53,23 @@ export const CiRetired = defineEvent({
   data: CiSnapshot,
 });
 
+export const DEPENDENCY_DIRECTIONS = [
+  'source-depends-on-target',
+  'target-depends-on-source',
+  'mutual',
+  'none',
+] as const;
+
 export const Relationship = z.object({
   sourceCiId: Id,
   targetCiId: Id,
   type: Id,
+  /**
+   * The relationship type's own dependency semantics, so a consumer keeping a copy of the graph
+   * knows which way impact flows without the type catalogue. Optional only for events published
+   * before it was added (issue 11); every publisher fills it.
+   */
+  dependency: z.optional(z.enum(DEPENDENCY_DIRECTIONS)),
 });
 
 export const RelationshipAdded = defineEvent({
@@ -99,6 +112,46 @@ export const VerificationCompleted = defineEvent({
   }),
 });
 
+/** Why a CI change was not authorised by a change (FitSM PR11.4). */
+export const UNAUTHORISED_REASONS = [
+  /** The CI's type is change-controlled and the update named no change. */
+  'no-change-named',
+  /** The change named is not known to the CMDB (not raised, or its events have not arrived yet). */
+  'unknown-change',
+  /** The change is neither `approved` nor `implementing`. */
+  'change-not-authorised',
+  /** The change does not list the CI among its `ciIds`. */
+  'ci-not-in-change',
+  /** The update happened outside the change's planned window and outside its implementation. */
+  'outside-window',
+] as const;
+
+export const CiChangeUnauthorised = defineEvent({
+  source: SOURCE,
+  detailType: 'CiChangeUnauthorised',
+  version: 1,
+  description:
+    'A CI was changed without an implementing change authorising it (FitSM PR11.4); the change was recorded, not refused.',
+  data: z.object({
+    /** The report entry's id. */
+    recordId: Id,
+    ciId: Id,
+    number: Id,
+    typeId: Id,
+    /** The change as the update named it (its id or `CHG-n`), when it named one. */
+    changeRef: z.optional(Id),
+    /** The change's id and number, when the CMDB knows the change named. */
+    changeId: z.optional(Id),
+    changeNumber: z.optional(Id),
+    reason: z.enum(UNAUTHORISED_REASONS),
+    /** Who made the change (also in the envelope's metadata, kept here for the report's consumers). */
+    actor: z.object({ id: str(LIMITS.actor), name: str(LIMITS.actor), kind: z.enum(['user', 'system']) }),
+    /** What changed: CI fields, or `relationships` for an edge added or removed. */
+    changedFields: z.array(FieldName).check(z.maxLength(32)),
+    at: instant(),
+  }),
+});
+
 /**
  * Resync (ADR 28). Record types: `ci`, each exactly as `CiUpdated.data` without `changedFields`;
  * `ci-relationship`, each relationship once, exactly as `RelationshipAdded.data`. CIs come first.
@@ -114,6 +167,7 @@ export const configurationEvents = [
   RelationshipRemoved,
   BaselineCaptured,
   VerificationCompleted,
+  CiChangeUnauthorised,
   RecordsResynced,
   ResyncContinued,
 ];

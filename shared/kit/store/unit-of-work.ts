@@ -20,6 +20,8 @@ export interface HistoryEntry {
   action: string;
   changes?: Record<string, { from?: unknown; to?: unknown }>;
   reason?: string;
+  /** The change (RFC) the record was changed under, as the caller named it (FitSM PR11.4). */
+  changeId?: string;
 }
 
 /** A history entry as the API shows it. */
@@ -29,6 +31,7 @@ export interface HistoryView {
   action: string;
   changes?: Record<string, { from?: unknown; to?: unknown }>;
   reason?: string;
+  changeId?: string;
   correlationId: string;
 }
 
@@ -110,6 +113,7 @@ function historyItem(TableName: string, h: HistoryEntry, ctx: OperationContext, 
         correlationId: ctx.correlationId,
         ...(h.changes ? { changes: h.changes } : {}),
         ...(h.reason ? { reason: h.reason } : {}),
+        ...(h.changeId ? { changeId: h.changeId } : {}),
       },
     },
   };
