@@ -59,8 +59,9 @@ const overlaps = (c: Item, from: number, to: number) =>
 export default function ChangeCalendar() {
   const [params, setParams] = useSearchParams();
   const view: View = params.get('view') === 'week' ? 'week' : 'month';
-  const anchor = params.get('date') ? new Date(`${params.get('date')}T00:00`) : new Date();
-  const days = daysOf(view, Number.isNaN(anchor.getTime()) ? new Date() : anchor);
+  const asked = params.get('date') ? new Date(`${params.get('date')}T00:00`) : new Date();
+  const anchor = Number.isNaN(asked.getTime()) ? new Date() : asked;
+  const days = daysOf(view, anchor);
   const from = days[0]?.getTime() ?? 0;
   const to = (days.at(-1)?.getTime() ?? 0) + DAY;
   const [round] = useState(0);
@@ -106,7 +107,7 @@ export default function ChangeCalendar() {
                 { id: 'month', text: 'Month' },
                 { id: 'week', text: 'Week' },
               ]}
-              onChange={(e) => setParams({ view: e.detail.selectedId, date: ymd(days[7] ?? days[0] ?? new Date()) })}
+              onChange={(e) => setParams({ view: e.detail.selectedId, date: ymd(anchor) })}
             />
             <Button onClick={() => move(-1)} ariaLabel={`Previous ${view}`}>
               Previous

@@ -306,13 +306,16 @@ function FormBody(props: { change?: Change; templates: Template[]; onDone: (c: C
           {mode === 'rfc' ? (
             <Container header={<Header variant="h2">Plans</Header>}>
               <SpaceBetween size="m">
-                <FormField label="Implementation plan (optional)">
+                <FormField
+                  label="Implementation plan"
+                  description="Required before approval, like the test and back-out plans"
+                >
                   <Textarea value={f.implementationPlan ?? ''} onChange={set('implementationPlan')} rows={3} />
                 </FormField>
-                <FormField label="Test plan (optional)">
+                <FormField label="Test plan">
                   <Textarea value={f.testPlan ?? ''} onChange={set('testPlan')} rows={2} />
                 </FormField>
-                <FormField label="Back-out plan (optional)" description="Without one the risk is very high">
+                <FormField label="Back-out plan" description="Without one the risk is very high">
                   <Textarea value={f.backoutPlan ?? ''} onChange={set('backoutPlan')} rows={2} />
                 </FormField>
               </SpaceBetween>
