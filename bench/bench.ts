@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { type Cli, fail, integerFlag, parseCli } from '../infra/local/cli-args';
 import { costAtRest } from './at-rest';
 import { bundles } from './bundles';
+import { benchChangeLifecycle } from './change-lifecycle';
+import { benchChanges } from './changes';
 import { benchCmdb } from './cmdb';
 import { benchConsole } from './console';
 import { type Reading, settledReading } from './cost';
@@ -30,7 +32,7 @@ import { benchSearch } from './search';
 import { benchServiceDesk, incident, setUpDesk } from './service-desk';
 import { benchStartUp } from './start-up';
 
-const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles', 'console'];
+const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles', 'console', 'changes', 'change-flow'];
 const BENCH: Cli = {
   command: 'npm run bench',
   help: 'npm run bench -- --help',
@@ -105,7 +107,7 @@ const results: Record<string, unknown> = {
   graphCis: GRAPH_CIS,
 };
 const t0 = performance.now();
-const usesPlatform = SUITES.some((s) => ['startup', 'desk', 'rt', 'cmdb', 'search'].includes(s));
+const usesPlatform = SUITES.some((s) => ['startup', 'desk', 'rt', 'cmdb', 'search', 'changes'].includes(s));
 let platform: Platform | undefined;
 let home: string | undefined;
 const rss = () => treeRssMb(platform!.child.pid!).totalMb;
@@ -275,6 +277,30 @@ try {
     Object.assign(results, await benchCmdb({ quick: QUICK, graphCis: GRAPH_CIS, rssMb: rss }));
   }
 
+  if (SUITES.includes('changes')) {
+    // Issue 11's figure: 10,000 scheduled changes and a 10,000-CI graph, whatever --cis says.
+    console.log('changes: conflict check of a core switch change, 10,000 scheduled changes, 10,000-CI graph…');
+    const ch = await benchChanges({ awsBase: AWS_BASE, graphCis: 10_000, scheduled: 10_000, checks: QUICK ? 50 : 100 });
+    results.changes = ch;
+    const note = `${ch.conflictsPerCheck} conflicts per check; ${ch.conflictCheck.itemsRead} items read per check`;
+    figures.add(
+      'changes.conflicts.p50',
+      'conflict check, core switch, 10k changes, 10k CIs, p50',
+      ch.conflictCheck.p50Ms,
+      'ms',
+      { op: '<=', value: 1000 },
+      note,
+    );
+    figures.add(
+      'changes.conflicts.p99',
+      'conflict check, core switch, 10k changes, 10k CIs, p99',
+      ch.conflictCheck.p99Ms,
+      'ms',
+      { op: '<=', value: 1000 },
+    );
+    figures.add('changes.conflicts.items', 'items read per conflict check', ch.conflictCheck.itemsRead, 'items');
+  }
+
   if (SUITES.includes('search')) {
     console.log(`search: the read model at ${SEARCH_TICKETS} tickets…`);
     const sr = await benchSearch({ awsBase: AWS_BASE, tickets: SEARCH_TICKETS, quick: QUICK, rssMb: rss });
@@ -318,6 +344,35 @@ try {
   }
 
   if (!bundlesDone) await runBundles();
+
+  if (SUITES.includes('change-flow')) {
+    const count = QUICK ? 10 : 30;
+    console.log(`change-flow: ${count} normal changes, one at a time, through two approval levels to closure…`);
+    const cf = await benchChangeLifecycle({ count });
+    results.changeFlow = cf;
+    const u = cf.perChange;
+    figures.add('change.transitions', 'change lifecycle: state transitions per change', u.stateTransitions, '');
+    figures.add('change.invocations', 'change lifecycle: Lambda invocations per change', u.lambdaInvocations, '');
+    figures.add('change.writeUnits', 'change lifecycle: DynamoDB write units per change', u.dynamoWriteUnits, 'WCU');
+    figures.add(
+      'change.cost.per1000',
+      'US$ per 1,000 normal change lifecycles',
+      cf.usdPer1000Changes.total ?? null,
+      '$',
+    );
+    figures.add(
+      'change.approved.p50',
+      'deciding vote to ChangeApproved on the bus, p50',
+      cf.decisionToChangeApproved.p50Ms,
+      'ms',
+    );
+    figures.add(
+      'change.approved.p99',
+      'deciding vote to ChangeApproved on the bus, p99',
+      cf.decisionToChangeApproved.p99Ms,
+      'ms',
+    );
+  }
 
   if (SUITES.includes('console')) {
     const tickets = QUICK ? 200 : 1000;

@@ -14,7 +14,15 @@ describe('the demo organisation', () => {
   it('is seeded through the API, and every demo user sees what their roles allow', async () => {
     const admin = DEMO_USERS[0]!;
     const seeded = await seedDemo(rt.apiUrl, await rt.token({ user: admin.user, roles: admin.roles }));
-    expect(seeded).toEqual({ services: 3, cis: 28, relationships: 33, customers: 2, agreements: 4, tickets: 6 });
+    expect(seeded).toEqual({
+      services: 3,
+      cis: 28,
+      relationships: 33,
+      customers: 2,
+      agreements: 4,
+      tickets: 6,
+      changes: 2,
+    });
 
     const staff = await as(rt, 'alice', ['process-staff']);
     expect((await staff.get<{ items: unknown[] }>('/v1/cis?limit=100')).body.items).toHaveLength(28);

@@ -1,7 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import type { Runtime } from '../../infra/local/runtime';
-import { signedInContext } from '../../test/support/browser';
+import { axeAnalyze, signedInContext } from '../../test/support/browser';
 
 /**
  * Every page of the console, as the user it is for, checked by axe-core (WCAG 2.1 A and AA rules).
@@ -42,30 +41,42 @@ export function consolePages(ids: { ticketId: string; ciId: string; surveyPath?:
 
 export async function axeTour(browser: Browser, rt: Runtime, pages: PageVisit[]): Promise<AxeResult[]> {
   const out: AxeResult[] = [];
-  for (const visit of pages) {
-    const context = visit.user
-      ? await signedInContext(browser, rt, visit.user)
-      : await browser.newContext({ baseURL: rt.consoleUrl });
-    try {
+  // One context per user, signed in once: each page still loads afresh in its own tab (sessionStorage,
+  // which holds the session, is per tab and set by the context's init script), and the console's
+  // immutable assets come from the context's cache after the first page.
+  const contexts = new Map<string, BrowserContext>();
+  try {
+    for (const visit of pages) {
+      let context = contexts.get(visit.user);
+      if (!context) {
+        context = visit.user
+          ? await signedInContext(browser, rt, visit.user)
+          : await browser.newContext({ baseURL: rt.consoleUrl });
+        contexts.set(visit.user, context);
+      }
       const page = await context.newPage();
-      await page.goto(visit.path);
-      if (visit.ready) await page.getByRole('heading', { name: visit.ready }).first().waitFor({ timeout: 30_000 });
-      else await page.locator('h1').first().waitFor({ timeout: 30_000 });
-      await page.waitForLoadState('networkidle');
-      const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-      out.push({
-        ...visit,
-        violations: result.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact ?? 'unknown',
-          help: v.help,
-          nodes: v.nodes.length,
-          targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-        })),
-      });
-    } finally {
-      await context.close();
+      try {
+        await page.goto(visit.path);
+        if (visit.ready) await page.getByRole('heading', { name: visit.ready }).first().waitFor({ timeout: 30_000 });
+        else await page.locator('h1').first().waitFor({ timeout: 30_000 });
+        await page.waitForLoadState('networkidle');
+        const result = await axeAnalyze(page);
+        out.push({
+          ...visit,
+          violations: result.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact ?? 'unknown',
+            help: v.help,
+            nodes: v.nodes.length,
+            targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+          })),
+        });
+      } finally {
+        await page.close();
+      }
     }
+  } finally {
+    for (const context of contexts.values()) await context.close();
   }
   return out;
 }

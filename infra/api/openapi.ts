@@ -154,7 +154,9 @@ function operation(def: ServiceDefinition, r: RouteSpec, components: Record<stri
         ...(status === '204'
           ? {}
           : {
-              content: { 'application/json': { schema: success } },
+              content: r.response?.contentType
+                ? { [r.response.contentType]: { schema: { type: 'string' } } }
+                : { 'application/json': { schema: success } },
             }),
       },
       '400': problemRef(

@@ -1,7 +1,19 @@
 import { execFile } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MessagePort, Worker } from 'node:worker_threads';
 import {
@@ -116,28 +128,101 @@ function esbuild(): [string, string[]] {
 }
 
 /** Bundles a function entry the way the CDK stack does (see infra/aws/function.ts). */
-function bundle(entry: string, outfile: string): Promise<void> {
+const BUNDLE_ARGS = [
+  '--bundle',
+  '--platform=node',
+  '--target=node22',
+  '--format=esm',
+  '--main-fields=module,main',
+  '--external:@aws-sdk/*',
+  '--sourcemap=inline',
+  "--banner:js=import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);",
+  '--log-level=error',
+];
+
+function esbuildRun(entry: string, outfile: string, metafile: string): Promise<void> {
   const [command, prefix] = esbuild();
-  const args = [
-    ...prefix,
-    entry,
-    '--bundle',
-    `--outfile=${outfile}`,
-    '--platform=node',
-    '--target=node22',
-    '--format=esm',
-    '--main-fields=module,main',
-    '--external:@aws-sdk/*',
-    '--sourcemap=inline',
-    "--banner:js=import { createRequire as __itsmCreateRequire } from 'node:module'; const require = __itsmCreateRequire(import.meta.url);",
-    '--log-level=error',
-  ];
+  const args = [...prefix, entry, `--outfile=${outfile}`, `--metafile=${metafile}`, ...BUNDLE_ARGS];
   return new Promise((resolve, reject) => {
     execFile(command, args, { maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
       if (err) reject(new Error(`esbuild could not bundle ${entry}: ${stderr || err.message}`));
       else resolve();
     });
   });
+}
+
+/**
+ * Bundles already built, kept across runtimes (every test file starts one): per entry, the files
+ * esbuild read for it with a digest of each, and the bundle they gave. A bundle is reused only
+ * while every one of those files has the same contents, as CDK reuses an asset whose hash is
+ * unchanged; any change (or an unreadable file) builds again.
+ */
+const BUNDLE_CACHE = join(BUNDLE_ROOT, 'built');
+const ESBUILD_VERSION = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
+
+/** How many bundles were built and how many reused since the process started (tests). */
+export const bundleCounts = { built: 0, reused: 0 };
+
+const digest = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+interface BuiltBundle {
+  /** Absolute path of every file esbuild read, with the digest of its contents. */
+  inputs: Record<string, string>;
+  /** The bundle's file in the cache (named by its own digest, so never rewritten). */
+  file: string;
+}
+
+export async function bundleFunction(entry: string, outfile: string): Promise<void> {
+  const key = digest(`${ESBUILD_VERSION}\0${resolve(entry)}\0${BUNDLE_ARGS.join('\0')}`).slice(0, 32);
+  const manifest = join(BUNDLE_CACHE, `${key}.json`);
+  try {
+    const built = JSON.parse(readFileSync(manifest, 'utf8')) as BuiltBundle;
+    if (Object.entries(built.inputs).every(([file, sum]) => digest(readFileSync(file)) === sum)) {
+      copyFileSync(join(BUNDLE_CACHE, built.file), outfile);
+      bundleCounts.reused++;
+      return;
+    }
+  } catch {
+    // Not built yet, or a file it read is gone: build.
+  }
+  const metafile = `${outfile}.meta.json`;
+  await esbuildRun(entry, outfile, metafile);
+  bundleCounts.built++;
+  try {
+    // esbuild names inputs relative to its working directory (ours).
+    const meta = JSON.parse(readFileSync(metafile, 'utf8')) as { inputs: Record<string, unknown> };
+    const inputs = Object.fromEntries(
+      Object.keys(meta.inputs).map((input) => {
+        const file = resolve(input);
+        return [file, digest(readFileSync(file))];
+      }),
+    );
+    const bundle = readFileSync(outfile);
+    const file = `${digest(bundle).slice(0, 32)}.mjs`;
+    mkdirSync(BUNDLE_CACHE, { recursive: true });
+    // Written under a unique name, then renamed: runtimes in other processes read these at any time.
+    const tmp = (name: string) =>
+      join(BUNDLE_CACHE, `${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const bundleTmp = tmp(file);
+    writeFileSync(bundleTmp, bundle);
+    renameSync(bundleTmp, join(BUNDLE_CACHE, file));
+    const manifestTmp = tmp(`${key}.json`);
+    writeFileSync(manifestTmp, JSON.stringify({ inputs, file } satisfies BuiltBundle));
+    let previous: string | undefined;
+    try {
+      previous = (JSON.parse(readFileSync(manifest, 'utf8')) as BuiltBundle).file;
+    } catch {
+      // The first build of this entry.
+    }
+    renameSync(manifestTmp, manifest);
+    // The bundle of the files as they were: nothing refers to it any more (a runtime copying it
+    // right now fails over to building).
+    if (previous && previous !== file) rmSync(join(BUNDLE_CACHE, previous), { force: true });
+  } catch {
+    // Only a speed-up (an input esbuild did not read from disk, a full disk): the next start builds again.
+  } finally {
+    rmSync(metafile, { force: true });
+  }
 }
 
 /** Starts the worker thread of one instance (the one place a worker is created). */
@@ -333,7 +418,7 @@ class LocalFunction {
   /** The bundle, built once per function on first use; a failed build is tried again next time. */
   bundle(): Promise<string> {
     const bundlePath = join(this.bundleDir, `${this.spec.functionName}.mjs`);
-    this.bundling ??= bundle(this.spec.entry, bundlePath).then(
+    this.bundling ??= bundleFunction(this.spec.entry, bundlePath).then(
       () => bundlePath,
       (err) => {
         this.bundling = undefined;

@@ -23,10 +23,11 @@ export const DEMO_USERS: DemoUser[] = [
       'service-desk-manager',
       'customers-manager',
       'reporting-manager',
+      'changes-manager',
       'process-staff',
     ],
     description:
-      'SMS owner; manages the portfolio, the CMDB, service levels, the service desk, customers and reporting (the admin token)',
+      'SMS owner; manages the portfolio, the CMDB, service levels, the service desk, customers, reporting and changes (the admin token)',
   },
   { user: 'maria', roles: ['sms-manager'], description: 'SMS manager' },
   { user: 'petra', roles: ['portfolio-manager'], description: 'Portfolio (SPM) process manager' },
@@ -36,6 +37,7 @@ export const DEMO_USERS: DemoUser[] = [
   { user: 'dana', roles: ['service-desk-manager'], description: 'Service desk (ISRM) process manager' },
   { user: 'cora', roles: ['customers-manager'], description: 'Customer relationship (CRM) process manager' },
   { user: 'rita', roles: ['reporting-manager'], description: 'Service reporting (SRM) process manager' },
+  { user: 'chloe', roles: ['changes-manager'], description: 'Change management (CHM) process manager' },
   { user: 'alice', roles: ['process-staff'], description: 'Process staff (service desk agent); owns the web servers' },
   { user: 'bob', roles: ['process-staff'], description: 'Process staff' },
   { user: 'carol', roles: ['customer-user'], customer: 'acme', description: 'Customer user at ACME Corp' },
@@ -82,6 +84,7 @@ export interface Seeded {
   customers: number;
   agreements: number;
   tickets: number;
+  changes: number;
 }
 
 export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seeded> {
@@ -130,7 +133,85 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
       return { customers, agreements, tickets: await seedServiceDesk(api, serviceIds) };
     })(),
   ]);
-  return { services: SERVICES.length, ...cmdb, ...rest };
+  const changes = await seedChanges(api, serviceIds);
+  return { services: SERVICES.length, ...cmdb, ...rest, changes };
+}
+
+/**
+ * Change management (FitSM PR12): who manages whom and where to mail approvers, a CAB and its next
+ * meeting, a standard change template, a normal change waiting for approval and a standard change
+ * scheduled next week.
+ */
+async function seedChanges(api: Api, serviceIds: Record<string, string>): Promise<number> {
+  for (const u of DEMO_USERS) {
+    if (u.roles.includes('customer-user')) continue;
+    const managerId = u.user === 'alice' ? 'user-bob' : u.user === 'admin' ? 'user-maria' : undefined;
+    await must(api, 'PUT', `/v1/people/user-${u.user}`, {
+      name: u.user.charAt(0).toUpperCase() + u.user.slice(1),
+      email: `${u.user}@example.org`,
+      ...(managerId ? { managerId } : {}),
+    });
+  }
+  const cab = await must(api, 'POST', '/v1/cabs', {
+    name: 'Change advisory board',
+    members: ['user-bob', 'user-maria', 'user-conrad'],
+  });
+  const day = 86_400_000;
+  const at = (days: number, hour: number) => {
+    const d = new Date(Date.now() + days * day);
+    d.setUTCHours(hour, 0, 0, 0);
+    return d.toISOString();
+  };
+  await must(api, 'POST', '/v1/cab-meetings', { cabId: cab.cabId, title: 'Weekly CAB', startsAt: at(2, 14) });
+  const template = await must(api, 'POST', '/v1/change-templates', {
+    name: 'Restart a web server',
+    description: 'Rolling restart of one web server behind the load balancer.',
+    implementationPlan: 'Drain the server, restart it, put it back in the pool.',
+    testPlan: 'Health check green and the shop answers through it.',
+    backoutPlan: 'Leave it drained and open an incident.',
+    fields: [{ name: 'host', label: 'Host name', required: true }],
+  });
+  const web = (await must(api, 'GET', '/v1/cis?typeId=server&limit=1')) as { items: { ciId: string }[] };
+  const ciIds = web.items.map((c) => c.ciId);
+  const shop = Object.entries(serviceIds).find(([k]) => k.includes('shop'))?.[1];
+  const normal = await must(api, 'POST', '/v1/changes', {
+    type: 'normal',
+    title: 'Upgrade the web servers to the new runtime',
+    description: 'Move the web tier to the supported runtime version.',
+    reason: 'The current runtime is out of support at the end of the year.',
+    ciIds,
+    ...(shop ? { serviceIds: [shop] } : {}),
+    plannedStart: at(3, 21),
+    plannedEnd: at(3, 23),
+    implementationPlan: 'Upgrade one server at a time, draining it from the load balancer first.',
+    testPlan: 'Run the shop smoke tests after each server.',
+    backoutPlan: 'Reinstall the previous runtime from the baseline image.',
+  });
+  const assessed = await must(
+    api,
+    'POST',
+    `/v1/changes/${normal.changeId}/assessment`,
+    {
+      benefit: 'Security fixes and support',
+      effort: 'Two hours in the evening window',
+      feasibility: 'Tested in staging',
+      answers: { tested: 'yes', 'done-before': 'once', downtime: 'none' },
+    },
+    { 'if-match': `"${String(normal.version)}"` },
+  );
+  await must(api, 'POST', `/v1/changes/${normal.changeId}/submission`, undefined, {
+    'if-match': `"${String(assessed.version)}"`,
+  });
+  await must(api, 'POST', '/v1/changes', {
+    templateId: template.templateId,
+    title: 'Restart web-1',
+    description: 'Clear the memory leak until the fix ships.',
+    fields: { host: 'web-1' },
+    ciIds,
+    plannedStart: at(7, 6),
+    plannedEnd: at(7, 7),
+  });
+  return 2;
 }
 
 /** CI types, a few dozen CIs and their relationships (FitSM PR11), the applications linked to the portfolio. */

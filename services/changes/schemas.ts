@@ -5,6 +5,8 @@ import { ALL_ROLES, type Role } from '../../shared/kit/roles';
 import { APPROVAL_MODES, TIMEOUT_ACTIONS } from './domain/approval';
 import { CHANGE_STATUSES, CHANGE_TYPES, CLOSURE_CODES, IMPACT_LEVELS, OUTCOMES, RISK_LEVELS } from './domain/change';
 import { RISK_FACTS } from './domain/policy';
+import { MAX_WINDOW_DAYS } from './domain/schedule';
+import { ConflictView } from './schemas-schedule';
 
 /** API schemas of the changes service; validation and the OpenAPI document derive from them. */
 export { HistoryPage, ListQuery };
@@ -23,8 +25,6 @@ const Instant = z.iso.datetime({ offset: true }).check(z.maxLength(40));
 const CiIds = z.array(Id).check(z.maxLength(50));
 const ServiceIds = z.array(Id).check(z.maxLength(40));
 const RoleName = z.enum(ALL_ROLES as unknown as [Role, ...Role[]]);
-/** A change window is at most 14 days (its schedule items: one per day, in the change's transaction). */
-export const MAX_WINDOW_DAYS = 14;
 
 const windowCheck = <T extends { plannedStart?: string | undefined; plannedEnd?: string | undefined }>(
   ctx: z.core.ParsePayload<T>,
@@ -384,6 +384,8 @@ export const ChangeView = z.object({
       basis: z.optional(z.string()),
     }),
   ),
+  /** What the schedule showed when the change was last submitted or moved (FitSM PR12.6). */
+  conflicts: z.optional(z.array(ConflictView)),
   implementationStartedAt: z.optional(z.string()),
   implementationEndedAt: z.optional(z.string()),
   outcome: z.optional(z.enum(OUTCOMES)),

@@ -6,6 +6,7 @@ import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import { ALL_ROLES, type Role } from '../../shared/kit/roles';
 import { changeFlow } from './flows/change';
+import { scheduleRoutes } from './routes-schedule';
 import * as s from './schemas';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -30,7 +31,13 @@ export const changes = defineService({
       description: 'Change HTTP API: RFCs, assessment, approvals, CABs, schedule, implementation, closure.',
       memoryMb: 1024,
       timeoutSeconds: 29,
-      access: { table: 'write', publish: true, startFlows: ['change'], completeFlowTasks: ['change'] },
+      access: {
+        table: 'write',
+        publish: true,
+        startFlows: ['change'],
+        completeFlowTasks: ['change'],
+        consoleLinks: true,
+      },
     },
     tasks: {
       entry: entry('./handlers/tasks.ts'),
@@ -313,6 +320,7 @@ export const changes = defineService({
       summary: 'Get a standard change template',
       response: { status: 200, schema: s.TemplateView },
     },
+    ...scheduleRoutes,
   ],
   subscriptions: [
     {

@@ -214,8 +214,11 @@ export interface RouteSpec {
   body?: SchemaLike;
   /** Query string schema. */
   query?: SchemaLike;
-  /** Success status and schema. */
-  response?: { status: number; schema?: SchemaLike };
+  /**
+   * Success status and schema. `contentType` for a route that answers text, not JSON (an
+   * iCalendar feed): its implementation answers `ApiResult.text` and the document lists that type.
+   */
+  response?: { status: number; schema?: SchemaLike; contentType?: string };
 }
 
 /** An EventBridge event pattern, exactly as EventBridge takes it. */

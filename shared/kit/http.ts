@@ -34,7 +34,13 @@ export interface ApiRequest<B = unknown, Q = Record<string, string | undefined>>
 
 export interface ApiResult {
   status: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /**
+   * Sent as it is instead of a JSON body, with its own media type (an iCalendar feed, a CSV):
+   * declare the same `contentType` in the route's `response` so the OpenAPI document says so.
+   */
+  text?: { contentType: string; body: string };
   headers?: Record<string, string>;
   /** Record version; sent as the ETag. */
   version?: number;
@@ -295,15 +301,16 @@ export function apiHandler<D extends ServiceDefinition, F extends keyof D['funct
       if (pages) await openCursor(req as CursorBinding);
       const result = await runRoute(impls[event.routeKey]!, req);
       await sealCursor(req as CursorBinding, result.body, pages);
+      const body = result.text ? result.text.body : result.body !== undefined ? JSON.stringify(result.body) : undefined;
       return {
         statusCode: result.status,
         headers: {
-          'content-type': 'application/json',
+          'content-type': result.text ? result.text.contentType : 'application/json',
           'x-itsm-usage': usageHeader(),
           ...(result.version !== undefined ? { etag: `"${result.version}"` } : {}),
           ...result.headers,
         },
-        ...(result.body !== undefined ? { body: JSON.stringify(result.body) } : {}),
+        ...(body !== undefined ? { body } : {}),
       };
     });
   // Usage counters are per invocation, so the whole chain runs inside one usage context.

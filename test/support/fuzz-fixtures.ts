@@ -137,6 +137,11 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     admin.post(`/v1/tickets/${openTicket.number}/attachments/${(asked.attachment as Item).attachmentId}/completion`),
     'attachment completion',
   );
+  // Change management (seeded): a change waiting for approval, a CAB, its meeting, a template.
+  const changes = await items('/v1/changes?limit=10');
+  const cab = (await items('/v1/cabs'))[0]!;
+  const meeting = (await items('/v1/cab-meetings'))[0]!;
+  const template = (await items('/v1/change-templates'))[0]!;
   const rel = relationships.find((r) => r.direction === 'outgoing');
   const one = (params: Record<string, string>) => [params];
   const byTemplate: Array<[RegExp, (p: PrincipalName) => Array<Record<string, string>>]> = [
@@ -195,6 +200,11 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     ],
     [/^\/v1\/reports\/\{id\}/, () => [{ id: String(report.reportId) }, { id: String(report.number) }]],
     [/^\/v1\/kpis\/\{id\}/, () => one({ id: 'backlog' })],
+    [/^\/v1\/changes\/\{id\}/, () => changes.flatMap((c) => [{ id: String(c.changeId) }, { id: String(c.number) }])],
+    [/^\/v1\/people\/\{userId\}/, () => one({ userId: 'user-alice' })],
+    [/^\/v1\/cabs\/\{id\}/, () => one({ id: String(cab.cabId) })],
+    [/^\/v1\/cab-meetings\/\{id\}/, () => one({ id: String(meeting.meetingId) })],
+    [/^\/v1\/change-templates\/\{id\}/, () => one({ id: String(template.templateId) })],
     [/^\/v1\/follow-ups\/\{id\}/, () => one({ id: String(followUps[0]!.followUpId ?? followUps[0]!.id) })],
   ];
   return {

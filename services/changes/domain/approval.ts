@@ -1,5 +1,5 @@
 import type { Role } from '../../../shared/kit/roles';
-import type { ChangeType, Impact, Risk } from './change';
+import type { ChangeType, Impact, Risk } from './kinds';
 
 /**
  * The approval matrix and the rule of each level (FitSM PR12.4). Pure: no I/O.

@@ -1,19 +1,21 @@
+import type { ApprovalLevel } from './approval';
 import {
   CHANGE_STATUSES,
   CHANGE_TYPES,
+  type ChangeStatus,
+  type ChangeType,
   IMPACT_LEVELS,
+  type Impact,
   OUTCOMES,
+  type Outcome,
   RISK_LEVELS,
-} from '../../../shared/contracts/changes/v1';
-import type { ApprovalLevel } from './approval';
+  type Risk,
+} from './kinds';
+import type { Conflict } from './schedule';
 
+export type { ChangeStatus, ChangeType, Conflict, Impact, Outcome, Risk };
 /** The change record and its lifecycle (FitSM PR12). Pure: no I/O. */
 export { CHANGE_STATUSES, CHANGE_TYPES, IMPACT_LEVELS, OUTCOMES, RISK_LEVELS };
-export type ChangeType = (typeof CHANGE_TYPES)[number];
-export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
-export type Outcome = (typeof OUTCOMES)[number];
-export type Risk = (typeof RISK_LEVELS)[number];
-export type Impact = (typeof IMPACT_LEVELS)[number];
 
 export const CLOSURE_CODES = [
   'successful',
@@ -46,21 +48,6 @@ export interface Assessment {
   };
   assessedBy: string;
   assessedAt: string;
-}
-
-/** Another scheduled change or a window that the change's window meets (FitSM PR12.6). */
-export interface Conflict {
-  kind: 'same-ci' | 'related-ci' | 'same-service' | 'blackout' | 'outside-maintenance-window';
-  changeId?: string;
-  number?: string;
-  /** The other change's title, or the window's name. */
-  title?: string;
-  start?: string;
-  end?: string;
-  ciId?: string;
-  serviceId?: string;
-  /** For `related-ci`: hops between the CIs on the graph. */
-  depth?: number;
 }
 
 export interface Review {

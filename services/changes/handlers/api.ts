@@ -28,6 +28,7 @@ import {
 import { closeChange, recordImplementation, recordReview } from '../use-cases/implementation';
 import { policyView, savePolicy } from '../use-cases/policy';
 import { createTemplate, getTemplate, listTemplates } from '../use-cases/templates';
+import { scheduleImplementations } from './schedule-routes';
 
 const paging = (req: ApiRequest) => pageRequest(req.query);
 const one = async (c: Change, status = 200) => ({ status, body: await withRationales(c), version: c.version });
@@ -137,4 +138,5 @@ export const handler = apiHandler(changes, 'api', {
     const t = await getTemplate(req.params.id!);
     return { status: 200, body: t, version: t.version };
   },
+  ...scheduleImplementations,
 });

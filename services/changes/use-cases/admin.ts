@@ -9,7 +9,7 @@ import { currentLevel } from '../domain/approval';
 import type { CabBody, MeetingBody, MeetingDecisionBody, PersonBody } from '../schemas';
 import { keys, table, toChange } from '../store';
 import { decideInMeeting } from './approvals';
-import { MANAGERS } from './changes';
+import { MANAGERS } from './record';
 
 /**
  * What approvals need to know about people and boards (FitSM PR12.4): who manages whom (for

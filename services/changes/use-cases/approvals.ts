@@ -30,8 +30,8 @@ import {
 } from '../domain/approval';
 import { type Change, readinessProblems } from '../domain/change';
 import { inboxOf, keys, roleInbox, table } from '../store';
-import { loadChange, MANAGERS, saveChange } from './changes';
 import { loadPolicy } from './policy';
+import { loadChange, MANAGERS, saveChange } from './record';
 import { findConflicts } from './schedule';
 
 /**

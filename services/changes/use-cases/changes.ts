@@ -3,159 +3,28 @@ import {
   ChangeCancelled,
   ChangeRaised,
   type ChangeRequestData,
-  type ChangeSnapshot,
   ChangeUpdated,
 } from '../../../shared/contracts/changes/v1';
-import type { EventContract } from '../../../shared/contracts/envelope';
 import type { Principal } from '../../../shared/kit/auth';
 import { hasAnyRole } from '../../../shared/kit/auth';
 import { now } from '../../../shared/kit/clock';
 import { newId, type OperationContext } from '../../../shared/kit/context';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../../shared/kit/errors';
-import { buildEvent, type OutgoingEvent, type ReceivedEvent } from '../../../shared/kit/events';
+import { ConflictError, ForbiddenError, ValidationError } from '../../../shared/kit/errors';
+import type { ReceivedEvent } from '../../../shared/kit/events';
 import { sameJson } from '../../../shared/kit/json';
 import { handled, type Page, type Write } from '../../../shared/kit/store';
 import { type Assessment, type Change, changeNumber, EDITABLE, FINISHED } from '../domain/change';
 import { assessImpactLevel, assessRisk, classify } from '../domain/policy';
 import type { AssessBody, CreateChangeBody, UpdateChangeBody } from '../schemas';
-import { changeItem, keys, table, toChange } from '../store';
+import { keys, table, toChange } from '../store';
+import { reschedule, wakeFlow } from './approvals';
 import { assessImpact } from './graph';
 import { loadPolicy } from './policy';
-import { findConflicts, noticeEvents, scheduleWrites } from './schedule';
+import { loadChange, MANAGERS, saveChange } from './record';
+import { findConflicts } from './schedule';
+import { instantiate } from './templates';
 
-export const MANAGERS = ['changes-manager', 'changes-owner'] as const;
-
-export const snapshot = (c: Change): ChangeSnapshot => ({
-  changeId: c.changeId,
-  number: c.number,
-  type: c.type,
-  status: c.status,
-  title: c.title,
-  requesterId: c.requesterId,
-  ...(c.implementerId ? { implementerId: c.implementerId } : {}),
-  ciIds: c.ciIds,
-  serviceIds: c.serviceIds.slice(0, 100),
-  customerIds: c.customerIds.slice(0, 100),
-  ...(c.assessment ? { risk: c.assessment.risk, impact: c.assessment.impact } : {}),
-  ...(c.plannedStart ? { plannedStart: c.plannedStart } : {}),
-  ...(c.plannedEnd ? { plannedEnd: c.plannedEnd } : {}),
-  ...(c.implementationStartedAt ? { implementationStartedAt: c.implementationStartedAt } : {}),
-  ...(c.implementationEndedAt ? { implementationEndedAt: c.implementationEndedAt } : {}),
-  ...(c.outcome ? { outcome: c.outcome } : {}),
-  ...(c.closureCode ? { closureCode: c.closureCode } : {}),
-  ...(c.origin ? { origin: c.origin } : {}),
-  ...(c.templateId ? { templateId: c.templateId } : {}),
-  version: c.version,
-  createdAt: c.createdAt,
-  updatedAt: c.updatedAt,
-});
-
-export async function loadChange(idOrNumber: string, consistent = false): Promise<Change> {
-  let id = idOrNumber;
-  if (/^CHG-\d+$/.test(idOrNumber)) {
-    const n = await table().get(keys.number(idOrNumber), consistent);
-    if (!n) throw new NotFoundError(`Change ${idOrNumber} was not found.`, 'change-not-found');
-    id = String(n.changeId);
-  }
-  const item = await table().get(keys.change(id), consistent);
-  if (!item) throw new NotFoundError(`Change ${idOrNumber} was not found.`, 'change-not-found');
-  return toChange(item);
-}
-
-export interface SaveOptions {
-  action: string;
-  reason?: string;
-  events?: EventContract[];
-  extraEvents?: OutgoingEvent[];
-  writes?: Write[];
-  /** The version the caller read (If-Match); defaults to the loaded one. */
-  expectVersion?: number;
-  /** The event an inbox consumer handles with this write (`handled(ctx)`). */
-  handles?: string;
-}
-
-/** Tracked fields whose changes go into the history entry. */
-const TRACKED: (keyof Change)[] = [
-  'type',
-  'status',
-  'title',
-  'description',
-  'reason',
-  'implementerId',
-  'ciIds',
-  'serviceIds',
-  'customerIds',
-  'plannedStart',
-  'plannedEnd',
-  'implementationPlan',
-  'testPlan',
-  'backoutPlan',
-  'outcome',
-  'closureCode',
-  'reviewReasons',
-  'incidentIds',
-];
-
-export function diff(before: Change | undefined, after: Change) {
-  const changes: Record<string, { from?: unknown; to?: unknown }> = {};
-  for (const f of TRACKED) {
-    if (!sameJson(before?.[f], after[f]) && !(before === undefined && after[f] === undefined))
-      changes[f] = {
-        ...(before?.[f] !== undefined ? { from: before[f] } : {}),
-        ...(after[f] !== undefined ? { to: after[f] } : {}),
-      };
-  }
-  return changes;
-}
-
-/**
- * Write a change as one aggregate, conditional on the version it was read at, with its history
- * entry, its events (through the table's stream, ADR 23), its schedule items and the notices to
- * customers its new window or status calls for, all in one transaction.
- */
-export async function saveChange(
-  ctx: OperationContext,
-  before: Change | undefined,
-  next: Omit<Change, 'version' | 'updatedAt'> & { version?: number; updatedAt?: string },
-  opts: SaveOptions,
-): Promise<Change> {
-  const at = new Date(now()).toISOString();
-  const after: Change = {
-    ...next,
-    version: before ? before.version + 1 : 1,
-    createdAt: before?.createdAt ?? at,
-    updatedAt: at,
-  } as Change;
-  const writes: Write[] = [
-    before
-      ? { kind: 'replace', item: changeItem(after), expectVersion: opts.expectVersion ?? before.version }
-      : { kind: 'create', item: changeItem(after) },
-    ...scheduleWrites(before, after),
-    ...(opts.writes ?? []),
-  ];
-  const events = [
-    ...(opts.events ?? []).map((e) => buildEvent(e, snapshot(after), ctx)),
-    ...noticeEvents(before, after, ctx),
-    ...(opts.extraEvents ?? []),
-  ];
-  await table().commit(ctx, {
-    writes,
-    history: [
-      {
-        pk: keys.change(after.changeId).pk,
-        entityType: 'change',
-        entityId: after.changeId,
-        action: opts.action,
-        changes: diff(before, after),
-        ...(opts.reason ? { reason: opts.reason } : {}),
-      },
-    ],
-    events,
-    at,
-    ...(opts.handles ? { handles: opts.handles } : {}),
-  });
-  return after;
-}
+export { loadChange, MANAGERS, saveChange };
 
 /** Raise an RFC (FitSM PR12.1): normal, major or emergency; a standard change from its template. */
 export async function raiseChange(
@@ -164,7 +33,7 @@ export async function raiseChange(
   input: z.infer<typeof CreateChangeBody>,
   origin?: { source: string; ref: string; requestKey?: { source: string; requestId: string } },
 ): Promise<Change> {
-  if (input.templateId) return (await import('./templates')).instantiate(ctx, p, input);
+  if (input.templateId) return instantiate(ctx, p, input);
   const changeId = newId();
   const number = changeNumber(await table().nextNumber('CHG'));
   const change: Omit<Change, 'version' | 'updatedAt'> = {
@@ -289,7 +158,7 @@ export async function updateChange(
         'An approved change can only be rescheduled (plannedStart and plannedEnd); anything else needs a new change.',
         'change-not-editable',
       );
-    return (await import('./approvals')).reschedule(ctx, before, fields.plannedStart, fields.plannedEnd!, note);
+    return reschedule(ctx, before, fields.plannedStart, fields.plannedEnd!, note);
   }
   if (!EDITABLE.includes(before.status))
     throw new ConflictError(`A change that is ${before.status} can no longer be edited.`, 'change-not-editable');
@@ -429,6 +298,6 @@ export async function cancelChange(
     { ...before, status: 'cancelled', closureCode: 'cancelled', closureNotes: reason },
     { action: 'cancelled', reason, events: [ChangeCancelled] },
   );
-  await (await import('./approvals')).wakeFlow(before);
+  await wakeFlow(before);
   return after;
 }

@@ -16,8 +16,8 @@ import { type Change, reviewReasons } from '../domain/change';
 import type { ImplementationBody, ReviewBody } from '../schemas';
 import { keys, table } from '../store';
 import { wakeFlow } from './approvals';
-import { loadChange, MANAGERS, saveChange } from './changes';
 import { loadPolicy } from './policy';
+import { loadChange, MANAGERS, saveChange } from './record';
 
 /**
  * Implementation and closure (FitSM PR12.5): start within the window, the outcome, the

@@ -1,7 +1,6 @@
 import type * as z from 'zod/mini';
 import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, ValidationError } from '../../../shared/kit/errors';
-import { sameJson } from '../../../shared/kit/json';
 import { DEFAULT_POLICY, type Policy } from '../domain/policy';
 import type { PolicyBody } from '../schemas';
 import { keys, table } from '../store';

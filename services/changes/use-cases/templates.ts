@@ -9,8 +9,8 @@ import { type Change, changeNumber } from '../domain/change';
 import type { CreateChangeBody, TemplateBody } from '../schemas';
 import { keys, table } from '../store';
 import { startChangeFlow } from './approvals';
-import { saveChange } from './changes';
 import { assessImpact } from './graph';
+import { saveChange } from './record';
 
 /**
  * Standard changes (FitSM PR12.2): pre-approved templates with their own fields. Making a change

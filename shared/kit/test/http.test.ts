@@ -36,6 +36,14 @@ const demo = defineService({
     },
     { method: 'GET', path: '/v1/boom', function: 'api', roles: ['auditor'], summary: 'fails' },
     { method: 'GET', path: '/v1/open/{secret}', function: 'api', roles: [], public: true, summary: 'public' },
+    {
+      method: 'GET',
+      path: '/v1/feed.ics',
+      function: 'api',
+      roles: ['auditor'],
+      summary: 'text',
+      response: { status: 200, contentType: 'text/calendar' },
+    },
   ],
   subscriptions: [],
   flows: [],
@@ -65,6 +73,11 @@ const handler = apiHandler(demo, 'api', {
     if (req.principal.id !== 'anonymous') throw new DomainError('unexpected', 400, 'not anonymous');
     return echo(req);
   },
+  'GET /v1/feed.ics': async () => ({
+    status: 200,
+    text: { contentType: 'text/calendar; charset=utf-8', body: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n' },
+    version: 2,
+  }),
 });
 
 const context = {
@@ -248,5 +261,18 @@ describe('request-shape rules', () => {
         { field: 'body.code', message: 'must match /^\\d+$/' },
       ]);
     }
+  });
+});
+
+describe('text answers', () => {
+  it('sends a text body as it is, with its own content type, and the usual headers', async () => {
+    // Act
+    const r = (await handler(event('GET /v1/feed.ics'), context)) as APIGatewayProxyStructuredResultV2;
+    // Assess
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toBe('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
+    expect(r.headers?.['content-type']).toBe('text/calendar; charset=utf-8');
+    expect(r.headers?.etag).toBe('"2"');
+    expect(r.headers?.['x-correlation-id']).toBe('gw-request-1');
   });
 });
