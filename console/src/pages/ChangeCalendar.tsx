@@ -6,7 +6,6 @@ import Header from '@cloudscape-design/components/header';
 import SegmentedControl from '@cloudscape-design/components/segmented-control';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
-import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, must } from '../api/client';
 import { type Change, ChangeStatus, type Conflict } from '../components/change-kit';
@@ -16,13 +15,15 @@ import { LoadError } from '../components/page-kit';
 import { useLoad } from '../components/use-load';
 
 type View = 'month' | 'week';
-type Item = Change & { conflicts?: Conflict[] };
+type Item = Pick<Change, 'changeId' | 'number' | 'title' | 'status' | 'plannedStart' | 'plannedEnd'> & {
+  conflicts?: Conflict[];
+};
 const DAY = 86_400_000;
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 /** Changes that will not happen are left off the calendar. */
 const OFF = new Set(['rejected', 'cancelled']);
-/** The calendar reads at most this many changes (pages of 100), newest first. */
-const MAX_PAGES = 5;
+/** Conflicts are read for at most this many changes of the period (one request each). */
+const MAX_CONFLICT_READS = 60;
 
 const startOfDay = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
 /** Monday of the week holding the day (weeks start on Monday, ISO 8601). */
@@ -54,7 +55,8 @@ const overlaps = (c: Item, from: number, to: number) =>
 /**
  * The forward schedule of change as a month or week calendar: each scheduled change on the days
  * of its window, linking to it, conflicts marked; the same changes as a table below (the text
- * alternative). Read from the list of changes with windows.
+ * alternative), blackout windows on their days. Read from `GET /v1/change-schedule`, and each
+ * change's conflicts from `GET /v1/changes/{id}/conflicts`.
  */
 export default function ChangeCalendar() {
   const [params, setParams] = useSearchParams();
@@ -64,21 +66,36 @@ export default function ChangeCalendar() {
   const days = daysOf(view, anchor);
   const from = days[0]?.getTime() ?? 0;
   const to = (days.at(-1)?.getTime() ?? 0) + DAY;
-  const [round] = useState(0);
+  const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const loaded = useLoad(async () => {
-    const all: Item[] = [];
-    let cursor: string | undefined;
-    for (let i = 0; i < MAX_PAGES; i++) {
-      const { data } = await must(
-        api().GET('/v1/changes', { params: { query: { limit: '100', ...(cursor ? { cursor } : {}) } } }),
-      );
-      all.push(...data.items);
-      cursor = data.nextCursor;
-      if (!cursor) break;
-    }
-    return all;
-  }, [round]);
-  const shown = (loaded.data ?? [])
+    // The forward schedule for the UTC days the local days shown touch (62 days at most).
+    const { data } = await must(
+      api().GET('/v1/change-schedule', { params: { query: { from: utcDay(from), to: utcDay(to - 1) } } }),
+    );
+    const items: Item[] = await Promise.all(
+      data.items.slice(0, MAX_CONFLICT_READS).map(async (e) => {
+        const c = await api().GET('/v1/changes/{id}/conflicts', { params: { path: { id: e.changeId } } });
+        return {
+          changeId: e.changeId,
+          number: e.number,
+          title: e.title,
+          status: e.status,
+          plannedStart: e.start,
+          plannedEnd: e.end,
+          conflicts: c.data?.items ?? [],
+        };
+      }),
+    );
+    return {
+      items: [
+        ...items,
+        ...data.items.slice(MAX_CONFLICT_READS).map((e): Item => ({ ...e, plannedStart: e.start, plannedEnd: e.end })),
+      ],
+      blackouts: data.blackouts,
+    };
+  }, [from, to]);
+  const blackouts = loaded.data?.blackouts ?? [];
+  const shown = (loaded.data?.items ?? [])
     .filter((c) => !OFF.has(c.status) && overlaps(c, from, to))
     .sort((a, b) => (a.plannedStart ?? '').localeCompare(b.plannedStart ?? ''));
   const move = (step: number) => {
@@ -97,7 +114,7 @@ export default function ChangeCalendar() {
     <SpaceBetween size="l">
       <Header
         variant="h1"
-        description="Scheduled changes by their planned window; conflicts are marked"
+        description="The forward schedule of change by planned window; conflicts and blackout windows are marked"
         actions={
           <SpaceBetween direction="horizontal" size="xs">
             <SegmentedControl
@@ -144,6 +161,9 @@ export default function ChangeCalendar() {
                 {week.map((day) => {
                   const start = day.getTime();
                   const here = shown.filter((c) => overlaps(c, start, start + DAY));
+                  const frozen = blackouts.filter(
+                    (b) => Date.parse(b.start) < start + DAY && Date.parse(b.end) > start,
+                  );
                   const other = view === 'month' && day.getMonth() !== (days[7] ?? anchor).getMonth();
                   const today = ymd(day) === ymd(new Date());
                   return (
@@ -161,6 +181,11 @@ export default function ChangeCalendar() {
                         <span className="day">{day.getDate()}</span>
                         {today ? ' (today)' : ''}
                       </div>
+                      {frozen.map((b) => (
+                        <div key={b.windowId}>
+                          <Badge color="grey">Blackout: {b.name}</Badge>
+                        </div>
+                      ))}
                       <ul style={{ listStyle: 'none', margin: 0, padding: 0 }}>
                         {here.map((c) => {
                           const conflicted = Boolean(c.conflicts?.length);
