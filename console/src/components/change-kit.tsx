@@ -53,41 +53,15 @@ export function ChangeStatus({ value }: { value: string }) {
 export const windowText = (c: { plannedStart?: string; plannedEnd?: string }) =>
   c.plannedStart ? `${when(c.plannedStart)} – ${when(c.plannedEnd)}` : '—';
 
-/**
- * A conflict of this change with another (the schedule's conflict check). Its shape is read
- * loosely: the schedule route is being added beside these pages; whatever names the other change
- * and says why is shown.
- */
-export interface Conflict {
-  changeId?: string;
-  number?: string;
-  kind?: string;
-  reason?: string;
-  detail?: string;
-  title?: string;
-}
+/** A conflict of a change: another change (same CI, a dependent CI, same service) or a blackout window. */
+export type Conflict = Answer<'/v1/changes/{id}/conflicts', 'get'>['items'][number];
 
-/**
- * The conflicts of a change: the ones it carries, or `GET /v1/changes/{id}/conflicts` when the
- * schedule service answers it (a 404 before it exists means none known).
- */
+/** The conflicts of a change (the schedule's check, `GET /v1/changes/{id}/conflicts`). */
 export async function loadConflicts(change: Change): Promise<Conflict[]> {
-  const carried = (change as { conflicts?: Conflict[] }).conflicts;
-  if (Array.isArray(carried)) return carried;
-  // Not in the generated client until the schedule routes land: called untyped.
-  const loose = api() as unknown as {
-    GET(p: string, o: unknown): Promise<{ data?: unknown; response: Response }>;
-  };
-  try {
-    const { data, response } = await loose.GET('/v1/changes/{id}/conflicts', {
-      params: { path: { id: change.changeId } },
-    });
-    if (!response.ok) return [];
-    const items = (data as { items?: Conflict[]; conflicts?: Conflict[] }) ?? {};
-    return items.items ?? items.conflicts ?? [];
-  } catch {
-    return [];
-  }
+  const { data, response } = await api().GET('/v1/changes/{id}/conflicts', {
+    params: { path: { id: change.changeId } },
+  });
+  return response.ok ? (data?.items ?? []) : [];
 }
 
 export function ConflictList({ conflicts }: { conflicts: Conflict[] }) {
@@ -95,10 +69,11 @@ export function ConflictList({ conflicts }: { conflicts: Conflict[] }) {
   return (
     <ul aria-label="Conflicts">
       {conflicts.map((c) => (
-        <li key={`${c.changeId ?? ''}-${c.kind ?? ''}-${c.reason ?? c.detail ?? ''}`}>
+        <li key={`${c.kind}-${c.changeId ?? c.windowId ?? ''}-${c.ciId ?? c.serviceId ?? ''}`}>
           <Badge color="red">Conflict</Badge>{' '}
           {c.changeId ? <RouterLink href={`/changes/${c.changeId}`}>{c.number ?? c.changeId}</RouterLink> : null}{' '}
-          {[c.kind, c.reason ?? c.detail ?? c.title].filter(Boolean).join(': ')}
+          {c.kind}
+          {c.title ? `: ${c.title}` : ''} ({when(c.start)} – {when(c.end)})
         </li>
       ))}
     </ul>
