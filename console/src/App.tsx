@@ -23,6 +23,14 @@ const Agreements = lazy(() => import('./pages/Agreements'));
 const Customers = lazy(() => import('./pages/Customers'));
 const Complaints = lazy(() => import('./pages/Complaints'));
 const Reports = lazy(() => import('./pages/Reports'));
+const Changes = lazy(() => import('./pages/Changes'));
+const ChangeForm = lazy(() => import('./pages/ChangeForm'));
+const ChangePage = lazy(() => import('./pages/ChangePage'));
+const ChangeDecision = lazy(() => import('./pages/ChangeDecision'));
+const Approvals = lazy(() => import('./pages/Approvals'));
+const ChangeCalendar = lazy(() => import('./pages/ChangeCalendar'));
+const CabMeetingList = lazy(() => import('./pages/CabMeetings').then((m) => ({ default: m.CabMeetingList })));
+const CabMeetingPage = lazy(() => import('./pages/CabMeetings').then((m) => ({ default: m.CabMeetingPage })));
 const NotFound = lazy(() => import('./pages/NotFound'));
 
 /** Messages shown above the page (saved, failed, ...), shared by every page. */
@@ -46,6 +54,16 @@ function navigationFor(session: Session): SideNavigationProps.Item[] {
       items: [
         { type: 'link', text: 'Tickets', href: '/tickets' },
         { type: 'link', text: 'New ticket', href: '/tickets/new' },
+      ],
+    },
+    {
+      type: 'section',
+      text: 'Change management',
+      items: [
+        { type: 'link', text: 'Changes', href: '/changes' },
+        { type: 'link', text: 'Waiting for my approval', href: '/approvals' },
+        { type: 'link', text: 'Change calendar', href: '/change-calendar' },
+        { type: 'link', text: 'CAB meetings', href: '/cab-meetings' },
       ],
     },
     {
@@ -176,6 +194,15 @@ function SignedIn() {
             <Route path="/customers" element={<Customers />} />
             <Route path="/complaints" element={<Complaints />} />
             <Route path="/reports" element={<Reports />} />
+            <Route path="/changes" element={<Changes />} />
+            <Route path="/changes/new" element={<ChangeForm />} />
+            <Route path="/changes/:id" element={<ChangePage />} />
+            <Route path="/changes/:id/edit" element={<ChangeForm />} />
+            <Route path="/changes/:id/decision" element={<ChangeDecision />} />
+            <Route path="/approvals" element={<Approvals />} />
+            <Route path="/change-calendar" element={<ChangeCalendar />} />
+            <Route path="/cab-meetings" element={<CabMeetingList />} />
+            <Route path="/cab-meetings/:id" element={<CabMeetingPage />} />
           </>
         ) : null}
         <Route path="*" element={<NotFound />} />
