@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, type DeployedFunction, deployedFunctions, synthTemplates } from '../infra/aws/synth';
 import type { RecordedCall } from '../infra/local/aws-service';
 import type { Runtime } from '../infra/local/runtime';
+import { DEFAULT_POLICY } from '../services/changes/domain/policy';
 import { SERVICES } from '../services/index';
 import { defineService } from '../shared/kit/definition';
 import { deskValueStream } from './support/desk-scenario';
@@ -245,6 +246,59 @@ async function exercise(): Promise<void> {
     60_000,
     'the rebuild',
   );
+  // Change management: the API, the flow's tasks (a level opened and decided), the approval mail,
+  // the schedule and the calendar feed.
+  const chm = await as(rt, 'chloe', ['changes-manager']);
+  const rae = await as(rt, 'rae', ['process-staff']);
+  await chm.put('/v1/people/user-ann', { email: 'ann@itsm.example' });
+  await chm.put(
+    '/v1/change-policy',
+    {
+      ...DEFAULT_POLICY,
+      matrix: [
+        {
+          name: 'one',
+          levels: [
+            { name: 'L1', approvers: { users: ['user-ann'] }, mode: 'any', timeoutSeconds: 600, onTimeout: 'reject' },
+          ],
+        },
+      ],
+    },
+    { 'if-match': '"0"' },
+  );
+  const start = Date.now() + 86_400_000;
+  const chg = (
+    await rae.post<{ changeId: string; version: number }>('/v1/changes', {
+      title: 'Fidelity change',
+      description: 'd',
+      ciIds: [a.ciId],
+      implementationPlan: 'i',
+      testPlan: 't',
+      backoutPlan: 'b',
+      plannedStart: new Date(start).toISOString(),
+      plannedEnd: new Date(start + 3_600_000).toISOString(),
+    })
+  ).body;
+  const assessedChg = (
+    await rae.post<{ version: number }>(
+      `/v1/changes/${chg.changeId}/assessment`,
+      { benefit: 'b', effort: 'e', feasibility: 'f' },
+      { 'if-match': `"${chg.version}"` },
+    )
+  ).body;
+  await rae.post(`/v1/changes/${chg.changeId}/submission`, undefined, { 'if-match': `"${assessedChg.version}"` });
+  const ann = await as(rt, 'ann', ['process-staff']);
+  await eventually(
+    async () =>
+      (await ann.post(`/v1/changes/${chg.changeId}/approvals`, { decision: 'approve', rationale: 'ok' })).status ===
+      201,
+    30_000,
+    'the level to open',
+  );
+  await rae.get(`/v1/changes/${chg.changeId}/conflicts`);
+  const feed = (await rae.post<{ path: string }>('/v1/calendar-feeds', {})).body;
+  await fetch(`${rt.apiUrl}${feed.path}`);
+  await rae.post(`/v1/changes/${chg.changeId}/cancellation`, { reason: 'fidelity' });
   await rt.bus.drain();
   // The event relays' upgrade and redrive paths (the stream invoked them all along), and the platform function.
   for (const s of SERVICES) {

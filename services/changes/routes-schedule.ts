@@ -144,7 +144,7 @@ export const scheduleRoutes = [
   },
   {
     method: 'GET',
-    path: '/v1/calendar-feeds/{secret}/calendar.ics',
+    path: '/v1/change-calendars/{token}',
     function: 'api',
     roles: [],
     public: true,

@@ -7,7 +7,7 @@ import { CONFLICT_KINDS, isTimeZone, WEEKDAYS } from './domain/schedule';
 const Id = z.string().check(z.minLength(1), z.maxLength(100));
 const Name = z.string().check(z.minLength(1), z.maxLength(200));
 const Instant = z.iso.datetime({ offset: true }).check(z.maxLength(40));
-const Day = z.iso.date();
+const Day = z.iso.date().check(z.maxLength(10));
 const Ids = (max: number) => z.array(Id).check(z.maxLength(max));
 
 // ---- Schedule and conflicts
@@ -122,7 +122,7 @@ export const BlackoutList = z.object({ items: z.array(BlackoutView) });
 const Recurrence = {
   days: z.array(z.enum(WEEKDAYS)).check(z.minLength(1), z.maxLength(7)),
   /** Local time `HH:MM` in `timeZone`. */
-  start: z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00 to 23:59)')),
+  start: z.string().check(z.maxLength(5), z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00 to 23:59)')),
   /** Up to a week. */
   durationMinutes: z.number().check(z.int(), z.gte(1), z.lte(7 * 24 * 60)),
   /** IANA zone, e.g. `Europe/Berlin`: the window follows its daylight saving time. */

@@ -64,9 +64,9 @@ export const scheduleImplementations: Implementations = {
     await revokeFeed(req.ctx, req.principal, req.params.feedId!);
     return { status: 204 };
   },
-  'GET /v1/calendar-feeds/{secret}/calendar.ics': async (req) => ({
+  'GET /v1/change-calendars/{token}': async (req) => ({
     status: 200,
-    text: { contentType: 'text/calendar; charset=utf-8', body: await feedCalendar(req.params.secret!) },
+    text: { contentType: 'text/calendar; charset=utf-8', body: await feedCalendar(req.params.token!) },
     // Calendar applications poll; the feed carries no personal data beyond its filters, but it
     // is a capability URL: keep it out of shared caches.
     headers: { 'cache-control': 'private, no-store' },

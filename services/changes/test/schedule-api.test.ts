@@ -252,7 +252,7 @@ describe('the iCalendar feed', () => {
     const acmeFeed = await carol.post<{ feedId: string; path: string; customerId: string }>('/v1/calendar-feeds', {});
     expect(acmeFeed.status, JSON.stringify(acmeFeed.body)).toBe(201);
     expect(acmeFeed.body.customerId).toBe('acme');
-    expect(acmeFeed.body.path).toMatch(/^\/v1\/calendar-feeds\/[A-Za-z0-9_-]{43}\/calendar\.ics$/);
+    expect(acmeFeed.body.path).toMatch(/^\/v1\/change-calendars\/[A-Za-z0-9_-]{43}$/);
 
     const all = await anonymous.get<{ raw: string }>(staffFeed.body.path);
     const acme = await anonymous.get<{ raw: string }>(acmeFeed.body.path);
@@ -280,10 +280,11 @@ describe('the iCalendar feed', () => {
 
     expect(revoked.status).toBe(204);
     expect((await anonymous.get(feed.body.path)).status).toBe(404);
-    const guessed = feed.body.path.replace(/\/v1\/calendar-feeds\/([^/]+)\//, (_m, s: string) => {
+    const guessed = feed.body.path.replace(/\/v1\/change-calendars\/(.+)$/, (_m, s: string) => {
       const flipped = s[0] === 'A' ? 'B' : 'A';
-      return `/v1/calendar-feeds/${flipped}${s.slice(1)}/`;
+      return `/v1/change-calendars/${flipped}${s.slice(1)}`;
     });
+    expect(guessed).not.toBe(feed.body.path);
     expect((await anonymous.get(guessed)).status).toBe(404);
   });
 });

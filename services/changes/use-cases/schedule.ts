@@ -582,7 +582,7 @@ const toFeed = (i: Item): FeedView => {
  */
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const hashOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
-export const feedPath = (secret: string) => `/v1/calendar-feeds/${secret}/calendar.ics`;
+export const feedPath = (secret: string) => `/v1/change-calendars/${secret}`;
 
 /** A new feed; its secret URL is answered this once. A customer user's feed is bound to their organisation. */
 export async function createFeed(ctx: OperationContext, p: Principal, input: FeedInput) {
