@@ -142,6 +142,27 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
   const cab = (await items('/v1/cabs'))[0]!;
   const meeting = (await items('/v1/cab-meetings'))[0]!;
   const template = (await items('/v1/change-templates'))[0]!;
+  // The forward schedule's windows and a calendar feed (its secret path answered once).
+  const blackout = await must(
+    admin.post('/v1/blackout-windows', {
+      name: 'Fuzz freeze',
+      start: '2099-12-20T00:00:00Z',
+      end: '2100-01-03T00:00:00Z',
+    }),
+    'blackout',
+  );
+  const maintenance = await must(
+    admin.post('/v1/maintenance-windows', {
+      name: 'Fuzz window',
+      ciId: String(acmeCi.ciId),
+      days: ['sat'],
+      start: '23:00',
+      durationMinutes: 60,
+      timeZone: 'Europe/Berlin',
+    }),
+    'maintenance window',
+  );
+  const feed = await must(admin.post('/v1/calendar-feeds', { name: 'Fuzz feed' }), 'calendar feed');
   const rel = relationships.find((r) => r.direction === 'outgoing');
   const one = (params: Record<string, string>) => [params];
   const byTemplate: Array<[RegExp, (p: PrincipalName) => Array<Record<string, string>>]> = [
@@ -205,6 +226,10 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     [/^\/v1\/cabs\/\{id\}/, () => one({ id: String(cab.cabId) })],
     [/^\/v1\/cab-meetings\/\{id\}/, () => one({ id: String(meeting.meetingId) })],
     [/^\/v1\/change-templates\/\{id\}/, () => one({ id: String(template.templateId) })],
+    [/^\/v1\/blackout-windows\/\{id\}/, () => one({ id: String(blackout.windowId) })],
+    [/^\/v1\/maintenance-windows\/\{id\}/, () => one({ id: String(maintenance.windowId) })],
+    [/^\/v1\/calendar-feeds\/\{feedId\}/, () => one({ feedId: String(feed.feedId) })],
+    [/^\/v1\/change-calendars\/\{token\}/, () => one({ token: String(feed.path).split('/').pop()! })],
     [/^\/v1\/follow-ups\/\{id\}/, () => one({ id: String(followUps[0]!.followUpId ?? followUps[0]!.id) })],
   ];
   return {
