@@ -299,6 +299,26 @@ try {
       { op: '<=', value: 1000 },
     );
     figures.add('changes.conflicts.items', 'items read per conflict check', ch.conflictCheck.itemsRead, 'items');
+    figures.add(
+      'changes.impact.p50',
+      'impact assessment, core switch (350 dependents), p50',
+      ch.impactOfCore.p50Ms,
+      'ms',
+      {
+        op: '<=',
+        value: 1000,
+      },
+    );
+    figures.add(
+      'changes.impact.p99',
+      'impact assessment, core switch (350 dependents), p99',
+      ch.impactOfCore.p99Ms,
+      'ms',
+      {
+        op: '<=',
+        value: 1000,
+      },
+    );
   }
 
   if (SUITES.includes('search')) {

@@ -134,8 +134,17 @@ export async function benchChanges(opts: { awsBase: string; graphCis: number; sc
     found.push(((r.body as { items?: unknown[] }).items ?? []).length);
     return r;
   });
+  // Impact assessment of a change on the core switch: its 350 dependents, transitively, with their
+  // services and customers (FitSM PR12.3), on the same 10,000-CI graph copy.
+  const impact = await load(opts.checks, 1, async () => {
+    const r = await call('POST', '/v1/change-impact', { ciIds: ['core-0'] });
+    const n = (r.body as { ciCount?: number }).ciCount;
+    if (n !== 351) throw new Error(`impact of core-0 found ${n} CIs, expected 351`);
+    return r;
+  });
   return {
     graphCis: ids.length,
+    impactOfCore: impact,
     coreDependents: 350,
     scheduledChanges: opts.scheduled,
     dayItems: dayItems.length,
