@@ -529,10 +529,3 @@ export const TemplateView = z.object({
   version: z.number(),
 });
 export const TemplatePage = pageOf(TemplateView);
-
-export const Accepted = z.object({
-  changeId: z.string(),
-  number: z.string(),
-  status: z.enum(CHANGE_STATUSES),
-  executionArn: z.optional(z.string()),
-});

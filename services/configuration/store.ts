@@ -1,4 +1,5 @@
 import { requireEnv } from '../../shared/kit/env';
+import { adjacency } from '../../shared/kit/graph';
 import { type Item, type Key, Store } from '../../shared/kit/store';
 import type { CiState, CiStatus } from './domain/ci';
 import type { CiType, RelationshipType } from './domain/ci-types';
@@ -67,9 +68,6 @@ export interface Ci extends CiState {
   dependents: string[];
 }
 
-const setToArray = (v: unknown): string[] =>
-  v instanceof Set ? [...v].map(String).sort() : Array.isArray(v) ? v.map(String) : [];
-
 export function toCi(item: Item): Ci {
   return {
     ciId: String(item.ciId),
@@ -87,8 +85,8 @@ export function toCi(item: Item): Ci {
     version: Number(item.version),
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
-    dependsOn: setToArray(item.dependsOn),
-    dependents: setToArray(item.dependents),
+    dependsOn: adjacency(item.dependsOn),
+    dependents: adjacency(item.dependents),
   };
 }
 

@@ -98,3 +98,7 @@ export function dependencyPairs(
       return [];
   }
 }
+
+/** An adjacency string set as the document client reads it (a Set), or as a list once serialised. */
+export const adjacency = (v: unknown): string[] =>
+  v instanceof Set ? [...v].map(String).sort() : Array.isArray(v) ? v.map(String) : [];

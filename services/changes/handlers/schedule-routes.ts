@@ -1,6 +1,6 @@
 import { type ApiResult, type RequestOf, requireIfMatch } from '../../../shared/kit/http';
 import type { scheduleRoutes } from '../routes-schedule';
-import { loadChange } from '../use-cases/changes';
+import { loadChange } from '../use-cases/record';
 import {
   conflictsOf,
   createBlackout,

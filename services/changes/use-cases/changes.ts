@@ -24,8 +24,6 @@ import { loadChange, MANAGERS, saveChange } from './record';
 import { findConflicts } from './schedule';
 import { instantiate } from './templates';
 
-export { loadChange, MANAGERS, saveChange };
-
 /** Raise an RFC (FitSM PR12.1): normal, major or emergency; a standard change from its template. */
 export async function raiseChange(
   ctx: OperationContext,

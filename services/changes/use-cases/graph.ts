@@ -6,7 +6,7 @@ import type { OperationContext } from '../../../shared/kit/context';
 import { keepCopy } from '../../../shared/kit/copies';
 import { ConflictError } from '../../../shared/kit/errors';
 import type { ReceivedEvent } from '../../../shared/kit/events';
-import { dependencyPairs, type GraphNode, walkFrom } from '../../../shared/kit/graph';
+import { adjacency, dependencyPairs, type GraphNode, walkFrom } from '../../../shared/kit/graph';
 import type { Item, Key, Write } from '../../../shared/kit/store';
 import { table } from '../store';
 
@@ -176,14 +176,10 @@ interface NodeCopy extends GraphNode {
   customerIds: string[];
 }
 
-/** A string set as the document client gives it (a Set), or as a list once serialised. */
-const setToArray = (v: unknown): string[] =>
-  v instanceof Set ? [...v].map(String) : Array.isArray(v) ? v.map(String) : [];
-
 const toNode = (i: Item): NodeCopy => ({
   ciId: String(i.pk).slice('GCI#'.length),
-  dependsOn: setToArray(i.dependsOn),
-  dependents: setToArray(i.dependents),
+  dependsOn: adjacency(i.dependsOn),
+  dependents: adjacency(i.dependents),
   ...(i.number ? { number: String(i.number) } : {}),
   ...(i.name ? { name: String(i.name) } : {}),
   serviceIds: (i.serviceIds as string[] | undefined) ?? [],
