@@ -180,8 +180,17 @@ describe('a crash of the local runtime', () => {
       );
     };
     const recordedMail = (t: Ticket, subjects: Set<string>) => [...subjects].some((s) => s.startsWith(`[${t.number}]`));
-    // A first incident shows the chain works (and starts every function involved).
-    const probe = await caller<Ticket>('POST', '/v1/incidents', incident(0));
+    // A first incident shows the chain works (and starts every function involved). The desk learns
+    // of ACME's services from the customers service's events: until its copy is there, the
+    // customer's incident on that service is a 400 that writes nothing, so the probe waits for it.
+    const probe = await eventually(
+      async () => {
+        const r = await caller<Ticket>('POST', '/v1/incidents', incident(0));
+        return r.status === 400 ? undefined : r;
+      },
+      15_000,
+      "the desk's copy of ACME's services",
+    );
     expect(probe.status).toBe(201);
     await eventually(
       async () => (await hasClocks(probe.body)) && recordedMail(probe.body, await mailed(first.awsUrl)),
