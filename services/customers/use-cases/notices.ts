@@ -27,6 +27,40 @@ async function recipients(customerId: string) {
 }
 
 /**
+ * Claim, send, then commit (see mailOnce): one mail per notice id even when its event is delivered
+ * twice at once, and the communication log entry with its history line in the same commit,
+ * delivered or not. Shared by every kind of notice the customers service delivers.
+ */
+async function deliverOnce(
+  ctx: OperationContext,
+  entry: Communication & { noticeId: string },
+  mail: { subject: string; text: string; html?: string },
+  what: string,
+  tags: Record<string, string>,
+): Promise<void> {
+  await mailOnce(
+    ctx,
+    { pk: `NOTICE#${entry.noticeId}`, sk: 'MAIL' },
+    what,
+    async () => {
+      if (!entry.to.length) return;
+      await sendMail({ to: entry.to, ...mail, tags });
+    },
+    () => ({
+      writes: [{ kind: 'create', item: communicationItem(entry) }],
+      history: [
+        customerHistoryEntry(
+          entry.customerId,
+          'communication',
+          entry.communicationId,
+          entry.to.length ? `${what} sent to ${entry.to.length} contact(s)` : `${what} not sent`,
+        ),
+      ],
+    }),
+  );
+}
+
+/**
  * Event handler: the service-level service issued an SLA violation notice (FitSM PR2.3). Mail it
  * to the customer's contacts flagged for service-level notices (one sparse-index query) and keep
  * it in the customer's communication log, delivered or not, so the record shows what was sent.
@@ -43,10 +77,10 @@ export async function deliverViolationNotice(event: ReceivedEvent, ctx: Operatio
     summary: n.summary,
   });
   if (note) logger.warn('SLA violation notice not mailed', { noticeId: n.noticeId, note });
-  const entry: Communication = {
+  const entry = {
     communicationId: newId(),
     customerId: n.customerId,
-    kind: 'sla-violation-notice',
+    kind: 'sla-violation-notice' as const,
     at: new Date().toISOString(),
     subject: mail.subject,
     summary: n.summary,
@@ -58,33 +92,12 @@ export async function deliverViolationNotice(event: ReceivedEvent, ctx: Operatio
     ticketNumber: n.number,
     recordedBy: ctx.actor.id,
   };
-  // Claim, send, then commit (see mailOnce): one notice mail even when the event is delivered twice at once.
-  await mailOnce(
-    ctx,
-    { pk: `NOTICE#${n.noticeId}`, sk: 'MAIL' },
-    `SLA violation notice ${n.noticeId}`,
-    async () => {
-      if (!to.length) return;
-      await sendMail({
-        to,
-        ...mail,
-        tags: { kind: 'sla-violation-notice', notice: n.noticeId, customer: n.customerId, ticket: n.number },
-      });
-    },
-    () => ({
-      writes: [{ kind: 'create', item: communicationItem(entry) }],
-      history: [
-        customerHistoryEntry(
-          n.customerId,
-          'communication',
-          entry.communicationId,
-          to.length
-            ? `SLA violation notice ${n.noticeId} sent to ${to.length} contact(s)`
-            : `SLA violation notice ${n.noticeId} not sent`,
-        ),
-      ],
-    }),
-  );
+  await deliverOnce(ctx, entry, mail, `SLA violation notice ${n.noticeId}`, {
+    kind: 'sla-violation-notice',
+    notice: n.noticeId,
+    customer: n.customerId,
+    ticket: n.number,
+  });
 }
 
 /**
@@ -109,10 +122,10 @@ export async function deliverChangeNotice(event: ReceivedEvent, ctx: OperationCo
     ...(n.previousEnd ? { previousEnd: n.previousEnd } : {}),
   });
   if (note) logger.warn('change notice not mailed', { noticeId: n.noticeId, note });
-  const entry: Communication = {
+  const entry = {
     communicationId: newId(),
     customerId: n.customerId,
-    kind: 'change-notice',
+    kind: 'change-notice' as const,
     at: new Date().toISOString(),
     subject: mail.subject,
     summary,
@@ -123,30 +136,10 @@ export async function deliverChangeNotice(event: ReceivedEvent, ctx: OperationCo
     changeNumber: n.number,
     recordedBy: ctx.actor.id,
   };
-  await mailOnce(
-    ctx,
-    { pk: `NOTICE#${n.noticeId}`, sk: 'MAIL' },
-    `change notice ${n.noticeId}`,
-    async () => {
-      if (!to.length) return;
-      await sendMail({
-        to,
-        ...mail,
-        tags: { kind: 'change-notice', notice: n.noticeId, customer: n.customerId, change: n.number },
-      });
-    },
-    () => ({
-      writes: [{ kind: 'create', item: communicationItem(entry) }],
-      history: [
-        customerHistoryEntry(
-          n.customerId,
-          'communication',
-          entry.communicationId,
-          to.length
-            ? `change notice ${n.noticeId} (${n.kind} ${n.number}) sent to ${to.length} contact(s)`
-            : `change notice ${n.noticeId} (${n.kind} ${n.number}) not sent`,
-        ),
-      ],
-    }),
-  );
+  await deliverOnce(ctx, entry, mail, `change notice ${n.noticeId} (${n.kind} ${n.number})`, {
+    kind: 'change-notice',
+    notice: n.noticeId,
+    customer: n.customerId,
+    change: n.number,
+  });
 }
