@@ -45,10 +45,10 @@ module.exports = {
     {
       name: 'domain-is-pure',
       comment:
-        'Domain code depends on nothing but other domain code, the pure JSON helpers, and type-only kit imports.',
+        'Domain code depends on nothing but other domain code, the pure JSON and time-zone helpers, and type-only kit imports.',
       severity: 'error',
       from: { path: '^services/[^/]+/domain/' },
-      to: { pathNot: '^(services/[^/]+/domain/|shared/kit/json\\.ts$)', dependencyTypesNot: ['type-only'] },
+      to: { pathNot: '^(services/[^/]+/domain/|shared/kit/(json|zones)\\.ts$)', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-circular',

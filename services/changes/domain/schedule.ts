@@ -3,6 +3,9 @@
  * maintenance windows in their own time zone, and how a change conflicts with other scheduled
  * changes, blackout (freeze) windows and maintenance windows. Pure: no I/O.
  */
+import { isTimeZone, localMs, zonedToInstant } from '../../../shared/kit/zones';
+
+export { isTimeZone, zonedToInstant };
 
 /** A planned window, half-open: [start, end). ISO 8601 instants. */
 export interface Window {
@@ -78,61 +81,6 @@ export interface Recurrence {
   durationMinutes: number;
   /** IANA time zone, e.g. `Europe/Berlin`. */
   timeZone: string;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Whether Intl knows the zone (an unknown one throws a RangeError). */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Local wall-clock fields of an instant in a zone, as a UTC-based millisecond count. */
-function localMs(t: number, timeZone: string): number {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(t))) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  }
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-}
-
-/** The zone's offset from UTC at an instant, in ms (Intl knows the zone's rules; no fixed offsets). */
-const offsetAt = (t: number, timeZone: string) => localMs(t - (t % 1000), timeZone) - (t - (t % 1000));
-
-/**
- * The instant of a local wall-clock time in a zone. A time that happens twice (clocks go back)
- * is its first occurrence; a time that does not exist (clocks go forward) moves forward by the
- * gap, as Temporal's `compatible` disambiguation does (02:30 on the spring-forward night in
- * Berlin is 03:30 CEST).
- */
-export function zonedToInstant(local: number, timeZone: string): number {
-  const before = offsetAt(local - DAY_MS, timeZone);
-  const after = offsetAt(local + DAY_MS, timeZone);
-  const candidates = [local - before, local - after].filter((t) => localMs(t, timeZone) === local);
-  if (candidates.length > 0) return Math.min(...candidates);
-  return local - before;
 }
 
 /** The occurrences of a weekly window that could hold any part of [from, to). */

@@ -9,6 +9,9 @@
  * (clocks going back) run at the first of the two. Monthly days past a month's end run on its
  * last day (31 in February is the 28th or 29th).
  */
+import { isTimeZone, wallFieldsAt, zonedToInstant } from '../../../shared/kit/zones';
+
+export { isTimeZone };
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -33,72 +36,13 @@ interface Wall {
   minute: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True when the runtime knows the IANA zone (schemas check it before anything is stored). */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The wall clock in `timeZone` at instant `t`. */
-export function wallAt(t: number, timeZone: string): Wall & { second: number } {
-  const parts = Object.fromEntries(
-    formatter(timeZone)
-      .formatToParts(new Date(t))
-      .map((p) => [p.type, p.value]),
-  );
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-  };
-}
+export const wallAt = (t: number, timeZone: string): Wall & { second: number } => wallFieldsAt(t, timeZone);
 
 const wallMs = (w: Wall) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
 
-/** The zone's offset from UTC at instant `t`, in ms (CET: +3,600,000). */
-function offsetAt(t: number, timeZone: string): number {
-  const w = wallAt(t, timeZone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(t / 1000) * 1000;
-}
-
 /** The UTC instant of a wall time in `timeZone` (see the module comment for gaps and overlaps). */
-export function instantOf(w: Wall, timeZone: string): number {
-  const asUtc = wallMs(w);
-  const day = 86_400_000;
-  // The offsets half a day either side bracket any single change (zones change at most twice a year).
-  const before = asUtc - offsetAt(asUtc - day / 2, timeZone);
-  const after = asUtc - offsetAt(asUtc + day / 2, timeZone);
-  const valid = [before, after].filter((t) => wallMs(wallAt(t, timeZone)) === asUtc);
-  if (valid.length > 0) return Math.min(...valid);
-  // A skipped wall time: keep the offset before the change, which lands just after the gap.
-  return before;
-}
+export const instantOf = (w: Wall, timeZone: string): number => zonedToInstant(wallMs(w), timeZone);
 
 const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
