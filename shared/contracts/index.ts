@@ -3,6 +3,7 @@ import { configurationEvents } from './configuration/v1';
 import { customersEvents } from './customers/v1';
 import type { EventContract } from './envelope';
 import { portfolioEvents } from './portfolio/v1';
+import { releasesEvents } from './releases/v1';
 import { reportingEvents } from './reporting/v1';
 import { serviceDeskEvents } from './service-desk/v1';
 import { serviceLevelEvents } from './service-level/v1';
@@ -16,4 +17,5 @@ export const ALL_CONTRACTS: EventContract[] = [
   ...customersEvents,
   ...reportingEvents,
   ...changesEvents,
+  ...releasesEvents,
 ];

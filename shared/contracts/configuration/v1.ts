@@ -93,8 +93,50 @@ export const BaselineCaptured = defineEvent({
   detailType: 'BaselineCaptured',
   version: 1,
   description: 'A named snapshot of a set of CIs was captured.',
-  data: z.object({ baselineId: Id, name: Name, ciCount: z.number(), capturedAt: instant() }),
+  data: z.object({
+    baselineId: Id,
+    name: Name,
+    ciCount: z.number(),
+    capturedAt: instant(),
+    /**
+     * Present when another service asked for the baseline by event (`BaselineRequested`): its
+     * source and request id, so the asker can match the answer (additive, ADR 20).
+     */
+    request: z.optional(z.object({ source: Id, requestId: Id })),
+    /**
+     * For a requested baseline, each CI captured with its `version` attribute (when the CI type
+     * has one), so the asker can compare a deployment's result with what it meant to deploy.
+     */
+    members: z.optional(
+      z
+        .array(z.object({ ciId: ListId, number: Id, status: Name, version: z.optional(Name) }))
+        .check(z.maxLength(100)),
+    ),
+    /** Requested CIs the CMDB does not know (a requested baseline captures the ones it knows). */
+    missingCiIds: z.optional(z.array(ListId).check(z.maxLength(100))),
+  }),
 });
+
+/**
+ * What a request for a baseline carries, whoever asks. Each asking service declares its own
+ * `BaselineRequested` with `baselineRequestedBy(source)`; the configuration service captures the
+ * baseline and answers with `BaselineCaptured` carrying `request` (the releases service before a
+ * deployment, FitSM PR13.5, and after it, to verify the result against the package).
+ */
+export const BaselineRequestData = z.object({
+  /** The asking service's own id for this request: one baseline per (source, requestId). */
+  requestId: Id,
+  name: Name,
+  ciIds: z.array(ListId).check(z.minLength(1), z.maxLength(100)),
+});
+export const baselineRequestedBy = (source: string) =>
+  defineEvent({
+    source,
+    detailType: 'BaselineRequested',
+    version: 1,
+    description: 'Ask the CMDB for a baseline of these CIs; it answers with BaselineCaptured carrying the request.',
+    data: BaselineRequestData,
+  });
 
 export const VerificationCompleted = defineEvent({
   source: SOURCE,
