@@ -484,15 +484,8 @@ export function releaseHistory(idOrNumber: string, q: { limit: number; cursor?: 
 /** The release as the API shows it: with its gate and its changes as the copy knows them. */
 export async function releaseView(r: Release) {
   const copies = await changeCopies(r.changeIds);
-  const { deployment, ...rest } = r;
-  const {
-    taskToken: _t,
-    executionArn: _e,
-    ...shownDeployment
-  } = deployment ?? ({} as NonNullable<Release['deployment']>);
   return {
-    ...rest,
-    ...(deployment ? { deployment: shownDeployment } : {}),
+    ...r,
     gate: { stage: 'deployment' as const, ...evaluateGate(r) },
     changes: r.changeIds.map((id) => {
       const c = copies.get(id);
