@@ -19,6 +19,7 @@ const Name = z.string().check(z.minLength(1), z.maxLength(200));
 /** Texts are bounded so the largest release (plan, criteria, evidence, deployment) fits one item (ADR 20). */
 const Text = z.string().check(z.minLength(1), z.maxLength(4000));
 const Short = z.string().check(z.minLength(1), z.maxLength(1000));
+const Plain = z.string().check(z.minLength(1), z.maxLength(2000));
 const Summary = z.string().check(z.minLength(1), z.maxLength(500));
 const Url = z.url().check(z.maxLength(500));
 const Instant = z.iso.datetime({ offset: true }).check(z.maxLength(40));
@@ -47,7 +48,7 @@ export const WaveBody = z
   .strictObject({
     name: Name,
     environment: z.optional(Name),
-    ciIds: z.optional(z.array(Id).check(z.maxLength(100))),
+    ciIds: z.optional(z.array(Id).check(z.maxLength(10))),
     verification: z.enum(['manual', 'automatic']),
     pipelineStage: z.optional(Name),
     deploymentGroup: z.optional(Name),
@@ -65,8 +66,8 @@ export const PlanBody = z
     plannedEnd: z.optional(Instant),
     waves: z.optional(z.array(WaveBody).check(z.maxLength(MAX_WAVES))),
     backoutPlan: z.optional(Text),
-    communication: z.optional(Text),
-    training: z.optional(Text),
+    communication: z.optional(Plain),
+    training: z.optional(Plain),
     notify: z.optional(z.array(Email).check(z.maxLength(20))),
   })
   .check(
@@ -134,7 +135,7 @@ export const ListReleasesQuery = z.strictObject({
 const TestingRuleBody = z.strictObject({
   releaseType: z.enum(RELEASE_TYPES),
   minImpact: z.optional(z.enum(IMPACTS)),
-  criteria: z.array(z.strictObject({ name: Name, stage: z.enum(CRITERION_STAGES) })).check(z.maxLength(20)),
+  criteria: z.array(z.strictObject({ name: Name, stage: z.enum(CRITERION_STAGES) })).check(z.maxLength(10)),
 });
 
 export const StrategyBody = z.strictObject({
@@ -142,10 +143,10 @@ export const StrategyBody = z.strictObject({
   description: z.optional(Text),
   approach: z.enum(['continuous', 'fixed-cycle']),
   frequency: z.optional(Name),
-  ciIds: z.optional(z.array(Id).check(z.maxLength(200))),
+  ciIds: z.optional(z.array(Id).check(z.maxLength(100))),
   serviceIds: z.optional(z.array(Id).check(z.maxLength(50))),
   releaseTypes: z.array(z.enum(RELEASE_TYPES)).check(z.minLength(1)),
-  testing: z.optional(z.array(TestingRuleBody).check(z.maxLength(20))),
+  testing: z.optional(z.array(TestingRuleBody).check(z.maxLength(10))),
   changeTypes: z.optional(z.array(z.enum(CHANGE_TYPES)).check(z.minLength(1))),
   packageRequiredFor: z.optional(z.array(z.enum(RELEASE_TYPES))),
   earlyLife: z.optional(

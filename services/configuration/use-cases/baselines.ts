@@ -1,5 +1,9 @@
 import type * as z from 'zod/mini';
-import { BaselineCaptured, type BaselineRequestData } from '../../../shared/contracts/configuration/v1';
+import {
+  BaselineCaptured,
+  type BaselineRequestData,
+  CI_VERSION_LENGTH,
+} from '../../../shared/contracts/configuration/v1';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent, type ReceivedEvent } from '../../../shared/kit/events';
@@ -141,9 +145,8 @@ const versionOf = (ci: Ci) => {
   const v = ci.attributes.version;
   return {
     ciId: ci.ciId,
-    number: ci.number,
     status: ci.status,
-    ...(v !== undefined && v !== null && v !== '' ? { version: String(v) } : {}),
+    ...(v !== undefined && v !== null && v !== '' ? { version: String(v).slice(0, CI_VERSION_LENGTH) } : {}),
   };
 };
 

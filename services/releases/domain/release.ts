@@ -139,11 +139,17 @@ export interface WaveRun {
 
 export type DeploymentPhase = 'baseline' | 'waves' | 'backing-out' | 'verifying' | 'finishing' | 'ended';
 
+export const MISMATCH_PROBLEMS = [
+  'the CI is not in the CMDB',
+  'the CI records no version',
+  'another version is recorded',
+] as const;
+
 export interface Mismatch {
   ciId: string;
   expected: string;
   found?: string;
-  problem: string;
+  problem: (typeof MISMATCH_PROBLEMS)[number];
 }
 
 export interface Deployment {
@@ -226,6 +232,10 @@ export const MAX_CHANGES = 50;
 export const MAX_CIS = 100;
 export const MAX_WAVES = 10;
 export const MAX_EVIDENCE = 200;
+/** The most CI versions one package lists (its event must fit EventBridge's 256 KB). */
+export const MAX_PACKAGE_ITEMS = 50;
+/** The longest version string a package names (the CMDB reports versions up to this length). */
+export const MAX_VERSION_LENGTH = 100;
 
 export type CriterionState = 'passed' | 'failed' | 'waived' | 'missing';
 

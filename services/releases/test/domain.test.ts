@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_PACKAGE_ITEMS as CONTRACT_MAX_PACKAGE_ITEMS,
   DEPLOYMENT_OUTCOMES as CONTRACT_OUTCOMES,
   RELEASE_STATUSES as CONTRACT_STATUSES,
   RELEASE_TYPES as CONTRACT_TYPES,
+  MISMATCH_PROBLEMS,
 } from '../../../shared/contracts/releases/v1';
 import {
   compareWithPackage,
   DEFAULT_EARLY_LIFE,
   DEPLOYMENT_OUTCOMES,
   type Deployment,
+  MISMATCH_PROBLEMS as DOMAIN_PROBLEMS,
   earlyLifeExitProblems,
   evaluateGate,
+  MAX_PACKAGE_ITEMS,
   nextStep,
   outcomeOf,
   RELEASE_STATUSES,
@@ -61,6 +65,7 @@ describe('the domain repeats the contract', () => {
     expect(RELEASE_TYPES).toEqual(CONTRACT_TYPES);
     expect(RELEASE_STATUSES).toEqual(CONTRACT_STATUSES);
     expect(DEPLOYMENT_OUTCOMES).toEqual(CONTRACT_OUTCOMES);
+    expect(MAX_PACKAGE_ITEMS).toBe(CONTRACT_MAX_PACKAGE_ITEMS);
   });
 });
 
@@ -176,6 +181,7 @@ describe('the configuration after deployment', () => {
       { ciId: 'c', expected: '2.0.0', problem: 'the CI records no version' },
       { ciId: 'd', expected: '2.0.0', problem: 'the CI is not in the CMDB' },
     ]);
+    expect(DOMAIN_PROBLEMS).toEqual(MISMATCH_PROBLEMS);
     expect(compareWithPackage(undefined, [])).toEqual([]);
   });
 });

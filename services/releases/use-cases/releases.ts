@@ -38,7 +38,7 @@ import type {
   WaiverBody,
 } from '../schemas';
 import { keys, table, toRelease } from '../store';
-import { type ChangeCopy, changeCopies } from './copies';
+import { type ChangeCopy, changeCopies, changeCopy } from './copies';
 import { loadRelease, releaseByPipeline, saveRelease } from './record';
 import { getStrategy } from './strategies';
 
@@ -137,18 +137,26 @@ const bundleWrites = (releaseId: string, added: string[], removed: string[]): Wr
   ...removed.map((changeId): Write => ({ kind: 'delete', key: keys.bundled(changeId, releaseId) })),
 ];
 
-async function refuseBundledElsewhere(releaseId: string, changeIds: string[]) {
-  for (const changeId of changeIds) {
+async function refuseBundledElsewhere(releaseId: string, changeIds: string[], field: (i: number) => string) {
+  const problems: { field: string; message: string }[] = [];
+  for (const [i, changeId] of changeIds.entries()) {
     const others = await table().all({ pk: `CHG#${changeId}`, skBeginsWith: 'IN#' });
     for (const o of others) {
       if (o.releaseId === releaseId) continue;
       const other = await table().get(keys.release(String(o.releaseId)));
-      if (other && !['closed', 'failed', 'rolled-back', 'cancelled'].includes(String(other.status)))
-        throw new DomainError('change-in-another-release', 409, `The change is already in ${other.number}.`, [
-          { field: 'changeId', message: `in ${String(other.number)}` },
-        ]);
+      if (other && !['closed', 'failed', 'rolled-back', 'cancelled'].includes(String(other.status))) {
+        const number = (await changeCopy(changeId))?.number ?? changeId;
+        problems.push({ field: field(i), message: `${number} is already in ${String(other.number)}` });
+      }
     }
   }
+  if (problems.length)
+    throw new DomainError(
+      'change-in-another-release',
+      409,
+      `A change is in one open release at a time: ${problems.map((p) => p.message).join('; ')}.`,
+      problems,
+    );
 }
 
 /** A pipeline deploys one open release at a time: say which one holds it. */
@@ -184,7 +192,7 @@ export async function createRelease(
   const changeIds = [...new Set(input.changeIds ?? [])];
   const copies = await checkInclusion(changeIds, strategy, (i) => `changeIds.${i}`);
   const releaseId = newId();
-  await refuseBundledElsewhere(releaseId, changeIds);
+  await refuseBundledElsewhere(releaseId, changeIds, (i) => `changeIds.${i}`);
   await refusePipelineHeld(releaseId, input.pipeline);
   const number = releaseNumber(await table().nextNumber('REL'));
   const release: Omit<Release, 'version' | 'createdAt' | 'updatedAt'> = {
@@ -270,7 +278,7 @@ export async function includeChange(
   if (before.changeIds.includes(changeId)) return before;
   const strategy = before.strategyId ? await getStrategy(before.strategyId) : undefined;
   await checkInclusion([changeId], strategy, () => 'changeId');
-  await refuseBundledElsewhere(before.releaseId, [changeId]);
+  await refuseBundledElsewhere(before.releaseId, [changeId], () => 'changeId');
   const changeIds = [...before.changeIds, changeId];
   if (changeIds.length > 50)
     throw new ValidationError('A release bundles at most 50 changes.', [

@@ -8,6 +8,14 @@ const Id = str(LIMITS.ref);
 const ListId = str(LIMITS.id);
 const FieldName = str(LIMITS.code);
 const Name = str(LIMITS.name);
+/**
+ * A CI id as another service names it in a baseline request (the API's ids are at most 100
+ * characters), and a CI's `version` attribute as a requested baseline reports it (longer values are
+ * cut to this length): bounded so 100 of each fit EventBridge's 256 KB (ADR 20).
+ */
+const RequestedCi = str(100);
+export const CI_VERSION_LENGTH = 100;
+const CiVersion = str(CI_VERSION_LENGTH);
 
 /** Configuration events (FitSM PR11), version 1. Published by `services/configuration`. */
 const SOURCE = 'itsm.configuration';
@@ -108,10 +116,18 @@ export const BaselineCaptured = defineEvent({
      * has one), so the asker can compare a deployment's result with what it meant to deploy.
      */
     members: z.optional(
-      z.array(z.object({ ciId: ListId, number: Id, status: Name, version: z.optional(Name) })).check(z.maxLength(100)),
+      z
+        .array(
+          z.object({
+            ciId: RequestedCi,
+            status: z.enum(['planned', 'active', 'maintenance', 'retired']),
+            version: z.optional(CiVersion),
+          }),
+        )
+        .check(z.maxLength(100)),
     ),
     /** Requested CIs the CMDB does not know (a requested baseline captures the ones it knows). */
-    missingCiIds: z.optional(z.array(ListId).check(z.maxLength(100))),
+    missingCiIds: z.optional(z.array(RequestedCi).check(z.maxLength(100))),
   }),
 });
 
@@ -125,7 +141,7 @@ export const BaselineRequestData = z.object({
   /** The asking service's own id for this request: one baseline per (source, requestId). */
   requestId: Id,
   name: Name,
-  ciIds: z.array(ListId).check(z.minLength(1), z.maxLength(100)),
+  ciIds: z.array(RequestedCi).check(z.minLength(1), z.maxLength(100)),
 });
 export const baselineRequestedBy = (source: string) =>
   defineEvent({

@@ -124,6 +124,16 @@ export const ReleaseDeploymentEnded = defineEvent({
  * A release package was built: exactly the CI versions it deploys, each artifact taken from the
  * definitive media library with its checksum. The configuration service records it in the CMDB.
  */
+/** A CI id and a version as the release API takes them (ids at most 100, versions at most 100 characters). */
+const CiRef = str(100);
+const Version = str(100);
+/** The most items a release package holds: 50 with every field at its largest fit EventBridge's 256 KB. */
+export const MAX_PACKAGE_ITEMS = 50;
+
+/**
+ * A release package was built: exactly the CI versions it deploys, each artifact taken from the
+ * definitive media library with its checksum. The configuration service records it in the CMDB.
+ */
 export const ReleasePackageRecorded = defineEvent({
   source: SOURCE,
   detailType: 'ReleasePackageRecorded',
@@ -137,16 +147,23 @@ export const ReleasePackageRecorded = defineEvent({
     items: z
       .array(
         z.object({
-          ciId: ListId,
-          version: Name,
+          ciId: CiRef,
+          version: Version,
           /** `s3://bucket/key?versionId=...`, `<account>.dkr.ecr.<region>.amazonaws.com/repo@sha256:...` or a CodeArtifact package version. */
           artifact: str(LIMITS.ref),
-          checksum: Name,
+          /** SHA-256, 64 hex digits. */
+          checksum: str(64),
         }),
       )
-      .check(z.maxLength(100)),
+      .check(z.maxLength(MAX_PACKAGE_ITEMS)),
   }),
 });
+
+export const MISMATCH_PROBLEMS = [
+  'the CI is not in the CMDB',
+  'the CI records no version',
+  'another version is recorded',
+] as const;
 
 /** The configuration a deployment left differs from what its package says (FitSM PR13.5, PR11.4). */
 export const ReleaseConfigurationMismatched = defineEvent({
@@ -160,8 +177,10 @@ export const ReleaseConfigurationMismatched = defineEvent({
     deploymentId: Id,
     baselineId: Id,
     mismatches: z
-      .array(z.object({ ciId: ListId, expected: Name, found: z.optional(Name), problem: Name }))
-      .check(z.maxLength(100)),
+      .array(
+        z.object({ ciId: CiRef, expected: Version, found: z.optional(Version), problem: z.enum(MISMATCH_PROBLEMS) }),
+      )
+      .check(z.maxLength(MAX_PACKAGE_ITEMS)),
   }),
 });
 
