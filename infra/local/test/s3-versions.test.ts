@@ -284,6 +284,55 @@ describe('Object Lock', () => {
   });
 });
 
+describe('uploads into the library through the kit', () => {
+  const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  it('a presigned PUT signed with its SHA-256 takes that body only; the kit reads back its version and digest', async () => {
+    // Prepare
+    const body = randomBytes(5_000);
+    const other = randomBytes(5_000);
+    const key = 'dml/01J/app.zip';
+    const up = await probe({
+      op: 'presignPut',
+      key,
+      contentType: 'application/zip',
+      contentLength: body.length,
+      sha256: hex(body),
+    });
+    // Act
+    const tampered = await fetch(up.url!, { method: 'PUT', headers: up.headers, body: other });
+    const withoutDigest = await fetch(up.url!, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/zip' },
+      body,
+    });
+    const uploaded = await fetch(up.url!, { method: 'PUT', headers: up.headers, body });
+    const head = await probe({ op: 'headVersion', key });
+    const hashed = await probe({ op: 'hashVersion', key, versionId: uploaded.headers.get('x-amz-version-id')! });
+    const gone = await probe({ op: 'headVersion', key: 'dml/none' });
+    // Assess
+    expect(up.headers).toEqual({
+      'content-type': 'application/zip',
+      'x-amz-checksum-sha256': Buffer.from(hex(body), 'hex').toString('base64'),
+    });
+    expect(new URL(up.url!).searchParams.get('X-Amz-SignedHeaders')).toBe(
+      'content-length;content-type;host;x-amz-checksum-sha256',
+    );
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toContain('<Code>BadDigest</Code>');
+    // The digest header is signed: leaving it out breaks the signature.
+    expect(withoutDigest.status).toBe(403);
+    expect(uploaded.status).toBe(200);
+    expect(head.found).toEqual({
+      size: body.length,
+      versionId: uploaded.headers.get('x-amz-version-id'),
+      sha256: hex(body),
+    });
+    expect(hashed.found).toEqual({ size: body.length, sha256: hex(body) });
+    expect(gone.found).toBeNull();
+  });
+});
+
 describe('versions in data mode', () => {
   const dir = mkdtempSync(join(tmpdir(), 'itsm-s3v-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
