@@ -95,6 +95,7 @@ const TRACKED: (keyof Release)[] = [
   'criteria',
   'waivers',
   'acceptances',
+  'package',
   'outcome',
 ];
 
