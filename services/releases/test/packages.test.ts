@@ -318,6 +318,13 @@ describe('release packages and their verification before deployment', () => {
     expect(deployed.body.status).toBe('deploying');
     const history = await rita.get<{ items: { action: string }[] }>(`/v1/releases/${r.releaseId}/history`);
     expect(history.body.items.map((h) => h.action)).toContain('package payments-2.1 recorded (3 item(s))');
+    // What the API function did in S3, as its policy must allow it (infra/aws: bucket 'write' on a
+    // versioned bucket): the upload it presigned, the HeadObject confirming it, the version it read.
+    const object = `arn:aws:s3:::${LIBRARY}/${media.key}`;
+    const calls = rt.recordedCalls().filter((c) => c.caller === 'itsm-releases-api' && c.resource === object);
+    expect(new Set(calls.map((c) => c.action))).toEqual(
+      new Set(['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion']),
+    );
   });
 
   it('refuses a deployment whose artifacts do not match the library, naming each item, and starts nothing', async () => {
