@@ -1,7 +1,9 @@
 /**
  * A service's object bucket (exports, reports): private, S3-managed encryption, TLS only, no
  * versioning, objects deleted after the definition's days, and server access logs (who read
- * which object, presigned downloads included) in a log bucket of its own. S3 bucket names are
+ * which object, presigned downloads included) in a log bucket of its own. A `versioned` bucket
+ * (the releases' definitive media library) keeps every version instead, with S3 Object Lock's
+ * default retention when the definition asks for it. S3 bucket names are
  * global, so CloudFormation names both; functions get the name from BUCKET_NAME.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -11,6 +13,8 @@ import {
   BucketEncryption,
   type CfnBucket,
   HttpMethods,
+  type LifecycleRule,
+  ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -27,6 +31,15 @@ export const ACCESS_LOG_DAYS = 365;
 export const BUCKET_READ_ACTIONS = ['s3:GetObject'] as const;
 /** What `bucket: 'write'` adds. */
 export const BUCKET_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject'] as const;
+/**
+ * What `bucket: 'read'` adds on a versioned bucket: reading a version by its id needs
+ * s3:GetObjectVersion, not s3:GetObject (S3 API Reference, *GetObject*, "versionId").
+ */
+export const BUCKET_READ_VERSION_ACTIONS = ['s3:GetObjectVersion'] as const;
+
+/** The read actions of `bucket: 'read'` on a bucket of this spec. */
+export const bucketReadActions = (spec: BucketSpec): readonly string[] =>
+  spec.versioned ? [...BUCKET_READ_ACTIONS, ...BUCKET_READ_VERSION_ACTIONS] : BUCKET_READ_ACTIONS;
 
 /** Every bucket of the deployment: private, SSE-S3, TLS only, ACLs disabled, no versioning. */
 export const PRIVATE_BUCKET = {
@@ -68,14 +81,25 @@ export class ServiceBucket extends Construct {
       ...common,
       lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
     });
+    const { expireAfterDays, versioned, objectLock } = props.spec;
+    const lifecycle: LifecycleRule = {
+      ...(expireAfterDays !== undefined ? { expiration: Duration.days(expireAfterDays) } : {}),
+      abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
+    };
     this.bucket = new Bucket(this, 'Bucket', {
       ...common,
-      lifecycleRules: [
-        {
-          expiration: Duration.days(props.spec.expireAfterDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
-        },
-      ],
+      lifecycleRules: [lifecycle],
+      // The library keeps every version; Object Lock applies its default retention to each new one.
+      ...(versioned ? { versioned: true } : {}),
+      ...(objectLock
+        ? {
+            objectLockEnabled: true,
+            objectLockDefaultRetention:
+              objectLock.mode === 'COMPLIANCE'
+                ? ObjectLockRetention.compliance(Duration.days(objectLock.days))
+                : ObjectLockRetention.governance(Duration.days(objectLock.days)),
+          }
+        : {}),
       serverAccessLogsBucket: this.accessLogs,
       ...(props.spec.consoleUploads ? { bucketName: props.bucketName } : {}),
       // The browser PUTs and GETs presigned URLs from the console's origin, and from no other.

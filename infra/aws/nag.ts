@@ -71,7 +71,7 @@ export const ACCEPTED_FINDINGS = {
   bucketObjects: {
     id: `AwsSolutions-IAM5[Resource::<${OBJECTS_BUCKET_LOGICAL_ID}.Arn>/*]`,
     reason:
-      "Object actions (s3:GetObject; s3:PutObject and s3:DeleteObject for writers) on the service's own bucket's " +
+      "Object actions (s3:GetObject, and s3:GetObjectVersion on a versioned bucket; s3:PutObject and s3:DeleteObject for writers) on the service's own bucket's " +
       'objects: object keys are made at run time (one per export), so the resource is <bucket ARN>/*. No bucket-' +
       'level action (list, policy, ACL) is granted.',
   },

@@ -36,7 +36,7 @@ import {
   indexProjection,
   type ServiceDefinition,
 } from '../../shared/kit/definition';
-import { BUCKET_READ_ACTIONS, BUCKET_WRITE_ACTIONS, ServiceBucket } from './bucket';
+import { BUCKET_WRITE_ACTIONS, bucketReadActions, ServiceBucket } from './bucket';
 import { ItsmFunction, MAX_API_TIMEOUT_SECONDS } from './function';
 import { asRecord } from './json';
 import { accept } from './nag';
@@ -259,8 +259,8 @@ export class ServiceConstruct extends Construct {
         );
       }
       // Objects only (`<bucket>/*`): no ListBucket, so a missing key answers 403 AccessDenied, not 404.
-      if (access.bucket && objectsArn) {
-        grant(BUCKET_READ_ACTIONS, [objectsArn]);
+      if (access.bucket && objectsArn && def.bucket) {
+        grant(bucketReadActions(def.bucket), [objectsArn]);
         if (access.bucket === 'write') grant(BUCKET_WRITE_ACTIONS, [objectsArn]);
         const policy = fn.role.node.tryFindChild('DefaultPolicy');
         if (policy) accept(policy, 'bucketObjects');

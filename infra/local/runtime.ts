@@ -377,7 +377,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   }
   // Closed with the endpoint, after the functions that use it.
   endpoint.addRestService(rdsData);
-  // S3: one bucket per service that declares one, with its lifecycle expiry.
+  // S3: one bucket per service that declares one, with its lifecycle expiry or its versioning and lock.
   // The stack grants functions object actions only (infra/aws README): no s3:ListBucket.
   const functionNames = new Set([
     PLATFORM_FUNCTION,
@@ -387,6 +387,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     record,
     listsBucket: (caller) => !functionNames.has(caller),
+    // Nor s3:BypassGovernanceRetention: no function may delete a locked version.
+    bypassesGovernance: (caller) => !functionNames.has(caller),
   });
   // The console before the buckets and functions: upload buckets allow its origin (CORS), as the
   // deployment allows the console's domain, and functions' links (CONSOLE_URL) point to it.
@@ -396,7 +398,9 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   for (const def of services) {
     if (!def.bucket) continue;
     s3.createBucket(names.bucketName(def.name), {
-      expireAfterDays: def.bucket.expireAfterDays,
+      ...(def.bucket.expireAfterDays !== undefined ? { expireAfterDays: def.bucket.expireAfterDays } : {}),
+      ...(def.bucket.versioned ? { versioned: true } : {}),
+      ...(def.bucket.objectLock ? { objectLock: def.bucket.objectLock } : {}),
       ...(def.bucket.consoleUploads ? { cors: [consoleUploadsCors(new URL(consoleUrl).origin)] } : {}),
     });
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Role } from '../../shared/kit/roles';
 
 /**
@@ -285,6 +286,19 @@ async function seedReleases(api: Api, serviceIds: Record<string, string>, change
     summary: '412 unit tests passed',
     url: 'https://ci.example.org/web-shop/runs/1207',
   });
+  // The definitive media library: the web tier's build, uploaded as a pipeline would (presigned PUT
+  // bound to its SHA-256), then confirmed with the version S3 made.
+  const build = Buffer.from('web-shop 4.2.1\n', 'utf8');
+  const media = await must(api, 'POST', '/v1/media', {
+    fileName: 'web-shop-4.2.1.tar.gz',
+    contentType: 'application/gzip',
+    contentLength: build.length,
+    sha256: createHash('sha256').update(build).digest('hex'),
+  });
+  const upload = media.upload as { url: string; headers: Record<string, string> };
+  const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: build });
+  if (!put.ok) throw new Error(`seed: the library upload answered ${put.status}: ${await put.text()}`);
+  await must(api, 'POST', `/v1/media/${String(media.mediaId)}/confirmation`);
   return 1;
 }
 

@@ -1,9 +1,11 @@
 import * as z from 'zod/mini';
 import { HistoryPage, ListQuery, pageOf } from '../../shared/kit/paging';
+import { ECR_IMAGE } from './domain/package';
 import {
   CRITERION_STAGES,
   DEPLOYMENT_OUTCOMES,
   MAX_CHANGES,
+  MAX_CIS,
   MAX_WAVES,
   RELEASE_STATUSES,
   RELEASE_TYPES,
@@ -361,3 +363,96 @@ export const StrategyView = z.object({
   updatedAt: z.string(),
 });
 export const StrategyPage = pageOf(StrategyView);
+
+// --- Definitive media library and release packages -------------------------------------------
+
+const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'a SHA-256 in 64 lower-case hex digits'));
+/**
+ * A file name in the library's key (`dml/<id>/<fileName>`): no path separators or control
+ * characters, 1-200 characters, so the key stays far below S3's 1,024 bytes.
+ */
+const FileName = z.string().check(
+  z.minLength(1),
+  z.maxLength(200),
+  z.regex(/^[^\p{Cc}/\\]+$/u, 'a file name without slashes or control characters'),
+  z.refine((v) => v !== '.' && v !== '..', 'a file name, not . or ..'),
+);
+/** A MIME type (`type/subtype`, parameters allowed). */
+const ContentType = z.string().check(z.maxLength(200), z.regex(/^[\w.+-]+\/[\w.+-]+(?:\s*;.*)?$/, 'a MIME type'));
+
+export const MediaUploadBody = z.strictObject({
+  fileName: FileName,
+  contentType: ContentType,
+  /** One PutObject carries at most 5 GB (S3 User Guide, *Uploading objects*). */
+  contentLength: z.number().check(z.int(), z.minimum(1), z.maximum(5 * 1024 ** 3)),
+  sha256: Sha256,
+});
+
+export const MediaItemView = z.object({
+  mediaId: z.string(),
+  fileName: z.string(),
+  contentType: z.string(),
+  contentLength: z.number(),
+  sha256: z.string(),
+  key: z.string(),
+  status: z.enum(['pending', 'available']),
+  versionId: z.optional(z.string()),
+  size: z.optional(z.number()),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  confirmedBy: z.optional(z.string()),
+  confirmedAt: z.optional(z.string()),
+});
+
+export const MediaUploadView = z.object({
+  ...MediaItemView.shape,
+  upload: z.object({
+    url: z.string(),
+    method: z.literal('PUT'),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+  }),
+});
+
+export const MediaPage = pageOf(MediaItemView);
+export const ListMediaQuery = ListQuery;
+
+/**
+ * An ECR image by digest only (ECR's repository name rules; a tag can be moved to another
+ * image, so `repo:tag` is refused).
+ */
+const EcrImage = z.string().check(
+  z.maxLength(400),
+  z.refine(
+    (v) => ECR_IMAGE.test(v),
+    'an ECR image by digest: <account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex> (a tag can be moved, a digest cannot)',
+  ),
+);
+/** CodeArtifact names (CodeArtifact API reference, *CreateDomain*, *CreateRepository*, *PackageVersionSummary*). */
+const CaDomain = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,48}[a-z0-9]$/, 'a CodeArtifact domain name'));
+const CaRepository = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/, 'a CodeArtifact repository name'));
+const CaPart = z
+  .string()
+  .check(z.minLength(1), z.maxLength(255), z.regex(/^[^/#?\s]+$/, 'no slashes, # or ? or spaces'));
+
+export const Artifact = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('s3'), mediaId: Id }),
+  z.strictObject({ kind: z.literal('ecr'), image: EcrImage }),
+  z.strictObject({
+    kind: z.literal('codeartifact'),
+    domain: CaDomain,
+    repository: CaRepository,
+    format: z.enum(['npm', 'pypi', 'maven', 'nuget', 'generic', 'swift', 'ruby', 'cargo']),
+    namespace: z.optional(CaPart),
+    package: CaPart,
+    version: CaPart,
+    sha256: Sha256,
+  }),
+]);
+
+export const PackageBody = z.strictObject({
+  name: Name,
+  items: z
+    .array(z.strictObject({ ciId: Id, version: Name, artifact: Artifact, checksum: Sha256 }))
+    .check(z.minLength(1), z.maxLength(MAX_CIS)),
+});

@@ -15,6 +15,8 @@ export const MANAGERS: readonly Role[] = ['releases-manager', 'releases-owner'];
 /** Staff plan releases, record evidence, deploy accepted releases and verify waves. */
 export const STAFF: readonly Role[] = ALL_ROLES.filter((r) => r !== 'customer-user' && r !== 'auditor');
 export const READERS: readonly Role[] = [...STAFF, 'auditor'];
+/** Who puts artifacts into the definitive media library: release managers and process staff. */
+export const LIBRARIANS: readonly Role[] = ['releases-manager', 'releases-owner', 'process-staff'];
 
 /** Change events that carry the whole change (every one but the approval request and the notice). */
 export const CHANGE_COPY_EVENTS = changesEvents.filter(
@@ -27,13 +29,23 @@ export const releases = defineService({
   fitsm: 'PR13',
   // Events leave through the table's stream (ADR 23); early-life markers expire.
   table: { indexes: [{ name: 'gsi1' }, { name: 'gsi2' }], timeToLiveAttribute: 'expiresAt', stream: 'NEW_IMAGE' },
+  // The definitive media library: every version kept, none deletable for a year (GOVERNANCE: only a
+  // principal holding s3:BypassGovernanceRetention, which no function has); uploads from the console.
+  bucket: { versioned: true, objectLock: { mode: 'GOVERNANCE', days: 365 }, consoleUploads: true },
   functions: {
     api: {
       entry: entry('./handlers/api.ts'),
       description: 'Release HTTP API: strategies, releases, gate, deployments, waves, back-out, handover.',
       memoryMb: 1024,
       timeoutSeconds: 29,
-      access: { table: 'write', publish: true, startFlows: ['deployment'], completeFlowTasks: ['deployment'] },
+      access: {
+        table: 'write',
+        publish: true,
+        startFlows: ['deployment'],
+        completeFlowTasks: ['deployment'],
+        // Presigns uploads into the library (s3:PutObject) and reads its versions to verify packages.
+        bucket: 'write',
+      },
     },
     tasks: {
       entry: entry('./handlers/tasks.ts'),
@@ -150,6 +162,51 @@ export const releases = defineService({
       summary: 'Accept the release into a stage (test, deployment): its entry criteria must hold',
       body: s.AcceptanceBody,
       response: { status: 200, schema: s.ReleaseView },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/releases/{id}/package',
+      function: 'api',
+      roles: STAFF,
+      summary:
+        'Record the release package: exactly the CI versions it deploys, each from the definitive media library (a library item, an ECR digest or a CodeArtifact version) with its SHA-256',
+      body: s.PackageBody,
+      response: { status: 200, schema: s.ReleaseView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/media',
+      function: 'api',
+      roles: READERS,
+      summary: 'List the items of the definitive media library, newest first',
+      query: s.ListMediaQuery,
+      response: { status: 200, schema: s.MediaPage },
+    },
+    {
+      method: 'POST',
+      path: '/v1/media',
+      function: 'api',
+      roles: LIBRARIANS,
+      summary:
+        'Start an upload into the definitive media library: a presigned PUT bound to the declared length, type and SHA-256',
+      body: s.MediaUploadBody,
+      response: { status: 201, schema: s.MediaUploadView },
+    },
+    {
+      method: 'GET',
+      path: '/v1/media/{id}',
+      function: 'api',
+      roles: READERS,
+      summary: 'Read one library item: its key, the S3 version packages pin, size and SHA-256',
+      response: { status: 200, schema: s.MediaItemView },
+    },
+    {
+      method: 'POST',
+      path: '/v1/media/{id}/confirmation',
+      function: 'api',
+      roles: LIBRARIANS,
+      summary: "Record a finished upload: the S3 version it made and S3's SHA-256, which must be the declared one",
+      response: { status: 200, schema: s.MediaItemView },
     },
     {
       method: 'POST',

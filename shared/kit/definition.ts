@@ -72,10 +72,25 @@ export interface DatabaseSpec {
   readerUser: string;
 }
 
-/** An S3 bucket the service owns: private, encrypted, TLS only; objects expire after the given days. */
+/**
+ * An S3 bucket the service owns: private, encrypted, TLS only; objects expire after the given days,
+ * or, for a versioned bucket, are kept (every version) and may be locked.
+ */
 export interface BucketSpec {
-  /** Days after which objects are deleted (1-3,650). */
-  expireAfterDays: number;
+  /** Days after which objects are deleted (1-3,650); without it objects are kept. */
+  expireAfterDays?: number;
+  /**
+   * S3 Versioning: each PutObject keeps a new version, a DELETE without a version id only writes a
+   * delete marker, and a version is read by its id (`s3:GetObjectVersion`). Not with
+   * `expireAfterDays` (expiry on a versioned bucket only adds delete markers).
+   */
+  versioned?: boolean;
+  /**
+   * S3 Object Lock's default retention: every new version may not be deleted (nor overwritten in
+   * place) for `days` (1-36,500) from its creation. GOVERNANCE may be bypassed by a principal holding
+   * `s3:BypassGovernanceRetention`, COMPLIANCE by nobody, the root user included. Needs `versioned`.
+   */
+  objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number };
   /**
    * The web console's origin may send browser requests (PUT, GET, HEAD) to presigned URLs of this
    * bucket: the bucket gets a CORS rule for exactly that origin (attachments uploaded from the
@@ -348,13 +363,25 @@ export function defineService<const T extends ServiceDefinition>(def: T): T {
       problems.push('database secondsUntilAutoPause must be an integer from 300 to 86400');
     if (!(d.maxCapacity >= 1 && d.maxCapacity <= 256)) problems.push('database maxCapacity must be 1-256 ACU');
   }
-  if (
-    def.bucket &&
-    (!Number.isInteger(def.bucket.expireAfterDays) ||
-      def.bucket.expireAfterDays < 1 ||
-      def.bucket.expireAfterDays > 3650)
-  )
-    problems.push('bucket expireAfterDays must be an integer from 1 to 3650');
+  if (def.bucket) {
+    const b = def.bucket;
+    if (
+      b.expireAfterDays !== undefined &&
+      (!Number.isInteger(b.expireAfterDays) || b.expireAfterDays < 1 || b.expireAfterDays > 3650)
+    )
+      problems.push('bucket expireAfterDays must be an integer from 1 to 3650');
+    if (b.versioned && b.expireAfterDays !== undefined)
+      problems.push('a versioned bucket keeps its versions: expireAfterDays is for unversioned buckets');
+    if (b.objectLock) {
+      // Object Lock works on versions: S3 refuses it on a bucket without versioning.
+      if (!b.versioned) problems.push('bucket objectLock needs versioned: true');
+      if (b.objectLock.mode !== 'GOVERNANCE' && b.objectLock.mode !== 'COMPLIANCE')
+        problems.push('bucket objectLock mode must be GOVERNANCE or COMPLIANCE');
+      // At least a day (S3 counts the default retention in whole days); a century is our bound.
+      if (!Number.isInteger(b.objectLock.days) || b.objectLock.days < 1 || b.objectLock.days > 36_500)
+        problems.push('bucket objectLock days must be an integer from 1 to 36500');
+    }
+  }
   const flowIds = new Set(def.flows.map((f) => f.id));
   for (const f of def.flows) for (const t of f.taskFunctions) need(t, `flow ${f.id}`);
   for (const [id, fn] of Object.entries(def.functions)) {

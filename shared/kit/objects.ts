@@ -9,7 +9,7 @@
  * await s3.send(new PutObjectCommand({ Bucket: requireEnv('BUCKET_NAME'), Key: key, Body: csv }));
  * const url = await presignedGet(requireEnv('BUCKET_NAME'), key, { expiresInSeconds: 300, fileName: 'tickets.csv' });
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 
 type Sdk = {
   client: S3Client;
@@ -89,6 +89,11 @@ export async function presignedGet(
  * length or another declared type. The uploader must send `headers` as given (the browser sets
  * `Content-Length` from the body itself).
  *
+ * With `sha256` (hex), the URL also signs the `x-amz-checksum-sha256` header (kept a header, not
+ * moved into the query): S3 itself refuses a body with another digest (400 `BadDigest`), keeps the
+ * digest with the object (`ChecksumSHA256` on a HeadObject or GetObject with checksum mode), and a
+ * bucket with Object Lock, which takes no upload without an integrity check, accepts it.
+ *
  * @example
  * const up = await presignedPut(requireEnv('BUCKET_NAME'), key, { expiresInSeconds: 300, contentType: 'image/png', contentLength: 1234 });
  * // fetch(up.url, { method: 'PUT', headers: up.headers, body: file })
@@ -96,22 +101,85 @@ export async function presignedGet(
 export async function presignedPut(
   bucket: string,
   key: string,
-  options: { expiresInSeconds: number; contentType: string; contentLength: number },
+  options: { expiresInSeconds: number; contentType: string; contentLength: number; sha256?: string },
 ): Promise<{ url: string; headers: Record<string, string> }> {
-  const { expiresInSeconds, contentType, contentLength } = options;
+  const { expiresInSeconds, contentType, contentLength, sha256 } = options;
   checkExpiry(expiresInSeconds);
+  if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256))
+    throw new Error('sha256 must be 64 lower-case hex digits');
+  const checksum = sha256 !== undefined ? Buffer.from(sha256, 'hex').toString('base64') : undefined;
   const { uploadSigner, s3, presigner } = await load();
   const command = new s3.PutObjectCommand({
     Bucket: bucket,
     Key: key,
     ContentType: contentType,
     ContentLength: contentLength,
+    ...(checksum ? { ChecksumSHA256: checksum } : {}),
   });
   const url = await presigner.getSignedUrl(uploadSigner, command, {
     expiresIn: expiresInSeconds,
-    signableHeaders: new Set(['content-type', 'content-length']),
+    signableHeaders: new Set(['content-type', 'content-length', ...(checksum ? ['x-amz-checksum-sha256'] : [])]),
+    // An x-amz-* header would otherwise be hoisted into the query, where S3 does not check it
+    // against the body; as a signed header it is both required and verified.
+    ...(checksum ? { unhoistableHeaders: new Set(['x-amz-checksum-sha256']) } : {}),
   });
-  return { url, headers: { 'content-type': contentType } };
+  return {
+    url,
+    headers: { 'content-type': contentType, ...(checksum ? { 'x-amz-checksum-sha256': checksum } : {}) },
+  };
+}
+
+/**
+ * The current version of an object as S3 holds it: size, version id (versioned buckets) and the
+ * SHA-256 S3 verified on upload (hex; only when the upload carried one), or undefined when there is
+ * none (403 or 404: a function holds no s3:ListBucket).
+ */
+export async function headObjectVersion(
+  bucket: string,
+  key: string,
+): Promise<{ size: number; versionId?: string; sha256?: string } | undefined> {
+  const { client, s3 } = await load();
+  try {
+    const head = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    return {
+      size: head.ContentLength ?? 0,
+      ...(head.VersionId ? { versionId: head.VersionId } : {}),
+      ...(head.ChecksumSHA256 ? { sha256: Buffer.from(head.ChecksumSHA256, 'base64').toString('hex') } : {}),
+    };
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 403 || status === 404) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The SHA-256 (hex) of the bytes of one version of an object, computed while streaming it (never
+ * held whole), and its size; undefined when that version is not there (s3:GetObjectVersion).
+ */
+export async function versionSha256(
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<{ sha256: string; size: number } | undefined> {
+  const { client, s3 } = await load();
+  const { createHash } = await import('node:crypto');
+  let out: GetObjectCommandOutput;
+  try {
+    // No checksum mode: the SDK would then check the stored checksum itself; the point here is our own digest.
+    out = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 403 || status === 404) return undefined;
+    throw err;
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '../../../shared/kit/definition';
 import { consoleUploadsCors } from '../../api/cors';
 import * as local from '../../local/names';
-import { ABORT_INCOMPLETE_UPLOADS_DAYS, BUCKET_READ_ACTIONS, BUCKET_WRITE_ACTIONS } from '../bucket';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS, BUCKET_WRITE_ACTIONS, bucketReadActions } from '../bucket';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function';
 import { asRecord } from '../json';
 import {
@@ -112,7 +112,7 @@ export function expectedGrants(def: ServiceDefinition, fnId: string): string[] {
           access.database === 'write' ? [db.ownerSecretArn, db.readerSecretArn] : [db.readerSecretArn],
         )
       : []),
-    ...(access.bucket ? pairs(BUCKET_READ_ACTIONS, [bucketObjectsArn(def)]) : []),
+    ...(access.bucket && def.bucket ? pairs(bucketReadActions(def.bucket), [bucketObjectsArn(def)]) : []),
     ...(access.bucket === 'write' ? pairs(BUCKET_WRITE_ACTIONS, [bucketObjectsArn(def)]) : []),
   ];
 }
@@ -277,10 +277,24 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
         if (def.bucket) {
           const object = bucketObjectsArn(def).replace(/\*$/, 'exports/e1.csv');
           expect(allows(f, 's3:GetObject', object), fnId).toBe(spec.access.bucket !== undefined);
+          // A version by its id only from a versioned bucket, and only for its readers.
+          expect(allows(f, 's3:GetObjectVersion', object), fnId).toBe(
+            spec.access.bucket !== undefined && def.bucket.versioned === true,
+          );
           for (const action of BUCKET_WRITE_ACTIONS)
             expect(allows(f, action, object), `${fnId} ${action}`).toBe(spec.access.bucket === 'write');
           const bucket = local.bucketArn(local.bucketName(def.name));
-          for (const action of ['s3:ListBucket', 's3:PutBucketPolicy', 's3:PutObjectAcl'])
+          // Nobody may remove a version, shorten its retention or bypass a GOVERNANCE lock.
+          for (const action of [
+            's3:ListBucket',
+            's3:PutBucketPolicy',
+            's3:PutObjectAcl',
+            's3:DeleteObjectVersion',
+            's3:BypassGovernanceRetention',
+            's3:PutObjectRetention',
+            's3:PutBucketObjectLockConfiguration',
+            's3:PutBucketVersioning',
+          ])
             expect(allows(f, action, bucket) || allows(f, action, object), `${fnId} ${action}`).toBe(false);
         }
       }
@@ -382,7 +396,17 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       expect(p.BucketEncryption).toEqual({
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       });
-      expect(p.VersioningConfiguration).toBeUndefined();
+      // Versioned (and locked) exactly as the definition says.
+      expect(p.VersioningConfiguration).toEqual(def.bucket.versioned ? { Status: 'Enabled' } : undefined);
+      expect(p.ObjectLockEnabled).toBe(def.bucket.objectLock ? true : undefined);
+      expect(p.ObjectLockConfiguration).toEqual(
+        def.bucket.objectLock
+          ? {
+              ObjectLockEnabled: 'Enabled',
+              Rule: { DefaultRetention: { Mode: def.bucket.objectLock.mode, Days: def.bucket.objectLock.days } },
+            }
+          : undefined,
+      );
       // Browsers may use its presigned URLs from the console's origin only, when it declares so.
       const cors = consoleUploadsCors(consoleUrlOf(getSynth()));
       expect(rq(p.CorsConfiguration)).toEqual(
@@ -402,7 +426,7 @@ export function describeServiceDeployment(def: ServiceDefinition, getSynth: () =
       );
       expect(asRecord(p.LifecycleConfiguration).Rules).toEqual([
         {
-          ExpirationInDays: def.bucket.expireAfterDays,
+          ...(def.bucket.expireAfterDays !== undefined ? { ExpirationInDays: def.bucket.expireAfterDays } : {}),
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
           Status: 'Enabled',
         },

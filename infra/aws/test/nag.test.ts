@@ -27,6 +27,7 @@ import { ACCEPTED_FINDINGS } from '../nag';
 import { createItsmApp, type ItsmStack } from '../stack';
 import { CONSOLE_FIXTURE } from './fixtures/console';
 import { ledger } from './fixtures/ledger';
+import { library } from './fixtures/library';
 import { PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
 const outdir = mkdtempSync(join(tmpdir(), 'itsm-cdk-'));
@@ -36,7 +37,7 @@ let assembly: CloudAssembly;
 
 beforeAll(() => {
   ({ app, stack } = createItsmApp({
-    services: [widgets, ledger],
+    services: [widgets, ledger, library],
     apiEntry: PLATFORM_API_FIXTURE,
     consoleAssets: CONSOLE_FIXTURE,
     outdir,

@@ -12,12 +12,13 @@ import { type SynthesizedItsm, scopeOf, synthTemplates, templatesOf } from '../s
 import { describeServiceDeployment, resourcesOf } from './expectations';
 import { CONSOLE_FIXTURE } from './fixtures/console';
 import { ledger } from './fixtures/ledger';
+import { library } from './fixtures/library';
 import { PLATFORM_API_FIXTURE, widgets } from './fixtures/widgets';
 
 let synth: SynthesizedItsm;
 beforeAll(() => {
   const { stack } = createItsmApp({
-    services: [widgets, ledger],
+    services: [widgets, ledger, library],
     apiEntry: PLATFORM_API_FIXTURE,
     consoleAssets: CONSOLE_FIXTURE,
     bundle: false,
@@ -27,6 +28,8 @@ beforeAll(() => {
 });
 
 describeServiceDeployment(ledger, () => synth);
+// A versioned, object-locked bucket that never expires (the releases' definitive media library).
+describeServiceDeployment(library, () => synth);
 
 describe('query store network', () => {
   const root = () => scopeOf(synth, 'platform');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { RecordedCall } from '../aws-service';
 import * as names from '../names';
@@ -27,7 +27,9 @@ import { BucketStore, type ObjectMeta, type StoredObject } from './store';
  * SigV4 in the `Authorization` header or in a presigned URL's query, the signature recomputed
  * with the caller's secret key, the time checked (15 minutes of skew; a presigned URL's
  * `X-Amz-Expires`). Buckets are made by the runtime from the definitions (`createBucket`), with
- * their lifecycle expiry.
+ * their lifecycle expiry, or versioned with Object Lock's default retention (the releases'
+ * definitive media library): versions read and deleted by id, delete markers, locked versions
+ * refused deletion, GetBucketVersioning and GetObjectLockConfiguration.
  */
 
 /** S3's limit on a single PUT (S3 User Guide, *Uploading objects*: "up to 5 GB" in one operation). */
@@ -75,7 +77,23 @@ const PLAIN_PARAMS = new Set([
 ]);
 
 /** The operations emulated; any other answers 501 `NotImplemented`. */
-const KNOWN = new Set(['HeadBucket', 'ListObjectsV2', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject']);
+const KNOWN = new Set([
+  'HeadBucket',
+  'ListObjectsV2',
+  'PutObject',
+  'GetObject',
+  'HeadObject',
+  'DeleteObject',
+  'GetBucketVersioning',
+  'GetObjectLockConfiguration',
+]);
+/**
+ * Version ids are opaque to clients; ours are 32 characters of S3's alphabet. S3 answers an id it
+ * cannot parse with 400 InvalidArgument "Invalid version id specified" and `null` names the
+ * version an unversioned write made.
+ */
+const VERSION_ID = /^[A-Za-z0-9._]{32}$/;
+const newVersionId = () => randomBytes(24).toString('base64').replace(/\+/g, '.').replace(/\//g, '_');
 
 /**
  * True when a request is for S3: its SigV4 credential scope names the service `s3`. An unsigned
@@ -97,6 +115,8 @@ export class S3Error extends Error {
   ) {
     super(message);
   }
+  /** Headers S3 adds to this error's answer (`x-amz-delete-marker` on a deleted key). */
+  headers: Record<string, string> = {};
 }
 
 export interface LocalS3Options {
@@ -115,6 +135,12 @@ export interface LocalS3Options {
    * functions, since the stack grants them no bucket-level action.
    */
   listsBucket?: (caller: string, bucket: string) => boolean;
+  /**
+   * Whether a caller holds `s3:BypassGovernanceRetention` on a bucket (default: everyone): only
+   * they may delete a version under GOVERNANCE retention, and only with
+   * `x-amz-bypass-governance-retention: true`. The runtime answers false for its functions.
+   */
+  bypassesGovernance?: (caller: string, bucket: string) => boolean;
   /** How often expired objects are swept (default hourly); they are also refused on read. */
   lifecycleSweepMs?: number;
 }
@@ -126,9 +152,18 @@ export interface S3Answer {
   response: EndpointResponse;
 }
 
+/** Object Lock's default retention of a bucket (`PutObjectLockConfiguration`'s `DefaultRetention`). */
+export interface ObjectLockRule {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  days: number;
+}
+
 interface Bucket {
   store: BucketStore;
   expireAfterDays?: number;
+  /** S3 Versioning enabled (from creation: S3 Object Lock needs it). */
+  versioned?: boolean;
+  objectLock?: ObjectLockRule;
   /** The bucket's CORS configuration; undefined when it has none (every preflight is refused). */
   cors?: CorsRule[];
 }
@@ -178,12 +213,20 @@ export class LocalS3 {
   }
 
   /** Makes a bucket (as the deployment does), or opens the one a data folder kept. */
-  createBucket(name: string, options: { expireAfterDays?: number; cors?: CorsRule[] } = {}): void {
+  createBucket(
+    name: string,
+    options: { expireAfterDays?: number; cors?: CorsRule[]; versioned?: boolean; objectLock?: ObjectLockRule } = {},
+  ): void {
     if (this.buckets.has(name)) return;
+    if (options.objectLock && !options.versioned) throw new Error(`bucket ${name}: Object Lock needs versioning`);
+    if (options.versioned && options.expireAfterDays)
+      throw new Error(`bucket ${name}: no expiry on a versioned bucket`);
     const dir = this.options.dataDir ? join(this.options.dataDir, 's3', name) : undefined;
     this.buckets.set(name, {
-      store: new BucketStore(name, dir),
+      store: new BucketStore(name, dir, options.versioned === true),
       ...(options.expireAfterDays ? { expireAfterDays: options.expireAfterDays } : {}),
+      ...(options.versioned ? { versioned: true } : {}),
+      ...(options.objectLock ? { objectLock: options.objectLock } : {}),
       ...(options.cors ? { cors: options.cors } : {}),
     });
   }
@@ -218,10 +261,14 @@ export class LocalS3 {
   metrics(): { requests: Record<string, number>; objects: number; storedBytes: number } {
     let objects = 0;
     let storedBytes = 0;
+    // S3 bills every version a versioned bucket keeps, not only the current ones.
     for (const bucket of this.buckets.values()) {
       for (const key of bucket.store.keys()) {
-        objects++;
-        storedBytes += bucket.store.get(key)?.meta.size ?? 0;
+        for (const { meta } of bucket.store.versions(key)) {
+          if (meta.deleteMarker) continue;
+          objects++;
+          storedBytes += meta.size;
+        }
       }
     }
     return { requests: Object.fromEntries(this.requests), objects, storedBytes };
@@ -266,9 +313,13 @@ export class LocalS3 {
       const arn = names.bucketArn(bucketName);
       this.options.record?.({
         caller,
-        action: iamAction(action),
+        action: iamAction(action, params),
         resource: key && action !== 'ListObjectsV2' ? `${arn}/${key}` : arn,
       });
+      if (action === 'DeleteObject' && bypassRequested(req)) {
+        // Bypassing GOVERNANCE retention is authorised as an action of its own.
+        this.options.record?.({ caller, action: 's3:BypassGovernanceRetention', resource: `${arn}/${key}` });
+      }
       if (!bucket)
         throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucketName });
       // Counted as S3 bills: every authenticated request for an existing bucket, refused or not.
@@ -573,7 +624,11 @@ export class LocalS3 {
       case 'HeadObject':
         return this.getObject(bucket, key, req, params, action === 'HeadObject', auth.caller);
       case 'DeleteObject':
-        return this.deleteObject(bucket, key);
+        return this.deleteObject(bucket, key, req, params, auth.caller);
+      case 'GetBucketVersioning':
+        return Promise.resolve(this.versioning(bucket));
+      case 'GetObjectLockConfiguration':
+        return Promise.resolve(this.objectLockConfiguration(bucket));
       default:
         throw new S3Error(
           501,
@@ -633,6 +688,20 @@ export class LocalS3 {
         throw new S3Error(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
     }
     const checksums: Record<string, string> = {};
+    // A bucket with Object Lock takes a version only with an integrity check on its body (S3 API
+    // Reference, *PutObject*: "The Content-MD5 or x-amz-sdk-checksum-algorithm header is required
+    // for any request to upload an object with a retention period configured using Amazon S3
+    // Object Lock"; the bucket's default retention counts). The message is S3's.
+    if (
+      bucket.objectLock &&
+      contentMd5 === undefined &&
+      !CHECKSUM_ALGORITHMS.some((a) => req.headers[`x-amz-checksum-${a}`] ?? trailers[`x-amz-checksum-${a}`])
+    )
+      throw new S3Error(
+        400,
+        'InvalidRequest',
+        'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+      );
     for (const algorithm of CHECKSUM_ALGORITHMS) {
       const sent = req.headers[`x-amz-checksum-${algorithm}`] ?? trailers[`x-amz-checksum-${algorithm}`];
       if (sent === undefined) continue;
@@ -678,9 +747,11 @@ export class LocalS3 {
       headers,
       metadata,
       checksums,
+      ...this.newVersion(bucket),
     };
     await bucket.store.put(meta, body);
     const out: Record<string, string> = { etag: meta.etag, 'x-amz-server-side-encryption': 'AES256' };
+    if (meta.versionId) out['x-amz-version-id'] = meta.versionId;
     for (const [algorithm, value] of Object.entries(checksums)) out[`x-amz-checksum-${algorithm}`] = value;
     if (Object.keys(checksums).length) out['x-amz-checksum-type'] = 'FULL_OBJECT';
     return answer(200, out);
@@ -695,9 +766,28 @@ export class LocalS3 {
     caller: string,
     attempt = 0,
   ): Promise<EndpointResponse> {
-    const object = await this.live(bucket, key);
-    if (!object) throw this.noSuchKey(bucket, key, caller);
+    const versionId = params.get('versionId');
+    const object =
+      versionId !== undefined ? this.version(bucket, key, versionId, caller) : await this.live(bucket, key);
+    if (!object) {
+      // The current version is a delete marker: 404 that says so (S3 User Guide, *Working with
+      // delete markers*), to a caller that may learn which keys exist.
+      const current = versionId === undefined ? bucket.store.get(key)?.meta : undefined;
+      const error = this.noSuchKey(bucket, key, caller);
+      if (current?.deleteMarker && error.status === 404)
+        error.headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': current.versionId! };
+      throw error;
+    }
     const meta = object.meta;
+    if (meta.deleteMarker) {
+      // A delete marker named by its id has nothing to read: 405 (S3 API Reference, *GetObject*).
+      const error = new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+        Method: req.method,
+        ResourceType: 'DeleteMarker',
+      });
+      error.headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': meta.versionId!, allow: 'DELETE' };
+      throw error;
+    }
     const failed = preconditionFailed(meta, req.headers);
     if (failed === 412)
       throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
@@ -709,6 +799,7 @@ export class LocalS3 {
       etag: meta.etag,
       'accept-ranges': 'bytes',
       'x-amz-server-side-encryption': 'AES256',
+      ...(meta.versionId ? { 'x-amz-version-id': meta.versionId } : {}),
     };
     if (failed === 304) {
       // S3 answers 304 with the validators and no body.
@@ -738,7 +829,9 @@ export class LocalS3 {
     const bytes = await bucket.store.read(object, start, end);
     // Replaced or deleted since its headers were taken: answer for what is there now, as S3 answers
     // a read that overlaps a write with one whole version or the other.
-    if (!bytes && attempt < 3) return this.getObject(bucket, key, req, params, head, caller, attempt + 1);
+    if (!bytes && attempt < 3 && versionId === undefined)
+      return this.getObject(bucket, key, req, params, head, caller, attempt + 1);
+    if (!bytes && versionId !== undefined) throw noSuchVersion(key, versionId);
     if (!bytes) throw this.noSuchKey(bucket, key, caller);
     return { status: range ? 206 : 200, headers, body: '', bytes };
   }
@@ -757,10 +850,106 @@ export class LocalS3 {
     return new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
   }
 
-  private async deleteObject(bucket: Bucket, key: string): Promise<EndpointResponse> {
-    // Deleting a key that does not exist succeeds too (no versioning).
-    await bucket.store.delete(key);
-    return answer(204, {});
+  private async deleteObject(
+    bucket: Bucket,
+    key: string,
+    req: EndpointRequest,
+    params: Map<string, string>,
+    caller: string,
+  ): Promise<EndpointResponse> {
+    const versionId = params.get('versionId');
+    if (versionId === undefined && !bucket.versioned) {
+      // Deleting a key that does not exist succeeds too (no versioning).
+      await bucket.store.delete(key);
+      return answer(204, {});
+    }
+    if (versionId === undefined) {
+      // A simple DELETE on a versioned bucket removes nothing: it adds a delete marker as the
+      // current version (S3 User Guide, *Deleting object versions from a versioning-enabled bucket*).
+      const marker: ObjectMeta = {
+        key,
+        size: 0,
+        etag: '',
+        lastModified: this.now(),
+        headers: {},
+        metadata: {},
+        checksums: {},
+        deleteMarker: true,
+        versionId: newVersionId(),
+      };
+      await bucket.store.put(marker, Buffer.alloc(0));
+      return answer(204, { 'x-amz-delete-marker': 'true', 'x-amz-version-id': marker.versionId! });
+    }
+    checkVersionId(versionId);
+    if (versionId === 'null' && !bucket.versioned) {
+      await bucket.store.delete(key);
+      return answer(204, { 'x-amz-version-id': 'null' });
+    }
+    // Deleting a version removes it for good, unless Object Lock retains it: COMPLIANCE until its
+    // date, whoever asks; GOVERNANCE unless the request says `x-amz-bypass-governance-retention:
+    // true` and its caller holds s3:BypassGovernanceRetention (S3 User Guide, *Object Lock*,
+    // "Retention modes"). Delete markers carry no retention. S3 refuses with 403 AccessDenied.
+    const bypass = bypassRequested(req) && (this.options.bypassesGovernance?.(caller, bucket.store.name) ?? true);
+    const removed = await bucket.store.deleteVersion(key, versionId, ({ meta }) => {
+      if (!meta.lock || meta.deleteMarker || this.now() >= meta.lock.retainUntil) return;
+      if (meta.lock.mode === 'GOVERNANCE' && bypass) return;
+      throw new S3Error(403, 'AccessDenied', 'Access Denied because object protected by object lock.');
+    });
+    // A version that does not exist (any more) is deleted too: 204, as S3 answers.
+    return answer(204, {
+      'x-amz-version-id': versionId,
+      ...(removed?.meta.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}),
+    });
+  }
+
+  /** Version id and retention of a new version: none in an unversioned bucket. */
+  private newVersion(bucket: Bucket): Pick<ObjectMeta, 'versionId' | 'lock'> {
+    if (!bucket.versioned) return {};
+    const lock = bucket.objectLock;
+    return {
+      versionId: newVersionId(),
+      // The default retention counts from the version's creation (S3 User Guide, *Object Lock*,
+      // "Bucket configuration": "… the retention period for each new object version").
+      ...(lock ? { lock: { mode: lock.mode, retainUntil: this.now() + lock.days * DAY_MS } } : {}),
+    };
+  }
+
+  /**
+   * One version of a key by its id: `null` is the version of an unversioned write. A missing one is
+   * 404 NoSuchVersion to a caller holding s3:ListBucket, 403 to others, as for a missing key.
+   */
+  private version(bucket: Bucket, key: string, versionId: string, caller: string): StoredObject {
+    checkVersionId(versionId);
+    const found =
+      versionId === 'null'
+        ? bucket.versioned
+          ? undefined
+          : bucket.store.get(key)
+        : bucket.store.version(key, versionId);
+    if (!found) throw this.lists(bucket, caller) ? noSuchVersion(key, versionId) : this.noSuchKey(bucket, key, caller);
+    return found;
+  }
+
+  /** GetBucketVersioning: `Enabled`, or no status for a bucket that never had versioning. */
+  private versioning(bucket: Bucket): EndpointResponse {
+    const status = bucket.versioned ? '<Status>Enabled</Status>' : '';
+    return xmlAnswer(200, `<VersioningConfiguration xmlns="${XMLNS}">${status}</VersioningConfiguration>`);
+  }
+
+  /** GetObjectLockConfiguration: the default retention, or 404 for a bucket without Object Lock. */
+  private objectLockConfiguration(bucket: Bucket): EndpointResponse {
+    const lock = bucket.objectLock;
+    if (!lock)
+      throw new S3Error(
+        404,
+        'ObjectLockConfigurationNotFoundError',
+        'Object Lock configuration does not exist for this bucket',
+        { BucketName: bucket.store.name },
+      );
+    return xmlAnswer(
+      200,
+      `<ObjectLockConfiguration xmlns="${XMLNS}"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>${lock.mode}</Mode><Days>${lock.days}</Days></DefaultRetention></Rule></ObjectLockConfiguration>`,
+    );
   }
 
   private async list(bucket: Bucket, params: Map<string, string>): Promise<EndpointResponse> {
@@ -844,7 +1033,8 @@ export class LocalS3 {
   /** An object unless the bucket's lifecycle has expired it, in which case it goes now. */
   private async live(bucket: Bucket, key: string): Promise<StoredObject | undefined> {
     if (await this.expire(bucket, key)) return undefined;
-    return bucket.store.get(key);
+    const object = bucket.store.get(key);
+    return object?.meta.deleteMarker ? undefined : object;
   }
 
   private async expire(bucket: Bucket, key: string): Promise<boolean> {
@@ -908,6 +1098,9 @@ function operation(method: string, bucket: string, key: string, params: Map<stri
   if (!bucket) return method === 'GET' ? 'ListBuckets' : 'Unknown';
   if (!key) {
     if (method === 'HEAD' && subresources.length === 0) return 'HeadBucket';
+    if (method === 'GET' && subresources.length === 1 && subresources[0] === 'versioning') return 'GetBucketVersioning';
+    if (method === 'GET' && subresources.length === 1 && subresources[0] === 'object-lock')
+      return 'GetObjectLockConfiguration';
     if (method === 'GET' && params.get('list-type') === '2') {
       const allowed = new Set([
         'list-type',
@@ -923,7 +1116,9 @@ function operation(method: string, bucket: string, key: string, params: Map<stri
     }
     return `Bucket:${method}`;
   }
-  if (subresources.length > 0) return `Object:${method}:${subresources.join(',')}`;
+  // `versionId` names a version to read or delete; with anything else it is another operation.
+  const versioned = subresources.length === 1 && subresources[0] === 'versionId' && method !== 'PUT';
+  if (subresources.length > 0 && !versioned) return `Object:${method}:${subresources.join(',')}`;
   switch (method) {
     case 'PUT':
       return 'PutObject';
@@ -938,12 +1133,40 @@ function operation(method: string, bucket: string, key: string, params: Map<stri
   }
 }
 
-/** The IAM action that authorises an operation (HeadObject needs s3:GetObject, listing s3:ListBucket). */
-function iamAction(action: string): string {
-  if (action === 'HeadObject') return 's3:GetObject';
+/**
+ * The IAM action that authorises an operation (HeadObject needs s3:GetObject, listing
+ * s3:ListBucket); naming a version needs s3:GetObjectVersion or s3:DeleteObjectVersion instead
+ * (S3 API Reference, *GetObject* and *DeleteObject*, "Permissions").
+ */
+function iamAction(action: string, params: Map<string, string>): string {
+  const version = params.has('versionId');
+  if (action === 'HeadObject' || action === 'GetObject') return version ? 's3:GetObjectVersion' : 's3:GetObject';
+  if (action === 'DeleteObject') return version ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
   if (action === 'HeadBucket' || action === 'ListObjectsV2') return 's3:ListBucket';
+  if (action === 'GetObjectLockConfiguration') return 's3:GetBucketObjectLockConfiguration';
   return `s3:${action.split(':')[0]}`;
 }
+
+/** The request asks to bypass GOVERNANCE retention. */
+const bypassRequested = (req: EndpointRequest) =>
+  req.headers['x-amz-bypass-governance-retention']?.toLowerCase() === 'true';
+
+/** A version id S3 cannot parse: 400 InvalidArgument (S3's wording); `null` is the unversioned one. */
+function checkVersionId(versionId: string): void {
+  if (versionId === 'null' || VERSION_ID.test(versionId)) return;
+  if (versionId === '')
+    throw new S3Error(400, 'InvalidArgument', 'Version id cannot be the empty string', {
+      ArgumentName: 'versionId',
+      ArgumentValue: '',
+    });
+  throw new S3Error(400, 'InvalidArgument', 'Invalid version id specified', {
+    ArgumentName: 'versionId',
+    ArgumentValue: versionId,
+  });
+}
+
+const noSuchVersion = (key: string, versionId: string) =>
+  new S3Error(404, 'NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId });
 
 /** The body's length as sent: `x-amz-decoded-content-length` under aws-chunked, else Content-Length. */
 function declaredLength(headers: Record<string, string | undefined>): number | undefined {
@@ -1079,6 +1302,7 @@ function errorResponse(e: S3Error, requestId: string, resource: string, head: bo
         e.status,
         `<Error><Code>${e.code}</Code><Message>${xml(e.message)}</Message>${extra}<Resource>${xml(resource)}</Resource><RequestId>${requestId}</RequestId><HostId>${Buffer.from(requestId).toString('base64')}</HostId></Error>`,
       );
+  Object.assign(response.headers, e.headers);
   response.headers['x-amz-request-id'] = requestId;
   response.headers['x-amz-id-2'] = Buffer.from(requestId).toString('base64');
   if (head) response.headers['x-amz-error-code'] = e.code;

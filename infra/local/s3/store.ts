@@ -11,6 +11,9 @@ import { join } from 'node:path';
  * JSON, then its bytes; its name is the SHA-256 of the key (keys are up to 1,024 bytes of any
  * characters, file names are not) and the version's time. The metadata of every object is held in
  * memory; the bytes of a kept object are read from its file when asked for.
+ *
+ * A versioned bucket keeps every version of a key, oldest first, each in its own file (a delete
+ * marker is a version without bytes); only deleting that version by its id removes its file.
  */
 export interface ObjectMeta {
   key: string;
@@ -24,6 +27,12 @@ export interface ObjectMeta {
   metadata: Record<string, string>;
   /** Checksums the upload carried and S3 verified, by algorithm (base64). */
   checksums: Record<string, string>;
+  /** The version's id in a versioned bucket; none in an unversioned one (S3's `null` version). */
+  versionId?: string;
+  /** A delete marker: a version without bytes that makes a plain GET answer 404. */
+  deleteMarker?: boolean;
+  /** The Object Lock retention the bucket's default gave this version: no delete before `retainUntil`. */
+  lock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; retainUntil: number };
 }
 
 /** One version of an object as stored: what a reader holds while it reads, whatever writers do meanwhile. */
@@ -37,7 +46,8 @@ export interface StoredObject {
 }
 
 export class BucketStore {
-  private readonly objects = new Map<string, StoredObject>();
+  /** The versions of each key, oldest first; an unversioned bucket holds one per key. */
+  private readonly objects = new Map<string, StoredObject[]>();
   /** Writes and deletes of a key, one after another, so the index always names the newest file. */
   private readonly writing = new Map<string, Promise<unknown>>();
   private sequence = 0;
@@ -46,27 +56,44 @@ export class BucketStore {
     readonly name: string,
     /** The bucket's folder in data mode; undefined keeps objects in memory. */
     private readonly dir?: string,
+    /** Keep every version (S3 Versioning) instead of replacing the object. */
+    readonly versioned = false,
   ) {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
-    // Each version has its own file (`<sha256 of key>.<time>-<sequence>.obj`); a crash between a
-    // rename and the unlink of the version it replaced leaves both: the later name wins.
+    // Each version has its own file (`<sha256 of key>.<time>-<sequence>.obj`), so sorted names are
+    // versions in the order they were written. Unversioned, a crash between a rename and the unlink
+    // of the version it replaced leaves both: the later name wins.
     for (const f of readdirSync(dir).sort()) {
       const file = join(dir, f);
       // A temporary file is a write that was never acknowledged.
       if (f.endsWith('.tmp')) rmSync(file, { force: true });
       else if (f.endsWith('.obj')) {
         const { meta, offset } = readHeader(file);
-        const older = this.objects.get(meta.key);
-        if (older?.file) rmSync(older.file, { force: true });
-        this.objects.set(meta.key, { meta, file, offset });
+        const versions = this.objects.get(meta.key) ?? [];
+        if (!versioned) {
+          for (const older of versions) if (older.file) rmSync(older.file, { force: true });
+          versions.length = 0;
+        }
+        versions.push({ meta, file, offset });
+        this.objects.set(meta.key, versions);
       }
     }
   }
 
-  /** The object's current version. */
+  /** The object's current version (in a versioned bucket possibly a delete marker). */
   get(key: string): StoredObject | undefined {
-    return this.objects.get(key);
+    return this.objects.get(key)?.at(-1);
+  }
+
+  /** One version of a key by its id. */
+  version(key: string, versionId: string): StoredObject | undefined {
+    return this.objects.get(key)?.find((v) => v.meta.versionId === versionId);
+  }
+
+  /** Every version of a key, oldest first. */
+  versions(key: string): readonly StoredObject[] {
+    return this.objects.get(key) ?? [];
   }
 
   /**
@@ -101,7 +128,7 @@ export class BucketStore {
     return this.serialised(meta.key, async () => {
       const dir = this.dir;
       if (!dir) {
-        this.objects.set(meta.key, { meta, body });
+        await this.add({ meta, body });
         return;
       }
       const version = `${String(Date.now()).padStart(15, '0')}-${String(this.sequence++).padStart(9, '0')}`;
@@ -119,23 +146,58 @@ export class BucketStore {
       }
       await rename(tmp, file);
       await syncDir(dir);
-      const older = this.objects.get(meta.key);
-      this.objects.set(meta.key, { meta, file, offset: 4 + header.length });
-      if (older?.file) await removeFile(older.file);
+      this.add({ meta, file, offset: 4 + header.length });
     });
   }
 
-  /** Deletes the key; with `only`, only while that version is still the current one (the lifecycle's case). */
+  /** A new version: the last of its key's, or the only one in an unversioned bucket. */
+  private async add(object: StoredObject): Promise<void> {
+    const versions = this.objects.get(object.meta.key) ?? [];
+    const replaced = this.versioned ? [] : versions.splice(0);
+    versions.push(object);
+    this.objects.set(object.meta.key, versions);
+    for (const older of replaced) if (older.file) await removeFile(older.file);
+  }
+
+  /**
+   * Deletes the key's only version (unversioned buckets); with `only`, only while that version is
+   * still the current one (the lifecycle's case).
+   */
   delete(key: string, only?: ObjectMeta): Promise<void> {
     return this.serialised(key, async () => {
-      const entry = this.objects.get(key);
+      const entry = this.get(key);
       if (!entry || (only && entry.meta !== only)) return;
-      this.objects.delete(key);
-      if (entry.file) {
-        await removeFile(entry.file);
-        await syncDir(this.dir!);
-      }
+      await this.remove(key, entry);
     });
+  }
+
+  /**
+   * Removes one version of a versioned key for good, when `allowed` (called under the key's lock,
+   * with the version) says so; answers the version removed, undefined when there is none.
+   */
+  deleteVersion(
+    key: string,
+    versionId: string,
+    allowed: (version: StoredObject) => void = () => {},
+  ): Promise<StoredObject | undefined> {
+    let removed: StoredObject | undefined;
+    return this.serialised(key, async () => {
+      const entry = this.version(key, versionId);
+      if (!entry) return;
+      allowed(entry);
+      await this.remove(key, entry);
+      removed = entry;
+    }).then(() => removed);
+  }
+
+  private async remove(key: string, entry: StoredObject): Promise<void> {
+    const versions = (this.objects.get(key) ?? []).filter((v) => v !== entry);
+    if (versions.length) this.objects.set(key, versions);
+    else this.objects.delete(key);
+    if (entry.file) {
+      await removeFile(entry.file);
+      await syncDir(this.dir!);
+    }
   }
 
   /** Every key, in S3's listing order (UTF-8 bytes, ascending). */

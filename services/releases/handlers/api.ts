@@ -5,6 +5,8 @@ import { evaluateGate } from '../domain/release';
 import { releases } from '../service';
 import { confirmBackout, decideWave, startDeployment } from '../use-cases/deployment';
 import { handOver } from '../use-cases/early-life';
+import { confirmUpload, getMedia, listMedia, requestUpload } from '../use-cases/media';
+import { recordPackage } from '../use-cases/packages';
 import { loadRelease } from '../use-cases/record';
 import {
   acceptRelease,
@@ -55,6 +57,21 @@ export const handler = apiHandler(releases, 'api', {
   }),
   'POST /v1/releases/{id}/acceptances': async (req) =>
     one(await acceptRelease(req.ctx, req.principal, req.params.id!, req.body)),
+  'PUT /v1/releases/{id}/package': async (req) =>
+    one(await recordPackage(req.ctx, req.principal, req.params.id!, requireIfMatch(req), req.body)),
+  'GET /v1/media': async (req) => {
+    const p = paging(req);
+    return { status: 200, body: await listMedia(p.limit, p.cursor) };
+  },
+  'POST /v1/media': async (req) => {
+    const m = await requestUpload(req.ctx, req.principal, req.body);
+    return { status: 201, body: m, headers: { location: `/v1/media/${m.mediaId}` } };
+  },
+  'GET /v1/media/{id}': async (req) => ({ status: 200, body: await getMedia(req.params.id!) }),
+  'POST /v1/media/{id}/confirmation': async (req) => ({
+    status: 200,
+    body: await confirmUpload(req.ctx, req.principal, req.params.id!),
+  }),
   'POST /v1/releases/{id}/deployments': async (req) =>
     one(await startDeployment(req.ctx, req.principal, req.params.id!, { kind: 'manual', ref: req.principal.id }), 202),
   'POST /v1/releases/{id}/deployment/waves/{wave}/verification': async (req) =>

@@ -29,6 +29,7 @@ import {
 } from '../domain/release';
 import { keys, table } from '../store';
 import { changeCopies } from './copies';
+import { verifyPackage } from './packages';
 import { deploymentSummary, loadRelease, releaseOfDeployment, saveRelease } from './record';
 import { getStrategy } from './strategies';
 
@@ -118,6 +119,8 @@ export async function startDeployment(
       `${before.number} may not deploy: ${problems.map((p) => p.message).join('; ')}.`,
       problems,
     );
+  // Every artifact must still be what the package recorded, before anything starts.
+  await verifyPackage(before);
   const at = iso(now());
   const deploymentId = newId();
   const deployment: Deployment = {

@@ -128,6 +128,7 @@ const TRACKED: (keyof Release)[] = [
   'criteria',
   'waivers',
   'acceptances',
+  'package',
   'outcome',
 ];
 

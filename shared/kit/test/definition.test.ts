@@ -22,6 +22,10 @@ describe('defineService', () => {
   it('accepts a consistent definition', () => {
     expect(defineService(base()).name).toBe('demo');
   });
+  it('accepts a bucket that never expires, versioned and locked', () => {
+    const d = { ...base(), bucket: { versioned: true, objectLock: { mode: 'GOVERNANCE', days: 365 } } } as const;
+    expect(defineService(d).bucket.objectLock.days).toBe(365);
+  });
   it.each([
     [
       'an unknown route function',
@@ -93,6 +97,27 @@ describe('defineService', () => {
         d.functions.api!.asyncMaximumEventAgeSeconds = 30;
       },
       'asyncMaximumEventAgeSeconds must be an integer from 60 to 21600',
+    ],
+    [
+      'object lock on a bucket without versioning (S3 locks versions)',
+      (d: ServiceDefinition) => {
+        d.bucket = { objectLock: { mode: 'GOVERNANCE', days: 30 } };
+      },
+      'bucket objectLock needs versioned: true',
+    ],
+    [
+      'a retention of no days',
+      (d: ServiceDefinition) => {
+        d.bucket = { versioned: true, objectLock: { mode: 'COMPLIANCE', days: 0 } };
+      },
+      'bucket objectLock days must be an integer from 1 to 36500',
+    ],
+    [
+      'expiry on a versioned bucket',
+      (d: ServiceDefinition) => {
+        d.bucket = { versioned: true, expireAfterDays: 30 };
+      },
+      'a versioned bucket keeps its versions',
     ],
   ])('refuses %s', (_what, mutate, message) => {
     const d = base();
