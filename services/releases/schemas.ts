@@ -6,6 +6,8 @@ import {
   DEPLOYMENT_OUTCOMES,
   MAX_CHANGES,
   MAX_CIS,
+  MAX_PACKAGE_ITEMS,
+  MAX_VERSION_LENGTH,
   MAX_WAVES,
   RELEASE_STATUSES,
   RELEASE_TYPES,
@@ -263,6 +265,15 @@ export const ReleaseView = z.object({
     training: z.optional(z.string()),
     notify: z.array(z.string()),
   }),
+  criteria: z.array(
+    z.object({
+      criterionId: z.string(),
+      name: z.string(),
+      stage: z.enum(CRITERION_STAGES),
+      required: z.boolean(),
+      fromStrategy: z.optional(z.boolean()),
+    }),
+  ),
   gate: GateView,
   evidence: z.array(
     z.object({
@@ -336,6 +347,8 @@ export const ReleaseView = z.object({
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  createdBy: z.optional(z.string()),
+  updatedBy: z.optional(z.string()),
 });
 export const ReleasePage = pageOf(ReleaseView);
 
@@ -361,6 +374,8 @@ export const StrategyView = z.object({
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  createdBy: z.optional(z.string()),
+  updatedBy: z.optional(z.string()),
 });
 export const StrategyPage = pageOf(StrategyView);
 
@@ -433,7 +448,9 @@ const CaDomain = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,48}[a-z0-9]$/, 'a C
 const CaRepository = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/, 'a CodeArtifact repository name'));
 const CaPart = z
   .string()
-  .check(z.minLength(1), z.maxLength(255), z.regex(/^[^/#?\s]+$/, 'no slashes, # or ? or spaces'));
+  .check(z.minLength(1), z.maxLength(100), z.regex(/^[^/#?\s]+$/, 'no slashes, # or ? or spaces'));
+/** A CI version a package deploys, as the CMDB records it (its `version` attribute, at most 100 characters). */
+const PackageVersion = z.string().check(z.minLength(1), z.maxLength(MAX_VERSION_LENGTH));
 
 export const Artifact = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('s3'), mediaId: Id }),
@@ -453,6 +470,6 @@ export const Artifact = z.discriminatedUnion('kind', [
 export const PackageBody = z.strictObject({
   name: Name,
   items: z
-    .array(z.strictObject({ ciId: Id, version: Name, artifact: Artifact, checksum: Sha256 }))
-    .check(z.minLength(1), z.maxLength(MAX_CIS)),
+    .array(z.strictObject({ ciId: Id, version: PackageVersion, artifact: Artifact, checksum: Sha256 }))
+    .check(z.minLength(1), z.maxLength(MAX_PACKAGE_ITEMS)),
 });

@@ -150,7 +150,7 @@ export const ReleasePackageRecorded = defineEvent({
           ciId: CiRef,
           version: Version,
           /** `s3://bucket/key?versionId=...`, `<account>.dkr.ecr.<region>.amazonaws.com/repo@sha256:...` or a CodeArtifact package version. */
-          artifact: str(LIMITS.ref),
+          artifact: str(480),
           /** SHA-256, 64 hex digits. */
           checksum: str(64),
         }),
