@@ -29,7 +29,9 @@ const Url = z.url().check(z.maxLength(500));
 const Instant = z.iso.datetime({ offset: true }).check(z.maxLength(40));
 const Email = z.email().check(z.maxLength(254));
 /** CodePipeline pipeline names: 1-100 of A-Za-z0-9.@-_ (CodePipeline API reference, PipelineDeclaration). */
-export const PipelineName = z.string().check(z.regex(/^[A-Za-z0-9.@\-_]{1,100}$/, 'a CodePipeline pipeline name'));
+export const PipelineName = z
+  .string()
+  .check(z.maxLength(100), z.regex(/^[A-Za-z0-9.@\-_]{1,100}$/, 'a CodePipeline pipeline name'));
 
 const windowCheck = <T extends { plannedStart?: string | undefined; plannedEnd?: string | undefined }>(
   ctx: z.core.ParsePayload<T>,
@@ -149,10 +151,10 @@ export const StrategyBody = z.strictObject({
   frequency: z.optional(Name),
   ciIds: z.optional(z.array(Id).check(z.maxLength(100))),
   serviceIds: z.optional(z.array(Id).check(z.maxLength(50))),
-  releaseTypes: z.array(z.enum(RELEASE_TYPES)).check(z.minLength(1)),
+  releaseTypes: z.array(z.enum(RELEASE_TYPES)).check(z.minLength(1), z.maxLength(RELEASE_TYPES.length)),
   testing: z.optional(z.array(TestingRuleBody).check(z.maxLength(10))),
-  changeTypes: z.optional(z.array(z.enum(CHANGE_TYPES)).check(z.minLength(1))),
-  packageRequiredFor: z.optional(z.array(z.enum(RELEASE_TYPES))),
+  changeTypes: z.optional(z.array(z.enum(CHANGE_TYPES)).check(z.minLength(1), z.maxLength(CHANGE_TYPES.length))),
+  packageRequiredFor: z.optional(z.array(z.enum(RELEASE_TYPES)).check(z.maxLength(RELEASE_TYPES.length))),
   earlyLife: z.optional(
     z.strictObject({
       days: z.number().check(z.int(), z.gte(0), z.lte(90)),
@@ -381,7 +383,7 @@ export const StrategyPage = pageOf(StrategyView);
 
 // --- Definitive media library and release packages -------------------------------------------
 
-const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'a SHA-256 in 64 lower-case hex digits'));
+const Sha256 = z.string().check(z.maxLength(64), z.regex(/^[0-9a-f]{64}$/, 'a SHA-256 in 64 lower-case hex digits'));
 /**
  * A file name in the library's key (`dml/<id>/<fileName>`): no path separators or control
  * characters, 1-200 characters, so the key stays far below S3's 1,024 bytes.
@@ -444,8 +446,12 @@ const EcrImage = z.string().check(
   ),
 );
 /** CodeArtifact names (CodeArtifact API reference, *CreateDomain*, *CreateRepository*, *PackageVersionSummary*). */
-const CaDomain = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,48}[a-z0-9]$/, 'a CodeArtifact domain name'));
-const CaRepository = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/, 'a CodeArtifact repository name'));
+const CaDomain = z
+  .string()
+  .check(z.maxLength(50), z.regex(/^[a-z][a-z0-9-]{0,48}[a-z0-9]$/, 'a CodeArtifact domain name'));
+const CaRepository = z
+  .string()
+  .check(z.maxLength(100), z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/, 'a CodeArtifact repository name'));
 const CaPart = z
   .string()
   .check(z.minLength(1), z.maxLength(100), z.regex(/^[^/#?\s]+$/, 'no slashes, # or ? or spaces'));

@@ -20,7 +20,7 @@ type Captured = {
   name: string;
   ciCount: number;
   request?: { source: string; requestId: string };
-  members?: { ciId: string; number: string; status: string; version?: string }[];
+  members?: { ciId: string; status: string; version?: string }[];
   missingCiIds?: string[];
 };
 
@@ -92,9 +92,9 @@ describe('a baseline requested by event (FitSM PR13.5)', () => {
       request: { source: 'itsm.releases', requestId },
     });
     expect(answer.members).toEqual([
-      { ciId: web.ciId, number: web.number, status: 'active', version: '1.4.2' },
-      { ciId: db.ciId, number: db.number, status: 'active' },
-      { ciId: lb.ciId, number: lb.number, status: 'active' },
+      { ciId: web.ciId, status: 'active', version: '1.4.2' },
+      { ciId: db.ciId, status: 'active' },
+      { ciId: lb.ciId, status: 'active' },
     ]);
     expect(answer.missingCiIds).toBeUndefined();
     type View = Omit<Captured, 'members'> & { members: { ciId: string; attributes: Record<string, unknown> }[] };
