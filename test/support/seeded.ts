@@ -39,37 +39,75 @@ export async function seededRuntime(options: { waitScale?: number } = {}): Promi
   return { rt: await testRuntime({ ...options, dataDir: copy }), seeded };
 }
 
-/** The seed's outcome, seeding it first if no file of this run has (a lock folder elects one). */
+/**
+ * The seed's outcome, seeding it first if no file of this run has: a lock folder elects the
+ * seeding file, which writes its process id there. A file that waits takes the seeding over if
+ * that process ended without an outcome (its file timed out and vitest ended its worker).
+ */
 async function seedOnce(root: string): Promise<Seeded> {
   const done = join(root, 'seed.json');
-  let elected = false;
-  try {
-    mkdirSync(join(root, 'seed.lock'));
-    elected = true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  if (elected) {
-    // Written whole, then renamed: a waiting file never reads half of it.
-    const settle = (outcome: { seeded?: Seeded; error?: string }) => {
-      writeFileSync(`${done}.part`, JSON.stringify(outcome));
-      renameSync(`${done}.part`, done);
-    };
-    try {
-      settle({ seeded: await seedInto(join(root, 'seed')) });
-    } catch (err) {
-      settle({ error: (err as Error).stack ?? String(err) });
-      throw err;
-    }
-  }
+  const lock = join(root, 'seed.lock');
   const outcome = await eventually(
-    async () =>
-      existsSync(done) ? (JSON.parse(readFileSync(done, 'utf8')) as { seeded?: Seeded; error?: string }) : undefined,
+    async () => {
+      if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as { seeded?: Seeded; error?: string };
+      if (elect(lock)) return { seeded: await seedAndRecord(root, done) };
+      return undefined;
+    },
     SEED_WAIT_MS,
     'the demo seed of this run (another test file seeds it)',
   );
   if (outcome.error) throw new Error(`the demo seed failed in another test file: ${outcome.error}`);
   return outcome.seeded!;
+}
+
+/** True if this process now holds the lock: it was free, or its holder ended without an outcome. */
+function elect(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  let holder = Number.NaN;
+  try {
+    holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    return false; // just created: its pid follows
+  }
+  if (alive(holder)) return false;
+  try {
+    // Renamed, not removed: of several files that find it dead, one moves it and may elect itself.
+    renameSync(lock, `${lock}.ended-${holder}-${process.pid}`);
+  } catch {
+    return false;
+  }
+  return elect(lock);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function seedAndRecord(root: string, done: string): Promise<Seeded> {
+  // Written whole, then renamed: a waiting file never reads half of it.
+  const settle = (outcome: { seeded?: Seeded; error?: string }) => {
+    writeFileSync(`${done}.part`, JSON.stringify(outcome));
+    renameSync(`${done}.part`, done);
+  };
+  try {
+    const seeded = await seedInto(join(root, 'seed'));
+    settle({ seeded });
+    return seeded;
+  } catch (err) {
+    settle({ error: (err as Error).stack ?? String(err) });
+    throw err;
+  }
 }
 
 async function seedInto(dir: string): Promise<Seeded> {
