@@ -25,7 +25,7 @@ beforeAll(async () => {
   browser = b;
   const token = await rt.token({ user: 'admin', roles: [...DEMO_USERS[0]!.roles] });
   admin = client(rt, token);
-}, 240_000);
+}, 300_000);
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});
   await browser?.close();

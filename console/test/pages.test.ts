@@ -28,7 +28,8 @@ beforeAll(async () => {
   rt = seeded.rt;
   browser = b;
   admin = await as(rt, 'admin', [...demoAdmin.roles]);
-});
+  // The run's demo seed (done once, possibly by another file) and a cold browser on a shared machine.
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -14,7 +14,15 @@ export default function setup(project: TestProject) {
   const seedRoot = mkdtempSync(join(shmOrTmp(), 'itsm-seed-'));
   mkdirSync(join(seedRoot, 'copies'));
   project.provide('seedRoot', seedRoot);
-  return () => rmSync(seedRoot, { recursive: true, force: true });
+  return () => {
+    // A seeding process still running (the run was cut short) ends with the run.
+    try {
+      process.kill(Number(readFileSync(join(seedRoot, 'seed.lock', 'pid'), 'utf8')));
+    } catch {
+      // none, or already ended
+    }
+    rmSync(seedRoot, { recursive: true, force: true });
+  };
 }
 
 function shmOrTmp(): string {

@@ -1,14 +1,10 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-  ListStateMachinesCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime';
-import { DEMO_USERS, type Seeded, seedDemo } from '../../infra/local/seed';
+import type { Seeded } from '../../infra/local/seed';
 import { eventually } from './eventually';
 import { testRuntime } from './runtime';
 
@@ -39,10 +35,13 @@ export async function seededRuntime(options: { waitScale?: number } = {}): Promi
   return { rt: await testRuntime({ ...options, dataDir: copy }), seeded };
 }
 
+const SEED_CHILD = fileURLToPath(new URL('./seed-child.ts', import.meta.url));
+
 /**
- * The seed's outcome, seeding it first if no file of this run has: a lock folder elects the
- * seeding file, which writes its process id there. A file that waits takes the seeding over if
- * that process ended without an outcome (its file timed out and vitest ended its worker).
+ * The seed's outcome, seeding it first if no file of this run has: a lock folder elects the file
+ * that starts the seeding process (seed-child.ts, whose process id it writes there). The seed runs
+ * in that process rather than in the file's, so a file whose hook times out does not take it
+ * down; should that process end without an outcome, a waiting file starts another.
  */
 async function seedOnce(root: string): Promise<Seeded> {
   const done = join(root, 'seed.json');
@@ -50,21 +49,31 @@ async function seedOnce(root: string): Promise<Seeded> {
   const outcome = await eventually(
     async () => {
       if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as { seeded?: Seeded; error?: string };
-      if (elect(lock)) return { seeded: await seedAndRecord(root, done) };
+      if (elect(lock)) startSeeding(root, lock);
       return undefined;
     },
     SEED_WAIT_MS,
-    'the demo seed of this run (another test file seeds it)',
+    'the demo seed of this run',
   );
-  if (outcome.error) throw new Error(`the demo seed failed in another test file: ${outcome.error}`);
+  if (outcome.error) throw new Error(`the demo seed failed: ${outcome.error}`);
   return outcome.seeded!;
 }
 
-/** True if this process now holds the lock: it was free, or its holder ended without an outcome. */
+function startSeeding(root: string, lock: string): void {
+  const log = openSync(join(root, 'seed.log'), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', SEED_CHILD, root], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, ITSM_LOG_LEVEL: process.env.ITSM_LOG_LEVEL ?? 'ERROR' },
+  });
+  child.unref();
+  writeFileSync(join(lock, 'pid'), String(child.pid));
+}
+
+/** True if this process now holds the lock: it was free, or its seeding process ended without an outcome. */
 function elect(lock: string): boolean {
   try {
     mkdirSync(lock);
-    writeFileSync(join(lock, 'pid'), String(process.pid));
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -77,7 +86,7 @@ function elect(lock: string): boolean {
   }
   if (alive(holder)) return false;
   try {
-    // Renamed, not removed: of several files that find it dead, one moves it and may elect itself.
+    // Renamed, not removed: of several files that find it ended, one moves it and may elect itself.
     renameSync(lock, `${lock}.ended-${holder}-${process.pid}`);
   } catch {
     return false;
@@ -92,93 +101,4 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-async function seedAndRecord(root: string, done: string): Promise<Seeded> {
-  // Written whole, then renamed: a waiting file never reads half of it.
-  const settle = (outcome: { seeded?: Seeded; error?: string }) => {
-    writeFileSync(`${done}.part`, JSON.stringify(outcome));
-    renameSync(`${done}.part`, done);
-  };
-  try {
-    const seeded = await seedInto(join(root, 'seed'));
-    settle({ seeded });
-    return seeded;
-  } catch (err) {
-    settle({ error: (err as Error).stack ?? String(err) });
-    throw err;
-  }
-}
-
-async function seedInto(dir: string): Promise<Seeded> {
-  const building = `${dir}.building`;
-  rmSync(building, { recursive: true, force: true });
-  const rt = await testRuntime({ dataDir: building });
-  let seeded: Seeded;
-  try {
-    const admin = DEMO_USERS[0]!;
-    seeded = await seedDemo(rt.apiUrl, await rt.token({ user: admin.user, roles: admin.roles }));
-    await atRest(rt);
-  } finally {
-    await rt.close();
-  }
-  // Renamed only once closed: every file (LevelDB, PGlite, journals) is complete.
-  renameSync(building, dir);
-  return seeded;
-}
-
-/**
- * Waits until nothing the seed started is still moving: no event or stream record undelivered,
- * no asynchronous invocation queued, and every running execution parked on its task token (the
- * changes' flows wait for a decision or their window). A copy then starts where a freshly seeded
- * runtime would be once it has settled; an execution still RUNNING is started again from its
- * input on the copy (infra/local/stepfunctions README, Persistence), and the change flow's
- * `NextStep` reads the change and parks on a new token, as it would after any restart.
- */
-async function atRest(rt: Runtime): Promise<void> {
-  const sfn = new SFNClient({
-    endpoint: rt.awsUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'itsm-tests', secretAccessKey: 'local' },
-  });
-  try {
-    let published = -1;
-    await eventually(
-      async () => {
-        await rt.bus.drain();
-        await rt.drainStreams();
-        const moving = await executionsMoving(sfn);
-        const now = rt.bus.publishedCount();
-        const still = moving === 0 && now === published;
-        published = now;
-        return still;
-      },
-      120_000,
-      'the seeded runtime at rest',
-    );
-  } finally {
-    sfn.destroy();
-  }
-}
-
-/** Running executions that are not waiting for a task token. */
-async function executionsMoving(sfn: SFNClient): Promise<number> {
-  let moving = 0;
-  const machines = await sfn.send(new ListStateMachinesCommand({ maxResults: 1000 }));
-  for (const m of machines.stateMachines ?? []) {
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(
-        new ListExecutionsCommand({ stateMachineArn: m.stateMachineArn, statusFilter: 'RUNNING', nextToken }),
-      );
-      for (const e of page.executions ?? []) {
-        const last = await sfn.send(
-          new GetExecutionHistoryCommand({ executionArn: e.executionArn, reverseOrder: true, maxResults: 1 }),
-        );
-        if (last.events?.[0]?.type !== 'TaskSubmitted') moving++;
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
-  return moving;
 }
