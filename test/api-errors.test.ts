@@ -1,14 +1,15 @@
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../infra/local/runtime';
-import { as, type Client, client, testRuntime } from './support/runtime';
+import { as, type Client, client, testRuntime, WITHOUT_QUERY_STORE } from './support/runtime';
 
 /** Bad input gets a clear error and loses nothing (RFC 9457 problem details, never a 500). */
 let rt: Runtime;
 let admin: Client;
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  // The CMDB's routes only (the OpenAPI document is every service's either way): no query store to start.
+  rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
   admin = await as(rt, 'conrad', ['configuration-manager']);
   await admin.post('/v1/ci-types', {
     typeId: 'server',

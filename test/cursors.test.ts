@@ -9,7 +9,7 @@ import { LocalSecretsManager } from '../infra/local/secrets';
 import { type CursorBinding, type CursorKeys, keyId, signCursor } from '../shared/kit/cursor';
 import type { Problem } from '../shared/kit/errors';
 import { encodeCursor } from '../shared/kit/store';
-import { as, type Client, eventually, testRuntime } from './support/runtime';
+import { as, type Client, eventually, testRuntime, WITHOUT_QUERY_STORE } from './support/runtime';
 
 /**
  * Cursors are bound to their query and caller and signed with the deployment's key (ADR 19):
@@ -58,7 +58,8 @@ async function expectRefused(path: string, client = conrad): Promise<void> {
 }
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  // CI lists only: no query store to start (its PGlite costs seconds of CPU per runtime).
+  rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
   sm = new SecretsManagerClient({
     endpoint: rt.awsUrl,
     region: 'us-east-1',
@@ -205,7 +206,8 @@ describe('the local cursor key secret', () => {
   it('in data mode: a cursor issued before a restart still works after it', async () => {
     // Prepare: a runtime with a data folder, two CI types and the first page of their list.
     const dataDir = mkdtempSync(join(tmpdir(), 'itsm-cursor-data-'));
-    const start = () => startRuntime({ dataDir, awsPort: 0, apiPort: 0, schedules: false, waitScale: 0 });
+    const start = () =>
+      startRuntime({ dataDir, awsPort: 0, apiPort: 0, schedules: false, waitScale: 0, services: WITHOUT_QUERY_STORE });
     let local = await start();
     try {
       const admin = await as(local, 'conrad', ['configuration-manager']);

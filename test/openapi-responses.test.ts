@@ -3,11 +3,12 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../infra/api/openapi';
 import type { Runtime } from '../infra/local/runtime';
-import { DEMO_USERS, seedDemo } from '../infra/local/seed';
+import { DEMO_USERS } from '../infra/local/seed';
 import { SERVICES } from '../services/index';
 import { PICKER_KINDS, RECORD_SEARCH_KINDS } from '../services/reporting/schemas';
 import { ALL_ROLES } from '../shared/kit/roles';
-import { client, eventually, testRuntime } from './support/runtime';
+import { client, eventually } from './support/runtime';
+import { seededRuntime } from './support/seeded';
 
 /**
  * The console's client is generated from `/v1/openapi.json` (openapi-typescript): a success
@@ -284,10 +285,11 @@ async function checkAll(
 describe('real answers of a seeded runtime', () => {
   let rt: Runtime;
   beforeAll(async () => {
-    rt = await testRuntime();
+    const started = await seededRuntime();
+    rt = started.rt;
+    const { seeded } = started;
     const admin = DEMO_USERS[0]!;
     const token = await rt.token({ user: admin.user, roles: admin.roles });
-    const seeded = await seedDemo(rt.apiUrl, token);
     // One record of each kind the demo does not hold, so its routes answer with a real one.
     const api0 = client(rt, token);
     // Answers of the writes below are checked against their routes' schemas too.

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../infra/local/runtime';
-import { DEMO_USERS, seedDemo } from '../infra/local/seed';
+import { DEMO_USERS } from '../infra/local/seed';
 import { ALL_ROLES, type Role } from '../shared/kit/roles';
-import { type Client, client, eventually, type Reply, testRuntime } from './support/runtime';
+import { type Client, client, eventually, type Reply } from './support/runtime';
+import { seededRuntime } from './support/seeded';
 
 /**
  * Tenant isolation as a property (issue 7, ADR 0015): whatever roles a customer-bound token also
@@ -48,11 +49,10 @@ async function ok<T>(reply: Promise<Reply<T>>, status = 200): Promise<T> {
 }
 
 beforeAll(async () => {
-  rt = await testRuntime();
+  ({ rt } = await seededRuntime());
   const boss = DEMO_USERS[0]!;
   const adminToken = await rt.token({ user: boss.user, roles: boss.roles });
   admin = client(rt, adminToken);
-  await seedDemo(rt.apiUrl, adminToken);
 
   // Globex's own records, each carrying the marker, beside the demo's ACME and Globex records.
   const services = await ok(admin.get<{ items: Array<{ serviceId: string; name: string }> }>('/v1/services?limit=100'));
@@ -166,7 +166,7 @@ beforeAll(async () => {
         queryNames: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
       })),
   );
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await rt?.close();

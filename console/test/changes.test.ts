@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime';
-import { DEMO_USERS, seedDemo } from '../../infra/local/seed';
+import { DEMO_USERS } from '../../infra/local/seed';
 import { axeViolations, launchBrowser, signedInContext } from '../../test/support/browser';
 import { eventually } from '../../test/support/eventually';
-import { as, type Client, testRuntime } from '../../test/support/runtime';
+import { as, type Client } from '../../test/support/runtime';
+import { seededRuntime } from '../../test/support/seeded';
 
 /**
  * The console's change management pages in a real Chromium against the local runtime with the demo
@@ -29,12 +30,9 @@ type Level = { level: number; status: string; votes: { userId: string; decision:
 type Change = { changeId: string; number: string; status: string; plannedStart?: string; version: number };
 
 beforeAll(async () => {
-  rt = await testRuntime();
   const demoAdmin = DEMO_USERS[0]!;
-  const [, b] = await Promise.all([
-    seedDemo(rt.apiUrl, await rt.token({ user: demoAdmin.user, roles: [...demoAdmin.roles] })),
-    launchBrowser(),
-  ]);
+  const [seeded, b] = await Promise.all([seededRuntime(), launchBrowser()]);
+  rt = seeded.rt;
   browser = b;
   admin = await as(rt, 'admin', [...demoAdmin.roles]);
   manager = await as(rt, 'chm', ['changes-manager']);

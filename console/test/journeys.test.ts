@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime';
-import { DEMO_USERS, seedDemo } from '../../infra/local/seed';
+import { DEMO_USERS } from '../../infra/local/seed';
 import { axeViolations, launchBrowser } from '../../test/support/browser';
-import { client, eventually, testRuntime } from '../../test/support/runtime';
+import { client, eventually } from '../../test/support/runtime';
+import { seededRuntime } from '../../test/support/seeded';
 import { focused, signInAs, tabTo } from './support';
 import { axeTour, consolePages } from './tour';
 
@@ -19,11 +20,12 @@ const contexts: BrowserContext[] = [];
 let admin: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  [rt, browser] = await Promise.all([testRuntime({ waitScale: 0 }), launchBrowser()]);
+  const [seeded, b] = await Promise.all([seededRuntime({ waitScale: 0 }), launchBrowser()]);
+  rt = seeded.rt;
+  browser = b;
   const token = await rt.token({ user: 'admin', roles: [...DEMO_USERS[0]!.roles] });
   admin = client(rt, token);
-  await seedDemo(rt.apiUrl, token);
-}, 240_000);
+}, 300_000);
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});
   await browser?.close();

@@ -3,9 +3,10 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime';
-import { DEMO_USERS, seedDemo } from '../../infra/local/seed';
+import { DEMO_USERS } from '../../infra/local/seed';
 import { axeViolations, launchBrowser, signedInContext } from '../../test/support/browser';
-import { as, type Client, testRuntime } from '../../test/support/runtime';
+import { as, type Client } from '../../test/support/runtime';
+import { seededRuntime } from '../../test/support/seeded';
 
 /**
  * The console's configuration, service, customer and reporting pages in a real Chromium against the
@@ -22,15 +23,13 @@ let admin: Client;
 const contexts = new Map<string, BrowserContext>();
 
 beforeAll(async () => {
-  rt = await testRuntime();
   const demoAdmin = DEMO_USERS[0]!;
-  const [, b] = await Promise.all([
-    seedDemo(rt.apiUrl, await rt.token({ user: demoAdmin.user, roles: [...demoAdmin.roles] })),
-    launchBrowser(),
-  ]);
+  const [seeded, b] = await Promise.all([seededRuntime(), launchBrowser()]);
+  rt = seeded.rt;
   browser = b;
   admin = await as(rt, 'admin', [...demoAdmin.roles]);
-});
+  // The run's demo seed (done once, possibly by another file) and a cold browser on a shared machine.
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

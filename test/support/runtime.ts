@@ -11,9 +11,12 @@ export { eventually } from './eventually';
  */
 export const WITHOUT_QUERY_STORE: ServiceDefinition[] = SERVICES.filter((s) => !s.database);
 
-/** A throwaway local runtime for one test file: in memory, any free ports, no waiting. */
+/**
+ * A throwaway local runtime for one test file: in memory (or on `dataDir`, a seeded copy from
+ * `seededRuntime`), any free ports, no waiting.
+ */
 export async function testRuntime(
-  options: { waitScale?: number; services?: ServiceDefinition[] } = {},
+  options: { waitScale?: number; services?: ServiceDefinition[]; dataDir?: string } = {},
 ): Promise<Runtime> {
   // Function logs at ERROR only, so a test's output shows what went wrong and little else.
   process.env.ITSM_LOG_LEVEL ??= 'ERROR';

@@ -8,9 +8,10 @@ import { AwsError } from '../aws-service';
 import type { Cell } from './values';
 
 /**
- * A fresh cluster in memory starts from a copy of a just-initialised PostgreSQL kept in the temp
- * folder (one per PGlite version), not from initdb: loading the files takes a fraction of initdb's
- * time, and the test suite starts a query store per runtime. The first cluster to initialise writes it.
+ * A fresh cluster (in memory, or in a data folder with no database yet) starts from a copy of a
+ * just-initialised PostgreSQL kept in the temp folder (one per PGlite version), not from initdb:
+ * loading the files takes a fraction of initdb's time, and the test suite starts a query store per
+ * runtime. The first in-memory cluster to initialise writes it.
  */
 const PRISTINE = join(tmpdir(), `itsm-pglite-${pgliteVersion()}-pristine.tar`);
 

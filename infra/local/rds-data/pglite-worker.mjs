@@ -3,17 +3,20 @@
 // (terminating this worker) gives the memory back. The main thread (cluster.ts) speaks the Data
 // API; this side only logs users in, runs SQL as them and answers rows as PostgreSQL's text.
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
 
 /** `dataDir`: the cluster's folder (data mode); `dump`: its files as a tarball (memory mode, after a pause). */
 const { dataDir, dump, ownerPassword, pristine } = workerData;
 
-// A fresh in-memory cluster loads the kept copy of a just-initialised one (cluster.ts, PRISTINE).
+// A fresh cluster, in memory or in a data folder that holds no database yet (`npm start`'s first
+// start, a test's seeded folder), loads the kept copy of a just-initialised one (cluster.ts,
+// PRISTINE) instead of running initdb; PGlite writes it into the folder.
 let initial = dump;
 let fromPristine = false;
-if (!dataDir && !initial && pristine) {
+if (!initial && pristine && !(dataDir && existsSync(join(dataDir, 'PG_VERSION')))) {
   try {
     const bytes = readFileSync(pristine);
     initial = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
