@@ -38,6 +38,7 @@ export const DEMO_USERS: DemoUser[] = [
   { user: 'cora', roles: ['customers-manager'], description: 'Customer relationship (CRM) process manager' },
   { user: 'rita', roles: ['reporting-manager'], description: 'Service reporting (SRM) process manager' },
   { user: 'chloe', roles: ['changes-manager'], description: 'Change management (CHM) process manager' },
+  { user: 'remy', roles: ['releases-manager'], description: 'Release and deployment (RDM) process manager' },
   { user: 'alice', roles: ['process-staff'], description: 'Process staff (service desk agent); owns the web servers' },
   { user: 'bob', roles: ['process-staff'], description: 'Process staff' },
   { user: 'carol', roles: ['customer-user'], customer: 'acme', description: 'Customer user at ACME Corp' },
