@@ -9,11 +9,13 @@ import { as, type Client, testRuntime, WITHOUT_QUERY_STORE } from '../../test/su
 
 /**
  * The console's release management pages in a real Chromium against the local runtime and its Step
- * Functions: a release is planned on the form with two approved changes, two waves and a criterion;
+ * Functions: a release is planned on the form with two approved changes, two waves and a criterion
+ * (a strategy that refuses them shows each refusal next to its change);
  * its evidence is recorded from the page, a deployment before acceptance is refused with its reason,
  * the release manager accepts it, it is deployed, wave 1 is verified passed and wave 2 failed from
  * the page, the back-out is recorded, and the page shows the waves and the outcome "rolled back".
- * axe finds no serious or critical violation on each page. `ITSM_SCREENSHOTS=1` also saves the
+ * axe finds no serious or critical violation on each page (the release page while it deploys: its
+ * steps, inline decision form, gate and changes; axe runs cost seconds each, so once per page). `ITSM_SCREENSHOTS=1` also saves the
  * release page during and after the deployment for the README.
  */
 const SCREENSHOTS = process.env.ITSM_SCREENSHOTS === '1';
@@ -38,12 +40,21 @@ const changes: Change[] = [];
 beforeAll(async () => {
   // No query store: these pages read the releases and changes services only (no pickers, no reports).
   rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
-  const [b, chloe, cmdb] = await Promise.all([
+  const [b, chloe, cmdb, remy] = await Promise.all([
     launchBrowser(),
     as(rt, 'chloe', ['changes-manager']),
     as(rt, 'cora', ['configuration-manager']),
+    as(rt, 'remy', ['releases-manager']),
   ]);
   browser = b;
+  // A strategy that takes normal changes only: the form's refusal of the standard ones below.
+  const strategy = await remy.post('/v1/release-strategies', {
+    name: 'Normal changes only',
+    approach: 'continuous',
+    releaseTypes: ['minor', 'major'],
+    changeTypes: ['normal'],
+  });
+  expect(strategy.status, JSON.stringify(strategy.body)).toBe(201);
   staff = await as(rt, 'alice', ['process-staff']);
   // Standard changes from a template are approved at once; the CIs carry the version the
   // deployment's configuration check reads (as in services/releases/test/deployment.test.ts).
@@ -118,6 +129,15 @@ async function pageAs(user: string, path: string): Promise<Page> {
   return page;
 }
 
+/** The whole page in one frame (a full-page capture repeats the sticky top bar part way down). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
+  await page.setViewportSize({ width: 1280, height: Math.min(height, 4000) });
+  await page.screenshot({ path: `${SHOTS}${name}.png` });
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
 async function expectAccessible(page: Page): Promise<void> {
   const violations = await axeViolations(page);
   if (violations.length) console.error(JSON.stringify(violations, null, 2));
@@ -147,6 +167,20 @@ describe('release management pages', () => {
     await page.getByLabel('Notify (optional)').fill('ops@example.org');
     await page.getByRole('button', { name: 'Add criterion' }).click();
     await page.getByLabel('Criterion 1 name').fill('Unit tests');
+    // The strategy takes normal changes only: each standard change is refused, its reason next to it.
+    const strategy = page.getByRole('button', { name: /^Strategy/ });
+    await strategy.click();
+    await page.getByRole('option', { name: 'Normal changes only' }).click();
+    await page.getByRole('button', { name: 'Record release' }).click();
+    for (const c of changes)
+      await chosen
+        .getByRole('listitem')
+        .filter({ hasText: `${c.number}: ${c.title}` })
+        .getByText(`Refused: ${c.number} is a standard change; strategy "Normal changes only" takes normal changes`)
+        .waitFor({ timeout: 15_000 });
+    expect(page.url()).toMatch(/\/releases\/new$/);
+    await strategy.click();
+    await page.getByRole('option', { name: 'No strategy' }).click();
     await page.getByRole('button', { name: 'Record release' }).click();
 
     await page.waitForURL(/\/releases\/[^/]+$/, { timeout: 15_000 });
@@ -178,7 +212,6 @@ describe('release management pages', () => {
     const criteria = page.getByRole('table', { name: 'Acceptance criteria' });
     await criteria.getByText('412 passed, 0 failed').waitFor({ timeout: 15_000 });
     expect(await criteria.getByRole('row', { name: /Unit tests/ }).textContent()).toContain('passed');
-    await expectAccessible(page);
     // Not accepted yet: the deployment is refused, and the page says why.
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
     const refusal = page.getByRole('list', { name: 'Why' });
@@ -213,10 +246,7 @@ describe('release management pages', () => {
     const wave2 = page.getByRole('form', { name: 'Verification of wave 2' });
     await wave2.waitFor({ timeout: 30_000 });
     await expectAccessible(page);
-    if (SCREENSHOTS) {
-      mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: `${SHOTS}release-deploying.png`, fullPage: true });
-    }
+    if (SCREENSHOTS) await screenshot(page, 'release-deploying');
     await wave2.getByText('Failed: run the back-out plan').click();
     await wave2.getByLabel('Notes (optional)').fill('Error rate 4% after the switch.');
     await wave2.getByRole('button', { name: 'Record verification' }).click();
@@ -243,8 +273,7 @@ describe('release management pages', () => {
       },
     });
     await page.getByRole('table', { name: 'Past deployments' }).getByText('rolled back').waitFor();
-    await expectAccessible(page);
-    if (SCREENSHOTS) await page.screenshot({ path: `${SHOTS}release.png`, fullPage: true });
+    if (SCREENSHOTS) await screenshot(page, 'release');
     await page.close();
   });
 
