@@ -40,15 +40,15 @@ const changes: Change[] = [];
 beforeAll(async () => {
   // No query store: these pages read the releases and changes services only (no pickers, no reports).
   rt = await testRuntime({ services: WITHOUT_QUERY_STORE });
-  const [b, chloe, cmdb, remy] = await Promise.all([
+  const [b, chloe, cmdb, manager] = await Promise.all([
     launchBrowser(),
     as(rt, 'chloe', ['changes-manager']),
     as(rt, 'cora', ['configuration-manager']),
-    as(rt, 'remy', ['releases-manager']),
+    as(rt, 'reuben', ['releases-manager']),
   ]);
   browser = b;
   // A strategy that takes normal changes only: the form's refusal of the standard ones below.
-  const strategy = await remy.post('/v1/release-strategies', {
+  const strategy = await manager.post('/v1/release-strategies', {
     name: 'Normal changes only',
     approach: 'continuous',
     releaseTypes: ['minor', 'major'],
@@ -220,11 +220,11 @@ describe('release management pages', () => {
     expect((await staff.get<Release>(`/v1/releases/${release.releaseId}`)).body.deployment).toBeUndefined();
     await page.close();
 
-    const remy = await pageAs('remy', `/releases/${release.releaseId}`);
-    await remy.getByRole('button', { name: 'Accept for deployment' }).click();
-    await remy.getByRole('button', { name: 'Deploy', exact: true }).waitFor({ timeout: 15_000 });
+    const reuben = await pageAs('reuben', `/releases/${release.releaseId}`);
+    await reuben.getByRole('button', { name: 'Accept for deployment' }).click();
+    await reuben.getByRole('button', { name: 'Deploy', exact: true }).waitFor({ timeout: 15_000 });
     expect((await staff.get<Release>(`/v1/releases/${release.releaseId}`)).body.status).toBe('accepted');
-    await remy.close();
+    await reuben.close();
   });
 
   it('deploys, verifies wave 1 passed and wave 2 failed from the page, records the back-out and shows the outcome', async () => {
