@@ -63,6 +63,15 @@ export default function ReleasePage() {
     async () => (await must(api().GET('/v1/releases/{id}', { params: { path: { id } } }))).data,
     [id],
   );
+  const strategyId = loaded.data?.strategyId;
+  // The strategy's name (it does not change while the page is open): read once, not at every poll.
+  const strategy = useLoad(
+    async () =>
+      strategyId
+        ? (await api().GET('/v1/release-strategies/{id}', { params: { path: { id: strategyId } } })).data
+        : undefined,
+    [strategyId],
+  );
   const history = usePaged(
     async (cursor) =>
       (
@@ -204,7 +213,14 @@ export default function ReleasePage() {
                 { label: 'Type', value: r.type },
                 { label: 'Planned window', value: releaseWindow(r.plan) },
                 { label: 'Outcome', value: r.outcome ? <ReleaseStatus value={r.outcome} /> : '—' },
-                { label: 'Strategy', value: r.strategyId ?? '—' },
+                {
+                  label: 'Strategy',
+                  value: r.strategyId
+                    ? strategy.data
+                      ? `${strategy.data.name} (${strategy.data.approach}${strategy.data.frequency ? `, ${strategy.data.frequency}` : ''})`
+                      : r.strategyId
+                    : '—',
+                },
                 { label: 'Pipeline', value: r.pipeline ?? '—' },
                 {
                   label: 'Configuration items',
