@@ -10,13 +10,14 @@ import { as, type Client, testRuntime, WITHOUT_QUERY_STORE } from '../../test/su
 /**
  * The console's release management pages in a real Chromium against the local runtime and its Step
  * Functions: a release is planned on the form with two approved changes, two waves and a criterion
- * (a strategy that refuses them shows each refusal next to its change);
- * its evidence is recorded from the page, a deployment before acceptance is refused with its reason,
- * the release manager accepts it, it is deployed, wave 1 is verified passed and wave 2 failed from
- * the page, the back-out is recorded, and the page shows the waves and the outcome "rolled back".
- * axe finds no serious or critical violation on each page (the release page while it deploys: its
- * steps, inline decision form, gate and changes; axe runs cost seconds each, so once per page). `ITSM_SCREENSHOTS=1` also saves the
- * release page during and after the deployment for the README.
+ * (a strategy that refuses them shows each refusal next to its change); its evidence is recorded
+ * from the page, a deployment before acceptance is refused with its reason, the release manager
+ * accepts it, it is deployed, wave 1 is verified passed and wave 2 failed from the page, the
+ * back-out is recorded, and the page shows the waves and the outcome "rolled back". A release that
+ * deployed well shows its early-life support, and its handover is refused with the exit criterion.
+ * axe finds no serious or critical violation on each page (the release page while it deploys, with
+ * its steps, inline decision form, gate and changes; an axe run costs seconds, so once per page).
+ * `ITSM_SCREENSHOTS=1` also saves the release page during and after the deployment for the README.
  */
 const SCREENSHOTS = process.env.ITSM_SCREENSHOTS === '1';
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -36,6 +37,8 @@ type Release = {
   deployment?: { phase: string; waves: { name: string; status: string; notes?: string }[]; outcome?: string };
 };
 const changes: Change[] = [];
+/** The two changes the form bundles (the third goes into a release that deploys successfully). */
+const pair = () => changes.slice(0, 2);
 
 beforeAll(async () => {
   // No query store: these pages read the releases and changes services only (no pickers, no reports).
@@ -75,7 +78,7 @@ beforeAll(async () => {
       })
     ).status,
   ).toBe(201);
-  for (const name of ['shop-web', 'shop-api']) {
+  for (const name of ['shop-web', 'shop-api', 'shop-db']) {
     const ci = await cmdb.post<{ ciId: string }>('/v1/cis', {
       typeId: 'app',
       name,
@@ -154,10 +157,10 @@ describe('release management pages', () => {
     await page.getByLabel('Title', { exact: true }).fill('Shop 2.0');
     const picker = page.getByRole('button', { name: /Approved changes/ });
     await picker.click();
-    for (const c of changes) await page.getByRole('option', { name: new RegExp(`^${c.number}: `) }).click();
+    for (const c of pair()) await page.getByRole('option', { name: new RegExp(`^${c.number}: `) }).click();
     await page.keyboard.press('Escape');
     const chosen = page.getByRole('list', { name: 'Changes in the release' });
-    for (const c of changes) await chosen.getByText(`${c.number}: ${c.title}`).waitFor();
+    for (const c of pair()) await chosen.getByText(`${c.number}: ${c.title}`).waitFor();
     await page.getByLabel('Wave 1 name').fill('canary');
     await page.getByLabel('Wave 1 environment').fill('production');
     await page.getByRole('button', { name: 'Add wave' }).click();
@@ -172,7 +175,7 @@ describe('release management pages', () => {
     await strategy.click();
     await page.getByRole('option', { name: 'Normal changes only' }).click();
     await page.getByRole('button', { name: 'Record release' }).click();
-    for (const c of changes)
+    for (const c of pair())
       await chosen
         .getByRole('listitem')
         .filter({ hasText: `${c.number}: ${c.title}` })
@@ -190,13 +193,13 @@ describe('release management pages', () => {
     release = (await staff.get<Release>(`/v1/releases/${number}`)).body;
     expect(release).toMatchObject({
       status: 'planning',
-      changeIds: changes.map((c) => c.changeId),
+      changeIds: pair().map((c) => c.changeId),
       plan: { waves: [{ name: 'canary' }, { name: 'everyone' }], backoutPlan: expect.stringContaining('previous') },
       gate: { criteria: [{ name: 'Unit tests', state: 'missing' }] },
     });
     // The included changes link to their pages.
     const table = page.getByRole('table', { name: 'Changes in the release' });
-    for (const c of changes)
+    for (const c of pair())
       expect(await table.getByRole('link', { name: c.number }).getAttribute('href')).toBe(`/changes/${c.changeId}`);
     await page.close();
   });
@@ -274,6 +277,47 @@ describe('release management pages', () => {
     });
     await page.getByRole('table', { name: 'Past deployments' }).getByText('rolled back').waitFor();
     if (SCREENSHOTS) await screenshot(page, 'release');
+    await page.close();
+  });
+
+  it('shows early-life support after a successful deployment, and a handover refused with its reasons', async () => {
+    // Prepared through the API (the pages for these steps are exercised above): one wave, passed.
+    const made = await staff.post<Release & { gate: { criteria: { criterionId: string }[] } }>('/v1/releases', {
+      title: 'Shop db 2.0',
+      type: 'minor',
+      changeIds: [changes[2]!.changeId],
+      plan: { waves: [{ name: 'all', verification: 'manual' }], backoutPlan: 'Restore the snapshot.' },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = made.body.releaseId;
+    const manager = await as(rt, 'reuben', ['releases-manager']);
+    expect((await manager.post(`/v1/releases/${id}/acceptances`, { stage: 'deployment' })).status).toBe(200);
+    expect((await staff.post(`/v1/releases/${id}/deployments`, {})).status).toBe(202);
+    await eventually(
+      async () =>
+        (await staff.post(`/v1/releases/${id}/deployment/waves/1/verification`, { result: 'passed' })).status === 200,
+      30_000,
+      'wave 1 open and verified',
+    );
+    await eventually(
+      async () => (await staff.get<Release>(`/v1/releases/${id}`)).body.status === 'early-life-support',
+      30_000,
+      'early-life support',
+    );
+
+    const page = await pageAs('reuben', `/releases/${id}`);
+    await page.getByRole('heading', { level: 2, name: 'Early-life support' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('table', { name: 'Incidents during early life' }).getByText('No incident').waitFor();
+    await page.getByRole('button', { name: 'Hand over' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Accepted by').fill('user-olga');
+    await dialog.getByRole('button', { name: 'Hand over' }).click();
+    // The period is not over: refused, the failing exit criterion named in the form.
+    await dialog
+      .getByText(/earlyLife\.until: early-life support lasts until/)
+      .first()
+      .waitFor({ timeout: 15_000 });
+    expect((await staff.get<Release>(`/v1/releases/${id}`)).body.status).toBe('early-life-support');
     await page.close();
   });
 
