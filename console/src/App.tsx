@@ -31,6 +31,9 @@ const Approvals = lazy(() => import('./pages/Approvals'));
 const ChangeCalendar = lazy(() => import('./pages/ChangeCalendar'));
 const CabMeetingList = lazy(() => import('./pages/CabMeetings').then((m) => ({ default: m.CabMeetingList })));
 const CabMeetingPage = lazy(() => import('./pages/CabMeetings').then((m) => ({ default: m.CabMeetingPage })));
+const Releases = lazy(() => import('./pages/Releases'));
+const ReleaseForm = lazy(() => import('./pages/ReleaseForm'));
+const ReleasePage = lazy(() => import('./pages/ReleasePage'));
 const NotFound = lazy(() => import('./pages/NotFound'));
 
 /** Messages shown above the page (saved, failed, ...), shared by every page. */
@@ -64,6 +67,14 @@ function navigationFor(session: Session): SideNavigationProps.Item[] {
         { type: 'link', text: 'Waiting for my approval', href: '/approvals' },
         { type: 'link', text: 'Change calendar', href: '/change-calendar' },
         { type: 'link', text: 'CAB meetings', href: '/cab-meetings' },
+      ],
+    },
+    {
+      type: 'section',
+      text: 'Release management',
+      items: [
+        { type: 'link', text: 'Releases', href: '/releases' },
+        { type: 'link', text: 'New release', href: '/releases/new' },
       ],
     },
     {
@@ -161,7 +172,7 @@ function Shell({ children }: { children: ReactNode }) {
         }}
         navigation={
           <SideNavigation
-            activeHref={location.pathname === '/tickets/new' ? '/tickets/new' : active}
+            activeHref={['/tickets/new', '/releases/new'].includes(location.pathname) ? location.pathname : active}
             header={{ text: isCustomer(session) ? 'Service portal' : 'ITSM', href: '/' }}
             items={navigationFor(session)}
             onFollow={follow}
@@ -203,6 +214,9 @@ function SignedIn() {
             <Route path="/change-calendar" element={<ChangeCalendar />} />
             <Route path="/cab-meetings" element={<CabMeetingList />} />
             <Route path="/cab-meetings/:id" element={<CabMeetingPage />} />
+            <Route path="/releases" element={<Releases />} />
+            <Route path="/releases/new" element={<ReleaseForm />} />
+            <Route path="/releases/:id" element={<ReleasePage />} />
           </>
         ) : null}
         <Route path="*" element={<NotFound />} />

@@ -72,6 +72,9 @@ export const STAFF_ROLES = [
   'service-desk-manager',
   'customers-manager',
   'reporting-manager',
+  'changes-manager',
+  'releases-manager',
+  'releases-owner',
   'process-staff',
 ];
 export const isAgent = (s: Session) => s.roles.some((r) => r !== 'auditor' && STAFF_ROLES.includes(r));
