@@ -167,6 +167,8 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
   const releases = await items('/v1/releases?limit=10');
   const strategy = (await items('/v1/release-strategies'))[0]!;
   const release = releases[0]!;
+  // The definitive media library (seeded): a confirmed build.
+  const media = (await items('/v1/media'))[0]!;
   const rel = relationships.find((r) => r.direction === 'outgoing');
   const one = (params: Record<string, string>) => [params];
   const byTemplate: Array<[RegExp, (p: PrincipalName) => Array<Record<string, string>>]> = [
@@ -241,6 +243,7 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     [/^\/v1\/releases\/\{id\}\/deployment\/waves\/\{wave\}/, () => one({ id: String(release.number), wave: '1' })],
     [/^\/v1\/releases\/\{id\}/, () => releases.flatMap((r) => [{ id: String(r.releaseId) }, { id: String(r.number) }])],
     [/^\/v1\/release-strategies\/\{id\}/, () => one({ id: String(strategy.strategyId) })],
+    [/^\/v1\/media\/\{id\}/, () => one({ id: String(media.mediaId) })],
     [/^\/v1\/follow-ups\/\{id\}/, () => one({ id: String(followUps[0]!.followUpId ?? followUps[0]!.id) })],
   ];
   return {

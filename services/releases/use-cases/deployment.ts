@@ -249,6 +249,7 @@ export async function requestBaseline(
   if (ciIds.length === 0) {
     // Nothing to capture: the deployment goes on without a baseline, and says so.
     await answerBaseline(ctx, r, phase, undefined, [], [], 'the release names no CI, so there is no baseline');
+    await completeTaskIfWaiting(token, { noCis: true });
     return;
   }
   await table().commit(ctx, {
