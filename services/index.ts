@@ -3,6 +3,7 @@ import { changes } from './changes/service';
 import { configuration } from './configuration/service';
 import { customers } from './customers/service';
 import { portfolio } from './portfolio/service';
+import { releases } from './releases/service';
 import { reporting } from './reporting/service';
 import { serviceDesk } from './service-desk/service';
 import { serviceLevel } from './service-level/service';
@@ -16,4 +17,5 @@ export const SERVICES: ServiceDefinition[] = [
   customers,
   reporting,
   changes,
+  releases,
 ];

@@ -313,6 +313,10 @@ const BaselineFields = {
   capturedAt: z.string(),
   /** The user id of who captured it. */
   capturedBy: z.string(),
+  /** A baseline another service asked for by event: who asked, and their request id. */
+  request: z.optional(z.object({ source: z.string(), requestId: z.string() })),
+  /** Requested CIs the CMDB did not know: not captured, not fatal. */
+  missingCiIds: z.optional(z.array(z.string())),
 };
 /** A baseline as kept: every CI of a type, or explicit CIs (counted). */
 const KeptScope = z.union([z.object({ typeId: z.string() }), z.object({ ciCount: z.number() })]);

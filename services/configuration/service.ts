@@ -13,6 +13,7 @@ import {
 } from '../../shared/contracts/changes/v1';
 import { configurationEvents } from '../../shared/contracts/configuration/v1';
 import { serviceEvents } from '../../shared/contracts/portfolio/v1';
+import { BaselineRequested as ReleaseBaselineRequested } from '../../shared/contracts/releases/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import { resyncFunction, resyncSubscriptions } from '../../shared/kit/resync-spec';
@@ -44,6 +45,9 @@ export const changeSnapshotEvents = [
   ChangeClosed,
 ];
 
+/** Who may ask for a baseline by event; each new asker adds its own `BaselineRequested` here. */
+export const BASELINE_REQUESTERS = [ReleaseBaselineRequested];
+
 export const configuration = defineService({
   name: 'configuration',
   title: 'Configuration management (CMDB)',
@@ -60,7 +64,8 @@ export const configuration = defineService({
     },
     events: {
       entry: entry('./handlers/events.ts'),
-      description: 'Keeps the copies of portfolio services CIs link to and of changes CI updates name.',
+      description:
+        'Keeps the copies of portfolio services CIs link to and of changes CI updates name; captures requested baselines.',
       access: { table: 'write' },
     },
     tasks: {
@@ -340,6 +345,13 @@ export const configuration = defineService({
       id: 'changes',
       description: 'Copy of changes (status, CIs, windows) that CI updates are checked against (FitSM PR11.4).',
       pattern: { source: ['itsm.changes'], 'detail-type': changeSnapshotEvents.map((e) => e.detailType) },
+      function: 'events',
+    },
+    {
+      id: 'baseline-requests',
+      description:
+        'Baselines other services ask for (BaselineRequested), answered with BaselineCaptured (FitSM PR13.5).',
+      pattern: { source: BASELINE_REQUESTERS.map((e) => e.source), 'detail-type': ['BaselineRequested'] },
       function: 'events',
     },
     ...resyncSubscriptions('configuration'),

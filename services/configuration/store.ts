@@ -20,6 +20,7 @@ import type { CiType, RelationshipType } from './domain/ci-types';
  * | relationship type   | RELTYPE#<typeId>          | RELTYPE                | RELTYPES / <typeId>    |                              |
  * | service copy        | SVC#<serviceId>           | SVC                    |                        |                              |
  * | baseline / member   | BASELINE#<id>             | BASELINE / CI#<ciId>   | BASELINES / <id>       |                              |
+ * | baseline request    | REQ#<source>#<requestId>  | REQ                    |                        |                              |
  * | campaign / member   | CAMPAIGN#<id>             | CAMPAIGN / CI#<ciId>   | CAMPAIGNS / <id>       |                              |
  * | change copy         | CHG#<changeId>            | CHG                    |                        |                              |
  * | change number -> id | CHGNUM#CHG-77             | CHGNUM                 |                        |                              |
@@ -39,6 +40,8 @@ export const keys = {
   relType: (typeId: string): Key => ({ pk: `RELTYPE#${typeId}`, sk: 'RELTYPE' }),
   service: (id: string): Key => ({ pk: `SVC#${id}`, sk: 'SVC' }),
   baseline: (id: string): Key => ({ pk: `BASELINE#${id}`, sk: 'BASELINE' }),
+  /** One baseline per (source, requestId) of a `BaselineRequested`. */
+  baselineRequest: (source: string, requestId: string): Key => ({ pk: `REQ#${source}#${requestId}`, sk: 'REQ' }),
   campaign: (id: string): Key => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' }),
   change: (id: string): Key => ({ pk: `CHG#${id}`, sk: 'CHG' }),
   changeNumber: (n: string): Key => ({ pk: `CHGNUM#${n}`, sk: 'CHGNUM' }),

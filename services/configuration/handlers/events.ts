@@ -1,6 +1,7 @@
 import { serviceEvents } from '../../../shared/contracts/portfolio/v1';
 import { eventConsumer } from '../../../shared/kit/handlers';
-import { changeSnapshotEvents } from '../service';
+import { BASELINE_REQUESTERS, changeSnapshotEvents } from '../service';
+import { captureRequested } from '../use-cases/baselines';
 import { applyChangeEvent } from '../use-cases/changes';
 import { applyServiceEvent } from '../use-cases/services';
 
@@ -8,10 +9,16 @@ import { applyServiceEvent } from '../use-cases/services';
 const copy = { idempotency: 'by-version', handle: applyServiceEvent } as const;
 const changeCopy = { idempotency: 'by-version', handle: applyChangeEvent } as const;
 
-/** Consumer of portfolio and change events: keeps the copies of services and changes. */
-export const handler = eventConsumer('configuration', [...serviceEvents, ...changeSnapshotEvents], {
-  ServiceRegistered: copy,
-  ServiceUpdated: copy,
-  ServiceRetired: copy,
-  ...Object.fromEntries(changeSnapshotEvents.map((e) => [e.detailType, changeCopy])),
-});
+/** Consumer of portfolio and change events (the copies of services and changes) and of baseline requests. */
+export const handler = eventConsumer(
+  'configuration',
+  [...serviceEvents, ...changeSnapshotEvents, ...BASELINE_REQUESTERS],
+  {
+    ServiceRegistered: copy,
+    ServiceUpdated: copy,
+    ServiceRetired: copy,
+    ...Object.fromEntries(changeSnapshotEvents.map((e) => [e.detailType, changeCopy])),
+    // One baseline per (source, requestId): the request key and the inbox marker go with its header.
+    BaselineRequested: { idempotency: 'inbox', handle: captureRequested },
+  },
+);

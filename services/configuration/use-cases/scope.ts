@@ -4,6 +4,16 @@ import { type Ci, keys, table, toCi } from '../store';
 /** Largest set of CIs a baseline or a campaign may cover (keeps each one bounded). */
 export const MAX_SCOPE = 1000;
 
+/** The CIs of these ids in the order given (duplicates once), and the ids the CMDB does not know. */
+export async function findCis(ciIds: string[]): Promise<{ found: Ci[]; missing: string[] }> {
+  const ids = [...new Set(ciIds)];
+  const found = (await table().batchGet(ids.map(keys.ci))).map(toCi);
+  const known = new Set(found.map((c) => c.ciId));
+  const order = new Map(ids.map((id, i) => [id, i]));
+  found.sort((a, b) => (order.get(a.ciId) ?? 0) - (order.get(b.ciId) ?? 0));
+  return { found, missing: ids.filter((id) => !known.has(id)) };
+}
+
 /** Resolve a scope given as explicit CIs or as a CI type; every CI must exist. */
 export async function resolveScope(scope: {
   ciIds?: string[] | undefined;
@@ -15,18 +25,14 @@ export async function resolveScope(scope: {
     ]);
   }
   if (scope.ciIds) {
-    const ids = [...new Set(scope.ciIds)];
-    const found = (await table().batchGet(ids.map(keys.ci))).map(toCi);
-    const known = new Set(found.map((c) => c.ciId));
-    const missing = ids.filter((id) => !known.has(id));
+    const { found, missing } = await findCis(scope.ciIds);
     if (missing.length) {
       throw new ValidationError(
         'Some CIs in scope do not exist.',
         missing.slice(0, 20).map((id) => ({ field: 'body.ciIds', message: `CI ${id} does not exist` })),
       );
     }
-    const order = new Map(ids.map((id, i) => [id, i]));
-    return found.sort((a, b) => (order.get(a.ciId) ?? 0) - (order.get(b.ciId) ?? 0));
+    return found;
   }
   const cis: Ci[] = [];
   let cursor: string | undefined;

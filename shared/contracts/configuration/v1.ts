@@ -108,9 +108,7 @@ export const BaselineCaptured = defineEvent({
      * has one), so the asker can compare a deployment's result with what it meant to deploy.
      */
     members: z.optional(
-      z
-        .array(z.object({ ciId: ListId, number: Id, status: Name, version: z.optional(Name) }))
-        .check(z.maxLength(100)),
+      z.array(z.object({ ciId: ListId, number: Id, status: Name, version: z.optional(Name) })).check(z.maxLength(100)),
     ),
     /** Requested CIs the CMDB does not know (a requested baseline captures the ones it knows). */
     missingCiIds: z.optional(z.array(ListId).check(z.maxLength(100))),

@@ -79,8 +79,8 @@ export const ReleaseAccepted = releaseEvent(
   'The gate passed and the release was accepted for deployment (FitSM PR13.4).',
 );
 export const ReleaseCancelled = releaseEvent('ReleaseCancelled', 'A release was withdrawn before deployment.');
-export const ReleaseHandedOver = releaseEvent(
-  'ReleaseHandedOver',
+export const ReleaseHandoverAccepted = releaseEvent(
+  'ReleaseHandoverAccepted',
   'Early-life support ended: the release was handed over to operations.',
 );
 
@@ -176,7 +176,7 @@ export const releasesEvents = [
   ReleaseScheduled,
   ReleaseAccepted,
   ReleaseCancelled,
-  ReleaseHandedOver,
+  ReleaseHandoverAccepted,
   ReleaseDeploymentStarted,
   ReleaseDeploymentEnded,
   ReleasePackageRecorded,
