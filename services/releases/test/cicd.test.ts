@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../infra/local/runtime';
 import { ActionExecutionStateChange, PipelineExecutionStateChange } from '../../../shared/contracts/aws/codepipeline';
+import { publishEvents } from '../../../test/support/events';
 import { as, type Client, eventually, testRuntime, WITHOUT_QUERY_STORE } from '../../../test/support/runtime';
 
 /**
@@ -32,6 +33,8 @@ type Release = {
   criteria: { criterionId: string; name: string }[];
   evidence: { criterionId: string; result: string; source: { kind: string; ref: string }; url?: string }[];
   plan: { waves: { name: string; verification: string; pipelineStage?: string }[] };
+  changeIds: string[];
+  acceptances: { stage: string; by: string }[];
   deployment?: {
     trigger: { kind: string; ref: string };
     phase: string;
@@ -306,6 +309,108 @@ describe('a pipeline execution of a release not through its gate', () => {
     );
     const refusal = history.body.items.find((h) => h.action === 'deployment refused (pipeline execution exec-db-1)');
     expect(refusal?.reason).toMatch(/Unit tests.*cannot stop a pipeline/s);
+    expect(rt.functions.asyncFailures()).toEqual([]);
+  });
+});
+
+describe('a routine execution of a registered pipeline', () => {
+  it('gets a release and a standard change, and deploys once the change is approved and its tests pass, with no manual step', async () => {
+    // Prepare: the pipeline, its standard change template, its stage wave and its test criterion.
+    const registration = {
+      templateId,
+      ciIds: [ciId],
+      stages: [{ stage: 'Deploy', wave: 'production' }],
+      tests: [{ action: 'unit', criterionId: 'unit' }],
+    };
+    expect((await sam.put('/v1/pipelines/routine-web', registration, { 'if-match': '"0"' })).status).toBe(403);
+    const put = await rita.put<{ version: number }>('/v1/pipelines/routine-web', registration, { 'if-match': '"0"' });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect((await rita.put('/v1/pipelines/routine-web', registration, { 'if-match': '"0"' })).status).toBe(409);
+    expect((await sam.get('/v1/pipelines/routine-web')).body).toMatchObject({ ...registration, version: 1 });
+    expect((await sam.get<{ items: { name: string }[] }>('/v1/pipelines')).body.items.map((p) => p.name)).toContain(
+      'routine-web',
+    );
+
+    // Act: an execution starts (CodePipeline says so twice, under two ids).
+    await rt.emitAwsEvent(execution('routine-web', 'exec-r-1', 'STARTED'));
+    await rt.emitAwsEvent(execution('routine-web', 'exec-r-1', 'STARTED'));
+    await rt.bus.drain();
+
+    // Assess: one release, planned from the registration, and the standard change asked for.
+    const list = await rita.get<{ items: Release[] }>('/v1/releases?limit=50');
+    const routine = list.body.items.filter((r) => r.pipeline === 'routine-web');
+    expect(routine).toHaveLength(1);
+    const release = routine[0]!;
+    expect(release).toMatchObject({
+      type: 'minor',
+      status: 'planning',
+      ownerId: 'pipeline:routine-web',
+      plan: { waves: [{ name: 'production', verification: 'automatic', pipelineStage: 'Deploy' }] },
+      criteria: [{ criterionId: 'unit', name: 'unit' }],
+    });
+    const requested = rt.bus
+      .published()
+      .filter((e) => e.source === 'itsm.releases' && e['detail-type'] === 'ChangeRequested')
+      .map((e) => (e.detail as { data: Record<string, unknown> }).data);
+    expect(requested).toEqual([
+      expect.objectContaining({
+        requestId: 'exec-r-1',
+        requesterId: 'pipeline:routine-web',
+        ciIds: [ciId],
+        origin: { source: 'releases', ref: 'pipeline:routine-web:exec-r-1' },
+      }),
+    ]);
+
+    // Act: the changes service raises the standard change pre-approved from the template (stood
+    // in for here: its ChangeApproved, as the changes service publishes it), and the test passes.
+    const at = new Date().toISOString();
+    await publishEvents(rt, [
+      {
+        source: 'itsm.changes',
+        detailType: 'ChangeApproved',
+        data: {
+          changeId: 'chg-routine-1',
+          number: 'CHG-901',
+          type: 'standard',
+          status: 'approved',
+          title: String(requested[0]!.title),
+          requesterId: 'pipeline:routine-web',
+          ciIds: [ciId],
+          serviceIds: [],
+          customerIds: [],
+          origin: { source: 'releases', ref: 'pipeline:routine-web:exec-r-1' },
+          templateId,
+          version: 1,
+          createdAt: at,
+          updatedAt: at,
+        },
+      },
+    ]);
+    await rt.emitAwsEvent(
+      action('routine-web', 'exec-r-1', { stage: 'Test', action: 'unit', category: 'Test', state: 'SUCCEEDED' }),
+    );
+    const deploying = await until(
+      release.releaseId,
+      'wave deploying',
+      (r) => r.deployment?.waves[0]?.status === 'deploying',
+    );
+
+    // Assess: accepted under the standard change and deploying for the execution, nobody involved.
+    expect(deploying.deployment!.trigger).toEqual({ kind: 'pipeline', ref: 'exec-r-1' });
+    expect(deploying).toMatchObject({
+      changeIds: ['chg-routine-1'],
+      acceptances: [{ stage: 'deployment', by: 'pipeline:routine-web' }],
+      evidence: [{ criterionId: 'unit', result: 'passed', source: { kind: 'pipeline', ref: 'exec-r-1' } }],
+    });
+
+    // Act: the deploy stage succeeds.
+    await rt.emitAwsEvent(
+      action('routine-web', 'exec-r-1', { stage: 'Deploy', action: 'Deploy', category: 'Deploy', state: 'SUCCEEDED' }),
+    );
+
+    // Assess
+    const ended = await until(release.releaseId, 'deployed', (r) => r.status === 'early-life-support');
+    expect(ended.outcome).toBe('success');
     expect(rt.functions.asyncFailures()).toEqual([]);
   });
 });

@@ -4,11 +4,13 @@ import type {
   PipelineExecutionStateChange,
 } from '../../../shared/contracts/aws/codepipeline';
 import type { AwsEventDetail } from '../../../shared/contracts/aws/envelope';
+import type { ChangeSnapshot } from '../../../shared/contracts/changes/v1';
 import { ChangeRequested } from '../../../shared/contracts/releases/v1';
+import type { Principal } from '../../../shared/kit/auth';
 import type { AwsEvent } from '../../../shared/kit/aws-events';
 import type { OperationContext } from '../../../shared/kit/context';
 import { DomainError } from '../../../shared/kit/errors';
-import { buildEvent } from '../../../shared/kit/events';
+import { buildEvent, type ReceivedEvent } from '../../../shared/kit/events';
 import { logger } from '../../../shared/kit/logger';
 import { handled } from '../../../shared/kit/store';
 import { type CicdDecision, type CicdRelease, onAction, onCodeDeploy, onExecution } from '../domain/cicd';
@@ -18,7 +20,7 @@ import { keys, table } from '../store';
 import { decideWave, startDeployment } from './deployment';
 import { findPipeline, pipelineOfDeploymentGroup } from './pipelines';
 import { loadRelease, saveRelease } from './record';
-import { createRelease, recordEvidence } from './releases';
+import { acceptRelease, createRelease, includeChange, recordEvidence } from './releases';
 
 /**
  * Deployments fed by CI/CD (FitSM PR13.4-PR13.5): CodePipeline's and CodeDeploy's events on the
@@ -143,6 +145,8 @@ async function apply(ctx: OperationContext, r: Release, pipeline: string, event:
         },
         { handles },
       );
+      if (routineOf(r))
+        await advanceRoutine(ctx, r.releaseId, String((event.detail as { 'execution-id'?: string })['execution-id']));
       return;
     case 'waves': {
       const deployment = r.deployment!;
@@ -213,6 +217,8 @@ async function routineRelease(ctx: OperationContext, p: Pipeline, executionId: s
         ),
       ],
       handles: handled(ctx),
+      // Which execution the routine release is for (a repeated STARTED of it moves nothing).
+      writes: [{ kind: 'create', item: { ...routineKey(p.name, executionId), type: 'routine-execution' } }],
     },
   );
   logger.info('routine release created from a pipeline execution', {
@@ -222,6 +228,8 @@ async function routineRelease(ctx: OperationContext, p: Pipeline, executionId: s
     eventId: event.id,
   });
 }
+
+const routineKey = (pipeline: string, executionId: string) => ({ pk: `ROUTINE#${pipeline}`, sk: executionId });
 
 type ExecutionDetail = AwsEventDetail<typeof PipelineExecutionStateChange>;
 type ActionDetail = AwsEventDetail<typeof ActionExecutionStateChange>;
@@ -235,6 +243,10 @@ export async function applyPipelineExecution(event: AwsEvent<ExecutionDetail>, c
     const registered = state === 'STARTED' ? await findPipeline(pipeline) : undefined;
     if (registered) return routineRelease(ctx, registered, executionId, event);
     return recordOnly(ctx, pipeline, event, `no open release names pipeline ${pipeline}`);
+  }
+  if (state === 'STARTED' && routineOf(release) && (await table().get(routineKey(pipeline, executionId), true))) {
+    await advanceRoutine(ctx, release.releaseId, executionId);
+    return recordOnly(ctx, pipeline, event, `${release.number} is this execution's routine release`, release.releaseId);
   }
   return apply(ctx, release, pipeline, event, onExecution(cicdView(release), { executionId, state }));
 }
@@ -286,4 +298,51 @@ export async function applyCodeDeploy(event: AwsEvent<DeployDetail>, ctx: Operat
       time: event.time,
     }),
   );
+}
+
+/** The pipeline that owns a routine release (one it created), if it is one. */
+const routineOf = (r: Pick<Release, 'ownerId' | 'pipeline'>) =>
+  r.pipeline && r.ownerId === `pipeline:${r.pipeline}` ? r.pipeline : undefined;
+
+/**
+ * A routine release moves on its own once it may: its standard change is approved and included
+ * and its gate passed (the execution's Test actions), so it is accepted under the pre-approved
+ * template and its deployment starts for the execution, with no manual step (FitSM PR12 standard
+ * changes, PR13.4). Until then it waits; each step it takes again is refused or a no-op.
+ */
+async function advanceRoutine(ctx: OperationContext, releaseId: string, executionId: string) {
+  const r = await loadRelease(releaseId, true);
+  const owner = routineOf(r);
+  if (!owner || r.changeIds.length === 0) return;
+  try {
+    if (r.status === 'planning')
+      await acceptRelease(ctx, { id: `pipeline:${owner}`, name: owner, roles: [] } as unknown as Principal, releaseId, {
+        stage: 'deployment',
+        notes: 'Accepted under its pre-approved standard change: a routine pipeline deployment.',
+      });
+    if (r.status === 'planning' || r.status === 'accepted')
+      await startDeployment(ctx, actorOf(ctx), releaseId, { kind: 'pipeline', ref: executionId });
+  } catch (err) {
+    // Not yet (gate, change) or already (deploying): the next event tries again.
+    if (!(err instanceof DomainError) || err.status !== 409) throw err;
+    logger.info('routine release does not move yet', { releaseId, why: err.message });
+  }
+}
+
+/**
+ * The changes service approved a routine release's standard change (`ChangeRequested` from
+ * `routineRelease`, its origin naming the pipeline and execution): the release bundles it, and
+ * moves on if it may. Runs after the copy of the change is kept (a by-version consumer: the
+ * inclusion is idempotent, and so is each step `advanceRoutine` takes).
+ */
+export async function includeRoutineChange(event: ReceivedEvent, ctx: OperationContext): Promise<void> {
+  const c = event.data as ChangeSnapshot;
+  if (c.status !== 'approved' || c.origin?.source !== 'releases') return;
+  const m = /^pipeline:([^:]+):(.+)$/.exec(c.origin.ref);
+  if (!m) return;
+  const [, pipeline, executionId] = m as unknown as [string, string, string];
+  const release = await releaseByPipeline(pipeline);
+  if (!release || routineOf(release) !== pipeline) return;
+  await includeChange(ctx, release.releaseId, undefined, c.changeId);
+  await advanceRoutine(ctx, release.releaseId, executionId);
 }
