@@ -299,6 +299,67 @@ async function exercise(): Promise<void> {
   const feed = (await rae.post<{ path: string }>('/v1/calendar-feeds', {})).body;
   await fetch(`${rt.apiUrl}${feed.path}`);
   await rae.post(`/v1/changes/${chg.changeId}/cancellation`, { reason: 'fidelity' });
+  // Release management: a standard change bundled, accepted, deployed through the flow (the CMDB's
+  // baseline by event, a wave failed, the back-out), the outcome mailed.
+  const tpl = (
+    await chm.post<{ templateId: string }>('/v1/change-templates', {
+      name: 'Fidelity deploy',
+      description: 'd',
+      implementationPlan: 'i',
+      testPlan: 't',
+      backoutPlan: 'b',
+    })
+  ).body;
+  const std = (
+    await rae.post<{ changeId: string }>('/v1/changes', {
+      templateId: tpl.templateId,
+      title: 'Fidelity release change',
+      description: 'd',
+      ciIds: [a.ciId],
+      plannedStart: new Date(Date.now() - 60_000).toISOString(),
+      plannedEnd: new Date(Date.now() + 3_600_000).toISOString(),
+    })
+  ).body;
+  const rdm = await as(rt, 'rita', ['releases-manager']);
+  const release = await eventually(
+    async () => {
+      const r = await rdm.post<{ releaseId: string }>('/v1/releases', {
+        title: 'Fidelity release',
+        type: 'minor',
+        changeIds: [std.changeId],
+        plan: {
+          waves: [{ name: 'all', verification: 'manual' }],
+          backoutPlan: 'b',
+          notify: ['ops@itsm.example'],
+        },
+      });
+      return r.status === 201 ? r.body : undefined;
+    },
+    30_000,
+    'the change copied to releases',
+  );
+  await (await as(rt, 'remy', ['releases-manager'])).post(`/v1/releases/${release.releaseId}/acceptances`, {
+    stage: 'deployment',
+  });
+  await rae.post(`/v1/releases/${release.releaseId}/deployments`, {});
+  await eventually(
+    async () =>
+      (await rae.post(`/v1/releases/${release.releaseId}/deployment/waves/1/verification`, { result: 'failed' }))
+        .status === 200,
+    30_000,
+    'the wave to open',
+  );
+  await eventually(
+    async () =>
+      (await rae.post(`/v1/releases/${release.releaseId}/deployment/back-out`, { result: 'completed' })).status === 200,
+    30_000,
+    'the back-out to open',
+  );
+  await eventually(
+    async () => (await rdm.get<{ status: string }>(`/v1/releases/${release.releaseId}`)).body.status === 'rolled-back',
+    30_000,
+    'the release rolled back',
+  );
   await rt.bus.drain();
   // The event relays' upgrade and redrive paths (the stream invoked them all along), and the platform function.
   for (const s of SERVICES) {

@@ -22,7 +22,18 @@ describe('the demo organisation', () => {
       agreements: 4,
       tickets: 6,
       changes: 2,
+      releases: 1,
     });
+
+    // Releases (PR13): the fortnightly web shop strategy and a release bundling the approved standard change.
+    const reuben = await as(rt, 'reuben', ['releases-manager']);
+    const rels = await reuben.get<{
+      items: { status: string; changes: { status?: string }[]; gate: { passed: boolean } }[];
+    }>('/v1/releases');
+    expect(rels.body.items).toEqual([
+      expect.objectContaining({ status: 'planning', changes: [expect.objectContaining({ status: 'approved' })] }),
+    ]);
+    expect(rels.body.items[0]!.gate.passed).toBe(false);
 
     const staff = await as(rt, 'alice', ['process-staff']);
     expect((await staff.get<{ items: unknown[] }>('/v1/cis?limit=100')).body.items).toHaveLength(28);

@@ -24,10 +24,11 @@ export const DEMO_USERS: DemoUser[] = [
       'customers-manager',
       'reporting-manager',
       'changes-manager',
+      'releases-manager',
       'process-staff',
     ],
     description:
-      'SMS owner; manages the portfolio, the CMDB, service levels, the service desk, customers, reporting and changes (the admin token)',
+      'SMS owner; manages the portfolio, the CMDB, service levels, the service desk, customers, reporting, changes and releases (the admin token)',
   },
   { user: 'maria', roles: ['sms-manager'], description: 'SMS manager' },
   { user: 'petra', roles: ['portfolio-manager'], description: 'Portfolio (SPM) process manager' },
@@ -38,6 +39,7 @@ export const DEMO_USERS: DemoUser[] = [
   { user: 'cora', roles: ['customers-manager'], description: 'Customer relationship (CRM) process manager' },
   { user: 'rita', roles: ['reporting-manager'], description: 'Service reporting (SRM) process manager' },
   { user: 'chloe', roles: ['changes-manager'], description: 'Change management (CHM) process manager' },
+  { user: 'reuben', roles: ['releases-manager'], description: 'Release and deployment (RDM) process manager' },
   { user: 'alice', roles: ['process-staff'], description: 'Process staff (service desk agent); owns the web servers' },
   { user: 'bob', roles: ['process-staff'], description: 'Process staff' },
   { user: 'carol', roles: ['customer-user'], customer: 'acme', description: 'Customer user at ACME Corp' },
@@ -85,6 +87,7 @@ export interface Seeded {
   agreements: number;
   tickets: number;
   changes: number;
+  releases: number;
 }
 
 export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seeded> {
@@ -133,8 +136,9 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
       return { customers, agreements, tickets: await seedServiceDesk(api, serviceIds) };
     })(),
   ]);
-  const changes = await seedChanges(api, serviceIds);
-  return { services: SERVICES.length, ...cmdb, ...rest, changes };
+  const { changes, standardChangeId } = await seedChanges(api, serviceIds);
+  const releases = await seedReleases(api, serviceIds, standardChangeId);
+  return { services: SERVICES.length, ...cmdb, ...rest, changes, releases };
 }
 
 /**
@@ -142,7 +146,10 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
  * meeting, a standard change template, a normal change waiting for approval and a standard change
  * scheduled next week.
  */
-async function seedChanges(api: Api, serviceIds: Record<string, string>): Promise<number> {
+async function seedChanges(
+  api: Api,
+  serviceIds: Record<string, string>,
+): Promise<{ changes: number; standardChangeId: string }> {
   for (const u of DEMO_USERS) {
     if (u.roles.includes('customer-user')) continue;
     const managerId = u.user === 'alice' ? 'user-bob' : u.user === 'admin' ? 'user-maria' : undefined;
@@ -202,7 +209,7 @@ async function seedChanges(api: Api, serviceIds: Record<string, string>): Promis
   await must(api, 'POST', `/v1/changes/${normal.changeId}/submission`, undefined, {
     'if-match': `"${String(assessed.version)}"`,
   });
-  await must(api, 'POST', '/v1/changes', {
+  const standard = await must(api, 'POST', '/v1/changes', {
     templateId: template.templateId,
     title: 'Restart web-1',
     description: 'Clear the memory leak until the fix ships.',
@@ -211,7 +218,74 @@ async function seedChanges(api: Api, serviceIds: Record<string, string>): Promis
     plannedStart: at(7, 6),
     plannedEnd: at(7, 7),
   });
-  return 2;
+  return { changes: 2, standardChangeId: String(standard.changeId) };
+}
+
+/**
+ * Release management (FitSM PR13): a fixed-cycle strategy for the web shop, and a release in
+ * planning that bundles the approved standard change, with two waves, criteria and one evidence.
+ */
+async function seedReleases(api: Api, serviceIds: Record<string, string>, changeId: string): Promise<number> {
+  const shop = Object.entries(serviceIds).find(([k]) => k.includes('shop'))?.[1];
+  const servers = (await must(api, 'GET', '/v1/cis?typeId=server&limit=100')) as { items: { ciId: string }[] };
+  const strategy = await must(api, 'POST', '/v1/release-strategies', {
+    name: 'Web shop fortnightly',
+    description: 'Web shop releases every second Tuesday evening; emergency releases as needed.',
+    approach: 'fixed-cycle',
+    frequency: 'every second Tuesday, 21:00-23:00',
+    ciIds: servers.items.map((c) => c.ciId),
+    serviceIds: shop ? [shop] : [],
+    releaseTypes: ['major', 'minor', 'emergency'],
+    testing: [
+      { releaseType: 'minor', criteria: [{ name: 'Unit tests', stage: 'build' }] },
+      {
+        releaseType: 'major',
+        criteria: [
+          { name: 'Unit tests', stage: 'build' },
+          { name: 'Load test', stage: 'test' },
+        ],
+      },
+    ],
+    changeTypes: ['standard', 'normal', 'major'],
+  });
+  const day = 86_400_000;
+  const start = new Date(Date.now() + 7 * day);
+  start.setUTCHours(6, 0, 0, 0);
+  const body = {
+    title: 'Web shop December maintenance',
+    description: 'Restart of the web tier to clear the memory leak until the fix ships.',
+    type: 'minor',
+    strategyId: strategy.strategyId,
+    changeIds: [changeId],
+    plan: {
+      plannedStart: start.toISOString(),
+      plannedEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+      waves: [
+        { name: 'canary', environment: 'production (web-1)', verification: 'manual' },
+        { name: 'everyone', environment: 'production', verification: 'manual' },
+      ],
+      backoutPlan: 'Take the restarted server out of the pool and open an incident.',
+      communication: 'Status page notice the day before.',
+      notify: ['ops@example.org'],
+    },
+    criteria: [{ name: 'Smoke tests', stage: 'deployment', required: true }],
+  };
+  // The releases service knows the change from its events: wait for its copy.
+  let made: { status: number; body: Record<string, unknown> } | undefined;
+  for (let i = 0; i < 150; i++) {
+    made = await api('POST', '/v1/releases', body);
+    if (made.status !== 409 || !JSON.stringify(made.body).includes('not known')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!made || made.status >= 300)
+    throw new Error(`seed: POST /v1/releases answered ${made?.status}: ${JSON.stringify(made?.body)}`);
+  await must(api, 'POST', `/v1/releases/${made.body.releaseId}/evidence`, {
+    criterionId: 'unit-tests',
+    result: 'passed',
+    summary: '412 unit tests passed',
+    url: 'https://ci.example.org/web-shop/runs/1207',
+  });
+  return 1;
 }
 
 /** CI types, a few dozen CIs and their relationships (FitSM PR11), the applications linked to the portfolio. */

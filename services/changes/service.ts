@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { changesEvents } from '../../shared/contracts/changes/v1';
 import { serviceEvents } from '../../shared/contracts/portfolio/v1';
+import { ReleaseDeploymentEnded, ReleaseDeploymentStarted, ReleaseScheduled } from '../../shared/contracts/releases/v1';
 import { AgreementChanged, AgreementCreated } from '../../shared/contracts/service-level/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
@@ -47,7 +48,8 @@ export const changes = defineService({
     },
     events: {
       entry: entry('./handlers/events.ts'),
-      description: 'Copy of the CI graph, services and agreements; RFCs from other services; incidents after changes.',
+      description:
+        'Copy of the CI graph, services and agreements; RFCs from other services; incidents after changes; changes following their release.',
       timeoutSeconds: 60,
       access: { table: 'write', publish: true, startFlows: ['change'], completeFlowTasks: ['change'] },
     },
@@ -353,7 +355,21 @@ export const changes = defineService({
     {
       id: 'change-requests',
       description: 'RFCs raised by other services (ChangeRequested).',
-      pattern: { source: ['itsm.service-desk'], 'detail-type': ['ChangeRequested'] },
+      pattern: { source: ['itsm.service-desk', 'itsm.releases'], 'detail-type': ['ChangeRequested'] },
+      function: 'events',
+    },
+    {
+      id: 'releases',
+      description:
+        "Changes follow their release: its window, its deployment's start and outcome (FitSM PR13.3, PR13.6).",
+      pattern: {
+        source: ['itsm.releases'],
+        'detail-type': [
+          ReleaseScheduled.detailType,
+          ReleaseDeploymentStarted.detailType,
+          ReleaseDeploymentEnded.detailType,
+        ],
+      },
       function: 'events',
     },
     {

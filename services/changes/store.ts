@@ -11,6 +11,7 @@ import type { Change } from './domain/change';
  * | change history                | CHG#<id>                   | HIST#<ulid>           |                                 |                                 |
  * | vote (one per person, level)  | CHG#<id>                   | VOTE#<level>#<userId> |                                 |                                 |
  * | ask (an approver's inbox)     | CHG#<id>                   | ASK#<level>#<who>     | INBOX#<userId or ROLE#role> / <openedAt>#<id> |                   |
+ * | release window followed       | CHG#<id>                   | RELEASE#<releaseId>   |                                 |                                 |
  * | number -> id                  | NUM#CHG-77                 | NUM                   |                                 |                                 |
  * | RFC request -> id             | REQ#<source>#<requestId>   | REQ                   |                                 |                                 |
  * | policy                        | CONFIG                     | POLICY                |                                 |                                 |
@@ -28,6 +29,8 @@ export const keys = {
   vote: (id: string, level: number, userId: string): Key => ({ pk: `CHG#${id}`, sk: `VOTE#${level}#${userId}` }),
   ask: (id: string, level: number, who: string): Key => ({ pk: `CHG#${id}`, sk: `ASK#${level}#${who}` }),
   number: (n: string): Key => ({ pk: `NUM#${n}`, sk: 'NUM' }),
+  /** The last version of a release whose window the change followed (FitSM PR13.3). */
+  releaseFollowed: (id: string, releaseId: string): Key => ({ pk: `CHG#${id}`, sk: `RELEASE#${releaseId}` }),
   request: (source: string, requestId: string): Key => ({ pk: `REQ#${source}#${requestId}`, sk: 'REQ' }),
   policy: (): Key => ({ pk: 'CONFIG', sk: 'POLICY' }),
   person: (userId: string): Key => ({ pk: `PERSON#${userId}`, sk: 'PERSON' }),

@@ -13,7 +13,10 @@ import {
 } from '../../shared/contracts/changes/v1';
 import { configurationEvents } from '../../shared/contracts/configuration/v1';
 import { serviceEvents } from '../../shared/contracts/portfolio/v1';
-import { BaselineRequested as ReleaseBaselineRequested } from '../../shared/contracts/releases/v1';
+import {
+  BaselineRequested as ReleaseBaselineRequested,
+  ReleasePackageRecorded,
+} from '../../shared/contracts/releases/v1';
 import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import { resyncFunction, resyncSubscriptions } from '../../shared/kit/resync-spec';
@@ -65,7 +68,7 @@ export const configuration = defineService({
     events: {
       entry: entry('./handlers/events.ts'),
       description:
-        'Keeps the copies of portfolio services CIs link to and of changes CI updates name; captures requested baselines.',
+        'Keeps the copies of portfolio services CIs link to and of changes CI updates name; captures requested baselines; records release packages.',
       access: { table: 'write' },
     },
     tasks: {
@@ -352,6 +355,12 @@ export const configuration = defineService({
       description:
         'Baselines other services ask for (BaselineRequested), answered with BaselineCaptured (FitSM PR13.5).',
       pattern: { source: BASELINE_REQUESTERS.map((e) => e.source), 'detail-type': ['BaselineRequested'] },
+      function: 'events',
+    },
+    {
+      id: 'release-packages',
+      description: 'Release packages recorded in the CMDB as CIs related to the CIs they deploy (FitSM PR13).',
+      pattern: { source: [ReleasePackageRecorded.source], 'detail-type': [ReleasePackageRecorded.detailType] },
       function: 'events',
     },
     ...resyncSubscriptions('configuration'),

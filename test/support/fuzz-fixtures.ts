@@ -163,6 +163,10 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     'maintenance window',
   );
   const feed = await must(admin.post('/v1/calendar-feeds', { name: 'Fuzz feed' }), 'calendar feed');
+  // Release management (seeded): a release in planning bundling a change, and its strategy.
+  const releases = await items('/v1/releases?limit=10');
+  const strategy = (await items('/v1/release-strategies'))[0]!;
+  const release = releases[0]!;
   const rel = relationships.find((r) => r.direction === 'outgoing');
   const one = (params: Record<string, string>) => [params];
   const byTemplate: Array<[RegExp, (p: PrincipalName) => Array<Record<string, string>>]> = [
@@ -230,6 +234,13 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     [/^\/v1\/maintenance-windows\/\{id\}/, () => one({ id: String(maintenance.windowId) })],
     [/^\/v1\/calendar-feeds\/\{feedId\}/, () => one({ feedId: String(feed.feedId) })],
     [/^\/v1\/change-calendars\/\{token\}/, () => one({ token: String(feed.path).split('/').pop()! })],
+    [
+      /^\/v1\/releases\/\{id\}\/changes\/\{changeId\}/,
+      () => one({ id: String(release.releaseId), changeId: String((release.changeIds as string[])[0]) }),
+    ],
+    [/^\/v1\/releases\/\{id\}\/deployment\/waves\/\{wave\}/, () => one({ id: String(release.number), wave: '1' })],
+    [/^\/v1\/releases\/\{id\}/, () => releases.flatMap((r) => [{ id: String(r.releaseId) }, { id: String(r.number) }])],
+    [/^\/v1\/release-strategies\/\{id\}/, () => one({ id: String(strategy.strategyId) })],
     [/^\/v1\/follow-ups\/\{id\}/, () => one({ id: String(followUps[0]!.followUpId ?? followUps[0]!.id) })],
   ];
   return {

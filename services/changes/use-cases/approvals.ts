@@ -513,7 +513,15 @@ export async function levelTimedOut(ctx: OperationContext, changeId: string, lev
 }
 
 /** Move an approved change's window: conflicts checked again, customers told, the flow woken. */
-export async function reschedule(ctx: OperationContext, before: Change, start: string, end: string, note?: string) {
+export async function reschedule(
+  ctx: OperationContext,
+  before: Change,
+  start: string,
+  end: string,
+  note?: string,
+  /** Written in the same transaction (a release's schedule version the change followed). */
+  writes?: Write[],
+) {
   const moved: Change = { ...before, plannedStart: start, plannedEnd: end };
   const conflicts = await findConflicts(moved);
   if (conflicts.some((c) => c.kind === 'blackout'))
@@ -530,6 +538,7 @@ export async function reschedule(ctx: OperationContext, before: Change, start: s
       action: 'rescheduled',
       ...(note ? { reason: note } : {}),
       events: [ChangeRescheduled],
+      ...(writes ? { writes } : {}),
     },
   );
   await wake(before.changeId, 'window', { rescheduled: true });

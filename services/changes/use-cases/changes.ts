@@ -31,7 +31,7 @@ export async function raiseChange(
   input: z.infer<typeof CreateChangeBody>,
   origin?: { source: string; ref: string; requestKey?: { source: string; requestId: string } },
 ): Promise<Change> {
-  if (input.templateId) return instantiate(ctx, p, input);
+  if (input.templateId) return instantiate(ctx, p, input, origin);
   const changeId = newId();
   const number = changeNumber(await table().nextNumber('CHG'));
   const change: Omit<Change, 'version' | 'updatedAt'> = {
@@ -77,11 +77,24 @@ export async function raiseChange(
   });
 }
 
-/** Any service's `ChangeRequested` raises one change per (source, requestId). */
+/**
+ * Any service's `ChangeRequested` raises one change per (source, requestId); one naming a standard
+ * change template is made from it, pre-approved (a pipeline's routine deployment, FitSM PR12.2).
+ */
 export async function raiseFromRequest(event: ReceivedEvent, ctx: OperationContext): Promise<void> {
   const r = event.data as z.infer<typeof ChangeRequestData>;
   const source = event.source.replace(/^itsm\./, '');
   if (await table().get(keys.request(source, r.requestId), true)) return table().recordHandled(ctx);
+  // A template's change is scheduled when made: from now for an hour unless the request says when.
+  const start = r.plannedStart ?? new Date(now()).toISOString();
+  const window = r.templateId
+    ? {
+        plannedStart: start,
+        plannedEnd: r.plannedEnd ?? new Date(Date.parse(start) + TEMPLATE_WINDOW_MS).toISOString(),
+      }
+    : r.plannedStart && r.plannedEnd
+      ? { plannedStart: r.plannedStart, plannedEnd: r.plannedEnd }
+      : {};
   try {
     await raiseChange(
       ctx,
@@ -90,9 +103,10 @@ export async function raiseFromRequest(event: ReceivedEvent, ctx: OperationConte
         title: r.title,
         description: r.description,
         ...(r.reason ? { reason: r.reason } : {}),
-        type: r.suggestedType ?? 'normal',
-        ciIds: r.ciIds ?? [],
-        serviceIds: r.serviceIds ?? [],
+        ...(r.templateId ? { templateId: r.templateId } : { type: r.suggestedType ?? 'normal' }),
+        ...(r.templateId ? (r.ciIds ? { ciIds: r.ciIds } : {}) : { ciIds: r.ciIds ?? [] }),
+        ...(r.templateId ? (r.serviceIds ? { serviceIds: r.serviceIds } : {}) : { serviceIds: r.serviceIds ?? [] }),
+        ...window,
       },
       { source: r.origin.source, ref: r.origin.ref, requestKey: { source, requestId: r.requestId } },
     );
@@ -102,6 +116,9 @@ export async function raiseFromRequest(event: ReceivedEvent, ctx: OperationConte
     await table().recordHandled(ctx);
   }
 }
+
+/** The window of a standard change requested by event without one. */
+const TEMPLATE_WINDOW_MS = 3_600_000;
 
 export async function getChange(idOrNumber: string) {
   return loadChange(idOrNumber);

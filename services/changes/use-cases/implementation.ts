@@ -12,7 +12,7 @@ import type { OperationContext } from '../../../shared/kit/context';
 import { ConflictError, ForbiddenError } from '../../../shared/kit/errors';
 import type { ReceivedEvent } from '../../../shared/kit/events';
 import { handled, type Write } from '../../../shared/kit/store';
-import { type Change, reviewReasons } from '../domain/change';
+import { type Change, type Outcome, reviewReasons } from '../domain/change';
 import type { ImplementationBody, ReviewBody } from '../schemas';
 import { keys, table } from '../store';
 import { wakeFlow } from './approvals';
@@ -46,32 +46,61 @@ export async function recordImplementation(
         `The change's window opens at ${before.plannedStart}; reschedule it to start earlier.`,
         'window-not-open',
       );
-    const after = await saveChange(
-      ctx,
-      before,
-      { ...before, status: 'implementing', implementationStartedAt: iso(t) },
-      {
-        action: 'implementation started',
-        ...(input.notes ? { reason: input.notes } : {}),
-        events: [ChangeImplementationStarted],
-      },
-    );
-    await wakeFlow(before);
-    return after;
+    return startImplementation(ctx, before, {
+      action: 'implementation started',
+      ...(input.notes ? { reason: input.notes } : {}),
+    });
   }
   if (before.status !== 'implementing')
     throw new ConflictError(
       `Only a change being implemented can end; this one is ${before.status}.`,
       'invalid-transition',
     );
+  return endImplementation(ctx, before, {
+    outcome: input.outcome,
+    ...(input.notes ? { notes: input.notes } : {}),
+    action: `implementation ended: ${input.outcome}`,
+  });
+}
+
+/**
+ * An approved change enters implementation; the flow waiting on its window or its implementation
+ * is woken. Who may start it, and when, is the caller's to check (a person within the window, or
+ * a release's deployment whose gate is the authority).
+ */
+export async function startImplementation(
+  ctx: OperationContext,
+  before: Change,
+  opts: { action: string; reason?: string },
+): Promise<Change> {
+  const after = await saveChange(
+    ctx,
+    before,
+    { ...before, status: 'implementing', implementationStartedAt: iso(now()) },
+    { action: opts.action, ...(opts.reason ? { reason: opts.reason } : {}), events: [ChangeImplementationStarted] },
+  );
+  await wakeFlow(before);
+  return after;
+}
+
+/**
+ * A change being implemented gets its outcome: the review its rules require (FitSM PR12.5), the
+ * CIs it touched remembered for incident links, and the flow waiting on it completed.
+ */
+export async function endImplementation(
+  ctx: OperationContext,
+  before: Change,
+  opts: { outcome: Outcome; notes?: string; action: string },
+): Promise<Change> {
+  const t = now();
   const policy = await loadPolicy();
   const endedAt = iso(t);
   const next: Change = {
     ...before,
     status: 'implemented',
     implementationEndedAt: endedAt,
-    outcome: input.outcome,
-    ...(input.notes ? { outcomeNotes: input.notes } : {}),
+    outcome: opts.outcome,
+    ...(opts.notes ? { outcomeNotes: opts.notes } : {}),
   };
   next.reviewReasons = reviewReasons(next);
   // Incidents on these CIs in the next hours are linked to this change (linkIncident below).
@@ -86,8 +115,8 @@ export async function recordImplementation(
     },
   }));
   const after = await saveChange(ctx, before, next, {
-    action: `implementation ended: ${input.outcome}`,
-    ...(input.notes ? { reason: input.notes.slice(0, 1000) } : {}),
+    action: opts.action,
+    ...(opts.notes ? { reason: opts.notes.slice(0, 1000) } : {}),
     events: [ChangeImplemented],
     writes: recent,
   });

@@ -4,7 +4,7 @@ import type { Principal } from '../../../shared/kit/auth';
 import { now } from '../../../shared/kit/clock';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { NotFoundError, ValidationError } from '../../../shared/kit/errors';
-import type { Item } from '../../../shared/kit/store';
+import { handled, type Item, type Write } from '../../../shared/kit/store';
 import { type Change, changeNumber } from '../domain/change';
 import type { CreateChangeBody, TemplateBody } from '../schemas';
 import { keys, table } from '../store';
@@ -60,6 +60,7 @@ export async function instantiate(
   ctx: OperationContext,
   p: Principal,
   input: z.infer<typeof CreateChangeBody>,
+  origin?: { source: string; ref: string; requestKey?: { source: string; requestId: string } },
 ): Promise<Change> {
   const t = await getTemplate(input.templateId!).catch((err) => {
     if (err instanceof NotFoundError)
@@ -107,6 +108,7 @@ export async function instantiate(
     testPlan: t.testPlan,
     backoutPlan: t.backoutPlan,
     templateId: t.templateId,
+    ...(origin ? { origin: { source: origin.source, ref: origin.ref } } : {}),
     approval: {
       levels: [],
       submittedAt: at,
@@ -117,10 +119,22 @@ export async function instantiate(
     incidentIds: [],
     createdAt: at,
   } as unknown as Change;
+  const writes: Write[] = [{ kind: 'create', item: { ...keys.number(number), type: 'change-number', changeId } }];
+  // Requested by event: once per (source, requestId), the key and the inbox marker written with it.
+  if (origin?.requestKey)
+    writes.push({
+      kind: 'create',
+      item: {
+        ...keys.request(origin.requestKey.source, origin.requestKey.requestId),
+        type: 'change-request',
+        changeId,
+      },
+    });
   const saved = await saveChange(ctx, undefined, change, {
-    action: `raised from standard change template "${t.name}": pre-approved`,
+    action: `raised from standard change template "${t.name}"${origin ? ` for ${origin.source} ${origin.ref}` : ''}: pre-approved`,
     events: [ChangeRaised, ChangeApproved],
-    writes: [{ kind: 'create', item: { ...keys.number(number), type: 'change-number', changeId } }],
+    writes,
+    ...(ctx.inbox ? { handles: handled(ctx) } : {}),
   });
   return startChangeFlow(ctx, saved);
 }

@@ -64,7 +64,32 @@ export const BUILT_IN_RELATIONSHIP_TYPES: readonly RelationshipType[] = [
     dependency: 'target-depends-on-source',
     builtIn: true,
   },
+  // A release package and the CIs it deploys (FitSM PR13): a record of content, not a dependency.
+  { typeId: 'deploys', name: 'deploys', inverseName: 'is deployed by', dependency: 'none', builtIn: true },
 ];
+
+/**
+ * The CI type of release packages (FitSM PR13: "the package is recorded in the CMDB"), defined by
+ * the CMDB itself the first time a package is recorded. `items` lists one line per CI version the
+ * package deploys: `<CI number or id> <ciId> version <v> artifact <ref> checksum <sum>`.
+ */
+export const RELEASE_PACKAGE_TYPE: Omit<CiType, 'version'> = {
+  typeId: 'release-package',
+  name: 'Release package',
+  description: 'A release package: exactly the CI versions a release deploys, from the definitive media library.',
+  attributes: [
+    { name: 'packageId', type: 'string', required: true },
+    { name: 'releaseId', type: 'string', required: true },
+    { name: 'release', type: 'string', required: true, description: 'The release number (REL-n).' },
+    { name: 'itemCount', type: 'number', required: true },
+    {
+      name: 'items',
+      type: 'string',
+      required: true,
+      description: 'One line per CI version: CI, version, artifact (from the definitive media library), checksum.',
+    },
+  ],
+};
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 

@@ -98,6 +98,7 @@ describe('CI types', () => {
       'hosts',
       'connects-to',
       'part-of',
+      'deploys',
       'backs-up',
     ]);
   });
@@ -249,6 +250,10 @@ describe('relationships and impact', () => {
     expect((await rel(portal, 'depends-on', app2)).status).toBe(201);
     expect((await rel(portal, 'depends-on', app)).status).toBe(409);
     expect((await rel(app, 'runs-on', app)).status).toBe(400);
+    // A type of no dependency relates and unrelates CIs without touching impact (checked below).
+    expect((await rel(app2, 'backs-up', host)).status).toBe(201);
+    expect((await admin.del(`/v1/cis/${app2.ciId}/relationships/backs-up/${host.ciId}`)).status).toBe(204);
+    expect((await rel(app, 'backs-up', host)).status).toBe(201);
 
     type Impact = {
       cis: Array<{ number: string; name: string; depth: number }>;

@@ -153,3 +153,80 @@ describe('a baseline requested by event (FitSM PR13.5)', () => {
     expect(rt.bus.deadLetters()).toEqual([]);
   });
 });
+
+describe('a release package (FitSM PR13: recorded in the CMDB)', () => {
+  type Relationship = { direction: string; type: string; ciId: string };
+  const pkg = (packageId: string, items: { ciId: string; version: string }[]) => ({
+    packageId,
+    releaseId: 'rel-7',
+    number: 'REL-7',
+    name: 'web shop 1.5',
+    items: items.map((i) => ({
+      ...i,
+      artifact: `s3://dml/web-shop/${i.version}.zip?versionId=v-${i.version}`,
+      checksum: `sha256:${i.version.replaceAll('.', '')}abc`,
+    })),
+  });
+  const packages = async () =>
+    (
+      await staff.get<{ items: (Ci & { attributes: Record<string, unknown> })[] }>(
+        '/v1/cis?typeId=release-package&limit=100',
+      )
+    ).body.items;
+
+  it('becomes one CI of the built-in type, its items an attribute, related to each CI it deploys', async () => {
+    // Prepare
+    const packageId = `pkg-${ulid()}`;
+    const unknown = `ci-${ulid()}`;
+    const event = pkg(packageId, [
+      { ciId: web.ciId, version: '1.5.0' },
+      { ciId: db.ciId, version: '12.4' },
+      { ciId: unknown, version: '0.1' },
+    ]);
+    const eventId = ulid();
+
+    // Act: delivered twice, then published again under a new event id.
+    await fromReleases('ReleasePackageRecorded', event, eventId);
+    await fromReleases('ReleasePackageRecorded', event, eventId);
+    await fromReleases('ReleasePackageRecorded', event);
+
+    // Assess
+    const type = await staff.get<{ typeId: string; attributes: { name: string }[] }>('/v1/ci-types/release-package');
+    expect(type.status).toBe(200);
+    expect(type.body.attributes.map((a) => a.name)).toEqual([
+      'packageId',
+      'releaseId',
+      'release',
+      'itemCount',
+      'items',
+    ]);
+    const mine = (await packages()).filter((c) => c.attributes.packageId === packageId);
+    expect(mine).toHaveLength(1);
+    const ci = mine[0]!;
+    expect(ci).toMatchObject({
+      name: 'REL-7 package web shop 1.5',
+      status: 'active',
+      attributes: { releaseId: 'rel-7', release: 'REL-7', itemCount: 3 },
+    });
+    expect(String(ci.attributes.items).split('\n')).toEqual([
+      `${web.number} ${web.ciId} version 1.5.0 artifact s3://dml/web-shop/1.5.0.zip?versionId=v-1.5.0 checksum sha256:150abc`,
+      `${db.number} ${db.ciId} version 12.4 artifact s3://dml/web-shop/12.4.zip?versionId=v-12.4 checksum sha256:124abc`,
+      `${unknown} ${unknown} version 0.1 artifact s3://dml/web-shop/0.1.zip?versionId=v-0.1 checksum sha256:01abc`,
+    ]);
+    const rels = await staff.get<{ items: Relationship[] }>(`/v1/cis/${ci.ciId}/relationships`);
+    expect(rels.status).toBe(200);
+    expect(rels.body.items.map((r) => `${r.direction} ${r.type} ${r.ciId}`).sort()).toEqual(
+      [`outgoing deploys ${web.ciId}`, `outgoing deploys ${db.ciId}`].sort(),
+    );
+    const inbound = await staff.get<{ items: Relationship[] }>(`/v1/cis/${web.ciId}/relationships`);
+    expect(inbound.body.items.filter((r) => r.ciId === ci.ciId)).toEqual([
+      expect.objectContaining({ direction: 'incoming', type: 'deploys' }),
+    ]);
+    const history = await staff.get<{ items: { action: string; reason?: string }[] }>(`/v1/cis/${ci.ciId}/history`);
+    expect(history.body.items.find((h) => h.action === 'registered from release REL-7')?.reason).toContain(unknown);
+    // A package is a record of content, not a dependency: it changes no CI's impact.
+    const impact = await staff.get<{ count: number }>(`/v1/cis/${web.ciId}/impact?direction=downstream`);
+    expect(impact.body.count).toBe(0);
+    expect(rt.bus.deadLetters()).toEqual([]);
+  });
+});

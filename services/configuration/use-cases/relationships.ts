@@ -42,7 +42,10 @@ function adjacencyWrites(
   }
   // Both CIs must exist: the update carries the existence condition even when no set changes.
   return [source, target].map((id): Write => {
-    const sets = bySet.get(id) ?? { dependsOn: [], dependents: [] };
+    const sets = bySet.get(id);
+    // A type of no dependency (`none`) changes no set: an update with nothing to do is refused by
+    // DynamoDB (empty ExpressionAttributeNames), so only the existence is checked.
+    if (!sets) return { kind: 'check', key: keys.ci(id), exists: true };
     return {
       kind: 'update',
       key: keys.ci(id),

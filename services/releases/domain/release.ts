@@ -163,8 +163,6 @@ export interface Deployment {
   failedWave?: string;
   endedAt?: string;
   executionArn?: string;
-  /** The flow's waiting task token (one wait at a time: baseline, wave, back-out, verification). */
-  taskToken?: string;
 }
 
 export interface DeploymentRecord {

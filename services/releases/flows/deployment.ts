@@ -9,7 +9,8 @@
  *   which completes the token (services never read each other's tables). The CMDB answers in
  *   seconds; after 15 minutes `BaselineTimedOut` fails the deployment before any wave.
  * - `await-wave`: one task token per wave, completed when its verification is decided (a person's
- *   check, or CI/CD events for an automatic wave). No heartbeat: waves take minutes to days.
+ *   check, or CI/CD events for an automatic wave). No heartbeat: waves take minutes to days; the
+ *   wait is renewed every hour (RECHECK_SECONDS).
  * - `await-backout`: a wave failed; the token is completed when the back-out's result is recorded.
  * - `await-verification`: every wave passed; a second baseline is compared with the package.
  * - `finish`: the outcome, early-life support, `ReleaseDeploymentEnded`.
@@ -27,6 +28,14 @@ const RETRY_CONFLICT = {
   MaxAttempts: 5,
   BackoffRate: 2,
 };
+
+/**
+ * A person's answer is written first and the token completed after: if the answering function dies
+ * in between, the flow would wait for ever on a decided wave. So waits on people end every hour and
+ * `NextStep` reads the release again (a decided wave moves on; an open one waits again): four state
+ * transitions an hour while a wave is open.
+ */
+const RECHECK_SECONDS = 3600;
 
 const invoke = (task: string, extra: Record<string, string> = {}) => ({
   // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL DefinitionSubstitutions placeholder, not a template
@@ -92,8 +101,14 @@ export const deploymentFlow = {
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timedOut', Next: 'BaselineTimedOut' }],
     },
     BaselineTimedOut: task('BaselineTimedOut', 'NextStep', { 'phase.$': '$.step.phase' }),
-    AwaitWave: awaitToken('AwaitWave', { 'wave.$': '$.step.wave' }, 'NextStep'),
-    AwaitBackout: awaitToken('AwaitBackout', {}, 'NextStep'),
+    AwaitWave: {
+      ...awaitToken('AwaitWave', { 'wave.$': '$.step.wave' }, 'NextStep', RECHECK_SECONDS),
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timedOut', Next: 'NextStep' }],
+    },
+    AwaitBackout: {
+      ...awaitToken('AwaitBackout', {}, 'NextStep', RECHECK_SECONDS),
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timedOut', Next: 'NextStep' }],
+    },
     Finish: task('Finish', 'Done'),
     Done: { Type: 'Succeed' },
   },

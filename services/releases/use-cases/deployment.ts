@@ -51,6 +51,13 @@ export const BASELINE_TIMEOUT_SECONDS = 900;
 const executionArnOf = (stateMachineArn: string, name: string) =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
+/** The same input for the same deployment, so that starting it again is idempotent. */
+const flowInput = (r: Release, d: Deployment) => ({
+  releaseId: r.releaseId,
+  deploymentId: d.deploymentId,
+  correlationId: d.deploymentId,
+});
+
 const baselineRequestId = (d: Deployment, phase: 'before' | 'after') => `${d.deploymentId}.${phase}`;
 
 /**
@@ -65,8 +72,15 @@ export async function startDeployment(
   trigger: { kind: 'manual' | 'pipeline'; ref: string },
 ): Promise<Release> {
   const before = await loadRelease(idOrNumber, true);
-  if (before.status === 'deploying')
+  if (before.status === 'deploying' && before.deployment) {
+    // The same start again (a retry after a crash between the commit and the flow's start): the
+    // flow is started by its deployment's name, which Step Functions makes idempotent.
+    if (before.deployment.trigger.kind === trigger.kind && before.deployment.trigger.ref === trigger.ref) {
+      await startFlow('deployment', before.deployment.deploymentId, flowInput(before, before.deployment));
+      return before;
+    }
     throw new ConflictError(`${before.number} is already deploying.`, 'deployment-running');
+  }
   const gate = evaluateGate(before);
   if (!gate.passed)
     throw new DomainError(
@@ -133,11 +147,7 @@ export async function startDeployment(
       },
     ],
   });
-  await startFlow('deployment', deployment.deploymentId, {
-    releaseId: saved.releaseId,
-    deploymentId: deployment.deploymentId,
-    correlationId: ctx.correlationId,
-  });
+  await startFlow('deployment', deployment.deploymentId, flowInput(saved, deployment));
   logger.info('deployment flow started', { number: saved.number, executionArn: deployment.executionArn });
   return saved;
 }

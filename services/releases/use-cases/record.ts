@@ -68,6 +68,39 @@ export async function releaseOfDeployment(deploymentId: string): Promise<Release
   return loadRelease(String(link.releaseId), true);
 }
 
+/** Statuses in which a release is the one its pipeline's executions deploy. */
+const PIPELINE_OPEN: readonly Release['status'][] = ['planning', 'accepted', 'deploying'];
+const holdsPipeline = (r: Release | undefined) => !!r?.pipeline && PIPELINE_OPEN.includes(r.status);
+
+/**
+ * The pointer from a pipeline to the one release its executions deploy: created when a release
+ * starts naming it (refused while another open release does), removed when it stops.
+ */
+function pipelineWrites(before: Release | undefined, after: Release): Write[] {
+  const out: Write[] = [];
+  const had = holdsPipeline(before) ? before!.pipeline : undefined;
+  const has = holdsPipeline(after) ? after.pipeline : undefined;
+  if (had === has) return out;
+  if (had) out.push({ kind: 'delete', key: keys.pipelineRelease(had) });
+  if (has)
+    out.push({
+      kind: 'create',
+      item: {
+        ...keys.pipelineRelease(has),
+        type: 'pipeline-release',
+        releaseId: after.releaseId,
+        number: after.number,
+      },
+    });
+  return out;
+}
+
+/** The open release (planning, accepted or deploying) whose deployments a pipeline runs, if any. */
+export async function releaseByPipeline(pipeline: string): Promise<Release | undefined> {
+  const link = await table().get(keys.pipelineRelease(pipeline), true);
+  return link ? loadRelease(String(link.releaseId), true) : undefined;
+}
+
 export interface SaveOptions {
   action: string;
   reason?: string;
@@ -136,6 +169,7 @@ export async function saveRelease(
     before
       ? { kind: 'replace', item: releaseItem(after), expectVersion: opts.expectVersion ?? before.version }
       : { kind: 'create', item: releaseItem(after) },
+    ...pipelineWrites(before, after),
     ...(opts.writes ?? []),
     // The open release of its pipeline, for CodePipeline's events (use-cases/pipeline-link.ts).
     ...pipelineLinkWrites(before, after),

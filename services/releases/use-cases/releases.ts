@@ -40,7 +40,7 @@ import type {
 } from '../schemas';
 import { keys, table, toRelease } from '../store';
 import { type ChangeCopy, changeCopies } from './copies';
-import { loadRelease, saveRelease } from './record';
+import { loadRelease, releaseByPipeline, saveRelease } from './record';
 import { getStrategy } from './strategies';
 
 /** The release process's owner and manager: strategies, waivers, acceptance, handover. */
@@ -152,6 +152,16 @@ async function refuseBundledElsewhere(releaseId: string, changeIds: string[]) {
   }
 }
 
+/** A pipeline deploys one open release at a time: say which one holds it. */
+async function refusePipelineHeld(releaseId: string, pipeline: string | null | undefined) {
+  if (!pipeline) return;
+  const holder = await releaseByPipeline(pipeline);
+  if (holder && holder.releaseId !== releaseId)
+    throw new DomainError('pipeline-in-another-release', 409, `Pipeline ${pipeline} deploys ${holder.number} now.`, [
+      { field: 'pipeline', message: `${holder.number} (${holder.status}) names it` },
+    ]);
+}
+
 const scheduleEvents = (before: Release | undefined, after: Release): EventContract[] =>
   after.plan.plannedStart &&
   (before?.plan.plannedStart !== after.plan.plannedStart ||
@@ -176,6 +186,7 @@ export async function createRelease(
   const copies = await checkInclusion(changeIds, strategy, (i) => `changeIds.${i}`);
   const releaseId = newId();
   await refuseBundledElsewhere(releaseId, changeIds);
+  await refusePipelineHeld(releaseId, input.pipeline);
   const number = releaseNumber(await table().nextNumber('REL'));
   const release: Omit<Release, 'version' | 'createdAt' | 'updatedAt'> = {
     releaseId,
@@ -224,6 +235,7 @@ export async function updateRelease(
 ): Promise<Release> {
   const before = await loadRelease(idOrNumber, true);
   requireEditable(before);
+  await refusePipelineHeld(before.releaseId, input.pipeline);
   const strategy = before.strategyId ? await getStrategy(before.strategyId) : undefined;
   const copies = [...(await changeCopies(before.changeIds)).values()];
   const next: Release = { ...before };
@@ -486,15 +498,8 @@ export function releaseHistory(idOrNumber: string, q: { limit: number; cursor?: 
 /** The release as the API shows it: with its gate and its changes as the copy knows them. */
 export async function releaseView(r: Release) {
   const copies = await changeCopies(r.changeIds);
-  const { deployment, ...rest } = r;
-  const {
-    taskToken: _t,
-    executionArn: _e,
-    ...shownDeployment
-  } = deployment ?? ({} as NonNullable<Release['deployment']>);
   return {
-    ...rest,
-    ...(deployment ? { deployment: shownDeployment } : {}),
+    ...r,
     gate: { stage: 'deployment' as const, ...evaluateGate(r) },
     changes: r.changeIds.map((id) => {
       const c = copies.get(id);
