@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../infra/local/runtime';
 import { ActionExecutionStateChange, PipelineExecutionStateChange } from '../../../shared/contracts/aws/codepipeline';
-import { publishEvents } from '../../../test/support/events';
 import { as, type Client, eventually, testRuntime, WITHOUT_QUERY_STORE } from '../../../test/support/runtime';
 
 /**
@@ -356,36 +355,13 @@ describe('a routine execution of a registered pipeline', () => {
       expect.objectContaining({
         requestId: 'exec-r-1',
         requesterId: 'pipeline:routine-web',
+        templateId,
         ciIds: [ciId],
         origin: { source: 'releases', ref: 'pipeline:routine-web:exec-r-1' },
       }),
     ]);
 
-    // Act: the changes service raises the standard change pre-approved from the template (stood
-    // in for here: its ChangeApproved, as the changes service publishes it), and the test passes.
-    const at = new Date().toISOString();
-    await publishEvents(rt, [
-      {
-        source: 'itsm.changes',
-        detailType: 'ChangeApproved',
-        data: {
-          changeId: 'chg-routine-1',
-          number: 'CHG-901',
-          type: 'standard',
-          status: 'approved',
-          title: String(requested[0]!.title),
-          requesterId: 'pipeline:routine-web',
-          ciIds: [ciId],
-          serviceIds: [],
-          customerIds: [],
-          origin: { source: 'releases', ref: 'pipeline:routine-web:exec-r-1' },
-          templateId,
-          version: 1,
-          createdAt: at,
-          updatedAt: at,
-        },
-      },
-    ]);
+    // Act: the changes service raises the standard change from the template, pre-approved; the test passes.
     await rt.emitAwsEvent(
       action('routine-web', 'exec-r-1', { stage: 'Test', action: 'unit', category: 'Test', state: 'SUCCEEDED' }),
     );
@@ -397,8 +373,16 @@ describe('a routine execution of a registered pipeline', () => {
 
     // Assess: accepted under the standard change and deploying for the execution, nobody involved.
     expect(deploying.deployment!.trigger).toEqual({ kind: 'pipeline', ref: 'exec-r-1' });
+    const change = await sam.get<{ status: string; type: string; templateId?: string; origin?: unknown }>(
+      `/v1/changes/${deploying.changeIds[0]}`,
+    );
+    expect(change.body).toMatchObject({
+      type: 'standard',
+      templateId,
+      origin: { source: 'releases', ref: 'pipeline:routine-web:exec-r-1' },
+    });
     expect(deploying).toMatchObject({
-      changeIds: ['chg-routine-1'],
+      changeIds: [expect.any(String)],
       acceptances: [{ stage: 'deployment', by: 'pipeline:routine-web' }],
       evidence: [{ criterionId: 'unit', result: 'passed', source: { kind: 'pipeline', ref: 'exec-r-1' } }],
     });

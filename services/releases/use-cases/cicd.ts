@@ -19,7 +19,7 @@ import { FINISHED, type Release } from '../domain/release';
 import { keys, table } from '../store';
 import { decideWave, startDeployment } from './deployment';
 import { findPipeline, pipelineOfDeploymentGroup } from './pipelines';
-import { loadRelease, saveRelease } from './record';
+import { loadRelease, releaseByPipeline, saveRelease } from './record';
 import { acceptRelease, createRelease, includeChange, recordEvidence } from './releases';
 
 /**
@@ -41,12 +41,6 @@ export class WaveNotOpenError extends Error {
     super(`wave ${wave} is not open yet; retried once the deployment flow reaches it`);
     this.name = 'WaveNotOpenError';
   }
-}
-
-/** The open release naming the pipeline (`PIPEREL#`, kept by saveRelease), if any. */
-export async function releaseByPipeline(pipeline: string): Promise<Release | undefined> {
-  const link = await table().get(keys.pipelineRelease(pipeline), true);
-  return link ? loadRelease(String(link.releaseId), true) : undefined;
 }
 
 /** The release as the rules see it. */
@@ -211,7 +205,7 @@ async function routineRelease(ctx: OperationContext, p: Pipeline, executionId: s
             ciIds: p.ciIds.slice(0, 50),
             serviceIds: p.serviceIds.slice(0, 40),
             origin: { source: 'releases', ref: `pipeline:${p.name}:${executionId}`.slice(0, 256) },
-            ...({ templateId: p.templateId } as object),
+            templateId: p.templateId,
           },
           ctx,
         ),

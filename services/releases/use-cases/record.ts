@@ -8,7 +8,6 @@ import { sameJson } from '../../../shared/kit/json';
 import type { Write } from '../../../shared/kit/store';
 import type { Deployment, Release } from '../domain/release';
 import { keys, releaseItem, table, toRelease } from '../store';
-import { pipelineLinkWrites } from './pipeline-link';
 
 /**
  * A release as one aggregate: read by id or number, written whole with its history and events in
@@ -171,8 +170,6 @@ export async function saveRelease(
       : { kind: 'create', item: releaseItem(after) },
     ...pipelineWrites(before, after),
     ...(opts.writes ?? []),
-    // The open release of its pipeline, for CodePipeline's events (use-cases/pipeline-link.ts).
-    ...pipelineLinkWrites(before, after),
   ];
   await table().commit(ctx, {
     writes,
