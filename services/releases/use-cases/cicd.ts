@@ -16,7 +16,7 @@ import { handled } from '../../../shared/kit/store';
 import { type CicdDecision, type CicdRelease, onAction, onCodeDeploy, onExecution } from '../domain/cicd';
 import { criterionForTest, type Pipeline, routinePlan } from '../domain/pipeline';
 import { FINISHED, type Release } from '../domain/release';
-import { keys, table } from '../store';
+import { table } from '../store';
 import { decideWave, startDeployment } from './deployment';
 import { findPipeline, pipelineOfDeploymentGroup } from './pipelines';
 import { loadRelease, releaseByPipeline, saveRelease } from './record';
