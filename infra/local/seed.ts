@@ -136,8 +136,8 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
       return { customers, agreements, tickets: await seedServiceDesk(api, serviceIds) };
     })(),
   ]);
-  const { changes, standardChangeId } = await seedChanges(api, serviceIds);
-  const releases = await seedReleases(api, serviceIds, standardChangeId);
+  const { changes, standardChangeId, templateId } = await seedChanges(api, serviceIds);
+  const releases = await seedReleases(api, serviceIds, standardChangeId, templateId);
   return { services: SERVICES.length, ...cmdb, ...rest, changes, releases };
 }
 
@@ -149,7 +149,7 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
 async function seedChanges(
   api: Api,
   serviceIds: Record<string, string>,
-): Promise<{ changes: number; standardChangeId: string }> {
+): Promise<{ changes: number; standardChangeId: string; templateId: string }> {
   for (const u of DEMO_USERS) {
     if (u.roles.includes('customer-user')) continue;
     const managerId = u.user === 'alice' ? 'user-bob' : u.user === 'admin' ? 'user-maria' : undefined;
@@ -218,14 +218,19 @@ async function seedChanges(
     plannedStart: at(7, 6),
     plannedEnd: at(7, 7),
   });
-  return { changes: 2, standardChangeId: String(standard.changeId) };
+  return { changes: 2, standardChangeId: String(standard.changeId), templateId: String(template.templateId) };
 }
 
 /**
  * Release management (FitSM PR13): a fixed-cycle strategy for the web shop, and a release in
  * planning that bundles the approved standard change, with two waves, criteria and one evidence.
  */
-async function seedReleases(api: Api, serviceIds: Record<string, string>, changeId: string): Promise<number> {
+async function seedReleases(
+  api: Api,
+  serviceIds: Record<string, string>,
+  changeId: string,
+  templateId: string,
+): Promise<number> {
   const shop = Object.entries(serviceIds).find(([k]) => k.includes('shop'))?.[1];
   const servers = (await must(api, 'GET', '/v1/cis?typeId=server&limit=100')) as { items: { ciId: string }[] };
   const strategy = await must(api, 'POST', '/v1/release-strategies', {
@@ -285,6 +290,24 @@ async function seedReleases(api: Api, serviceIds: Record<string, string>, change
     summary: '412 unit tests passed',
     url: 'https://ci.example.org/web-shop/runs/1207',
   });
+  // The web shop's pipeline: its routine executions deploy under the standard change template
+  // (`npx itsm aws-event` with a CodePipeline sample naming it shows a routine release).
+  await must(
+    api,
+    'PUT',
+    '/v1/pipelines/web-shop',
+    {
+      templateId,
+      ciIds: servers.items.slice(0, 2).map((c) => c.ciId),
+      serviceIds: shop ? [shop] : [],
+      stages: [
+        { stage: 'DeployCanary', wave: 'canary' },
+        { stage: 'DeployAll', wave: 'everyone' },
+      ],
+      tests: [{ action: 'unit-tests', criterionId: 'unit-tests' }],
+    },
+    { 'if-match': '"0"' },
+  );
   return 1;
 }
 
