@@ -5,13 +5,15 @@ import { ListQuery, pageOf } from '../../shared/kit/paging';
 export { ListQuery };
 
 /** CodePipeline names pipelines, stages and actions with 1-100 of `[A-Za-z0-9.@\-_]`. */
-const AwsName = z.string().check(z.regex(/^[A-Za-z0-9.@\-_]{1,100}$/, 'must be 1-100 of A-Z a-z 0-9 . @ - _'));
+const AwsName = z
+  .string()
+  .check(z.maxLength(100), z.regex(/^[A-Za-z0-9.@\-_]{1,100}$/, 'must be 1-100 of A-Z a-z 0-9 . @ - _'));
 const Id = z.string().check(z.minLength(1), z.maxLength(100));
 const Name = z.string().check(z.minLength(1), z.maxLength(200));
 /** A CodeDeploy deployment group, alone or as `application/group` (each at most 100 characters). */
 const DeploymentGroup = z
   .string()
-  .check(z.regex(/^[^/]{1,100}(\/[^/]{1,100})?$/, 'must be group or application/group'));
+  .check(z.maxLength(201), z.regex(/^[^/]{1,100}(\/[^/]{1,100})?$/, 'must be group or application/group'));
 
 export const PutPipelineBody = z.strictObject({
   /** The changes service's standard change template routine executions are raised from. */
