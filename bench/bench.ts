@@ -8,7 +8,9 @@
  * - rt: Request Tracker 5's REST2 ticket creation beside ours (skipped when RT is not installed);
  * - cmdb: CI operations on a graph of `--cis` CIs;
  * - search: the query store at `--search-tickets` tickets (pages, keywords, pickers, export, lag);
- * - bundles: bundle sizes and cold init per function.
+ * - bundles: bundle sizes and cold init per function;
+ * - releases: a two-change, two-wave release lifecycle priced per 1,000 releases, and CodePipeline
+ *   event to deployment record latency (bench/releases.ts).
  * Then memory after the bench and the cost at rest, read once the platform has been idle.
  * Writes `bench/results.json`; `--compare <earlier results.json>` prints before → after.
  */
@@ -27,12 +29,24 @@ import { compare, type Figure, Figures } from './figures';
 import { call, load, round, target } from './harness';
 import { type Platform, startPlatform } from './platform';
 import { treeRssMb } from './process-tree';
+import { benchReleases } from './releases';
 import { benchRequestTracker } from './rt';
 import { benchSearch } from './search';
 import { benchServiceDesk, incident, setUpDesk } from './service-desk';
 import { benchStartUp } from './start-up';
 
-const ALL_SUITES = ['startup', 'desk', 'rt', 'cmdb', 'search', 'bundles', 'console', 'changes', 'change-flow'];
+const ALL_SUITES = [
+  'startup',
+  'desk',
+  'rt',
+  'cmdb',
+  'search',
+  'bundles',
+  'console',
+  'changes',
+  'change-flow',
+  'releases',
+];
 const BENCH: Cli = {
   command: 'npm run bench',
   help: 'npm run bench -- --help',
@@ -390,6 +404,36 @@ try {
       'change.approved.p99',
       'deciding vote to ChangeApproved on the bus, p99',
       cf.decisionToChangeApproved.p99Ms,
+      'ms',
+    );
+  }
+
+  if (SUITES.includes('releases')) {
+    const lifecycles = QUICK ? 5 : 20;
+    const events = QUICK ? 50 : 100;
+    console.log(`releases: ${lifecycles} two-change, two-wave release lifecycles; ${events} CodePipeline events…`);
+    const rl = await benchReleases({ lifecycles, events });
+    results.releases = rl;
+    const u = rl.perRelease;
+    figures.add('release.transitions', 'release lifecycle: state transitions per release', u.stateTransitions, '');
+    figures.add('release.invocations', 'release lifecycle: Lambda invocations per release', u.lambdaInvocations, '');
+    figures.add('release.writeUnits', 'release lifecycle: DynamoDB write units per release', u.dynamoWriteUnits, 'WCU');
+    figures.add(
+      'release.cost.per1000',
+      'US$ per 1,000 release lifecycles (two changes, two waves)',
+      rl.usdPer1000Releases.total ?? null,
+      '$',
+    );
+    figures.add(
+      'release.pipelineEvent.p50',
+      'CodePipeline STARTED to the deployment record, p50',
+      rl.pipelineEventToDeployment.p50Ms,
+      'ms',
+    );
+    figures.add(
+      'release.pipelineEvent.p99',
+      'CodePipeline STARTED to the deployment record, p99',
+      rl.pipelineEventToDeployment.p99Ms,
       'ms',
     );
   }

@@ -34,6 +34,7 @@ Commands:
   events redrive   publish a time range of a service's events again (npx itsm events redrive --help)
   read-model rebuild
                    rebuild the reporting read model from the owners (npx itsm read-model rebuild --help)
+  aws-event FILE   put an AWS service's event on the default bus, as AWS would (npx itsm aws-event --help)
 
 Environment:
   ITSM_HOME   the local platform's folder (default .itsm): signing key, demo users, data`,
@@ -104,6 +105,23 @@ Options:
   -h, --help         this text`,
 };
 
+const AWS_EVENT: Cli = {
+  command: 'npx itsm aws-event',
+  usage: `usage: npx itsm aws-event FILE
+
+Puts the event in FILE (JSON, as an AWS service sends it: a sample of ../shared/corpus/events,
+with source, detail-type, detail, resources) on the running local platform's default bus, as
+that service would: POST /_local/aws-events on the AWS endpoint (AWS_ENDPOINT_URL, default
+http://127.0.0.1:4566). The event gets a fresh id and the local account and region. PutEvents
+refuses aws. sources from everyone, as on AWS; this is how a demo plays CodePipeline or CodeDeploy.
+
+Options:
+  -h, --help   this text
+
+Example:
+  npx itsm aws-event ../shared/corpus/events/codepipeline-pipeline-execution-state-change__STARTED__awsdocs.json`,
+};
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   console.log(ITSM.usage);
@@ -120,6 +138,10 @@ if (command === 'read-model') {
   if (sub !== 'rebuild')
     fail(ITSM, sub ? `unknown read-model command "${sub}"` : 'read-model needs a command: rebuild');
   await rebuild(args);
+  process.exit(0);
+}
+if (command === 'aws-event') {
+  await awsEvent(rest);
   process.exit(0);
 }
 if (command !== 'token') fail(ITSM, `unknown command "${command}"`);
@@ -246,4 +268,32 @@ async function rebuild(args: string[]): Promise<void> {
   }
   console.log(JSON.stringify(body, null, 2));
   if (body.status !== 'completed') process.exit(1);
+}
+
+async function awsEvent(args: string[]): Promise<void> {
+  // No flags but --help, so no parseCli (it takes no positional arguments).
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(AWS_EVENT.usage);
+    process.exit(0);
+  }
+  const flag = args.find((a) => a.startsWith('-'));
+  if (flag) fail(AWS_EVENT, `Unknown option '${flag}'`);
+  if (args.length !== 1) fail(AWS_EVENT, 'give exactly one FILE');
+  const file = resolve(args[0]!);
+  if (!existsSync(file)) fail(AWS_EVENT, `no file ${file}`);
+  const body = readFileSync(file, 'utf8');
+  const endpoint = process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
+  let res: Response;
+  try {
+    res = await fetch(`${endpoint}/_local/aws-events`, { method: 'POST', body });
+  } catch (err) {
+    console.error(`${AWS_EVENT.command}: ${(err as Error).message} (is the platform running? npm start)`);
+    process.exit(1);
+  }
+  const answer = (await res.json()) as { id?: string; detail?: string };
+  if (res.status !== 200) {
+    console.error(`${AWS_EVENT.command}: ${answer.detail ?? res.status}`);
+    process.exit(1);
+  }
+  console.log(JSON.stringify({ id: answer.id, console: `${endpoint}/_local/events/${answer.id}` }, null, 2));
 }

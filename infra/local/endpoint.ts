@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { problem } from '../../shared/kit/errors';
 import { AwsError, type AwsService, type RestJsonService } from './aws-service';
 import { type LocalMailbox, MailError } from './mail/mailbox';
 import type { LocalOidcProvider } from './oidc';
@@ -36,6 +37,13 @@ export class AwsEndpoint {
   invoke?: (functionName: string, payload: unknown) => Promise<unknown>;
   /** Serves `GET /_local/events` and `/_local/events/{id}` when set: the event console (eventbridge/console.ts). */
   events?: (url: URL, accept: string) => Promise<{ status: number; contentType: string; body: string }>;
+  /**
+   * Serves `POST /_local/aws-events` when set: the body, an event as an AWS service sends it (a
+   * corpus sample: `source`, `detail-type`, `detail`, `resources`, `time`), goes on the default bus
+   * as that service would put it (a fresh id, this runtime's account and region). For demos and
+   * tools; PutEvents refuses `aws.` sources, as on AWS.
+   */
+  awsEvents?: (event: Record<string, unknown>) => Promise<{ id: string }>;
   /** Serves the local OpenID Connect provider under `/_local/idp/` when set (its issuer URL, ADR 29). */
   oidc?: LocalOidcProvider;
   /** Answers requests signed for S3 (credential scope `…/s3/aws4_request`) when set. */
@@ -145,6 +153,26 @@ export class AwsEndpoint {
     if (this.events && req.method === 'GET' && (path === '/_local/events' || path?.startsWith('/_local/events/'))) {
       const reply = await this.events(new URL(req.path, this.url), String(req.headers.accept ?? ''));
       return { status: reply.status, headers: { 'content-type': reply.contentType }, body: reply.body };
+    }
+    if (this.awsEvents && path === '/_local/aws-events' && req.method === 'POST') {
+      let event: unknown;
+      try {
+        event = req.body ? JSON.parse(req.body) : undefined;
+      } catch {
+        event = undefined;
+      }
+      if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+        return problemJson(
+          400,
+          'invalid-event',
+          'The body must be a JSON object: an event as an AWS service sends it.',
+        );
+      }
+      try {
+        return json(200, await this.awsEvents(event as Record<string, unknown>));
+      } catch (err) {
+        return problemJson(400, 'invalid-event', (err as Error).message);
+      }
     }
     if (this.oidc && path?.startsWith('/_local/idp/')) {
       const answer = await this.oidc.serve(req);
@@ -262,6 +290,15 @@ function json(status: number, body: unknown, errorType?: string): EndpointRespon
       ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
     },
     body: JSON.stringify(body),
+  };
+}
+
+/** An RFC 9457 problem, as the event console answers bad requests. */
+function problemJson(status: number, code: string, detail: string): EndpointResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify(problem(status, code, detail)),
   };
 }
 

@@ -27,7 +27,7 @@ import { ConsoleServer, consoleConfig } from './console-server';
 import { LocalDynamoDB } from './dynamodb/local-dynamodb';
 import { LocalDynamoDBStreams } from './dynamodb/streams-api';
 import { AwsEndpoint } from './endpoint';
-import { LocalEventBridge } from './eventbridge/bus';
+import { type EventBridgeEvent, LocalEventBridge, type ServiceEventInput } from './eventbridge/bus';
 import { serveEvents } from './eventbridge/console';
 import { LocalFunctions } from './functions';
 import { type GatewayRoute, LocalGateway } from './gateway';
@@ -197,6 +197,15 @@ export class Runtime {
    */
   setTime(at: Date | string | number | undefined): void {
     this.functions.clock = at === undefined ? undefined : new Date(at).getTime();
+  }
+
+  /**
+   * Put an AWS service's event (CodePipeline, CodeDeploy, ...) on the account's default bus, as
+   * the service itself would: the way tests and demos stand in for AWS, since PutEvents refuses
+   * `aws.` sources from every caller, functions included. Resolves with the event once accepted.
+   */
+  emitAwsEvent(input: ServiceEventInput): Promise<EventBridgeEvent> {
+    return this.bus.emitServiceEvent(input);
   }
 
   /** Invoke a schedule's function now, as EventBridge Scheduler would. */
@@ -614,6 +623,18 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     streamFailures: streamMappings.failures(),
   });
   endpoint.events = (url, accept) => serveEvents(bus, url, accept);
+  // An event as an AWS service sends it (a corpus sample), for demos: a fresh id, as each emission has.
+  endpoint.awsEvents = async (e) => {
+    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+    const event = await bus.emitServiceEvent({
+      source: text(e.source),
+      detailType: text(e['detail-type']),
+      detail: e.detail as Record<string, unknown>,
+      ...(Array.isArray(e.resources) ? { resources: e.resources.map(String) } : {}),
+      ...(typeof e.time === 'string' ? { time: e.time } : {}),
+    });
+    return { id: event.id };
+  };
   // What a previous run accepted and had not finished is delivered now that everything is wired.
   functions.resumeAsync();
   bus.resume();

@@ -137,8 +137,8 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
       return { customers, agreements, tickets: await seedServiceDesk(api, serviceIds) };
     })(),
   ]);
-  const { changes, standardChangeId } = await seedChanges(api, serviceIds);
-  const releases = await seedReleases(api, serviceIds, standardChangeId);
+  const { changes, standardChangeId, templateId } = await seedChanges(api, serviceIds);
+  const releases = await seedReleases(api, serviceIds, standardChangeId, templateId);
   return { services: SERVICES.length, ...cmdb, ...rest, changes, releases };
 }
 
@@ -150,7 +150,7 @@ export async function seedDemo(apiUrl: string, adminToken: string): Promise<Seed
 async function seedChanges(
   api: Api,
   serviceIds: Record<string, string>,
-): Promise<{ changes: number; standardChangeId: string }> {
+): Promise<{ changes: number; standardChangeId: string; templateId: string }> {
   for (const u of DEMO_USERS) {
     if (u.roles.includes('customer-user')) continue;
     const managerId = u.user === 'alice' ? 'user-bob' : u.user === 'admin' ? 'user-maria' : undefined;
@@ -219,14 +219,19 @@ async function seedChanges(
     plannedStart: at(7, 6),
     plannedEnd: at(7, 7),
   });
-  return { changes: 2, standardChangeId: String(standard.changeId) };
+  return { changes: 2, standardChangeId: String(standard.changeId), templateId: String(template.templateId) };
 }
 
 /**
  * Release management (FitSM PR13): a fixed-cycle strategy for the web shop, and a release in
  * planning that bundles the approved standard change, with two waves, criteria and one evidence.
  */
-async function seedReleases(api: Api, serviceIds: Record<string, string>, changeId: string): Promise<number> {
+async function seedReleases(
+  api: Api,
+  serviceIds: Record<string, string>,
+  changeId: string,
+  templateId: string,
+): Promise<number> {
   const shop = Object.entries(serviceIds).find(([k]) => k.includes('shop'))?.[1];
   const servers = (await must(api, 'GET', '/v1/cis?typeId=server&limit=100')) as { items: { ciId: string }[] };
   const strategy = await must(api, 'POST', '/v1/release-strategies', {
@@ -286,6 +291,7 @@ async function seedReleases(api: Api, serviceIds: Record<string, string>, change
     summary: '412 unit tests passed',
     url: 'https://ci.example.org/web-shop/runs/1207',
   });
+<<<<<<< HEAD
   // The definitive media library: the web tier's build, uploaded as a pipeline would (presigned PUT
   // bound to its SHA-256), then confirmed with the version S3 made.
   const build = Buffer.from('web-shop 4.2.1\n', 'utf8');
@@ -299,6 +305,26 @@ async function seedReleases(api: Api, serviceIds: Record<string, string>, change
   const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: build });
   if (!put.ok) throw new Error(`seed: the library upload answered ${put.status}: ${await put.text()}`);
   await must(api, 'POST', `/v1/media/${String(media.mediaId)}/confirmation`);
+=======
+  // The web shop's pipeline: its routine executions deploy under the standard change template
+  // (`npx itsm aws-event` with a CodePipeline sample naming it shows a routine release).
+  await must(
+    api,
+    'PUT',
+    '/v1/pipelines/web-shop',
+    {
+      templateId,
+      ciIds: servers.items.slice(0, 2).map((c) => c.ciId),
+      serviceIds: shop ? [shop] : [],
+      stages: [
+        { stage: 'DeployCanary', wave: 'canary' },
+        { stage: 'DeployAll', wave: 'everyone' },
+      ],
+      tests: [{ action: 'unit-tests', criterionId: 'unit-tests' }],
+    },
+    { 'if-match': '"0"' },
+  );
+>>>>>>> rel-cicd
   return 1;
 }
 

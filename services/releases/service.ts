@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { DeploymentStateChange } from '../../shared/contracts/aws/codedeploy';
+import { ActionExecutionStateChange, PipelineExecutionStateChange } from '../../shared/contracts/aws/codepipeline';
 import { changesEvents } from '../../shared/contracts/changes/v1';
 import { BaselineCaptured } from '../../shared/contracts/configuration/v1';
 import { ReleaseDeploymentEnded, releasesEvents } from '../../shared/contracts/releases/v1';
@@ -6,6 +8,7 @@ import { defineService } from '../../shared/kit/definition';
 import { drainOutboxOnDeploy, eventRelayFunction, eventRelayStream } from '../../shared/kit/relay';
 import { ALL_ROLES, type Role } from '../../shared/kit/roles';
 import { deploymentFlow } from './flows/deployment';
+import { pipelineRoutes } from './routes-pipelines';
 import * as s from './schemas';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -63,6 +66,13 @@ export const releases = defineService({
       entry: entry('./handlers/notify.ts'),
       description: "Mails a release's stakeholders how its deployment ended.",
       access: { table: 'write', sendMail: true, consoleLinks: true },
+    },
+    cicd: {
+      entry: entry('./handlers/cicd.ts'),
+      description:
+        "CodePipeline and CodeDeploy events from the default bus: deployments, evidence, waves' verification.",
+      timeoutSeconds: 60,
+      access: { table: 'write', publish: true, startFlows: ['deployment'], completeFlowTasks: ['deployment'] },
     },
     relay: eventRelayFunction,
   },
@@ -288,8 +298,28 @@ export const releases = defineService({
       body: s.StrategyBody,
       response: { status: 200, schema: s.StrategyView },
     },
+    ...pipelineRoutes,
   ],
   subscriptions: [
+    // AWS service events arrive on the account's default bus (ARCHITECTURE §6).
+    {
+      id: 'codepipeline',
+      description:
+        'CodePipeline pipeline and action executions: deployments started and ended, test evidence, wave results.',
+      bus: 'default',
+      pattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': [PipelineExecutionStateChange.detailType, ActionExecutionStateChange.detailType],
+      },
+      function: 'cicd',
+    },
+    {
+      id: 'codedeploy',
+      description: "CodeDeploy deployments of a wave's deployment group: the wave's automatic verification.",
+      bus: 'default',
+      pattern: { source: ['aws.codedeploy'], 'detail-type': [DeploymentStateChange.detailType] },
+      function: 'cicd',
+    },
     {
       id: 'changes',
       description: 'Copy of changes: only approved ones are bundled into releases.',

@@ -244,6 +244,8 @@ export async function seedFixtures(rt: Runtime): Promise<Fixtures> {
     [/^\/v1\/releases\/\{id\}/, () => releases.flatMap((r) => [{ id: String(r.releaseId) }, { id: String(r.number) }])],
     [/^\/v1\/release-strategies\/\{id\}/, () => one({ id: String(strategy.strategyId) })],
     [/^\/v1\/media\/\{id\}/, () => one({ id: String(media.mediaId) })],
+    // A pipeline name as CodePipeline allows it (registered or not: PUT registers it with If-Match "0").
+    [/^\/v1\/pipelines\/\{name\}/, () => one({ name: 'fuzz-pipeline' })],
     [/^\/v1\/follow-ups\/\{id\}/, () => one({ id: String(followUps[0]!.followUpId ?? followUps[0]!.id) })],
   ];
   return {

@@ -28,9 +28,17 @@ import {
   matches,
   validateEvent,
 } from './pattern';
-import { buildEvent, busNameOf, type EventBridgeEvent, readEntries } from './put-events';
+import {
+  buildEvent,
+  busNameOf,
+  type EntryOutcome,
+  type EventBridgeEvent,
+  readEntries,
+  type ServiceEventInput,
+  serviceEvent,
+} from './put-events';
 
-export type { DeadLetter, DeliveryMode, DeliveryRef, EventBridgeEvent, EventFilter, StoredEvent };
+export type { DeadLetter, DeliveryMode, DeliveryRef, EventBridgeEvent, EventFilter, ServiceEventInput, StoredEvent };
 
 export interface TargetSpec {
   functionName: string;
@@ -275,10 +283,33 @@ export class LocalEventBridge implements AwsService {
       });
     }
     const results = entries.map((entry) => buildEvent(entry, (name) => this.buses.has(name)));
+    await this.accept(results.filter((r): r is Extract<EntryOutcome, { ok: true }> => r.ok));
+    return {
+      FailedEntryCount: results.filter((r) => !r.ok).length,
+      Entries: results.map((r) =>
+        r.ok ? { EventId: r.event.id } : { ErrorCode: r.errorCode, ErrorMessage: r.errorMessage },
+      ),
+    };
+  }
+
+  /**
+   * Puts an event on the default bus the way an AWS service does (CodePipeline, CodeDeploy, ...):
+   * not through PutEvents, which refuses `aws.` sources from every caller, but as the service's own
+   * delivery, so rules on the default bus see exactly what AWS would send them. For tests and the
+   * operator's demos (the runtime's `emitAwsEvent`, `POST /_local/aws-events`); functions reach the
+   * bus only through PutEvents, so they cannot pass for AWS. Resolves once the event is accepted.
+   */
+  async emitServiceEvent(input: ServiceEventInput): Promise<EventBridgeEvent> {
+    const built = serviceEvent(input);
+    await this.accept([built]);
+    return built.event;
+  }
+
+  /** Stores accepted events and queues their deliveries; durable (data mode) before it resolves. */
+  private async accept(results: Extract<EntryOutcome, { ok: true }>[]): Promise<void> {
     const routed: DeliveryRoute[][] = [];
     const accepted: AcceptedEvent[] = [];
     for (const result of results) {
-      if (!result.ok) continue;
       this.accepted++;
       const routes = this.route(result.bus, result.event, result.eventJson);
       routed.push(routes);
@@ -289,12 +320,6 @@ export class LocalEventBridge implements AwsService {
     // Stored events and queued deliveries are both on disk (data mode) before PutEvents answers:
     // an accepted event is never lost, as on AWS. The store's sync ran while the queue's did.
     if (accepted.length > 0) await this.store.durable();
-    return {
-      FailedEntryCount: results.filter((r) => !r.ok).length,
-      Entries: results.map((r) =>
-        r.ok ? { EventId: r.event.id } : { ErrorCode: r.errorCode, ErrorMessage: r.errorMessage },
-      ),
-    };
   }
 
   /** Every (rule, target) of the bus whose pattern matches the event. */

@@ -33,6 +33,8 @@ export type EntryOutcome =
   | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string };
 
 export const MAX_ENTRIES = 10;
+/** The source prefix reserved for AWS services' own events. */
+export const AWS_SOURCE_PREFIX = 'aws.';
 /** 256 KB, counted as AWS documents it (see `entrySize`). */
 export const MAX_REQUEST_BYTES = 262_144;
 
@@ -95,6 +97,12 @@ export function buildEvent(entry: Record<string, unknown>, busExists: (name: str
     return invalid('Parameter DetailType is not valid. Reason: DetailType is a required argument.');
   }
   if (!isText(entry.Detail)) return invalid('Parameter Detail is not valid. Reason: Detail is a required argument.');
+  // Sources starting `aws.` belong to AWS services: EventBridge refuses them from any caller,
+  // whatever its IAM permissions (the entry fails, the others go on). AWS services put their
+  // events on the default bus themselves (`LocalEventBridge.emitServiceEvent` plays that here).
+  if (entry.Source.startsWith(AWS_SOURCE_PREFIX)) {
+    return { ok: false, errorCode: 'NotAuthorizedForSourceException', errorMessage: 'Not authorized for the source.' };
+  }
   if (!isJsonObject(entry.Detail))
     return { ok: false, errorCode: 'MalformedDetail', errorMessage: 'Detail is malformed.' };
   const resources = entry.Resources ?? [];
@@ -123,6 +131,53 @@ export function buildEvent(entry: Record<string, unknown>, busExists: (name: str
     bus,
     event: { ...envelope, detail: JSON.parse(entry.Detail) as Record<string, unknown> },
     eventJson: `${head.slice(0, -1)},"detail":${entry.Detail}}`,
+  };
+}
+
+/** An event an AWS service emits (see `serviceEvent`). */
+export interface ServiceEventInput {
+  /** `aws.<service>`, e.g. `aws.codepipeline`. */
+  source: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+  resources?: string[];
+  /** When the change happened; default now. */
+  time?: Date | string;
+  /** The event id; default a new UUID, as AWS gives each event. A service that emits a change twice may repeat it. */
+  id?: string;
+}
+
+/**
+ * The event an AWS service puts on the account's default bus: the same envelope EventBridge
+ * builds for PutEvents, in this runtime's account and region. Throws for a source that is not an
+ * AWS service's (those go through PutEvents like any other caller's).
+ */
+export function serviceEvent(input: ServiceEventInput): Extract<EntryOutcome, { ok: true }> {
+  if (!input.source.startsWith(AWS_SOURCE_PREFIX) || input.source.length <= AWS_SOURCE_PREFIX.length) {
+    throw new Error(`${JSON.stringify(input.source)} is not an AWS service's source (aws.<service>)`);
+  }
+  if (!input.detailType) throw new Error('an AWS service event needs a detail-type');
+  if (input.detail === null || typeof input.detail !== 'object' || Array.isArray(input.detail)) {
+    throw new Error('an AWS service event needs a detail object');
+  }
+  const time = eventTime(input.time instanceof Date ? input.time.toISOString() : input.time);
+  if (time === undefined) throw new Error(`${JSON.stringify(input.time)} is not a time`);
+  const envelope = {
+    version: '0' as const,
+    id: input.id ?? randomUUID(),
+    'detail-type': input.detailType,
+    source: input.source,
+    account: LOCAL_ACCOUNT,
+    time,
+    region: LOCAL_REGION,
+    resources: [...(input.resources ?? [])],
+  };
+  const detail = JSON.stringify(input.detail);
+  return {
+    ok: true,
+    bus: 'default',
+    event: { ...envelope, detail: JSON.parse(detail) as Record<string, unknown> },
+    eventJson: `${JSON.stringify(envelope).slice(0, -1)},"detail":${detail}}`,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   updateRelease,
 } from '../use-cases/releases';
 import { createStrategy, getStrategy, listStrategies, updateStrategy } from '../use-cases/strategies';
+import { pipelineImplementations } from './pipeline-routes';
 
 const paging = (req: ApiRequest) => pageRequest(req.query);
 const one = async (r: Release, status = 200) => ({ status, body: await releaseView(r), version: r.version });
@@ -110,4 +111,5 @@ export const handler = apiHandler(releases, 'api', {
     const s = await updateStrategy(req.ctx, req.params.id!, requireIfMatch(req), req.body);
     return { status: 200, body: s, version: s.version };
   },
+  ...pipelineImplementations,
 });

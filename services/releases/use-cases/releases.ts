@@ -11,6 +11,7 @@ import { hasAnyRole, type Principal } from '../../../shared/kit/auth';
 import { now } from '../../../shared/kit/clock';
 import { newId, type OperationContext } from '../../../shared/kit/context';
 import { ConflictError, DomainError, ValidationError } from '../../../shared/kit/errors';
+import type { OutgoingEvent } from '../../../shared/kit/events';
 import { sameJson } from '../../../shared/kit/json';
 import type { Page, Write } from '../../../shared/kit/store';
 import {
@@ -182,7 +183,7 @@ export async function createRelease(
   ctx: OperationContext,
   p: Principal | { id: string },
   input: z.infer<typeof CreateReleaseBody>,
-  extra: { writes?: Write[]; handles?: string } = {},
+  extra: { writes?: Write[]; handles?: string; extraEvents?: OutgoingEvent[] } = {},
 ): Promise<Release> {
   const strategy = input.strategyId ? await getStrategy(input.strategyId) : undefined;
   if (strategy && !strategy.releaseTypes.includes(input.type))
@@ -223,6 +224,7 @@ export async function createRelease(
       ...bundleWrites(releaseId, changeIds, []),
       ...(extra.writes ?? []),
     ],
+    ...(extra.extraEvents ? { extraEvents: extra.extraEvents } : {}),
     ...(extra.handles ? { handles: extra.handles } : {}),
   });
 }

@@ -167,21 +167,21 @@ describe('PutEvents', () => {
     bus.addRule({
       bus: 'default',
       name: 'd',
-      pattern: { source: ['aws.health'] },
+      pattern: { source: ['monitoring.tool'] },
       targets: [{ functionName: 'onDefault' }],
     });
     bus.addRule({
       bus: busArn('itsm'),
       name: 'i',
-      pattern: { source: ['aws.health'] },
+      pattern: { source: ['monitoring.tool'] },
       targets: [{ functionName: 'onItsm' }],
     });
 
     // Act
-    await put(bus, { Source: 'aws.health', DetailType: 'AWS Health Event', Detail: '{}' });
+    await put(bus, { Source: 'monitoring.tool', DetailType: 'Probe Failed', Detail: '{}' });
     await put(bus, {
-      Source: 'aws.health',
-      DetailType: 'AWS Health Event',
+      Source: 'monitoring.tool',
+      DetailType: 'Probe Failed',
       Detail: '{}',
       EventBusName: busArn('itsm'),
     });
@@ -189,6 +189,73 @@ describe('PutEvents', () => {
 
     // Assess
     expect(calls.map((c) => c.functionName)).toEqual(['onDefault', 'onItsm']);
+  });
+
+  it("refuses entries whose source is an AWS service's, as AWS does, and accepts the rest", async () => {
+    // Prepare
+    const { bus, calls } = harness();
+    bus.addRule({ bus: 'default', name: 'd', pattern: { source: [{ prefix: '' }] }, targets: [{ functionName: 'f' }] });
+
+    // Act
+    const out = await put(
+      bus,
+      { Source: 'aws.codepipeline', DetailType: 'CodePipeline Pipeline Execution State Change', Detail: '{}' },
+      { Source: 'monitoring.tool', DetailType: 'Probe Failed', Detail: '{}' },
+    );
+    await bus.drain();
+
+    // Assess
+    expect(out.FailedEntryCount).toBe(1);
+    expect(out.Entries[0]).toEqual({
+      ErrorCode: 'NotAuthorizedForSourceException',
+      ErrorMessage: 'Not authorized for the source.',
+    });
+    expect(out.Entries[1]?.EventId).toBeDefined();
+    expect(calls.map((c) => c.event.source)).toEqual(['monitoring.tool']);
+  });
+
+  it("delivers an AWS service event to the default bus's rules only, in the envelope AWS sends", async () => {
+    // Prepare
+    const { bus, calls } = harness();
+    const pattern = { source: ['aws.codepipeline'], 'detail-type': ['CodePipeline Pipeline Execution State Change'] };
+    bus.addRule({ bus: 'default', name: 'cicd', pattern, targets: [{ functionName: 'onDefault' }] });
+    bus.addRule({ bus: 'itsm', name: 'cicd', pattern, targets: [{ functionName: 'onItsm' }] });
+    const detail = { pipeline: 'shop-web', 'execution-id': 'e-1', state: 'STARTED', version: 1 };
+
+    // Act
+    const event = await bus.emitServiceEvent({
+      source: 'aws.codepipeline',
+      detailType: 'CodePipeline Pipeline Execution State Change',
+      detail,
+      resources: ['arn:aws:codepipeline:us-east-1:000000000000:shop-web'],
+      time: '2026-12-03T15:00:00.250Z',
+    });
+    await bus.drain();
+
+    // Assess
+    expect(calls.map((c) => c.functionName)).toEqual(['onDefault']);
+    expect(calls[0]?.event).toEqual(event);
+    expect(event).toMatchObject({
+      version: '0',
+      source: 'aws.codepipeline',
+      'detail-type': 'CodePipeline Pipeline Execution State Change',
+      time: '2026-12-03T15:00:00Z',
+      resources: ['arn:aws:codepipeline:us-east-1:000000000000:shop-web'],
+      detail,
+    });
+    expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await bus.event(event.id))?.rules.map((r) => r.rule)).toEqual(['cicd']);
+  });
+
+  it("emits only AWS services' events that way", async () => {
+    // Prepare
+    const { bus } = harness();
+
+    // Act + Assess
+    await expect(
+      bus.emitServiceEvent({ source: 'itsm.releases', detailType: 'ReleaseUpdated', detail: {} }),
+    ).rejects.toThrow(/not an AWS service's source/);
+    expect(bus.publishedCount()).toBe(0);
   });
 
   it('fails invalid entries in place, as AWS does, and accepts the rest', async () => {
