@@ -291,7 +291,6 @@ async function seedReleases(
     summary: '412 unit tests passed',
     url: 'https://ci.example.org/web-shop/runs/1207',
   });
-<<<<<<< HEAD
   // The definitive media library: the web tier's build, uploaded as a pipeline would (presigned PUT
   // bound to its SHA-256), then confirmed with the version S3 made.
   const build = Buffer.from('web-shop 4.2.1\n', 'utf8');
@@ -305,7 +304,6 @@ async function seedReleases(
   const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: build });
   if (!put.ok) throw new Error(`seed: the library upload answered ${put.status}: ${await put.text()}`);
   await must(api, 'POST', `/v1/media/${String(media.mediaId)}/confirmation`);
-=======
   // The web shop's pipeline: its routine executions deploy under the standard change template
   // (`npx itsm aws-event` with a CodePipeline sample naming it shows a routine release).
   await must(
@@ -324,7 +322,6 @@ async function seedReleases(
     },
     { 'if-match': '"0"' },
   );
->>>>>>> rel-cicd
   return 1;
 }
 
