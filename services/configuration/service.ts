@@ -69,6 +69,8 @@ export const configuration = defineService({
       entry: entry('./handlers/events.ts'),
       description:
         'Keeps the copies of portfolio services CIs link to and of changes CI updates name; captures requested baselines; records release packages.',
+      // A package of 100 items is 100 relationship transactions (each resumable on redelivery).
+      timeoutSeconds: 60,
       access: { table: 'write' },
     },
     tasks: {

@@ -39,13 +39,14 @@ const get = async (id: string) => (await manager.get<Change>(`/v1/changes/${id}`
 const history = async (id: string) => (await manager.get<History>(`/v1/changes/${id}/history?limit=100`)).body.items;
 
 /** A standard change from the template: approved at once, its flow waiting for its window. */
-async function approvedChange(title: string, start: number, length = HOUR): Promise<Change> {
+async function approvedChange(title: string, start: number, length = HOUR, ciIds?: string[]): Promise<Change> {
   const made = await manager.post<Change>('/v1/changes', {
     templateId,
     title,
     description: 'Deploy the web shop',
     plannedStart: at(start),
     plannedEnd: at(start + length),
+    ...(ciIds ? { ciIds } : {}),
   });
   expect(made.status, JSON.stringify(made.body)).toBe(201);
   expect(made.body.status).toBe('approved');
@@ -145,6 +146,68 @@ describe("a release's window (FitSM PR13.3)", () => {
       .map((e) => (e.detail as { data: Change }).data)
       .filter((c) => c.changeId === tomorrow.changeId);
     expect(rescheduled.map((c) => c.plannedStart)).toEqual([window.plannedStart]);
+  });
+
+  it('moves a change still in approval too, so its approvers decide on the window it will have', async () => {
+    // Prepare: a normal change, assessed and submitted, waiting at its first approval level.
+    expect((await manager.put('/v1/people/user-max', { managerId: 'user-boss' })).status).toBe(200);
+    const raised = await manager.post<Change>('/v1/changes', {
+      title: 'Database index',
+      description: 'Add the index the release needs',
+      implementationPlan: 'Create the index concurrently.',
+      testPlan: 'Query plans use it.',
+      backoutPlan: 'Drop the index.',
+      ciIds: [`ci-${ulid()}`],
+      plannedStart: at(48 * HOUR),
+      plannedEnd: at(49 * HOUR),
+    });
+    expect(raised.status, JSON.stringify(raised.body)).toBe(201);
+    const assessed = await manager.post<Change>(
+      `/v1/changes/${raised.body.changeId}/assessment`,
+      { benefit: 'Faster orders', effort: 'An hour', feasibility: 'Routine' },
+      { 'if-match': `"${raised.body.version}"` },
+    );
+    expect(assessed.status, JSON.stringify(assessed.body)).toBe(200);
+    const submitted = await manager.post(`/v1/changes/${raised.body.changeId}/submission`, undefined, {
+      'if-match': `"${assessed.body.version}"`,
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const window = { plannedStart: at(5 * HOUR), plannedEnd: at(6 * HOUR) };
+
+    // Act
+    await fromReleases(
+      'ReleaseScheduled',
+      release({ releaseId: 'rel-3', number: 'REL-3', changeIds: [raised.body.changeId], ...window }),
+    );
+
+    // Assess
+    expect(await get(raised.body.changeId)).toMatchObject({ status: 'approval', ...window });
+  });
+
+  it('keeps the window of a change it cannot move into a blackout window, and says why', async () => {
+    // Prepare: a freeze on the change's CI where the release would take it.
+    const frozenCi = `ci-${ulid()}`;
+    const change = await approvedChange('Frozen', 24 * HOUR, HOUR, [frozenCi]);
+    const freeze = { name: 'Freeze', start: at(40 * HOUR), end: at(44 * HOUR), ciIds: [frozenCi] };
+    expect((await manager.post('/v1/blackout-windows', freeze)).status).toBe(201);
+
+    // Act
+    await fromReleases(
+      'ReleaseScheduled',
+      release({
+        releaseId: 'rel-2',
+        number: 'REL-2',
+        changeIds: [change.changeId],
+        plannedStart: at(41 * HOUR),
+        plannedEnd: at(42 * HOUR),
+      }),
+    );
+
+    // Assess
+    expect(await get(change.changeId)).toMatchObject({ status: 'approved', plannedStart: change.plannedStart });
+    const actions = (await history(change.changeId)).map((h) => h.action);
+    expect(actions).toContain('did not follow release REL-2: its window meets a blackout window');
+    expect(actions).not.toContain('rescheduled');
   });
 });
 

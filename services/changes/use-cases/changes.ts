@@ -85,31 +85,31 @@ export async function raiseFromRequest(event: ReceivedEvent, ctx: OperationConte
   const r = event.data as z.infer<typeof ChangeRequestData>;
   const source = event.source.replace(/^itsm\./, '');
   if (await table().get(keys.request(source, r.requestId), true)) return table().recordHandled(ctx);
-  // A template's change is scheduled when made: from now for an hour unless the request says when.
-  const start = r.plannedStart ?? new Date(now()).toISOString();
-  const window = r.templateId
+  const common = { title: r.title, description: r.description, ...(r.reason ? { reason: r.reason } : {}) };
+  const window = windowOf(r);
+  const input = r.templateId
     ? {
-        plannedStart: start,
-        plannedEnd: r.plannedEnd ?? new Date(Date.parse(start) + TEMPLATE_WINDOW_MS).toISOString(),
+        ...common,
+        templateId: r.templateId,
+        // The template's CIs and services unless the request names its own.
+        ...(r.ciIds ? { ciIds: r.ciIds } : {}),
+        ...(r.serviceIds ? { serviceIds: r.serviceIds } : {}),
+        // A standard change is scheduled when made: from now for an hour unless the request says when.
+        ...(window ?? fromNow()),
       }
-    : r.plannedStart && r.plannedEnd
-      ? { plannedStart: r.plannedStart, plannedEnd: r.plannedEnd }
-      : {};
+    : {
+        ...common,
+        type: r.suggestedType ?? ('normal' as const),
+        ciIds: r.ciIds ?? [],
+        serviceIds: r.serviceIds ?? [],
+        ...(window ?? {}),
+      };
   try {
-    await raiseChange(
-      ctx,
-      { id: r.requesterId, name: r.requesterId, roles: [] },
-      {
-        title: r.title,
-        description: r.description,
-        ...(r.reason ? { reason: r.reason } : {}),
-        ...(r.templateId ? { templateId: r.templateId } : { type: r.suggestedType ?? 'normal' }),
-        ...(r.templateId ? (r.ciIds ? { ciIds: r.ciIds } : {}) : { ciIds: r.ciIds ?? [] }),
-        ...(r.templateId ? (r.serviceIds ? { serviceIds: r.serviceIds } : {}) : { serviceIds: r.serviceIds ?? [] }),
-        ...window,
-      },
-      { source: r.origin.source, ref: r.origin.ref, requestKey: { source, requestId: r.requestId } },
-    );
+    await raiseChange(ctx, { id: r.requesterId, name: r.requesterId, roles: [] }, input, {
+      source: r.origin.source,
+      ref: r.origin.ref,
+      requestKey: { source, requestId: r.requestId },
+    });
   } catch (err) {
     // A concurrent delivery raised it first (the request key is created in the same transaction).
     if (!(err instanceof ConflictError)) throw err;
@@ -117,8 +117,17 @@ export async function raiseFromRequest(event: ReceivedEvent, ctx: OperationConte
   }
 }
 
-/** The window of a standard change requested by event without one. */
-const TEMPLATE_WINDOW_MS = 3_600_000;
+/** The window a request gives, when it gives a whole one that ends after it starts. */
+const windowOf = (r: { plannedStart?: string | undefined; plannedEnd?: string | undefined }) =>
+  r.plannedStart && r.plannedEnd && Date.parse(r.plannedEnd) > Date.parse(r.plannedStart)
+    ? { plannedStart: r.plannedStart, plannedEnd: r.plannedEnd }
+    : undefined;
+
+/** The window of a standard change requested by event without one: from now, for an hour. */
+const fromNow = () => {
+  const t = now();
+  return { plannedStart: new Date(t).toISOString(), plannedEnd: new Date(t + 3_600_000).toISOString() };
+};
 
 export async function getChange(idOrNumber: string) {
   return loadChange(idOrNumber);

@@ -126,7 +126,8 @@ async function capture(
     });
   } catch (err) {
     // Another delivery of the request won (the request key exists): this one's members go again.
-    await deleteMembers(ctx, memberItems);
+    // Only then: after any other error the transaction may yet have been committed.
+    if (r && err instanceof ConflictError && err.code === 'already-exists') await deleteMembers(ctx, memberItems);
     throw err;
   }
   return { item };
