@@ -360,6 +360,26 @@ async function exercise(): Promise<void> {
     30_000,
     'the release rolled back',
   );
+  // CI/CD: a pipeline execution and a CodeDeploy deployment put on the default bus as AWS does.
+  await rt.emitAwsEvent({
+    source: 'aws.codepipeline',
+    detailType: 'CodePipeline Pipeline Execution State Change',
+    resources: ['arn:aws:codepipeline:us-east-1:000000000000:fidelity-pipeline'],
+    detail: { pipeline: 'fidelity-pipeline', 'execution-id': 'fidelity-1', state: 'STARTED', version: 1 },
+  });
+  await rt.emitAwsEvent({
+    source: 'aws.codedeploy',
+    detailType: 'CodeDeploy Deployment State-change Notification',
+    resources: ['arn:aws:codedeploy:us-east-1:000000000000:deploymentgroup:fidelity/all'],
+    detail: {
+      region: 'us-east-1',
+      application: 'fidelity',
+      deploymentId: 'd-FIDELITY1',
+      deploymentGroup: 'all',
+      state: 'SUCCESS',
+      instanceGroupId: 'ig-1',
+    },
+  });
   await rt.bus.drain();
   // The event relays' upgrade and redrive paths (the stream invoked them all along), and the platform function.
   for (const s of SERVICES) {

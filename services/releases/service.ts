@@ -60,7 +60,15 @@ export const releases = defineService({
       entry: entry('./handlers/events.ts'),
       description: 'Copy of changes; the CMDB baselines asked for; incidents during early-life support.',
       timeoutSeconds: 60,
-      access: { table: 'write', publish: true, completeFlowTasks: ['deployment'] },
+      // A routine pipeline release deploys as soon as its standard change is approved: the start
+      // checks the package against the library (a versioned read) and starts the flow.
+      access: {
+        table: 'write',
+        publish: true,
+        startFlows: ['deployment'],
+        completeFlowTasks: ['deployment'],
+        bucket: 'read',
+      },
     },
     notify: {
       entry: entry('./handlers/notify.ts'),
@@ -72,7 +80,14 @@ export const releases = defineService({
       description:
         "CodePipeline and CodeDeploy events from the default bus: deployments, evidence, waves' verification.",
       timeoutSeconds: 60,
-      access: { table: 'write', publish: true, startFlows: ['deployment'], completeFlowTasks: ['deployment'] },
+      // A pipeline's start checks the release's package against the library (a versioned read).
+      access: {
+        table: 'write',
+        publish: true,
+        startFlows: ['deployment'],
+        completeFlowTasks: ['deployment'],
+        bucket: 'read',
+      },
     },
     relay: eventRelayFunction,
   },
