@@ -95,7 +95,7 @@ export const CreateReleaseBody = z.strictObject({
   ownerId: z.optional(Id),
   pipeline: z.optional(PipelineName),
   changeIds: z.optional(z.array(Id).check(z.maxLength(MAX_CHANGES))),
-  ciIds: z.optional(z.array(Id).check(z.maxLength(100))),
+  ciIds: z.optional(z.array(Id).check(z.maxLength(MAX_CIS))),
   plan: z.optional(PlanBody),
   criteria: z.optional(z.array(CriterionBody).check(z.maxLength(30))),
 });
@@ -105,7 +105,7 @@ export const UpdateReleaseBody = z.strictObject({
   description: z.optional(Text),
   ownerId: z.optional(Id),
   pipeline: z.optional(z.nullable(PipelineName)),
-  ciIds: z.optional(z.array(Id).check(z.maxLength(100))),
+  ciIds: z.optional(z.array(Id).check(z.maxLength(MAX_CIS))),
   plan: z.optional(PlanBody),
   criteria: z.optional(z.array(CriterionBody).check(z.maxLength(30))),
 });

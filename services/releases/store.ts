@@ -10,6 +10,7 @@ import type { Strategy } from './domain/strategy';
  * |---------------------------------------|-----------------------------|---------------------|----------------------------|-----------------------------------|
  * | release                               | REL#<id>                    | RELEASE             | RELEASES / <id>            | STATUS#<status> / <id>            |
  * | release history                       | REL#<id>                    | HIST#<ulid>         |                            |                                   |
+ * | the deployment flow's waiting token   | REL#<id>                    | TOKEN               |                            |                                   |
  * | number -> id                          | NUM#REL-12                  | NUM                 |                            |                                   |
  * | open release of a pipeline            | PIPEREL#<pipeline>          | OPEN                |                            |                                   |
  * | deployment -> release (flow answers)  | DEP#<deploymentId>          | DEP                 |                            |                                   |
@@ -22,6 +23,7 @@ import type { Strategy } from './domain/strategy';
  */
 export const keys = {
   release: (id: string): Key => ({ pk: `REL#${id}`, sk: 'RELEASE' }),
+  flowToken: (id: string): Key => ({ pk: `REL#${id}`, sk: 'TOKEN' }),
   number: (n: string): Key => ({ pk: `NUM#${n}`, sk: 'NUM' }),
   pipelineRelease: (pipeline: string): Key => ({ pk: `PIPEREL#${pipeline}`, sk: 'OPEN' }),
   deployment: (deploymentId: string): Key => ({ pk: `DEP#${deploymentId}`, sk: 'DEP' }),

@@ -44,7 +44,6 @@ import { getStrategy } from './strategies';
  * again and decides. A token stored after its answer is completed at once (`holdToken`).
  */
 const iso = (t: number) => new Date(t).toISOString();
-const tokenKey = (releaseId: string) => ({ pk: `REL#${releaseId}`, sk: 'TOKEN' });
 /** How long the flow waits for the CMDB's baseline before it gives up (the CMDB answers in seconds). */
 export const BASELINE_TIMEOUT_SECONDS = 900;
 
@@ -157,7 +156,7 @@ export async function startDeployment(
 
 /** Complete the flow's current wait, if it waits (it reads the release again either way). */
 export async function wake(releaseId: string): Promise<void> {
-  const t = await table().get(tokenKey(releaseId), true);
+  const t = await table().get(keys.flowToken(releaseId), true);
   if (t && !(await completeTaskIfWaiting(String(t.token), { woken: true })))
     logger.info('deployment flow was not waiting on this token', { releaseId, what: t.what });
 }
@@ -170,7 +169,7 @@ async function holdToken(
   stillWaiting: (r: Release) => boolean,
 ) {
   await table().commit(ctx, {
-    writes: [{ kind: 'upsert', item: { ...tokenKey(releaseId), type: 'flow-token', what, token } }],
+    writes: [{ kind: 'upsert', item: { ...keys.flowToken(releaseId), type: 'flow-token', what, token } }],
   });
   // An answer committed before the token was stored could not complete it: look again.
   const r = await loadRelease(releaseId, true);
@@ -254,7 +253,7 @@ export async function requestBaseline(
   }
   await table().commit(ctx, {
     writes: [
-      { kind: 'upsert', item: { ...tokenKey(releaseId), type: 'flow-token', what: `baseline-${phase}`, token } },
+      { kind: 'upsert', item: { ...keys.flowToken(releaseId), type: 'flow-token', what: `baseline-${phase}`, token } },
     ],
     events: [
       buildEvent(
@@ -535,7 +534,7 @@ export async function finish(ctx: OperationContext, releaseId: string, deploymen
         : x,
     ),
   };
-  const writes: Write[] = [{ kind: 'delete', key: tokenKey(releaseId) }];
+  const writes: Write[] = [{ kind: 'delete', key: keys.flowToken(releaseId) }];
   if (outcome === 'success') {
     const rules = r.earlyLifeRules;
     const until = iso(t + rules.days * 86_400_000);
