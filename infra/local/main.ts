@@ -77,7 +77,7 @@ if (!values['no-seed'] && (values.memory || !existsSync(seededMarker))) {
   const seeded = await seedDemo(runtime.apiUrl, adminToken);
   if (!values.memory) writeFileSync(seededMarker, new Date().toISOString());
   console.log(
-    `Seeded the demo organisation: ${seeded.services} services, ${seeded.cis} CIs, ${seeded.relationships} relationships, ${seeded.customers} customers, ${seeded.agreements} agreements, ${seeded.tickets} tickets, ${seeded.changes} changes, ${DEMO_USERS.length} users (${Date.now() - started} ms).`,
+    `Seeded the demo organisation: ${seeded.services} services, ${seeded.cis} CIs, ${seeded.relationships} relationships, ${seeded.customers} customers, ${seeded.agreements} agreements, ${seeded.tickets} tickets, ${seeded.changes} changes, ${seeded.releases} release${seeded.releases === 1 ? '' : 's'}, ${DEMO_USERS.length} users (${Date.now() - started} ms).`,
   );
 }
 
