@@ -14,3 +14,19 @@ export function sameJson(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The history entry's `changes` between two versions of a record: each tracked field whose JSON
+ * differs, with its old and new value (a field absent on both sides is no change).
+ */
+export function fieldChanges<T extends object>(tracked: readonly (keyof T)[], before: T | undefined, after: T) {
+  const changes: Record<string, { from?: unknown; to?: unknown }> = {};
+  for (const f of tracked) {
+    if (!sameJson(before?.[f], after[f]) && !(before === undefined && after[f] === undefined))
+      changes[f as string] = {
+        ...(before?.[f] !== undefined ? { from: before[f] } : {}),
+        ...(after[f] !== undefined ? { to: after[f] } : {}),
+      };
+  }
+  return changes;
+}

@@ -4,7 +4,7 @@ import { now } from '../../../shared/kit/clock';
 import type { OperationContext } from '../../../shared/kit/context';
 import { NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
-import { sameJson } from '../../../shared/kit/json';
+import { fieldChanges } from '../../../shared/kit/json';
 import type { Write } from '../../../shared/kit/store';
 import type { Change } from '../domain/change';
 import { changeItem, keys, table, toChange } from '../store';
@@ -87,17 +87,7 @@ const TRACKED: (keyof Change)[] = [
   'incidentIds',
 ];
 
-export function diff(before: Change | undefined, after: Change) {
-  const changes: Record<string, { from?: unknown; to?: unknown }> = {};
-  for (const f of TRACKED) {
-    if (!sameJson(before?.[f], after[f]) && !(before === undefined && after[f] === undefined))
-      changes[f] = {
-        ...(before?.[f] !== undefined ? { from: before[f] } : {}),
-        ...(after[f] !== undefined ? { to: after[f] } : {}),
-      };
-  }
-  return changes;
-}
+export const diff = (before: Change | undefined, after: Change) => fieldChanges(TRACKED, before, after);
 
 /**
  * Write a change as one aggregate, conditional on the version it was read at, with its history

@@ -4,7 +4,7 @@ import { now } from '../../../shared/kit/clock';
 import type { OperationContext } from '../../../shared/kit/context';
 import { NotFoundError } from '../../../shared/kit/errors';
 import { buildEvent, type OutgoingEvent } from '../../../shared/kit/events';
-import { sameJson } from '../../../shared/kit/json';
+import { fieldChanges } from '../../../shared/kit/json';
 import type { Write } from '../../../shared/kit/store';
 import type { Deployment, Release } from '../domain/release';
 import { keys, releaseItem, table, toRelease } from '../store';
@@ -132,17 +132,7 @@ const TRACKED: (keyof Release)[] = [
   'outcome',
 ];
 
-export function diff(before: Release | undefined, after: Release) {
-  const changes: Record<string, { from?: unknown; to?: unknown }> = {};
-  for (const f of TRACKED) {
-    if (!sameJson(before?.[f], after[f]) && !(before === undefined && after[f] === undefined))
-      changes[f] = {
-        ...(before?.[f] !== undefined ? { from: before[f] } : {}),
-        ...(after[f] !== undefined ? { to: after[f] } : {}),
-      };
-  }
-  return changes;
-}
+export const diff = (before: Release | undefined, after: Release) => fieldChanges(TRACKED, before, after);
 
 /**
  * Write a release as one aggregate, conditional on the version it was read at, with its history
